@@ -1,0 +1,142 @@
+"""The shape of kiosk.toml: one frozen dataclass per section, read once at start-up by `load`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from kiosk.configfile import build, load_toml
+from kiosk.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class KioskSection:
+    id: str = "KIOSK-DEV-0001"
+    unit: str = "dev"
+    language: Literal["th", "en"] = "th"
+    timezone: str = "Asia/Bangkok"
+    data_dir: Path = Path("var")
+
+
+@dataclass(frozen=True)
+class CardSection:
+    enabled: bool = True
+    reader: str = ""  # substring of the PC/SC reader name; empty = first reader
+    share_mode: Literal["shared", "exclusive"] = "shared"
+    read_photo: bool = True
+    reject_expired: bool = True
+
+
+@dataclass(frozen=True)
+class FingerSection:
+    enabled: bool = True
+    port: str = "/dev/ttyAMA0"  # any pyserial URL: a device, a pty path, socket://, loop://
+    baud: int = 57600
+    address: int = 0xFFFFFFFF
+    password: int = 0
+    packet_size: int = 128
+    capture_timeout_s: float = 10.0
+    reply_timeout_s: float = 2.0
+    has_led: bool = True
+    match_threshold: int = 50
+
+
+@dataclass(frozen=True)
+class PrinterSection:
+    enabled: bool = True
+    transport: str = "/dev/ttyUSB0"  # pyserial URL or tcp://host:9100
+    baud: int = 115200
+    width_dots: int = 384
+    has_cutter: bool = True
+    status_timeout_s: float = 1.0
+    confirm_timeout_s: float = 30.0
+    near_end_max_lines: int = 300
+
+
+@dataclass(frozen=True)
+class CameraSection:
+    enabled: bool = True
+    backend: Literal["picamera2", "opencv", "folder"] = "picamera2"
+    device: str = "0"
+    folder: Path = Path("")
+    width: int = 640
+    height: int = 480
+
+
+@dataclass(frozen=True)
+class FaceSection:
+    match_threshold: float = 0.40
+    model: Literal["int8", "float"] = "int8"
+    liveness: bool = True
+    liveness_timeout_s: float = 20.0
+    max_attempts: int = 3
+
+
+@dataclass(frozen=True)
+class CoprocSection:
+    enabled: bool = True
+    port: str = "/dev/ttyACM0"
+    baud: int = 115200
+    heartbeat_s: float = 1.0
+    watchdog_grace_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class RegistrySection:
+    url: str = "https://127.0.0.1:8443"
+    ca_cert: Path = Path("var/pki/ca.pem")
+    client_cert: Path = Path("var/pki/kiosk.pem")
+    client_key: Path = Path("var/pki/kiosk.key")
+    timeout_s: float = 5.0
+    trust_list: Path = Path("var/trust.json")
+
+
+@dataclass(frozen=True)
+class StoreSection:
+    path: Path = Path("var/kiosk.sqlite3")
+    sync_interval_s: float = 5.0
+    max_backoff_s: float = 300.0
+
+
+@dataclass(frozen=True)
+class PasscodeSection:
+    length: int = 8
+    max_run: int = 3  # longest ascending or descending run allowed
+    max_repeat: int = 2  # most times one digit may appear in a row
+    max_attempts: int = 3
+
+
+@dataclass(frozen=True)
+class UISection:
+    width: int = 800
+    height: int = 480
+    fullscreen: bool = True
+    large_text: bool = False
+    font: str = "Garuda"
+    inactivity_warning_s: float = 60.0
+    inactivity_timeout_s: float = 90.0
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str = "<defaults>"
+    kiosk: KioskSection = field(default_factory=KioskSection)
+    card: CardSection = field(default_factory=CardSection)
+    finger: FingerSection = field(default_factory=FingerSection)
+    printer: PrinterSection = field(default_factory=PrinterSection)
+    camera: CameraSection = field(default_factory=CameraSection)
+    face: FaceSection = field(default_factory=FaceSection)
+    coproc: CoprocSection = field(default_factory=CoprocSection)
+    registry: RegistrySection = field(default_factory=RegistrySection)
+    store: StoreSection = field(default_factory=StoreSection)
+    passcode: PasscodeSection = field(default_factory=PasscodeSection)
+    ui: UISection = field(default_factory=UISection)
+
+
+def load(path: Path) -> Config:
+    """Read `path` once into a Config; any unknown or mistyped key is a ConfigError naming the key and the file."""
+    data = load_toml(path)
+    if "source" in data:
+        raise ConfigError(f"{path}: unknown key 'source'")
+    return build(Config, {"source": str(path)} | data, source=str(path))

@@ -1,0 +1,1 @@
+"""The journeys as pure state machines: step(state, event, now) -> (state, effects)."""

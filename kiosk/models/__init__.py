@@ -1,0 +1,1 @@
+"""The quantized model files the face pipeline loads, with their manifest and build script."""

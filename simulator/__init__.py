@@ -1,0 +1,1 @@
+"""Wire-level simulated devices and the pygame simulator window around the kiosk."""

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk import config
+from kiosk.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "kiosk.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_defaults_when_empty(tmp_path: Path) -> None:
+    cfg = config.load(write(tmp_path, ""))
+    assert cfg.passcode.length == 8
+    assert cfg.printer.width_dots == 384
+    assert cfg.source == str(tmp_path / "kiosk.toml")
+
+
+def test_values_are_read_and_frozen(tmp_path: Path) -> None:
+    cfg = config.load(write(tmp_path, "[printer]\nwidth_dots = 576\n[face]\nmatch_threshold = 1\n"))
+    assert cfg.printer.width_dots == 576
+    assert cfg.face.match_threshold == 1.0 and isinstance(cfg.face.match_threshold, float)
+    with pytest.raises(AttributeError):
+        cfg.printer.width_dots = 384  # type: ignore[misc]
+
+
+def test_unknown_key_names_key_and_file(tmp_path: Path) -> None:
+    p = write(tmp_path, "[printer]\nwidht_dots = 576\n")
+    with pytest.raises(ConfigError) as e:
+        config.load(p)
+    assert "printer.widht_dots" in str(e.value) and str(p) in str(e.value)
+
+
+def test_unknown_section(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="'scanner'"):
+        config.load(write(tmp_path, "[scanner]\nx = 1\n"))
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[printer]\nwidth_dots = "576"\n', "printer.width_dots"),
+        ("[card]\nenabled = 1\n", "card.enabled"),
+        ("[finger]\nbaud = true\n", "finger.baud"),
+        ('[kiosk]\nlanguage = "fr"\n', "kiosk.language"),
+        ("printer = 3\n", "printer"),
+    ],
+)
+def test_mistyped_value_names_key(tmp_path: Path, text: str, key: str) -> None:
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        config.load(write(tmp_path, text))
+
+
+def test_broken_toml_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        config.load(write(tmp_path, "[printer\n"))
+    with pytest.raises(ConfigError, match="not found"):
+        config.load(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("name", ["kiosk.pi.toml", "kiosk.sim.toml"])
+def test_shipped_examples_load(name: str) -> None:
+    cfg = config.load(ROOT / "config" / name)
+    assert cfg.kiosk.id
