@@ -30,9 +30,7 @@ def config_path(explicit: str | None) -> Path | None:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kiosk", description="Thai civil-registration kiosk")
-    p.add_argument(
-        "--config", help="path to kiosk.toml (default: $KIOSK_CONFIG, ./kiosk.toml, /etc/kiosk/kiosk.toml)"
-    )
+    p.add_argument("--config", help="path to kiosk.toml (default: $KIOSK_CONFIG, ./kiosk.toml, /etc/kiosk/kiosk.toml)")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:

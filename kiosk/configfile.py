@@ -61,9 +61,7 @@ def _coerce(tp: Any, value: Any, *, source: str, key: str) -> Any:
     if origin is typing.Literal:
         allowed = get_args(tp)
         if value not in allowed:
-            raise ConfigError(
-                f"{source}: '{key}' must be one of {', '.join(map(repr, allowed))}, not {value!r}"
-            )
+            raise ConfigError(f"{source}: '{key}' must be one of {', '.join(map(repr, allowed))}, not {value!r}")
         return value
     if origin is tuple:
         args = get_args(tp)
@@ -85,8 +83,6 @@ def _coerce(tp: Any, value: Any, *, source: str, key: str) -> Any:
         if tp is int and isinstance(value, bool):
             raise ConfigError(f"{source}: '{key}' must be an integer, not a boolean")
         if not isinstance(value, tp):
-            raise ConfigError(
-                f"{source}: '{key}' must be {tp.__name__}, not {type(value).__name__} {value!r}"
-            )
+            raise ConfigError(f"{source}: '{key}' must be {tp.__name__}, not {type(value).__name__} {value!r}")
         return value
     raise ConfigError(f"{source}: '{key}' has an unsupported declared type {tp!r}")

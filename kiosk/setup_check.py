@@ -30,9 +30,7 @@ def checks() -> list[Check]:
     from PIL import features
 
     raqm = bool(features.check("raqm"))
-    out = [
-        Check("raqm", raqm, "Pillow lays out Thai with raqm" if raqm else "raqm missing: install libfribidi0")
-    ]
+    out = [Check("raqm", raqm, "Pillow lays out Thai with raqm" if raqm else "raqm missing: install libfribidi0")]
     for family in ("Loma", "Garuda"):
         p = find_font(family)
         out.append(Check(f"font {family}", p is not None, str(p) if p else "install fonts-tlwg-*-ttf"))

@@ -18,9 +18,7 @@ def register(sub: Any) -> None:
     cfg = sub.add_parser("config", help="show the effective configuration after validating it")
     cfg.set_defaults(func=cmd_config)
 
-    doctor = sub.add_parser(
-        "doctor", help="check the platform (fonts, text layout) and the configured devices"
-    )
+    doctor = sub.add_parser("doctor", help="check the platform (fonts, text layout) and the configured devices")
     doctor.set_defaults(func=cmd_doctor)
 
 
