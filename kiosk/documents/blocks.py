@@ -1,0 +1,53 @@
+"""The vocabulary of a printed layout: blocks a renderer stacks top to bottom, free of fonts and pixels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Size = Literal["small", "body", "title"]
+Align = Literal["left", "center"]
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    size: Size = "body"
+    bold: bool = False
+    align: Align = "left"
+
+
+@dataclass(frozen=True)
+class Field:
+    """A label and its value side by side; either wraps within its column."""
+
+    label: str
+    value: str
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Banner:
+    """White on black across the whole width: impossible to miss (REPRINT)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    pass
+
+
+@dataclass(frozen=True)
+class Gap:
+    lines: float = 0.5
+
+
+@dataclass(frozen=True)
+class Seal:
+    """The QR code with error correction Q: always the last block, so a cut-off print visibly lacks it."""
+
+    payload: str
+
+
+Block = Text | Field | Banner | Rule | Gap | Seal

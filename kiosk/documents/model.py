@@ -1,0 +1,188 @@
+"""The printed documents as plain values: what each paper says, independent of paper width, fonts and printers."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from typing import Literal, Self
+
+from kiosk.text.dates import PartialDate
+from kiosk.text.numbers import check_digit_ok, is_masked_citizen_id
+
+Lang = Literal["th", "en"]
+
+
+class Sex(enum.Enum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+class HouseStatus(enum.Enum):
+    """A person's status in the house register (สถานภาพในบ้าน)."""
+
+    HOUSE_OWNER = "house_owner"  # เจ้าบ้าน
+    RESIDENT = "resident"  # ผู้อาศัย
+
+
+class HistoryEvent(enum.Enum):
+    """Civil-registration events a ท.ร.12/2 history lists."""
+
+    BIRTH = "birth"
+    MOVE_IN = "move_in"
+    MOVE_OUT = "move_out"
+    NAME_CHANGE = "name_change"
+    SURNAME_CHANGE = "surname_change"
+    MARRIAGE = "marriage"
+    DIVORCE = "divorce"
+    ID_CARD_ISSUED = "id_card_issued"
+    DEATH_OF_SPOUSE = "death_of_spouse"
+
+
+class EnrolmentMethod(enum.Enum):
+    SELF_SERVICE = "self_service"
+    OFFICER_ASSISTED = "officer_assisted"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Document:
+    """What every printed document carries.
+
+    `seal` is opaque: the text for the QR code (a Base45 COSE_Sign1 seal for extracts, a booking reference for a
+    ticket) produced elsewhere; the renderer puts it in the QR as given. `reprint` marks a copy printed after a failed
+    or voided one: same `document_number`, printed "พิมพ์ซ้ำ" / "REPRINT".
+    """
+
+    document_number: str
+    kiosk_id: str
+    issued_at: dt.datetime
+    language: Lang = "th"
+    reprint: bool = False
+    seal: str
+
+    def __post_init__(self) -> None:
+        if self.issued_at.tzinfo is None:
+            raise ValueError("issued_at must be an aware datetime")
+        if self.language not in ("th", "en"):
+            raise ValueError(f"unknown language {self.language!r}")
+        if not self.document_number or not self.seal:
+            raise ValueError("a document needs a document number and a seal")
+
+    def as_reprint(self) -> Self:
+        """The same document, marked as a reprint (the document number does not change)."""
+        return dataclasses.replace(self, reprint=True)
+
+
+def _require_full_citizen_id(citizen_id: str) -> None:
+    if not check_digit_ok(citizen_id):
+        raise ValueError("not a valid 13-digit citizen ID")
+
+
+@dataclass(frozen=True)
+class PersonName:
+    """A name as the register keeps it: prefix (นาย, นาง, นางสาว, เด็กชาย ...), first, middle, last."""
+
+    prefix: str
+    first: str
+    last: str
+    middle: str = ""
+
+    def full(self) -> str:
+        given = " ".join(p for p in (self.first, self.middle, self.last) if p)
+        # Thai writes the prefix joined to the name (นางสาวฤดี); English separates it (Miss Ruedee).
+        joiner = "" if self.prefix and "\u0e00" <= self.prefix[-1] <= "\u0e7f" else " "
+        return f"{self.prefix}{joiner}{given}" if self.prefix else given
+
+
+@dataclass(frozen=True, kw_only=True)
+class HouseRegisterEntry(Document):
+    """ท.ร.14/1: certified extract of one person's entry in a house register (รายการบุคคลในทะเบียนบ้าน)."""
+
+    registrar_office: str  # สำนักทะเบียน
+    house_number: str
+    address: str  # หมู่ / ถนน / ตำบล / อำเภอ / จังหวัด, one line as registered
+    house_code: str  # 11 digits
+    citizen_id: str  # the full ID, as the paper extract shows it
+    name_th: PersonName
+    name_en: PersonName | None = None
+    sex: Sex
+    date_of_birth: PartialDate
+    nationality: str
+    house_status: HouseStatus
+    mother_name: str
+    mother_nationality: str = ""
+    father_name: str
+    father_nationality: str = ""
+    moved_in_on: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require_full_citizen_id(self.citizen_id)
+        if len(self.house_code) != 11 or not self.house_code.isdigit():
+            raise ValueError("a house code has 11 digits")
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of a civil-registration history."""
+
+    date: dt.date
+    event: HistoryEvent
+    place: str  # registrar office or address where it was recorded
+    detail: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CivilRegistrationHistory(Document):
+    """ท.ร.12/2: certified civil-registration history of one person (ข้อมูลทะเบียนประวัติราษฎร)."""
+
+    registrar_office: str
+    citizen_id: str
+    name_th: PersonName
+    name_en: PersonName | None = None
+    date_of_birth: PartialDate
+    events: tuple[HistoryEntry, ...]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require_full_citizen_id(self.citizen_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BookingTicket(Document):
+    """A booked service slot at a district office; `seal` is the booking QR the office scans."""
+
+    office: str
+    service: str
+    slot_start: dt.datetime
+    slot_minutes: int
+    booking_code: str
+    citizen_id_masked: str = ""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.slot_start.tzinfo is None:
+            raise ValueError("slot_start must be an aware datetime")
+        if self.citizen_id_masked and not is_masked_citizen_id(self.citizen_id_masked):
+            raise ValueError("a ticket carries only a masked citizen ID")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrolmentReceipt(Document):
+    """Proof that a ThaiD enrolment was taken: no secrets (no passcode, no activation code), a masked ID only."""
+
+    citizen_id_masked: str
+    method: EnrolmentMethod
+    reference: str
+    activation_expires_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not is_masked_citizen_id(self.citizen_id_masked):
+            raise ValueError("a receipt carries only a masked citizen ID")
+        if self.activation_expires_at.tzinfo is None:
+            raise ValueError("activation_expires_at must be an aware datetime")
+
+
+AnyDocument = HouseRegisterEntry | CivilRegistrationHistory | BookingTicket | EnrolmentReceipt

@@ -1,0 +1,254 @@
+"""Documents to 1-bit rasters of the paper's width: Thai shaped by raqm in TLWG fonts, the QR seal drawn last.
+
+The same image is sent to the printer (`GS v 0`), shown on the screen as a preview and kept by the simulator.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import qrcode
+import qrcode.constants
+from numpy.typing import NDArray
+from PIL import Image, ImageDraw, ImageFont, features
+
+from kiosk.documents.blocks import Banner, Block, Field, Gap, Rule, Seal, Text
+from kiosk.documents.layout import layout
+from kiosk.documents.model import Document
+from kiosk.errors import KioskError
+from kiosk.setup_check import find_font
+from kiosk.text.wrap import wrap
+
+WHITE = 255
+BLACK = 0
+INK_THRESHOLD = 128  # grey coverage from anti-aliased glyph edges at or below this value becomes a dot
+QR_QUIET_MODULES = 4
+
+
+class DocumentError(KioskError):
+    """A document cannot be rendered."""
+
+
+class TextLayoutUnavailable(DocumentError):
+    """Pillow has no raqm layout (libfribidi0 missing): Thai marks would collide, so nothing is printed."""
+
+
+class FontMissing(DocumentError):
+    """The TLWG font for this paper width is not installed (fonts-tlwg-loma-ttf / fonts-tlwg-garuda-ttf)."""
+
+
+class SealTooLarge(DocumentError):
+    """The seal does not fit across the paper with whole modules of at least `min_module_dots`."""
+
+
+@dataclass(frozen=True)
+class TypeScale:
+    """Sizes in printer dots (203 dpi: 8 dots per mm)."""
+
+    family: str
+    small_px: int
+    body_px: int
+    title_px: int
+    margin_dots: int
+    line_gap_dots: int
+    label_fraction: float = 0.38
+    min_module_dots: int = 2
+    max_module_dots: int = 6
+
+
+def type_scale(width_dots: int) -> TypeScale:
+    """Loma for 58 mm paper (384 dots), Garuda for 80 mm (576 dots); sizes scale with the width."""
+    if width_dots < 480:
+        return TypeScale("Loma", small_px=19, body_px=22, title_px=28, margin_dots=8, line_gap_dots=2)
+    return TypeScale("Garuda", small_px=22, body_px=26, title_px=34, margin_dots=16, line_gap_dots=0, max_module_dots=8)
+
+
+def require_raqm() -> None:
+    if not features.check("raqm"):
+        raise TextLayoutUnavailable("Pillow cannot lay out Thai (raqm missing): install libfribidi0")
+
+
+@dataclass(frozen=True)
+class _Fonts:
+    small: ImageFont.FreeTypeFont
+    body: ImageFont.FreeTypeFont
+    body_bold: ImageFont.FreeTypeFont
+    title: ImageFont.FreeTypeFont
+
+
+def _load(path: Path, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.RAQM)
+
+
+def _font_path(family: str, style: str = "") -> Path:
+    path = find_font(family, style)
+    if path is None:
+        raise FontMissing(f"TLWG font {family} {style} not installed")
+    return path
+
+
+def qr_matrix(payload: str) -> NDArray[np.bool_]:
+    """The QR symbol of `payload` with error correction Q, True = dark module, without quiet zone."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, border=0, box_size=1)
+    qr.add_data(payload)
+    qr.make(fit=True)
+    return np.array(qr.get_matrix(), dtype=bool)
+
+
+class Renderer:
+    """Lays out and draws documents for one paper width. Checks raqm and the fonts when built."""
+
+    def __init__(self, width_dots: int, scale: TypeScale | None = None) -> None:
+        require_raqm()
+        if width_dots % 8 or width_dots < 128:
+            raise DocumentError(f"width_dots must be a multiple of 8 and at least 128, not {width_dots}")
+        self.width_dots = width_dots
+        self.scale = scale or type_scale(width_dots)
+        regular, bold = _font_path(self.scale.family), _font_path(self.scale.family, "Bold")
+        self.fonts = _Fonts(
+            small=_load(regular, self.scale.small_px),
+            body=_load(regular, self.scale.body_px),
+            body_bold=_load(bold, self.scale.body_px),
+            title=_load(bold, self.scale.title_px),
+        )
+        self.content_dots = width_dots - 2 * self.scale.margin_dots
+
+    # -- public -------------------------------------------------------------------------------------------------
+
+    def render(self, doc: Document) -> Image.Image:
+        """`doc` as a 1-bit image (mode '1', white = paper) `width_dots` wide."""
+        return self.render_blocks(layout(doc))
+
+    def render_png(self, doc: Document) -> bytes:
+        buf = io.BytesIO()
+        self.render(doc).save(buf, format="PNG")
+        return buf.getvalue()
+
+    def render_blocks(self, blocks: list[Block]) -> Image.Image:
+        parts = [self._block(b) for b in blocks]
+        height = sum(p.height for p in parts) + self.scale.margin_dots
+        page = Image.new("L", (self.width_dots, height), WHITE)
+        y = self.scale.margin_dots // 2
+        for p in parts:
+            page.paste(p, (0, y))
+            y += p.height
+        return page.point(lambda v: WHITE if v > INK_THRESHOLD else BLACK, mode="1")
+
+    # -- blocks -------------------------------------------------------------------------------------------------
+
+    def _block(self, block: Block) -> Image.Image:
+        match block:
+            case Text():
+                return self._text(block)
+            case Field():
+                return self._field(block)
+            case Banner():
+                return self._banner(block)
+            case Rule():
+                return self._rule()
+            case Gap(lines=lines):
+                return Image.new("L", (self.width_dots, int(lines * self._line_h(self.fonts.body))), WHITE)
+            case Seal(payload=payload):
+                return self._seal(payload)
+        raise TypeError(f"unknown block {block!r}")
+
+    def _font(self, size: str, bold: bool) -> ImageFont.FreeTypeFont:
+        if size == "title":
+            return self.fonts.title
+        if size == "small":
+            return self.fonts.small
+        return self.fonts.body_bold if bold else self.fonts.body
+
+    def _line_h(self, font: ImageFont.FreeTypeFont) -> int:
+        ascent, descent = font.getmetrics()
+        return ascent + descent + self.scale.line_gap_dots
+
+    def _draw_lines(
+        self,
+        img: Image.Image,
+        lines: list[str],
+        font: ImageFont.FreeTypeFont,
+        x: int,
+        y: int,
+        width: int,
+        *,
+        center: bool = False,
+        fill: int = BLACK,
+    ) -> None:
+        draw = ImageDraw.Draw(img)
+        for line in lines:
+            dx = (width - int(font.getlength(line, language="th"))) // 2 if center else 0
+            draw.text((x + max(dx, 0), y), line, font=font, fill=fill, language="th")
+            y += self._line_h(font)
+
+    def _text(self, block: Text) -> Image.Image:
+        font = self._font(block.size, block.bold)
+        lines = wrap(block.text, font, self.content_dots)
+        img = Image.new("L", (self.width_dots, len(lines) * self._line_h(font)), WHITE)
+        m = self.scale.margin_dots
+        self._draw_lines(img, lines, font, m, 0, self.content_dots, center=block.align == "center")
+        return img
+
+    def _field(self, block: Field) -> Image.Image:
+        label_font, value_font = self.fonts.small, self.fonts.body_bold if block.bold else self.fonts.body
+        label_w = int(self.content_dots * self.scale.label_fraction)
+        gap = self.scale.margin_dots
+        value_w = self.content_dots - label_w - gap
+        label_lines = wrap(block.label, label_font, label_w)
+        value_lines = wrap(block.value, value_font, value_w)
+        # align the first baselines of the label and the value
+        label_dy = value_font.getmetrics()[0] - label_font.getmetrics()[0]
+        height = max(
+            label_dy + len(label_lines) * self._line_h(label_font), len(value_lines) * self._line_h(value_font)
+        )
+        img = Image.new("L", (self.width_dots, height), WHITE)
+        m = self.scale.margin_dots
+        self._draw_lines(img, label_lines, label_font, m, label_dy, label_w)
+        self._draw_lines(img, value_lines, value_font, m + label_w + gap, 0, value_w)
+        return img
+
+    def _banner(self, block: Banner) -> Image.Image:
+        font = self.fonts.title
+        lines = wrap(block.text, font, self.content_dots)
+        pad = self.scale.margin_dots // 2
+        img = Image.new("L", (self.width_dots, len(lines) * self._line_h(font) + 2 * pad), BLACK)
+        self._draw_lines(img, lines, font, self.scale.margin_dots, pad, self.content_dots, center=True, fill=WHITE)
+        return img
+
+    def _rule(self) -> Image.Image:
+        h = self._line_h(self.fonts.small) // 2
+        img = Image.new("L", (self.width_dots, h), WHITE)
+        ImageDraw.Draw(img).rectangle(
+            (self.scale.margin_dots, h // 2 - 1, self.width_dots - self.scale.margin_dots, h // 2), fill=BLACK
+        )
+        return img
+
+    def qr_module_dots(self, modules: int) -> int:
+        """The largest whole module size that fits the symbol and its quiet zone across the paper."""
+        module = min(self.scale.max_module_dots, self.width_dots // (modules + 2 * QR_QUIET_MODULES))
+        if module < self.scale.min_module_dots:
+            raise SealTooLarge(f"a {modules}-module QR does not fit {self.width_dots} dots")
+        return module
+
+    def _seal(self, payload: str) -> Image.Image:
+        matrix = qr_matrix(payload)
+        module = self.qr_module_dots(matrix.shape[0])
+        symbol = np.kron(matrix, np.ones((module, module), dtype=bool))
+        quiet = QR_QUIET_MODULES * module
+        side = symbol.shape[0]
+        img = Image.new("L", (self.width_dots, side + 2 * quiet), WHITE)
+        x = (self.width_dots - side) // 2
+        img.paste(Image.fromarray(np.where(symbol, BLACK, WHITE).astype(np.uint8), mode="L"), (x, quiet))
+        return img
+
+
+def render(doc: Document, width_dots: int) -> Image.Image:
+    """Convenience: `Renderer(width_dots).render(doc)` (build a Renderer once where documents are frequent)."""
+    return Renderer(width_dots).render(doc)
+
+
+def render_png(doc: Document, width_dots: int) -> bytes:
+    return Renderer(width_dots).render_png(doc)
