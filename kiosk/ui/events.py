@@ -1,0 +1,18 @@
+"""What the screen posts to the runner: a touch on a named control, and the view's own preference changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tapped:
+    """A control was touched. `action` names the control ("start", "digit", "back", "service"); `value` its value."""
+
+    action: str
+    value: str = ""
+
+
+# Actions the view applies to itself at once (and still posts, so the journeys know):
+LANGUAGE = "language"  # value "th" | "en"
+LARGE_TEXT = "large_text"  # value "on" | "off"

@@ -1,0 +1,335 @@
+"""Screens every journey passes through: attract, language, service menu, consent, errors, time-outs, goodbye."""
+
+from __future__ import annotations
+
+import pygame
+
+from kiosk.ui import events
+from kiosk.ui import layout as C
+from kiosk.ui.canvas import Canvas, Data
+from kiosk.ui.i18n import N_
+from kiosk.ui.screens.chrome import cancel, message, page
+from kiosk.ui.view import screen
+from kiosk.ui.widgets import button, panel, progress, spinner
+
+SERVICES: dict[str, tuple[str, str]] = {
+    "thaid": (N_("ThaiD digital ID"), N_("Register or activate your ThaiD with your ID card and face")),
+    "thaid_officer": (N_("ThaiD with an officer"), N_("Register with your index finger and an officer's QR code")),
+    "extract": (N_("Certified extract"), N_("Print a house-register entry or your registration history")),
+    "booking": (N_("Book a visit"), N_("Book a time at the district office")),
+    "own_data": (N_("My data"), N_("Check your own registration data")),
+}
+
+ERRORS: dict[str, tuple[str, str]] = {
+    "card_removed": (N_("The card was removed"), N_("Please insert your card again and leave it in until asked.")),
+    "card_unreadable": (N_("Cannot read this card"), N_("Check that it is a Thai ID card, chip up, and try again.")),
+    "card_not_thai_id": (N_("This is not a Thai ID card"), N_("Please use your Thai national ID card.")),
+    "card_expired": (N_("This card has expired"), N_("Please renew your ID card at a district office.")),
+    "face_mismatch": (N_("Your face did not match the card"), N_("Only the card holder can use this service.")),
+    "face_timeout": (N_("We could not see your face clearly"), N_("Stand in good light, facing the camera.")),
+    "liveness_failed": (
+        N_("Please follow the instructions on screen"),
+        N_("The check did not see the movement asked for."),
+    ),
+    "camera_failed": (N_("The camera is not working"), N_("Please use another kiosk or ask an officer.")),
+    "finger_no_match": (N_("Fingerprint not recognised"), N_("Please ask the officer for help.")),
+    "finger_worn": (N_("Your fingerprint could not be read"), N_("The officer can confirm who you are another way.")),
+    "finger_failed": (N_("The fingerprint sensor is not working"), N_("Please ask an officer for help.")),
+    "passcode_mismatch": (N_("The passcodes were not the same"), N_("Please set your passcode again.")),
+    "passcode_attempts": (N_("Too many wrong passcodes"), N_("For your safety, please start again.")),
+    "printer_paper_out": (N_("The printer is out of paper"), N_("Nothing was charged. Please ask an officer.")),
+    "printer_cover_open": (N_("The printer cover is open"), N_("Please ask an officer to close it.")),
+    "printer_failed": (
+        N_("The document could not be printed"),
+        N_("It has been voided. Please try again or ask an officer."),
+    ),
+    "registry_offline": (
+        N_("The registration service cannot be reached"),
+        N_("Your request is saved and will be sent later."),
+    ),
+    "registry_refused": (
+        N_("The registration service refused the request"),
+        N_("Please ask an officer at the district office."),
+    ),
+    "slot_taken": (N_("That time has just been booked"), N_("Please choose another time.")),
+    "booking_too_late": (N_("Bookings for tomorrow close at 16:00"), N_("Please choose a later day.")),
+    "not_found": (N_("No record was found"), N_("Please ask at your district office.")),
+    "timed_out": (N_("The session has ended"), N_("Nothing was saved. Please start again when you are ready.")),
+    "failed": (N_("Something went wrong"), N_("Please try again or ask an officer.")),
+}
+
+OUT_OF_SERVICE: dict[str, str] = {
+    "tamper": N_("This kiosk has been opened and is locked for your safety."),
+    "printer": N_("The printer needs attention."),
+    "card_reader": N_("The card reader is not working."),
+    "maintenance": N_("Maintenance is in progress."),
+    "": N_("Please use another kiosk or visit the district office."),
+}
+OUT_OF_SERVICE_TITLE = N_("Out of service")
+
+
+@screen("attract")
+def attract(cv: Canvas, d: Data) -> None:
+    """Both languages at once: the first screen must speak to whoever walks up."""
+    L = cv.layout
+    r = cv.rect
+    pygame.draw.rect(cv.surface, C.HEADER_BG, r)
+    cv.touch(r, "start")
+    pad = L.margin * 2
+    area = r.inflate(-2 * pad, -2 * pad)
+    y = area.top + L.px(20)
+    for s, size, bold in (
+        ("บริการงานทะเบียนด้วยตนเอง", L.font_px(40), True),
+        ("Self-service civil registration", L.font_px(26), False),
+    ):
+        got = cv.text.block(
+            cv.surface,
+            s,
+            pygame.Rect(area.left, y, area.width, area.bottom - y),
+            size,
+            C.HEADER_INK,
+            bold=bold,
+            align="center",
+        )
+        y = got.bottom + L.px(8)
+    y += L.px(24)
+    pulse = 0.5 + 0.5 * abs(((cv.now_s * 0.8) % 2.0) - 1.0)
+    cv.animating = True
+    band = pygame.Rect(area.left + area.width // 8, y, area.width * 3 // 4, L.px(120))
+    shade = tuple(int(c1 * pulse + c2 * (1 - pulse)) for c1, c2 in zip(C.PRIMARY, C.HEADER_BG, strict=True))
+    pygame.draw.rect(cv.surface, shade, band, border_radius=L.px(16))
+    inner = band.inflate(-L.px(24), -L.px(16))
+    top = pygame.Rect(inner.left, inner.top, inner.width, inner.height * 3 // 5)
+    bottom = pygame.Rect(inner.left, top.bottom, inner.width, inner.height - top.height)
+    cv.text.block(
+        cv.surface, "แตะหน้าจอเพื่อเริ่ม", top, L.font_px(34), C.HEADER_INK, bold=True, align="center", valign="middle"
+    )
+    cv.text.block(
+        cv.surface, "Touch the screen to start", bottom, L.font_px(22), C.HEADER_INK, align="center", valign="middle"
+    )
+    if d.flag("offline"):
+        note = pygame.Rect(area.left, area.bottom - L.px(40), area.width, L.px(40))
+        cv.text.block(
+            cv.surface,
+            "ออฟไลน์: บางบริการใช้ไม่ได้ชั่วคราว · Offline: some services are paused",
+            note,
+            L.small_px,
+            (255, 214, 120),
+            align="center",
+        )
+
+
+@screen("language")
+def language(cv: Canvas, d: Data) -> None:
+    L = cv.layout
+    body = page(cv, "เลือกภาษา · Choose a language", [cancel(cv)], switches=False)
+    gap = L.px(24)
+    w = (body.width - gap) // 2
+    h = min(body.height - L.px(20), L.px(200))
+    top = body.top + (body.height - h) // 2
+    button(cv, pygame.Rect(body.left, top, w, h), "ภาษาไทย", events.LANGUAGE, "th", size_px=L.font_px(40))
+    button(cv, pygame.Rect(body.left + w + gap, top, w, h), "English", events.LANGUAGE, "en", size_px=L.font_px(40))
+
+
+@screen("menu")
+def menu(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    L = cv.layout
+    body = page(cv, _("Choose a service"), [cancel(cv)])
+    names = [s for s in d.strings("services") if s in SERVICES] or list(SERVICES)
+    disabled = set(d.strings("disabled"))
+    cols = 1 if L.large_text else 2
+    rows = (len(names) + cols - 1) // cols
+    gap = L.px(12)
+    w = (body.width - gap * (cols - 1)) // cols
+    h = (body.height - gap * (rows - 1)) // max(1, rows)
+    for i, name in enumerate(names):
+        title, blurb = SERVICES[name]
+        rect = pygame.Rect(body.left + (i % cols) * (w + gap), body.top + (i // cols) * (h + gap), w, h)
+        enabled = name not in disabled
+        pygame.draw.rect(cv.surface, C.CARD_BG if enabled else C.SECONDARY, rect, border_radius=L.px(12))
+        pygame.draw.rect(cv.surface, C.PRIMARY if enabled else C.OUTLINE, rect, width=L.px(2), border_radius=L.px(12))
+        inner = rect.inflate(-L.px(24), -L.px(10))
+        t = pygame.Rect(inner.left, inner.top, inner.width, inner.height // 2)
+        cv.text.block(
+            cv.surface, _(title), t, L.font_px(26), C.PRIMARY if enabled else C.MUTED, bold=True, valign="middle"
+        )
+        b = pygame.Rect(inner.left, t.bottom, inner.width, inner.height - t.height)
+        blurb_text = _(blurb) if enabled else _("Not available right now")
+        cv.text.block(cv.surface, blurb_text, b, L.small_px, C.MUTED)
+        if enabled:
+            cv.touch(rect, "service", name)
+
+
+@screen("consent")
+def consent(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    L = cv.layout
+    body = page(
+        cv,
+        _("Terms and consent"),
+        [(_("I do not agree"), "decline", "", "secondary"), (_("I agree"), "accept", "", "primary")],
+    )
+    panel(cv, body)
+    inner = body.inflate(-2 * L.px(16), -2 * L.px(12))
+    service = d.text("service", "thaid")
+    title = _(SERVICES[service][0]) if service in SERVICES else ""
+    lines = [
+        title,
+        _("To provide this service the kiosk reads the data on your ID card and compares your face with its photo."),
+        _("Your face image is used only for this comparison and is never stored."),
+        _("Data sent to the registry is encrypted."),
+        _("You may stop at any time by pressing Cancel or taking your card."),
+    ]
+    message(cv, inner, [s for s in lines if s])
+
+
+@screen("insert_card")
+def insert_card(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    L = cv.layout
+    body = page(cv, _("Insert your ID card"), [cancel(cv)])
+    art = pygame.Rect(body.left, body.top, body.width * 2 // 5, body.height)
+    text = pygame.Rect(art.right + L.margin, body.top, body.width - art.width - L.margin, body.height)
+    slot = pygame.Rect(0, 0, art.width * 3 // 4, L.px(14))
+    slot.midbottom = (art.centerx, art.bottom - L.px(30))
+    cv.animating = True
+    travel = (cv.now_s % 2.0) / 2.0
+    card = pygame.Rect(0, 0, slot.width * 4 // 5, int(slot.width * 4 // 5 * 0.63))
+    card.midbottom = (slot.centerx, slot.top + int(card.height * 0.7 * travel))
+    clip = cv.surface.get_clip()
+    cv.surface.set_clip(pygame.Rect(art.left, art.top, art.width, slot.top - art.top))
+    pygame.draw.rect(cv.surface, (236, 246, 255), card, border_radius=L.px(10))
+    pygame.draw.rect(cv.surface, C.PRIMARY, card, width=L.px(3), border_radius=L.px(10))
+    chip = pygame.Rect(card.left + card.width // 8, card.top + card.height // 3, card.width // 6, card.height // 4)
+    pygame.draw.rect(cv.surface, (212, 175, 55), chip, border_radius=L.px(3))
+    cv.surface.set_clip(clip)
+    pygame.draw.rect(cv.surface, C.INK, slot, border_radius=L.px(6))
+    message(
+        cv,
+        text,
+        [
+            _("Insert your Thai ID card into the slot below the screen, chip facing up."),
+            _("Leave it in until the kiosk asks you to take it."),
+        ],
+    )
+
+
+@screen("reading_card")
+def reading_card(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    busy(cv, _("Reading your card"), _("Please do not remove your card."), d.optional_number("progress"))
+
+
+@screen("working")
+def working(cv: Canvas, d: Data) -> None:
+    """Any wait longer than half a second that has no screen of its own; `task` says what is being done."""
+    _ = cv._
+    tasks = {
+        "sending": N_("Sending to the registration service"),
+        "matching": N_("Checking your face"),
+        "finger_matching": N_("Checking your fingerprint"),
+        "preparing": N_("Preparing your document"),
+        "loading": N_("Loading"),
+    }
+    busy(cv, _(tasks.get(d.text("task"), tasks["loading"])), _("Please wait."), d.optional_number("progress"))
+
+
+def busy(cv: Canvas, title: str, note: str, fraction: float | None) -> None:
+    L = cv.layout
+    body = page(cv, title, [])
+    spinner(cv, (body.centerx, body.top + body.height // 3), L.px(40))
+    bar = pygame.Rect(0, 0, body.width * 2 // 3, L.px(20))
+    bar.center = (body.centerx, body.top + body.height * 2 // 3 - L.px(10))
+    progress(cv, bar, fraction)
+    note_rect = pygame.Rect(body.left, bar.bottom + L.px(12), body.width, body.bottom - bar.bottom - L.px(12))
+    cv.text.block(cv.surface, note, note_rect, L.body_px, C.MUTED, align="center")
+
+
+@screen("remove_card")
+def remove_card(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    body = page(cv, _("Please take your card"), [])
+    message(cv, body, [_("Take your ID card from the slot."), _("Thank you for using the service.")])
+
+
+@screen("thank_you")
+def thank_you(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    body = page(cv, _("Thank you"), [(_("Finish"), "done", "", "primary")])
+    lines = [_("Your request is complete.")]
+    if d.text("reference"):
+        lines.append(_("Reference: {reference}").format(reference=d.text("reference")))
+    message(cv, body, lines)
+
+
+@screen("error")
+def error(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    L = cv.layout
+    title, detail = ERRORS.get(d.text("reason"), ERRORS["failed"])
+    buttons = [(_("Finish"), "done", "", "secondary")]
+    if d.flag("retry"):
+        buttons.append((_("Try again"), "retry", "", "primary"))
+    body = page(cv, _("Sorry"), buttons)
+    mark = pygame.Rect(body.left, body.top, L.px(72), L.px(72))
+    pygame.draw.circle(cv.surface, C.DANGER, mark.center, mark.width // 2)
+    cv.text.block(cv.surface, "!", mark, L.font_px(44), C.PRIMARY_INK, bold=True, align="center", valign="middle")
+    text = pygame.Rect(mark.right + L.margin, body.top, body.right - mark.right - L.margin, body.height)
+    lines = [_(title), _(detail)]
+    left = d.integer("attempts_left", -1)
+    if left >= 0:
+        lines.append(_("Attempts left: {n}").format(n=left))
+    message(cv, text, lines)
+
+
+@screen("out_of_service")
+def out_of_service(cv: Canvas, d: Data) -> None:
+    """Shown by itself (no buttons): nothing a citizen does here can help."""
+    L = cv.layout
+    r = cv.rect
+    pygame.draw.rect(cv.surface, (60, 64, 72), r)
+    area = r.inflate(-4 * L.margin, -4 * L.margin)
+    reason = OUT_OF_SERVICE.get(d.text("reason"), OUT_OF_SERVICE[""])
+    from kiosk.ui.i18n import translator
+
+    th, en = translator("th"), translator("en")
+    y = area.top
+    for s, size, bold in (
+        (th(OUT_OF_SERVICE_TITLE), L.font_px(40), True),
+        (th(reason), L.body_px, False),
+        (en(OUT_OF_SERVICE_TITLE), L.font_px(30), True),
+        (en(reason), L.body_px, False),
+    ):
+        got = cv.text.block(
+            cv.surface,
+            s,
+            pygame.Rect(area.left, y, area.width, area.bottom - y),
+            size,
+            (255, 255, 255),
+            bold=bold,
+            align="center",
+        )
+        y = got.bottom + L.px(12)
+
+
+@screen("timeout_warning")
+def timeout_warning(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    L = cv.layout
+    body = page(
+        cv,
+        _("Do you need more time?"),
+        [(_("Finish"), "done", "", "secondary"), (_("Continue"), "continue", "", "primary")],
+    )
+    left = max(0, int(d.number("seconds_left", 0)))
+    big = pygame.Rect(body.left, body.top, body.width, body.height // 2)
+    cv.text.block(cv.surface, str(left), big, L.font_px(72), C.PRIMARY, bold=True, align="center", valign="middle")
+    cv.text.block(
+        cv.surface,
+        _("The session will end in {n} seconds.").format(n=left),
+        pygame.Rect(body.left, big.bottom, body.width, body.height - big.height),
+        L.body_px,
+        C.INK,
+        align="center",
+    )

@@ -1,0 +1,201 @@
+"""Service screens: certified extracts (choice, preview, printing), booking (calendar, slots), one's own data."""
+
+from __future__ import annotations
+
+import pygame
+
+from kiosk.ui import layout as C
+from kiosk.ui.canvas import Canvas, Data
+from kiosk.ui.dates import day_label, long_date
+from kiosk.ui.i18n import N_
+from kiosk.ui.screens.chrome import cancel, message, page
+from kiosk.ui.screens.common import busy
+from kiosk.ui.view import screen
+from kiosk.ui.widgets import button, panel
+
+DOCUMENTS: dict[str, tuple[str, str]] = {
+    "tr14_1": ("ท.ร.14/1", N_("Certified person entry of a house register")),
+    "tr12_2": ("ท.ร.12/2", N_("Certified civil-registration history")),
+}
+
+OWN_DATA_FIELDS: dict[str, str] = {
+    "name": N_("Name"),
+    "citizen_id": N_("ID number"),
+    "birth_date": N_("Date of birth"),
+    "sex": N_("Sex"),
+    "nationality": N_("Nationality"),
+    "address": N_("Address"),
+    "house_no": N_("House number"),
+    "house_code": N_("House code"),
+    "moved_in": N_("Moved in"),
+    "father": N_("Father"),
+    "mother": N_("Mother"),
+    "status": N_("Status"),
+    "card_expires": N_("Card expires"),
+}
+
+
+@screen("extract_choice")
+def extract_choice(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    L = cv.layout
+    body = page(cv, _("Which document do you need?"), [cancel(cv)])
+    names = [n for n in d.strings("documents") if n in DOCUMENTS] or list(DOCUMENTS)
+    gap = L.px(14)
+    h = min(L.px(130), (body.height - gap * (len(names) - 1)) // len(names))
+    for i, name in enumerate(names):
+        code, title = DOCUMENTS[name]
+        rect = pygame.Rect(body.left, body.top + i * (h + gap), body.width, h)
+        button(cv, rect, f"{code}  {_(title)}", "document", name, kind="secondary")
+
+
+@screen("extract_preview")
+def extract_preview(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    L = cv.layout
+    code, title = DOCUMENTS.get(d.text("document"), ("", ""))
+    body = page(cv, _("Check before printing"), [cancel(cv), (_("Print"), "print", "", "primary")])
+    paper = pygame.Rect(body.left, body.top, body.width * 3 // 5, body.height)
+    panel(cv, paper)
+    inner = paper.inflate(-L.px(20), -L.px(12))
+    y = inner.top
+    heading = f"{code} {_(title)}" if code else ""
+    for i, line in enumerate(([heading] if heading else []) + d.strings("lines")):
+        size = L.small_px if i else L.body_px
+        got = cv.text.block(
+            cv.surface, line, pygame.Rect(inner.left, y, inner.width, inner.bottom - y), size, C.INK, bold=i == 0
+        )
+        y = got.bottom + L.px(4)
+        if y >= inner.bottom:
+            break
+    side = pygame.Rect(paper.right + L.margin, body.top, body.right - paper.right - L.margin, body.height)
+    lines = [_("The document will carry a signed QR seal that anyone can check offline.")]
+    if d.flag("reprint"):
+        lines.insert(0, _("This is a reprint of document {no}.").format(no=d.text("document_no")))
+    message(cv, side, lines)
+
+
+@screen("printing")
+def printing(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    busy(cv, _("Printing your document"), _("Please wait and do not pull the paper."), d.optional_number("progress"))
+
+
+@screen("printed")
+def printed(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    body = page(cv, _("Please take your document"), [(_("Finish"), "done", "", "primary")])
+    lines = [_("Tear the paper off gently at the slot.")]
+    if d.text("document_no"):
+        lines.append(_("Document number: {no}").format(no=d.text("document_no")))
+    message(cv, body, lines)
+
+
+@screen("booking_calendar")
+def booking_calendar(cv: Canvas, d: Data) -> None:
+    """Up to 15 days ahead; days the journey marks unavailable are greyed and cannot be touched."""
+    _ = cv._
+    L = cv.layout
+    office = d.text("office")
+    body = page(cv, _("Choose a day"), [cancel(cv)])
+    top = body.top
+    if office:
+        got = cv.text.block(cv.surface, office, pygame.Rect(body.left, top, body.width, L.px(34)), L.small_px, C.MUTED)
+        top = got.bottom + L.px(6)
+    days = d.items("days")
+    cols = 4 if L.large_text else 5
+    rows = max(1, (len(days) + cols - 1) // cols)
+    gap = L.px(8)
+    w = (body.width - gap * (cols - 1)) // cols
+    h = min(L.px(90), (body.bottom - top - gap * (rows - 1)) // rows)
+    for i, day in enumerate(days):
+        iso = day.text("date")
+        weekday, label = day_label(iso, cv.language)
+        rect = pygame.Rect(body.left + (i % cols) * (w + gap), top + (i // cols) * (h + gap), w, h)
+        button(
+            cv,
+            rect,
+            f"{weekday} {label}",
+            "day",
+            iso,
+            kind="secondary",
+            enabled=day.flag("available", True),
+            size_px=L.small_px,
+        )
+
+
+@screen("booking_slots")
+def booking_slots(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    L = cv.layout
+    body = page(cv, _("Choose a time"), [(_("Back"), "back", "", "secondary")])
+    got = cv.text.block(
+        cv.surface,
+        long_date(d.text("date"), cv.language),
+        pygame.Rect(body.left, body.top, body.width, L.px(36)),
+        L.body_px,
+        C.INK,
+        bold=True,
+    )
+    top = got.bottom + L.px(8)
+    slots = d.items("slots")
+    cols = 3 if L.large_text else 4
+    rows = max(1, (len(slots) + cols - 1) // cols)
+    gap = L.px(8)
+    w = (body.width - gap * (cols - 1)) // cols
+    h = min(L.px(70), (body.bottom - top - gap * (rows - 1)) // rows)
+    for i, slot in enumerate(slots):
+        rect = pygame.Rect(body.left + (i % cols) * (w + gap), top + (i // cols) * (h + gap), w, h)
+        t = slot.text("time")
+        button(cv, rect, t, "slot", t, kind="secondary", enabled=slot.flag("available", True))
+    if not slots:
+        message(cv, pygame.Rect(body.left, top, body.width, body.bottom - top), [_("No times are free on this day.")])
+
+
+@screen("booking_confirmed")
+def booking_confirmed(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    body = page(cv, _("Your visit is booked"), [(_("Finish"), "done", "", "primary")])
+    lines = [
+        _("{date} at {time}").format(date=long_date(d.text("date"), cv.language), time=d.text("time")),
+        d.text("office"),
+        _("Reference: {reference}").format(reference=d.text("reference")) if d.text("reference") else "",
+        _("Please bring your ID card."),
+    ]
+    message(cv, body, [s for s in lines if s])
+
+
+@screen("own_data")
+def own_data(cv: Canvas, d: Data) -> None:
+    """One page of the citizen's own record; rows are (field, value), the field name translated here."""
+    _ = cv._
+    L = cv.layout
+    pg, pages = d.integer("page", 1), max(1, d.integer("pages", 1))
+    buttons = [(_("Finish"), "done", "", "secondary")]
+    buttons.append((_("Previous"), "page", str(pg - 1), "secondary") if pg > 1 else ("", "", "", ""))
+    buttons.append((_("Next"), "page", str(pg + 1), "primary") if pg < pages else ("", "", "", ""))
+    title = _("My data") + (f" ({pg}/{pages})" if pages > 1 else "")
+    body = page(cv, title, buttons)
+    panel(cv, body)
+    inner = body.inflate(-L.px(24), -L.px(16))
+    label_w = L.px(170 if not L.large_text else 210)
+    y = inner.top
+    for row in d.items("rows"):
+        field = row.text("field")
+        label = _(OWN_DATA_FIELDS[field]) if field in OWN_DATA_FIELDS else row.text("label", field)
+        value = row.text("value")
+        if row.text("kind") == "date":
+            value = long_date(value, cv.language)
+        cv.text.label(
+            cv.surface, label, pygame.Rect(inner.left, y, label_w - L.px(8), inner.bottom - y), L.small_px, C.MUTED
+        )
+        got = cv.text.block(
+            cv.surface,
+            value,
+            pygame.Rect(inner.left + label_w, y, inner.width - label_w, inner.bottom - y),
+            L.body_px,
+            C.INK,
+        )
+        y = max(got.bottom, y + cv.text.line_height(L.small_px)) + L.px(6)
+        if y >= inner.bottom:
+            break

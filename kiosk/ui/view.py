@@ -1,0 +1,118 @@
+"""The screen registry and the view: draws the current (screen name, data) and maps touches to events."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pygame
+
+from kiosk.ui import events
+from kiosk.ui.canvas import Canvas, Data, FrameSource, Hit
+from kiosk.ui.events import Tapped
+from kiosk.ui.i18n import LANGUAGES, translator
+from kiosk.ui.layout import BG, Layout
+from kiosk.ui.text import Text
+
+log = logging.getLogger(__name__)
+
+ScreenFn = Callable[[Canvas, Data], None]
+_REGISTRY: dict[str, ScreenFn] = {}
+
+
+def screen(name: str) -> Callable[[ScreenFn], ScreenFn]:
+    """Register a screen renderer under the name the journeys use in their Show effects."""
+
+    def register(fn: ScreenFn) -> ScreenFn:
+        if name in _REGISTRY:
+            raise ValueError(f"screen {name!r} registered twice")
+        _REGISTRY[name] = fn
+        return fn
+
+    return register
+
+
+def registry() -> Mapping[str, ScreenFn]:
+    import kiosk.ui.screens  # noqa: F401  (registers every screen)
+
+    return _REGISTRY
+
+
+@dataclass(frozen=True)
+class ScreenState:
+    name: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+FALLBACK = "out_of_service"
+
+
+class KioskView:
+    """Holds what is shown and the viewer's preferences; owns no journey state."""
+
+    def __init__(
+        self, text: Text, *, language: str = "th", large_text: bool = False, camera: FrameSource | None = None
+    ) -> None:
+        self.text = text
+        self.language = language if language in LANGUAGES else "th"
+        self.large_text = large_text
+        self.camera = camera
+        self.state = ScreenState("attract")
+        self._hits: list[Hit] = []
+        self._dirty = True
+        self._animating = False
+
+    def show(self, name: str, data: Mapping[str, Any] | None = None) -> None:
+        self.state = ScreenState(name, dict(data or {}))
+        self._dirty = True
+
+    def apply(self, ev: Tapped) -> None:
+        """Preference taps take effect at once, before the journeys see them."""
+        if ev.action == events.LANGUAGE and ev.value in LANGUAGES:
+            self.language = ev.value
+            self._dirty = True
+        elif ev.action == events.LARGE_TEXT:
+            self.large_text = ev.value == "on" if ev.value else not self.large_text
+            self._dirty = True
+
+    @property
+    def needs_redraw(self) -> bool:
+        return self._dirty or self._animating
+
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect | None = None, *, now_s: float = 0.0) -> Canvas:
+        rect = rect or surface.get_rect()
+        cv = Canvas(
+            surface=surface,
+            layout=Layout(rect, self.large_text),
+            text=self.text,
+            _=translator(self.language),
+            language=self.language,
+            now_s=now_s,
+            camera=self.camera,
+        )
+        clip = surface.get_clip()
+        surface.set_clip(rect)
+        surface.fill(BG, rect)
+        fn = registry().get(self.state.name)
+        if fn is None:
+            log.error("no screen named %r: showing %s", self.state.name, FALLBACK)
+            fn = registry()[FALLBACK]
+        fn(cv, Data(self.state.data))
+        surface.set_clip(clip)
+        self._hits = cv.hits
+        self._dirty = False
+        self._animating = cv.animating
+        return cv
+
+    def hit(self, pos: tuple[int, int]) -> Tapped | None:
+        """The event of the topmost control under `pos` (later-drawn controls are on top)."""
+        for h in reversed(self._hits):
+            if h.rect.collidepoint(pos):
+                return h.event
+        return None
+
+    @property
+    def controls(self) -> list[Hit]:
+        return list(self._hits)
