@@ -1,0 +1,255 @@
+"""ESC/POS as pure bytes, shared by the driver and the simulated printer: commands out, status bytes in. No I/O."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+ESC = 0x1B
+GS = 0x1D
+DLE = 0x10
+EOT = 0x04
+DC4 = 0x14
+LF = 0x0A
+
+INIT = bytes([ESC, 0x40])  # ESC @
+PAPER_SENSOR_STATUS = bytes([GS, 0x72, 0x01])  # GS r 1: answered only once everything before it is processed
+# DLE DC4 fn=8: clear the receive and print buffers (real-time), so a failed copy's remainder is never printed later.
+CLEAR_BUFFERS = bytes([DLE, DC4, 0x08, 0x01, 0x03, 0x14, 0x01, 0x06, 0x02, 0x08])
+MAX_BAND_ROWS = 0xFFFF
+MAX_FEED_DOTS = 255
+
+
+def status_request(n: int) -> bytes:
+    """DLE EOT n (n = 1..4): answered at once, even offline or mid-job."""
+    if n not in (1, 2, 3, 4):
+        raise ValueError(f"DLE EOT n: n is 1..4, not {n}")
+    return bytes([DLE, EOT, n])
+
+
+def dots_of(image: Image.Image) -> NDArray[np.bool_]:
+    """The image as printer dots: True = burn (black)."""
+    gray = np.asarray(image.convert("L"))
+    return gray < 128
+
+
+def raster_band(dots: NDArray[np.bool_]) -> bytes:
+    """GS v 0 m=0 for `dots` (rows x width); the width is padded to whole bytes, 1 bits are black."""
+    rows = dots.shape[0]
+    if rows > MAX_BAND_ROWS:
+        raise ValueError(f"a band has at most {MAX_BAND_ROWS} rows")
+    packed = np.packbits(dots, axis=1)
+    width_bytes = packed.shape[1]
+    header = bytes([GS, 0x76, 0x30, 0x00, width_bytes & 0xFF, width_bytes >> 8, rows & 0xFF, rows >> 8])
+    return header + packed.tobytes()
+
+
+def raster_bands(image: Image.Image, band_rows: int) -> Iterator[bytes]:
+    """The image as consecutive GS v 0 commands of at most `band_rows` rows each (printers buffer a band at a time)."""
+    if not 1 <= band_rows <= MAX_BAND_ROWS:
+        raise ValueError("band_rows out of range")
+    dots = dots_of(image)
+    for top in range(0, dots.shape[0], band_rows):
+        yield raster_band(dots[top : top + band_rows])
+
+
+def feed_dots(n: int) -> bytes:
+    """ESC J n: print the line buffer and feed n dots (n split into commands of at most 255)."""
+    out = bytearray()
+    while n > 0:
+        step = min(n, MAX_FEED_DOTS)
+        out += bytes([ESC, 0x4A, step])
+        n -= step
+    return bytes(out)
+
+
+def cut(*, partial: bool = True) -> bytes:
+    """GS V m: cut here (m = 1 partial, leaving a hinge so the paper does not fall; m = 0 full)."""
+    return bytes([GS, 0x56, 0x01 if partial else 0x00])
+
+
+# ---- what the printer sends back --------------------------------------------------------------------------------
+
+
+def is_realtime_status(b: int) -> bool:
+    """A DLE EOT answer: bits 1 and 4 set, bits 0 and 7 clear (0xx1xx10)."""
+    return b & 0x93 == 0x12
+
+
+def is_asb_first(b: int) -> bool:
+    """The first byte of an automatic status back block: bit 4 set, bits 0, 1, 7 clear (0xx1xx00)."""
+    return b & 0x93 == 0x10
+
+
+def is_asb_rest(b: int) -> bool:
+    """Bytes 2..4 of an ASB block and a GS r answer: bits 4 and 7 clear."""
+    return b & 0x90 == 0
+
+
+class ResponseKind(enum.Enum):
+    REALTIME = "realtime"  # an answer to DLE EOT n
+    PAPER = "paper"  # an answer to GS r 1
+    ASB = "asb"  # 4 unsolicited bytes
+    GARBAGE = "garbage"  # anything else: line noise, a printer's boot banner
+
+
+@dataclass(frozen=True)
+class Response:
+    kind: ResponseKind
+    data: bytes
+
+
+class ResponseParser:
+    """Turns the printer's byte stream into responses, tolerating ASB blocks and garbage anywhere.
+
+    An ASB candidate that breaks off before its 4th byte was garbage: its first byte is dropped and the others are
+    read again, so an answer that happened to follow a stray 0x10 is not lost.
+    """
+
+    def __init__(self) -> None:
+        self._asb = bytearray()
+
+    def feed(self, data: bytes) -> list[Response]:
+        out: list[Response] = []
+        for b in data:
+            self._push(b, out)
+        return out
+
+    def _push(self, b: int, out: list[Response]) -> None:
+        if self._asb:
+            if is_asb_rest(b):
+                self._asb.append(b)
+                if len(self._asb) == 4:
+                    out.append(Response(ResponseKind.ASB, bytes(self._asb)))
+                    self._asb.clear()
+                return
+            pending = bytes(self._asb[1:]) + bytes([b])
+            out.append(Response(ResponseKind.GARBAGE, bytes(self._asb[:1])))
+            self._asb.clear()
+            for x in pending:
+                self._push(x, out)
+            return
+        if is_realtime_status(b):
+            out.append(Response(ResponseKind.REALTIME, bytes([b])))
+        elif is_asb_first(b):
+            self._asb.append(b)
+        elif is_asb_rest(b):
+            out.append(Response(ResponseKind.PAPER, bytes([b])))
+        else:
+            out.append(Response(ResponseKind.GARBAGE, bytes([b])))
+
+
+# ---- status ----------------------------------------------------------------------------------------------------
+
+# DLE EOT 1 (printer)
+N1_OFFLINE = 0x08
+# DLE EOT 2 (offline cause)
+N2_COVER_OPEN = 0x04
+N2_FEEDING = 0x08
+N2_PAPER_END_STOP = 0x20
+N2_ERROR = 0x40
+# DLE EOT 3 (error cause)
+N3_RECOVERABLE = 0x04
+N3_CUTTER = 0x08
+N3_UNRECOVERABLE = 0x20
+N3_AUTO_RECOVERABLE = 0x40  # e.g. the head overheated
+# DLE EOT 4 (roll paper sensors)
+N4_NEAR_END = 0x0C
+N4_PAPER_END = 0x60
+# GS r 1
+GSR_NEAR_END = 0x03
+GSR_PAPER_END = 0x0C
+# ASB bytes 1..3
+ASB1_OFFLINE = 0x08
+ASB1_COVER_OPEN = 0x20
+ASB2_CUTTER = 0x08
+ASB2_UNRECOVERABLE = 0x20
+ASB2_AUTO_RECOVERABLE = 0x40
+ASB3_NEAR_END = 0x03
+ASB3_PAPER_END = 0x0C
+
+
+@dataclass(frozen=True)
+class PrinterStatus:
+    offline: bool = False
+    cover_open: bool = False
+    paper_out: bool = False
+    paper_near_end: bool = False
+    cutter_error: bool = False
+    unrecoverable_error: bool = False
+    overheat: bool = False  # auto-recoverable error: the head is too hot, printing resumes when it cools
+
+    @classmethod
+    def from_realtime(cls, n1: int, n2: int, n3: int, n4: int) -> PrinterStatus:
+        """From the answers to DLE EOT 1, 2, 3, 4."""
+        return cls(
+            offline=bool(n1 & N1_OFFLINE),
+            cover_open=bool(n2 & N2_COVER_OPEN),
+            paper_out=bool(n2 & N2_PAPER_END_STOP) or bool(n4 & N4_PAPER_END),
+            paper_near_end=bool(n4 & N4_NEAR_END),
+            cutter_error=bool(n3 & N3_CUTTER),
+            unrecoverable_error=bool(n3 & N3_UNRECOVERABLE),
+            overheat=bool(n3 & N3_AUTO_RECOVERABLE),
+        )
+
+    @classmethod
+    def from_asb(cls, block: bytes) -> PrinterStatus:
+        b1, b2, b3, _ = block
+        return cls(
+            offline=bool(b1 & ASB1_OFFLINE),
+            cover_open=bool(b1 & ASB1_COVER_OPEN),
+            paper_out=bool(b3 & ASB3_PAPER_END),
+            paper_near_end=bool(b3 & ASB3_NEAR_END),
+            cutter_error=bool(b2 & ASB2_CUTTER),
+            unrecoverable_error=bool(b2 & ASB2_UNRECOVERABLE),
+            overheat=bool(b2 & ASB2_AUTO_RECOVERABLE),
+        )
+
+    @property
+    def ready(self) -> bool:
+        return not (
+            self.offline
+            or self.cover_open
+            or self.paper_out
+            or self.cutter_error
+            or self.unrecoverable_error
+            or self.overheat
+        )
+
+    def realtime_bytes(self) -> tuple[int, int, int, int]:
+        """The answers to DLE EOT 1..4 this status gives (what a printer, or the simulator, sends)."""
+        offline = self.offline or self.cover_open or self.paper_out or not self._error_free()
+        n1 = 0x12 | (N1_OFFLINE if offline else 0)
+        n2 = 0x12
+        n2 |= N2_COVER_OPEN if self.cover_open else 0
+        n2 |= N2_PAPER_END_STOP if self.paper_out else 0
+        n2 |= N2_ERROR if not self._error_free() else 0
+        n3 = 0x12
+        n3 |= N3_CUTTER if self.cutter_error else 0
+        n3 |= N3_UNRECOVERABLE if self.unrecoverable_error else 0
+        n3 |= N3_AUTO_RECOVERABLE if self.overheat else 0
+        n4 = 0x12
+        n4 |= N4_NEAR_END if self.paper_near_end or self.paper_out else 0
+        n4 |= N4_PAPER_END if self.paper_out else 0
+        return n1, n2, n3, n4
+
+    def asb_bytes(self) -> bytes:
+        offline = self.offline or self.cover_open or self.paper_out or not self._error_free()
+        b1 = 0x10 | (ASB1_OFFLINE if offline else 0) | (ASB1_COVER_OPEN if self.cover_open else 0)
+        b2 = (ASB2_CUTTER if self.cutter_error else 0) | (ASB2_UNRECOVERABLE if self.unrecoverable_error else 0)
+        b2 |= ASB2_AUTO_RECOVERABLE if self.overheat else 0
+        b3 = (ASB3_NEAR_END if self.paper_near_end or self.paper_out else 0) | (ASB3_PAPER_END if self.paper_out else 0)
+        return bytes([b1, b2, b3, 0x00])
+
+    def paper_sensor_byte(self) -> int:
+        """The answer to GS r 1."""
+        near = GSR_NEAR_END if self.paper_near_end or self.paper_out else 0
+        return near | (GSR_PAPER_END if self.paper_out else 0)
+
+    def _error_free(self) -> bool:
+        return not (self.cutter_error or self.unrecoverable_error or self.overheat)

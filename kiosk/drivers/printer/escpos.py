@@ -1,0 +1,227 @@
+"""The ESC/POS printer driver over an injected Transport: status before a job, raster bands, cut, confirmation.
+
+A document counts as printed only when the printer answers `GS r 1`, which it does after everything before it has
+been processed. While waiting, `DLE EOT 2` polls (answered at once even offline) catch paper out, an open cover or an
+error mid-job. Every read has a deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PIL import Image
+
+from kiosk.drivers.printer import codec
+from kiosk.drivers.printer.codec import PrinterStatus, Response, ResponseKind, ResponseParser
+from kiosk.drivers.printer.errors import (
+    CoverOpen,
+    PaperNearEnd,
+    PaperOut,
+    PrinterError,
+    PrinterFault,
+    PrinterOffline,
+    PrinterTimeout,
+)
+from kiosk.drivers.printer.job import JobState, PrintJob
+from kiosk.drivers.printer.transport import Transport
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PrinterProfile:
+    """A printer model's quirks, as data."""
+
+    width_dots: int = 384
+    has_cutter: bool = True
+    band_rows: int = 128  # rows per GS v 0 command: small enough for the receive buffers of cheap printers
+    cut_feed_dots: int = 96  # feed that moves the last printed row past the cutter (12 mm)
+    tear_feed_dots: int = 144  # feed before tearing by hand when there is no cutter (18 mm)
+    partial_cut: bool = True
+
+
+@dataclass(frozen=True)
+class Timing:
+    status_timeout_s: float = 1.0  # for each DLE EOT answer
+    confirm_timeout_s: float = 30.0  # from the last byte sent to the GS r answer
+    poll_interval_s: float = 0.25  # DLE EOT 2 polls while waiting for GS r
+
+
+def problem_of(status: PrinterStatus) -> PrinterError | None:
+    """The typed error a status means, most specific first; None when the printer can print."""
+    if status.cover_open:
+        return CoverOpen("the printer cover is open")
+    if status.paper_out:
+        return PaperOut("the printer is out of paper")
+    if status.overheat:
+        return PrinterFault("the print head is too hot", reason="overheat")
+    if status.cutter_error:
+        return PrinterFault("the cutter is jammed", reason="cutter")
+    if status.unrecoverable_error:
+        return PrinterFault("the printer reports an unrecoverable error", reason="unrecoverable")
+    if status.offline:
+        return PrinterOffline("the printer is offline")
+    return None
+
+
+class EscPosPrinter:
+    """Prints raster documents on an ESC/POS printer and knows, for each job, whether it really printed."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        profile: PrinterProfile,
+        *,
+        timing: Timing = Timing(),
+        near_end_max_lines: int = 2400,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.transport = transport
+        self.profile = profile
+        self.timing = timing
+        self.near_end_max_lines = near_end_max_lines
+        self.clock = clock
+        self._parser = ResponseParser()
+        self._pending: list[Response] = []
+        self.last_unsolicited: PrinterStatus | None = None
+        self.garbage_bytes = 0
+
+    # -- status -------------------------------------------------------------------------------------------------
+
+    def status(self) -> PrinterStatus:
+        """Ask DLE EOT 1..4 (answered at once, even offline); PrinterTimeout when the printer is silent."""
+        self._drain()
+        answers = []
+        for n in (1, 2, 3, 4):
+            answers.append(self._realtime(n))
+        return PrinterStatus.from_realtime(*answers)
+
+    def check_ready(self, raster_lines: int = 0) -> PrinterStatus:
+        """The status, or the typed error that forbids starting a job of `raster_lines` rows now."""
+        status = self.status()
+        problem = problem_of(status)
+        if problem:
+            raise problem
+        if status.paper_near_end and raster_lines > self.near_end_max_lines:
+            raise PaperNearEnd(
+                f"paper near its end: a {raster_lines}-row document may not fit (limit {self.near_end_max_lines})"
+            )
+        return status
+
+    # -- printing -----------------------------------------------------------------------------------------------
+
+    def print_job(self, job: PrintJob, image: Image.Image) -> PrintJob:
+        """Print `image` (the rendered `job.document`) and return the job CONFIRMED.
+
+        Raises a PrinterError whose `job` is the unchanged job when nothing was sent (refused: not ready, near end
+        and too long), or the FAILED job when the printer may hold part of it (void it, reprint).
+        """
+        if job.state is not JobState.RENDERED:
+            raise PrinterError(f"job {job.document_number} is {job.state.value}, not rendered", job=job)
+        if image.width != self.profile.width_dots:
+            raise PrinterError(f"image is {image.width} dots wide, the paper {self.profile.width_dots}", job=job)
+        try:
+            self.check_ready(image.height)
+        except PrinterError as e:
+            e.job = job
+            raise
+        sent = job.sent()
+        try:
+            self._send(image)
+            self._confirm()
+        except PrinterError as e:
+            e.job = sent.failed(e.reason)
+            self._abandon()
+            log.warning("print job attempt %d failed: %s", job.attempt, e.reason)
+            raise
+        return sent.confirmed()
+
+    def cancel(self) -> None:
+        """Clear the printer's buffers (real-time), so the rest of a failed job is not printed once paper is back."""
+        self.transport.write(codec.CLEAR_BUFFERS, self.timing.status_timeout_s)
+
+    def close(self) -> None:
+        self.transport.close()
+
+    # -- internals ----------------------------------------------------------------------------------------------
+
+    def _send(self, image: Image.Image) -> None:
+        write_timeout_s = self.timing.confirm_timeout_s
+        self.last_unsolicited = None  # what was reported before the status check is old news
+        self.transport.write(codec.INIT, write_timeout_s)
+        for band in codec.raster_bands(image, self.profile.band_rows):
+            self.transport.write(band, write_timeout_s)
+            self._check_unsolicited()
+        if self.profile.has_cutter:
+            tail = codec.feed_dots(self.profile.cut_feed_dots) + codec.cut(partial=self.profile.partial_cut)
+        else:
+            tail = codec.feed_dots(self.profile.tear_feed_dots)
+        self.transport.write(tail, write_timeout_s)
+
+    def _confirm(self) -> None:
+        """Wait for the GS r answer, polling DLE EOT 2 so a mid-job fault ends the wait at once."""
+        self._drain()
+        self.transport.write(codec.PAPER_SENSOR_STATUS, self.timing.status_timeout_s)
+        deadline = self.clock() + self.timing.confirm_timeout_s
+        while True:
+            wait_until = min(deadline, self.clock() + self.timing.poll_interval_s)
+            if self._await(ResponseKind.PAPER, wait_until) is not None:
+                return
+            if self.clock() >= deadline:
+                raise PrinterTimeout(f"no confirmation within {self.timing.confirm_timeout_s} s")
+            n2 = self._realtime(2)
+            if n2 & (codec.N2_COVER_OPEN | codec.N2_PAPER_END_STOP | codec.N2_ERROR):
+                status = PrinterStatus.from_realtime(0x12, n2, self._realtime(3), self._realtime(4))
+                raise problem_of(status) or PrinterFault("the printer stopped", reason="unrecoverable")
+
+    def _abandon(self) -> None:
+        try:
+            self.cancel()
+        except PrinterError as e:
+            log.warning("could not clear the printer's buffers: %s", e.reason)
+
+    def _realtime(self, n: int) -> int:
+        self.transport.write(codec.status_request(n), self.timing.status_timeout_s)
+        r = self._await(ResponseKind.REALTIME, self.clock() + self.timing.status_timeout_s)
+        if r is None:
+            raise PrinterTimeout(f"no answer to DLE EOT {n} within {self.timing.status_timeout_s} s")
+        return r.data[0]
+
+    def _await(self, kind: ResponseKind, deadline: float) -> Response | None:
+        while True:
+            for i, r in enumerate(self._pending):
+                if r.kind is kind:
+                    del self._pending[i]
+                    return r
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                return None
+            self._take(self.transport.read(remaining))
+
+    def _take(self, data: bytes) -> None:
+        for r in self._parser.feed(data):
+            if r.kind is ResponseKind.ASB:
+                self.last_unsolicited = PrinterStatus.from_asb(r.data)
+            elif r.kind is ResponseKind.GARBAGE:
+                self.garbage_bytes += len(r.data)
+            else:
+                self._pending.append(r)
+
+    def _drain(self) -> None:
+        """Forget answers nobody waits for any more (late, or garbage that looked like one)."""
+        while data := self.transport.read(0):
+            self._take(data)
+        self._pending.clear()
+
+    def _check_unsolicited(self) -> None:
+        """Between bands: act on an ASB that reports a fault without waiting for the confirmation."""
+        while data := self.transport.read(0):
+            self._take(data)
+        if self.last_unsolicited is not None:
+            problem = problem_of(self.last_unsolicited)
+            self.last_unsolicited = None
+            if problem is not None:
+                raise problem

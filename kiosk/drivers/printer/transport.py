@@ -1,0 +1,102 @@
+"""Byte pipes to a printer: a pyserial port (UART, USB serial, pty, socket://) or a raw TCP socket (port 9100).
+
+Reads and writes take a timeout; transport failures become PrinterLinkError / PrinterTimeout here, at the boundary.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import serial
+
+from kiosk.drivers.printer.errors import PrinterLinkError, PrinterTimeout
+
+
+class Transport(Protocol):
+    def write(self, data: bytes, timeout_s: float) -> None:
+        """All of `data`, or PrinterTimeout when the printer holds the line (flow control) past `timeout_s`."""
+
+    def read(self, timeout_s: float) -> bytes:
+        """What has arrived, waiting up to `timeout_s` for the first byte; b'' when nothing came."""
+
+    def close(self) -> None: ...
+
+
+class SerialTransport:
+    """Over an already open pyserial port (the composition root opens it with `serial.serial_for_url`)."""
+
+    def __init__(self, port: serial.SerialBase) -> None:
+        self.port = port
+
+    def write(self, data: bytes, timeout_s: float) -> None:
+        try:
+            self.port.write_timeout = max(timeout_s, 0.001)
+            self.port.write(data)
+        except serial.SerialTimeoutException as e:
+            raise PrinterTimeout("the printer did not take the data in time (flow control held)") from e
+        except (serial.SerialException, OSError) as e:
+            raise PrinterLinkError(f"serial write failed: {e}") from e
+
+    def read(self, timeout_s: float) -> bytes:
+        try:
+            self.port.timeout = max(timeout_s, 0.0)
+            # read() returns short only after the whole timeout: ask for what is waiting, or for the first byte
+            data: bytes = self.port.read(self.port.in_waiting or 1)
+            return data
+        except (serial.SerialException, OSError) as e:
+            raise PrinterLinkError(f"serial read failed: {e}") from e
+
+    def close(self) -> None:
+        self.port.close()
+
+
+class SocketTransport:
+    """Raw TCP to a network printer's port 9100."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def write(self, data: bytes, timeout_s: float) -> None:
+        try:
+            self.sock.settimeout(max(timeout_s, 0.001))
+            self.sock.sendall(data)
+        except TimeoutError as e:
+            raise PrinterTimeout("the printer did not take the data in time") from e
+        except OSError as e:
+            raise PrinterLinkError(f"TCP send failed: {e}") from e
+
+    def read(self, timeout_s: float) -> bytes:
+        try:
+            self.sock.settimeout(timeout_s if timeout_s > 0 else 0.0)
+            data = self.sock.recv(4096)
+        except (TimeoutError, BlockingIOError):
+            return b""
+        except OSError as e:
+            raise PrinterLinkError(f"TCP receive failed: {e}") from e
+        if not data:
+            raise PrinterLinkError("the printer closed the TCP connection")
+        return data
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def open_transport(url: str, *, baud: int, connect_timeout_s: float = 3.0) -> Transport:
+    """`tcp://host:9100` opens a socket; anything else is a pyserial URL (/dev/ttyUSB0, a pty path, socket://, loop://)."""
+    if url.startswith("tcp://"):
+        parts = urlsplit(url)
+        if not parts.hostname:
+            raise PrinterLinkError(f"no host in {url!r}")
+        try:
+            sock = socket.create_connection((parts.hostname, parts.port or 9100), timeout=connect_timeout_s)
+        except OSError as e:
+            raise PrinterLinkError(f"cannot connect to {url}: {e}") from e
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return SocketTransport(sock)
+    try:
+        port = serial.serial_for_url(url, baudrate=baud, timeout=0, write_timeout=connect_timeout_s)
+    except (serial.SerialException, OSError, ValueError) as e:
+        raise PrinterLinkError(f"cannot open {url}: {e}") from e
+    return SerialTransport(port)
