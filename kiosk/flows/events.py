@@ -1,0 +1,318 @@
+"""The events a journey understands: what the person did on screen, what a device or the registry answered, and time.
+
+Device threads and the effect executor post these; `Tick` and `DeviceFailed`/`WorkFailed` are the runner's own.
+No event carries biometric data: face frames, the chip portrait and fingerprint templates stay with the executor,
+which hands the journeys only outcomes, hints and opaque handles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from kiosk.runner import DeviceFailed, Tick, WorkFailed
+
+__all__ = [
+    "Activation",
+    "ActivationIssued",
+    "BookingCancelled",
+    "BookingConfirmed",
+    "BookingsFetched",
+    "CalendarFetched",
+    "CapabilitiesChanged",
+    "CardInfo",
+    "CardInserted",
+    "CardRead",
+    "CardReadFailed",
+    "CardRemoved",
+    "DeviceFailed",
+    "EnrolAccepted",
+    "Entered",
+    "FaceCaptured",
+    "FaceHint",
+    "FaceMatched",
+    "FingerCaptured",
+    "FingerHint",
+    "FingerMatched",
+    "LivenessDone",
+    "LivenessPrompt",
+    "Office",
+    "OfficerRejected",
+    "OfficerVerified",
+    "OfficesFetched",
+    "PrintConfirmed",
+    "PrintFailed",
+    "PrintSent",
+    "Queued",
+    "Record",
+    "RecordFetched",
+    "Slot",
+    "SlotsFetched",
+    "Tapped",
+    "Tick",
+    "Ticket",
+    "Touched",
+    "WorkFailed",
+]
+
+# --- the screen -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tapped:
+    """A control was touched: `action` names it ("accept", "digit", "choose"...), `value` its value (same shape as
+    `kiosk.ui.events.Tapped`; the executor passes the UI's taps through unchanged)."""
+
+    action: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Touched:
+    """A touch on no control: it only counts as activity (dismisses the inactivity warning)."""
+
+
+@dataclass(frozen=True)
+class Entered:
+    """A complete keypad entry; the engine makes one from the digits typed when "ok" is tapped."""
+
+    digits: str
+
+
+@dataclass(frozen=True)
+class CapabilitiesChanged:
+    """The services the kiosk can complete right now changed (see `kiosk.flows.context.capabilities`)."""
+
+    caps: frozenset[str]
+
+
+# --- the card reader --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    """What a journey may know of a card: the data printed on it. `holder` is a keyed hash of the citizen ID
+    (never the ID itself) and keys attempt counters and audit lines. The portrait stays with the executor."""
+
+    holder: str
+    citizen_id: str
+    name_th: str
+    name_en: str
+    birth_date: date | None = None
+    expiry: date | None = None  # None: lifelong
+    address: str = ""
+    has_photo: bool = True
+
+
+@dataclass(frozen=True)
+class CardInserted:
+    pass
+
+
+@dataclass(frozen=True)
+class CardRemoved:
+    pass
+
+
+@dataclass(frozen=True)
+class CardRead:
+    card: CardInfo
+
+
+@dataclass(frozen=True)
+class CardReadFailed:
+    reason: str  # "not_thai_id", "removed", "timeout", "bad_response"...
+
+
+# --- face -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FaceHint:
+    hint: str  # guidance from the quality check: "no_face", "too_far", "too_close", "too_dark", "hold_still", "ok"
+
+
+@dataclass(frozen=True)
+class FaceCaptured:
+    """A frame good enough to match was captured (it stays with the executor)."""
+
+
+@dataclass(frozen=True)
+class LivenessPrompt:
+    action: str  # what the challenge asks now: "blink", "turn_left", "turn_right", "smile"...
+
+
+@dataclass(frozen=True)
+class LivenessDone:
+    passed: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class FaceMatched:
+    accepted: bool
+    score: float = 0.0
+
+
+# --- fingerprint ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FingerHint:
+    hint: str  # "place_finger", "lift_finger", "press_harder", "poor_image"
+
+
+@dataclass(frozen=True)
+class FingerCaptured:
+    """An enrolment template was captured; `handle` names it inside the executor, `quality` is 0..100."""
+
+    handle: str
+    quality: int = 0
+
+
+@dataclass(frozen=True)
+class FingerMatched:
+    accepted: bool
+    reason: str = ""  # "not_enrolled" when there is nothing to match against
+
+
+# --- officer sign-in --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfficerVerified:
+    officer_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class OfficerRejected:
+    reason: str  # "wrong_pin", "not_an_officer", "no_match"
+
+
+# --- registry, store and seal -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    """A registry record as label/value lines, ready for a preview screen and a printed extract."""
+
+    form: str
+    fields: tuple[tuple[str, str], ...]
+    as_of: str = ""
+
+
+@dataclass(frozen=True)
+class RecordFetched:
+    record: Record | None  # None: the registry has no such record for this citizen
+
+
+@dataclass(frozen=True)
+class Activation:
+    """The one-time activation code the phone app scans, and when it stops working (UTC)."""
+
+    qr: str
+    expires_at: datetime
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class EnrolAccepted:
+    activation: Activation
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An operation is safely in the outbox; it reaches the registry when the link is back."""
+
+    op_id: str
+
+
+@dataclass(frozen=True)
+class ActivationIssued:
+    activation: Activation
+
+
+@dataclass(frozen=True)
+class Office:
+    id: str
+    name_th: str
+    name_en: str
+    services: tuple[str, ...]
+    open_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday = 0
+
+
+@dataclass(frozen=True)
+class OfficesFetched:
+    offices: tuple[Office, ...]
+
+
+@dataclass(frozen=True)
+class CalendarFetched:
+    """Days the office is closed: public holidays and its own closures."""
+
+    office_id: str
+    closed: frozenset[date]
+
+
+@dataclass(frozen=True)
+class Slot:
+    id: str
+    start: str  # "09:30", local time
+    capacity: int
+    booked: int
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.booked)
+
+
+@dataclass(frozen=True)
+class SlotsFetched:
+    day: date
+    slots: tuple[Slot, ...]
+
+
+@dataclass(frozen=True)
+class Ticket:
+    booking_id: str
+    office_id: str
+    service: str
+    day: date
+    start: str
+    qr: str
+
+
+@dataclass(frozen=True)
+class BookingConfirmed:
+    ticket: Ticket
+
+
+@dataclass(frozen=True)
+class BookingsFetched:
+    bookings: tuple[Ticket, ...]
+
+
+@dataclass(frozen=True)
+class BookingCancelled:
+    booking_id: str
+
+
+# --- printer ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrintSent:
+    job_id: str
+    document_no: str
+
+
+@dataclass(frozen=True)
+class PrintConfirmed:
+    job_id: str
+
+
+@dataclass(frozen=True)
+class PrintFailed:
+    job_id: str
+    reason: str  # "paper_out", "cover_open", "offline", "not_confirmed"

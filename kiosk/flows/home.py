@@ -1,0 +1,69 @@
+"""Between journeys: the attract screen, the language choice and the service menu, which offers only the services
+the kiosk can complete now (its capabilities) and hands over to a journey with `StartJourney`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from kiosk.flows.context import SERVICES
+from kiosk.flows.effects import Audit, Effect, StartJourney
+from kiosk.flows.events import CapabilitiesChanged, CardInserted, Tapped, Tick, Touched
+from kiosk.flows.machine import Screen
+
+HomeStage = Literal["attract", "language", "menu"]
+LANGUAGES = ("th", "en")
+
+
+@dataclass(frozen=True)
+class Home:
+    stage: HomeStage = "attract"
+    language: str = "th"
+    caps: frozenset[str] = frozenset()
+    idle_at: float | None = None
+    error: str = ""
+    idle_s: float = 60.0  # back to the attract screen after this long without a touch
+
+
+def step(state: Home, event: object, now: float) -> tuple[Home, list[Effect]]:
+    if isinstance(event, CapabilitiesChanged):
+        return replace(state, caps=event.caps), []
+    if isinstance(event, Tick):
+        if state.idle_at is not None and now >= state.idle_at:
+            return replace(state, stage="attract", idle_at=None, error=""), []
+        return state, []
+    awake = replace(state, idle_at=now + state.idle_s, error="")
+    match state.stage, event:
+        case "attract", Tapped() | Touched() | CardInserted():
+            if not state.caps:
+                return state, []  # out of service: nothing to offer
+            return replace(awake, stage="language"), []
+        case "language", Tapped(action="language", value=lang) if lang in LANGUAGES:
+            return replace(awake, stage="menu", language=lang), []
+        case "menu", Tapped(action="service", value=service) if service in state.caps and service in SERVICES:
+            effects: list[Effect] = [
+                Audit("service_chosen", {"service": service}),
+                StartJourney(service, state.language),
+            ]
+            return replace(state, stage="attract", idle_at=None, error=""), effects
+        case "menu", Tapped(action="service"):
+            return replace(awake, error="unavailable"), []
+        case "menu", Tapped(action="back"):
+            return replace(awake, stage="language"), []
+        case "language" | "menu", Tapped(action="cancel"):
+            return replace(state, stage="attract", idle_at=None, error=""), []
+        case "language" | "menu", Tapped() | Touched():
+            return awake, []
+    return state, []
+
+
+def view(state: Home, now: float) -> Screen:
+    if state.stage == "attract":
+        return Screen("attract" if state.caps else "out_of_service", {"language": state.language})
+    if state.stage == "language":
+        return Screen("language", {"language": state.language, "languages": list(LANGUAGES)})
+    services = [{"id": s, "enabled": s in state.caps} for s in SERVICES if s != "enrol_officer" or s in state.caps]
+    data: dict[str, object] = {"language": state.language, "services": services}
+    if state.error:
+        data["error"] = state.error
+    return Screen("menu", data)

@@ -1,0 +1,295 @@
+"""The journey engine: each journey declares its stages and a handler; the engine applies the guards that hold at
+every step (inactivity warning then timeout, cancel, card removed, machine deadlines, device failures, keypad entry),
+wipes personal data whenever a journey ends early, and writes an audit line for each stage change.
+
+A screen is a function of the journey state (`Flow.view`), so the UI can never show a stale or half-updated step.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any, Generic, Literal, TypeVar
+
+from kiosk.flows.context import Context, Limits
+from kiosk.flows.effects import Audit, Beep, Effect, End, Forget
+from kiosk.flows.events import (
+    CapabilitiesChanged,
+    CardInserted,
+    CardRemoved,
+    DeviceFailed,
+    Entered,
+    Tapped,
+    Tick,
+    Touched,
+    WorkFailed,
+)
+
+Waits = Literal["user", "machine", "notice", "closed"]
+CardRule = Literal["none", "held", "done"]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of a journey. `waits` says who must act next: the person (inactivity deadlines apply) or the
+    machine (`device` must answer within the `Limits` field named by `timeout`). `card`: what removing the card
+    does here: "held" aborts and wipes, "done" ends the journey normally, "none" leaves it to the journey."""
+
+    screen: str
+    waits: Waits
+    card: CardRule = "none"
+    device: str = ""
+    timeout: str = ""
+    keypad: int | Literal["passcode"] = 0  # digits the keypad takes (0: none; "passcode": the configured length)
+    masked: bool = True  # show typed digits as dots
+    idle_outcome: str = "timed_out"  # what inactivity ends this stage with ("done" ends it normally)
+
+
+NOTICE = Stage("notice", "notice")
+CLOSED = Stage("attract", "closed")
+
+# Every way a journey can end early; each is also the name of the screen that says so.
+OUTCOMES: tuple[str, ...] = (
+    "timed_out",
+    "card_removed",
+    "cancelled",
+    "declined",
+    "locked_out",
+    "device_error",
+    "refer_officer",
+    "card_unreadable",
+    "card_expired",
+    "passcode_failed",
+    "cid_mismatch",
+    "no_record",
+    "wrong_card",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class JourneyState:
+    """What every journey state has; journeys subclass it with their own fields, all with defaults, so that a
+    fresh instance is exactly a wiped one."""
+
+    stage: str
+    ctx: Context
+    card_in: bool = False
+    idle_at: float | None = None
+    warn_at: float | None = None
+    warned: bool = False
+    wait_until: float | None = None
+    entry: str = ""  # digits typed on the keypad so far
+    error: str = ""  # why the last entry on this screen was refused
+    outcome: str = ""  # on the notice stage: why the journey ended
+    detail: str = ""  # on the notice stage: e.g. "printer:paper_out"
+
+
+@dataclass(frozen=True)
+class Screen:
+    name: str
+    data: Mapping[str, object]
+
+
+S = TypeVar("S", bound=JourneyState)
+Step = tuple[S, list[Effect]]
+Handler = Callable[["Flow[S]", S, object, float], "Step[S] | None"]
+DataFn = Callable[[S, float], Mapping[str, object]]
+
+
+class DefinitionError(Exception):
+    """A journey's stage table is inconsistent (checked when the module is imported)."""
+
+
+class Flow(Generic[S]):
+    """One journey: its stage table, handler and screen data, with the shared guards around them."""
+
+    def __init__(
+        self,
+        name: str,
+        state_type: type[S],
+        stages: Mapping[str, Stage],
+        *,
+        first: str,
+        handle: Handler[S],
+        data: DataFn[S],
+    ) -> None:
+        self.name = name
+        self.state_type = state_type
+        self.stages: dict[str, Stage] = {**stages, "notice": NOTICE, "closed": CLOSED}
+        self.first = first
+        self._handle = handle
+        self._data = data
+        self._check()
+
+    def _check(self) -> None:
+        limits = {f.name for f in fields(Limits)}
+        if self.first not in self.stages:
+            raise DefinitionError(f"{self.name}: first stage {self.first!r} is not declared")
+        for name, st in self.stages.items():
+            if st.waits == "machine" and (not st.device or st.timeout not in limits):
+                raise DefinitionError(f"{self.name}.{name}: a machine stage needs a device and a Limits timeout")
+            if st.keypad and st.waits != "user":
+                raise DefinitionError(f"{self.name}.{name}: only a user stage can have a keypad")
+        try:
+            self.state_type(stage=self.first, ctx=Context())
+        except TypeError as e:
+            raise DefinitionError(f"{self.name}: every state field needs a default ({e})") from e
+
+    # --- building transitions (used by the journey handlers) ----------------------------------------------------
+
+    def enter(self, state: S, stage: str, now: float, **changes: Any) -> S:
+        """Move to `stage`, setting its deadlines and clearing the keypad and any refusal."""
+        st = self.stages[stage]
+        lim = state.ctx.limits
+        values: dict[str, Any] = {
+            "stage": stage,
+            "idle_at": now + lim.inactivity_timeout_s if st.waits == "user" else None,
+            "warn_at": now + lim.inactivity_warning_s if st.waits == "user" else None,
+            "warned": False,
+            "wait_until": None,
+            "entry": "",
+            "error": "",
+        }
+        if st.waits == "machine":
+            values["wait_until"] = now + float(getattr(lim, st.timeout))
+        elif st.waits == "notice":
+            values["wait_until"] = now + lim.notice_s
+        values.update(changes)
+        return replace(state, **values)
+
+    def go(self, state: S, stage: str, now: float, *effects: Effect, **changes: Any) -> Step[S]:
+        return self.enter(state, stage, now, **changes), list(effects)
+
+    def abort(self, state: S, outcome: str, now: float, detail: str = "", *effects: Effect) -> Step[S]:
+        """End early: everything personal is dropped (a fresh state keeps only the context) and a notice shown."""
+        fresh = self.state_type(stage="notice", ctx=state.ctx, card_in=state.card_in)
+        fresh = self.enter(fresh, "notice", now, outcome=outcome, detail=detail)
+        audit = {"journey": self.name, "at": state.stage, "outcome": outcome}
+        if detail:
+            audit["detail"] = detail
+        return fresh, [*effects, Forget(), Audit("journey_ended", audit), Beep("error")]
+
+    def finish(self, state: S, outcome: str = "done", *effects: Effect) -> Step[S]:
+        fresh = self.state_type(stage="closed", ctx=state.ctx, card_in=state.card_in)
+        audit = {"journey": self.name, "at": state.stage, "outcome": outcome}
+        return fresh, [*effects, Forget(), Audit("journey_ended", audit), End(outcome)]
+
+    # --- the step -----------------------------------------------------------------------------------------------
+
+    def start(self, ctx: Context, now: float, *, card_in: bool = False) -> Step[S]:
+        state = self.enter(self.state_type(stage=self.first, ctx=ctx, card_in=card_in), self.first, now)
+        return state, [Audit("journey_started", {"journey": self.name, "language": ctx.language})]
+
+    def step(self, state: S, event: object, now: float) -> Step[S]:
+        new, effects = self._step(state, event, now)
+        if new.stage != state.stage:
+            effects.append(Audit("stage", {"journey": self.name, "from": state.stage, "to": new.stage}))
+        return new, effects
+
+    def _step(self, state: S, event: object, now: float) -> Step[S]:
+        st = self.stages[state.stage]
+        if st.waits == "closed":
+            return state, []
+        if isinstance(event, CapabilitiesChanged):
+            return replace(state, ctx=replace(state.ctx, caps=event.caps)), []
+        if isinstance(event, CardInserted | CardRemoved):
+            state = replace(state, card_in=isinstance(event, CardInserted))
+        if st.waits == "notice":
+            return self._notice(state, event, now)
+        if isinstance(event, CardRemoved) and st.card == "held":
+            return self.abort(state, "card_removed", now)
+        if isinstance(event, CardRemoved) and st.card == "done":
+            return self.finish(state, "done")
+        if isinstance(event, Tapped) and event.action == "cancel":
+            return self.abort(state, "cancelled", now)
+        if isinstance(event, Tick):
+            timed_out = self._tick(state, st, now)
+            if timed_out is not None:
+                return timed_out
+        if isinstance(event, Tapped | Touched | Entered):
+            if st.waits != "user":
+                return state, []  # the machine is working: only cancel counts
+            state = self._active(state, now)
+            if isinstance(event, Touched) or (isinstance(event, Tapped) and event.action == "continue"):
+                return state, []
+            if st.keypad and isinstance(event, Tapped):
+                state, typed = self._keypad(state, st, event)
+                if typed is None:
+                    return state, []
+                event = typed
+        handled = self._handle(self, state, event, now)
+        if handled is not None:
+            return handled
+        if isinstance(event, DeviceFailed) and st.waits == "machine" and event.device == st.device:
+            return self.abort(state, "device_error", now, f"{event.device}:{event.reason}")
+        if isinstance(event, WorkFailed) and st.waits == "machine":
+            return self.abort(state, "device_error", now, f"{st.device}:internal")
+        return state, []
+
+    def _notice(self, state: S, event: object, now: float) -> Step[S]:
+        over = isinstance(event, Tick) and state.wait_until is not None and now >= state.wait_until
+        if over or (isinstance(event, Tapped) and event.action in ("ok", "done")):
+            return self.finish(state, state.outcome)
+        return state, []
+
+    def _tick(self, state: S, st: Stage, now: float) -> Step[S] | None:
+        if st.waits == "machine" and state.wait_until is not None and now >= state.wait_until:
+            return self.abort(state, "device_error", now, f"{st.device}:timeout")
+        if st.waits == "user" and state.idle_at is not None and now >= state.idle_at:
+            if st.idle_outcome == "done":
+                return self.finish(state, "done")
+            return self.abort(state, st.idle_outcome, now)
+        if st.waits == "user" and not state.warned and state.warn_at is not None and now >= state.warn_at:
+            return replace(state, warned=True), [Beep("warning")]
+        return None
+
+    def _active(self, state: S, now: float) -> S:
+        lim = state.ctx.limits
+        return replace(
+            state, idle_at=now + lim.inactivity_timeout_s, warn_at=now + lim.inactivity_warning_s, warned=False
+        )
+
+    @staticmethod
+    def keypad_length(state: JourneyState, st: Stage) -> int:
+        return state.ctx.limits.passcode.length if st.keypad == "passcode" else st.keypad
+
+    def _keypad(self, state: S, st: Stage, tap: Tapped) -> tuple[S, Entered | Tapped | None]:
+        if tap.action == "digit" and tap.value.isdigit() and len(tap.value) == 1:
+            if len(state.entry) < self.keypad_length(state, st):
+                return replace(state, entry=state.entry + tap.value, error=""), None
+            return state, None
+        if tap.action == "backspace":
+            return replace(state, entry=state.entry[:-1]), None
+        if tap.action == "clear":
+            return replace(state, entry=""), None
+        if tap.action == "ok":
+            return replace(state, entry=""), Entered(state.entry)
+        return state, tap
+
+    # --- the screen ---------------------------------------------------------------------------------------------
+
+    def view(self, state: S, now: float) -> Screen:
+        st = self.stages[state.stage]
+        data: dict[str, object] = {"journey": self.name, "language": state.ctx.language}
+        if st.waits == "notice":
+            device, _, reason = state.detail.partition(":")
+            data.update({"device": device, "reason": reason} if reason else {"reason": state.detail})
+            return Screen(state.outcome, data)
+        if st.waits == "closed":
+            return Screen("attract", data)
+        data.update(self._data(state, now))
+        if st.keypad:
+            data["entered"] = len(state.entry)
+            data["length"] = self.keypad_length(state, st)
+            if not st.masked:
+                data["digits"] = state.entry
+        if state.error:
+            data["error"] = state.error
+        if state.warned and state.idle_at is not None:
+            data["warning_s"] = max(0, math.ceil(state.idle_at - now))
+        return Screen(st.screen, data)
+
+    @property
+    def stage_names(self) -> tuple[str, ...]:
+        return tuple(self.stages)
