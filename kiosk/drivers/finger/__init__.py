@@ -199,6 +199,18 @@ class CaptureError(SensorRefused):
     code, reason = 0x03, "capture_failed"
 
 
+class ImageMessy(SensorRefused):
+    """06 where the driver does not turn it into a capture quality."""
+
+    code, reason = 0x06, "image_messy"
+
+
+class FeatureExtractionFailed(SensorRefused):
+    """07 where the driver does not turn it into a capture quality."""
+
+    code, reason = 0x07, "feature_extraction_failed"
+
+
 class NoMatch(SensorRefused):
     code, reason = 0x08, "no_match"
 
@@ -280,6 +292,8 @@ REFUSALS: dict[int, type[SensorRefused]] = {
     for cls in (
         SensorPacketError,
         CaptureError,
+        ImageMessy,
+        FeatureExtractionFailed,
         NoMatch,
         NotFound,
         CannotCombine,

@@ -107,7 +107,7 @@ class FingerUart:
         try:
             self._port.write(data)
         except (OSError, ValueError) as e:
-            raise SensorUnavailable(f"write failed: {e}") from e
+            raise SensorUnavailable(f"cannot write to the sensor: {e}") from e
 
     def _read_some(self, most: int) -> bytes:
         """What the port has (at most `most` bytes), waiting at most one read slice for the first byte."""
@@ -115,7 +115,7 @@ class FingerUart:
             waiting = self._port.in_waiting
             return self._port.read(max(1, min(waiting, most)))
         except (OSError, ValueError) as e:
-            raise SensorUnavailable(f"read failed: {e}") from e
+            raise SensorUnavailable(f"cannot read from the sensor: {e}") from e
 
     def _read_exact(self, count: int, deadline: float, doing: str) -> bytes:
         received = bytearray()
