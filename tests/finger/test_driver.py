@@ -257,7 +257,7 @@ def test_refusals_have_distinct_reasons() -> None:
 
 
 def test_sensor_reports_a_packet_error_for_a_corrupted_command(rig: Rig) -> None:
-    sensor, driver = rig
+    _, driver = rig
     driver._port.write(bytes.fromhex("EF01FFFFFFFF0100031D0000"))  # TemplateNum with a bad checksum
     frame = driver._read_frame(time.monotonic() + 1, "reply to a bad command")
     assert frame.payload[0] == Code.PACKET_ERROR
