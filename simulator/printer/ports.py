@@ -1,0 +1,167 @@
+"""The simulated printer's wires: a raw-mode pseudo-terminal (serial) and a TCP listener (port 9100 style).
+
+Open `PtyPort.path` with pyserial, or connect to `tcp://127.0.0.1:<TcpPort.port>`, exactly as to a real printer.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import socket
+import threading
+import tty
+from types import TracebackType
+
+from simulator.printer.device import SimulatedPrinter
+
+log = logging.getLogger(__name__)
+READ_CHUNK = 65536
+
+
+class _Port:
+    def __init__(self, printer: SimulatedPrinter) -> None:
+        self.printer = printer
+        self._wake_r, self._wake_w = -1, -1
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def _start_thread(self, name: str) -> None:
+        self._wake_r, self._wake_w = os.pipe()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        raise NotImplementedError
+
+    def _stop_thread(self) -> None:
+        self._stop.set()
+        if self._wake_w >= 0:
+            os.write(self._wake_w, b"x")
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        for fd in (self._wake_r, self._wake_w):
+            if fd >= 0:
+                os.close(fd)
+        self._wake_r = self._wake_w = -1
+
+    def stop(self) -> None:
+        self._stop_thread()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class PtyPort(_Port):
+    """The printer on a pseudo-terminal; the host opens `path` (a /dev/pts/N) as its serial port."""
+
+    def __init__(self, printer: SimulatedPrinter) -> None:
+        super().__init__(printer)
+        self._master = self._slave = -1
+        self.path = ""
+
+    def start(self) -> str:
+        self._master, self._slave = os.openpty()
+        tty.setraw(self._slave)  # at once: the line discipline would echo and rewrite bytes
+        self.path = os.ttyname(self._slave)
+        self.printer.attach(self._write)
+        self._start_thread("printer-sim-pty")
+        return self.path
+
+    def __enter__(self) -> PtyPort:
+        self.start()
+        return self
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            n = os.write(self._master, view)
+            view = view[n:]
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self._master, self._wake_r], [], [])
+            if self._wake_r in ready:
+                return
+            try:
+                data = os.read(self._master, READ_CHUNK)
+            except OSError as e:  # EIO: no process holds the other end any more
+                log.debug("pty read: %s", e)
+                return
+            self.printer.receive(data)
+
+    def stop(self) -> None:
+        self.printer.attach(None)
+        self._stop_thread()
+        for fd in (self._master, self._slave):
+            if fd >= 0:
+                os.close(fd)
+        self._master = self._slave = -1
+
+
+class TcpPort(_Port):
+    """The printer on TCP (127.0.0.1 only), one host connection at a time, as a network printer's port 9100."""
+
+    def __init__(self, printer: SimulatedPrinter, port: int = 0) -> None:
+        super().__init__(printer)
+        self._requested_port = port
+        self._listener: socket.socket | None = None
+        self._conn: socket.socket | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"tcp://127.0.0.1:{self.port}"
+
+    def start(self) -> str:
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", self._requested_port))
+        self._listener.listen(1)
+        self.port = self._listener.getsockname()[1]
+        self._start_thread("printer-sim-tcp")
+        return self.url
+
+    def __enter__(self) -> TcpPort:
+        self.start()
+        return self
+
+    def _serve(self) -> None:
+        assert self._listener is not None
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self._listener.fileno(), self._wake_r], [], [])
+            if self._wake_r in ready:
+                return
+            conn, _ = self._listener.accept()
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._conn = conn
+            self.printer.attach(conn.sendall)
+            try:
+                self._serve_connection(conn)
+            finally:
+                self.printer.attach(None)
+                self._conn = None
+                conn.close()
+
+    def _serve_connection(self, conn: socket.socket) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select([conn.fileno(), self._wake_r], [], [])
+            if self._wake_r in ready:
+                return
+            try:
+                data = conn.recv(READ_CHUNK)
+            except OSError:
+                return
+            if not data:
+                return
+            self.printer.receive(data)
+
+    def stop(self) -> None:
+        self._stop_thread()
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
