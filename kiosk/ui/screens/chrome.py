@@ -77,3 +77,31 @@ def message(cv: Canvas, rect: pygame.Rect, lines: Sequence[str], *, first_bold: 
         )
         y = area.bottom + cv.layout.px(10)
     return y
+
+
+def field_rows(cv: Canvas, rect: pygame.Rect, rows: Sequence[tuple[str, str]], label_w: int) -> None:
+    """(label, value) rows: values wrap beside one-line labels; the whole table shrinks together until it fits."""
+    L = cv.layout
+    value_w = rect.width - label_w
+    rows = [(label, value) for label, value in rows if value]
+    size = L.body_px
+    gap = L.px(6)
+    while True:
+        heights = [
+            max(cv.text.line_height(L.small_px), len(cv.text.lines(v, size, value_w)) * cv.text.line_height(size))
+            for _, v in rows
+        ]
+        if sum(heights) + gap * len(rows) <= rect.height or size <= 12:
+            break
+        size = int(size * 0.9)
+    y = rect.top
+    for (label, value), h in zip(rows, heights, strict=True):
+        label_rect = pygame.Rect(
+            rect.left,
+            y + max(0, (cv.text.line_height(size) - cv.text.line_height(L.small_px)) // 2),
+            label_w - L.px(8),
+            h,
+        )
+        cv.text.label(cv.surface, label, label_rect, min(L.small_px, size), C.MUTED)
+        cv.text.block(cv.surface, value, pygame.Rect(rect.left + label_w, y, value_w, h), size, C.INK)
+        y += h + gap

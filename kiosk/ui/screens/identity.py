@@ -11,7 +11,7 @@ from kiosk.ui import layout as C
 from kiosk.ui.canvas import Canvas, Data
 from kiosk.ui.dates import long_date
 from kiosk.ui.i18n import N_
-from kiosk.ui.screens.chrome import cancel, message, page
+from kiosk.ui.screens.chrome import cancel, field_rows, message, page
 from kiosk.ui.view import screen
 from kiosk.ui.widgets import camera_preview, panel
 
@@ -94,15 +94,7 @@ def card_data(cv: Canvas, d: Data) -> None:
         ),
     ]
     label_w = L.px(150 if not L.large_text else 190)
-    y = inner.top
-    for label, value in rows:
-        if not value:
-            continue
-        lab = pygame.Rect(left, y, label_w, inner.bottom - y)
-        val = pygame.Rect(left + label_w, y, inner.right - left - label_w, inner.bottom - y)
-        cv.text.label(cv.surface, label, lab.inflate(-L.px(8), 0).move(-L.px(4), 0), L.small_px, C.MUTED)
-        got = cv.text.block(cv.surface, value, val, L.body_px, C.INK, bold=label == _("Name"))
-        y = max(got.bottom, y + cv.text.line_height(L.small_px)) + L.px(6)
+    field_rows(cv, pygame.Rect(left, inner.top, inner.right - left, inner.height), rows, label_w)
 
 
 @screen("face_capture")

@@ -8,7 +8,7 @@ from kiosk.ui import layout as C
 from kiosk.ui.canvas import Canvas, Data
 from kiosk.ui.dates import day_label, long_date
 from kiosk.ui.i18n import N_
-from kiosk.ui.screens.chrome import cancel, message, page
+from kiosk.ui.screens.chrome import cancel, field_rows, message, page
 from kiosk.ui.screens.common import busy
 from kiosk.ui.view import screen
 from kiosk.ui.widgets import button, panel
@@ -179,23 +179,10 @@ def own_data(cv: Canvas, d: Data) -> None:
     panel(cv, body)
     inner = body.inflate(-L.px(24), -L.px(16))
     label_w = L.px(170 if not L.large_text else 210)
-    y = inner.top
+    rows = []
     for row in d.items("rows"):
         field = row.text("field")
         label = _(OWN_DATA_FIELDS[field]) if field in OWN_DATA_FIELDS else row.text("label", field)
         value = row.text("value")
-        if row.text("kind") == "date":
-            value = long_date(value, cv.language)
-        cv.text.label(
-            cv.surface, label, pygame.Rect(inner.left, y, label_w - L.px(8), inner.bottom - y), L.small_px, C.MUTED
-        )
-        got = cv.text.block(
-            cv.surface,
-            value,
-            pygame.Rect(inner.left + label_w, y, inner.width - label_w, inner.bottom - y),
-            L.body_px,
-            C.INK,
-        )
-        y = max(got.bottom, y + cv.text.line_height(L.small_px)) + L.px(6)
-        if y >= inner.bottom:
-            break
+        rows.append((label, long_date(value, cv.language) if row.text("kind") == "date" else value))
+    field_rows(cv, inner, rows, label_w)

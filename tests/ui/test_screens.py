@@ -1,0 +1,87 @@
+"""Every screen draws in both languages, at every supported panel size and in large text, inside its area."""
+
+from __future__ import annotations
+
+import pygame
+import pytest
+
+from kiosk.ui.layout import Layout
+from kiosk.ui.text import Text
+from kiosk.ui.view import FALLBACK, KioskView, registry
+from tests.ui.samples import SAMPLES
+
+SIZES = [(800, 480), (1024, 600), (1280, 800)]
+
+
+def test_every_screen_has_sample_data() -> None:
+    assert set(registry()) == set(SAMPLES)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_screens_draw_controls_inside_the_screen_and_big_enough(
+    text: Text, size: tuple[int, int], large: bool, language: str
+) -> None:
+    surface = pygame.Surface(size)
+    view = KioskView(text, language=language, large_text=large)
+    minimum = Layout(surface.get_rect(), large).px(44)
+    for name, data in SAMPLES.items():
+        view.show(name, data)
+        view.draw(surface, now_s=1.0)
+        for hit in view.controls:
+            assert surface.get_rect().contains(hit.rect), (name, hit)
+            if hit.event.action != "start":
+                assert min(hit.rect.size) >= minimum, (name, hit.event, hit.rect.size, minimum)
+
+
+def test_a_screen_drawn_into_a_sub_area_stays_there(text: Text) -> None:
+    """The simulator draws the kiosk beside its panel: nothing may spill outside the kiosk's rectangle."""
+    surface = pygame.Surface((1300, 600))
+    surface.fill((255, 0, 255))
+    area = pygame.Rect(10, 20, 800, 480)
+    view = KioskView(text)
+    for name, data in SAMPLES.items():
+        view.show(name, data)
+        view.draw(surface, area, now_s=0.3)
+        outside = surface.copy()
+        pygame.draw.rect(outside, (255, 0, 255), area)
+        assert pygame.mask.from_threshold(outside, (255, 0, 255), (1, 1, 1, 255)).count() == 1300 * 600, name
+        assert all(area.contains(h.rect) for h in view.controls), name
+
+
+def test_unknown_screen_falls_back_to_out_of_service(text: Text) -> None:
+    surface = pygame.Surface((800, 480))
+    view = KioskView(text)
+    view.show("no_such_screen", {})
+    view.draw(surface)
+    fallback = surface.copy()
+    view.show(FALLBACK, {})
+    view.draw(surface)
+    assert pygame.image.tobytes(surface, "RGB") == pygame.image.tobytes(fallback, "RGB")
+    assert view.controls == []
+
+
+def test_the_language_changes_what_is_drawn(text: Text) -> None:
+    a, b = pygame.Surface((800, 480)), pygame.Surface((800, 480))
+    view = KioskView(text, language="th")
+    view.show("insert_card", {})
+    view.draw(a, now_s=0.0)
+    view.language = "en"
+    view.show("insert_card", {})
+    view.draw(b, now_s=0.0)
+    assert pygame.image.tobytes(a, "RGB") != pygame.image.tobytes(b, "RGB")
+
+
+def test_progress_screens_keep_animating_while_waiting(text: Text) -> None:
+    """Anything that may take more than half a second shows visible motion, so the screen never looks frozen."""
+    surface = pygame.Surface((800, 480))
+    view = KioskView(text)
+    for name in ("reading_card", "working", "printing", "insert_card", "face_capture", "liveness"):
+        view.show(name, {k: v for k, v in SAMPLES[name].items() if k != "progress"})
+        view.draw(surface, now_s=0.1)
+        first = pygame.image.tobytes(surface, "RGB")
+        assert view.needs_redraw, name
+        view.draw(surface, now_s=0.6)
+        if name not in ("face_capture", "liveness"):  # the camera screens move with their frames
+            assert pygame.image.tobytes(surface, "RGB") != first, name

@@ -1,0 +1,43 @@
+"""Screen text: Thai wrapped only at word boundaries, shrunk to fit, shaped with the Thai script set."""
+
+from __future__ import annotations
+
+import pygame
+
+from kiosk.text import break_points
+from kiosk.ui.text import Text
+
+LONG_TH = "เพื่อให้บริการนี้ ตู้จะอ่านข้อมูลจากบัตรประชาชนของท่าน และเปรียบเทียบใบหน้าของท่านกับรูปในบัตร"
+
+
+def test_thai_lines_break_only_at_word_boundaries(text: Text) -> None:
+    for width in (120, 200, 333, 500):
+        lines = text.lines(LONG_TH, 24, width)
+        assert len(lines) > 1
+        assert "".join(lines).replace(" ", "") == LONG_TH.replace(" ", "")
+        allowed = set(break_points(LONG_TH))
+        pos = 0
+        for line in lines[:-1]:
+            pos = LONG_TH.index(line, pos) + len(line)
+            while LONG_TH[pos] == " ":
+                pos += 1
+            assert pos in allowed, (width, line)
+        assert all(text.width(line, 24) <= width for line in lines if " " in line or len(line) > 6)
+
+
+def test_fit_shrinks_text_until_it_fits_the_box(text: Text) -> None:
+    box = pygame.Rect(0, 0, 300, 90)
+    size, lines = text.fit(LONG_TH, 40, box)
+    assert size < 40
+    assert len(lines) * text.line_height(size) <= box.height
+
+
+def test_fonts_are_set_to_the_thai_script(text: Text) -> None:
+    """Without the Thai script, HarfBuzz stacks sara am's ring onto the tone mark in น้ำ (seen in Garuda and Loma)."""
+    shaped = text.font(40)
+    unshaped = pygame.font.Font(str(text._files[0]), 40)
+    for sample in ("น้ำ", "ทำน้ำ"):
+        a = pygame.image.tobytes(shaped.render(sample, True, (0, 0, 0), (255, 255, 255)), "RGB")
+        b = pygame.image.tobytes(unshaped.render(sample, True, (0, 0, 0), (255, 255, 255)), "RGB")
+        assert a != b, sample
+    assert text.font(40) is shaped, "fonts are cached, so the script is set once per size"
