@@ -116,9 +116,9 @@ class SensorModel:
     # ------------------------------------------------------------------------------------------- control
 
     def place(self, touch: Touch, *, replace: bool) -> None:
-        if replace:
+        if replace or not self.touches:
             self.touches.clear()
-            self.lift_polls_left = 0
+            self.lift_polls_left = 0  # whatever lift was pending has happened by the time a new finger comes
         self.touches.append(touch)
 
     def lift(self) -> None:
