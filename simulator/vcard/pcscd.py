@@ -1,0 +1,255 @@
+"""Runs a private pcscd whose only readers are vpcd virtual readers, and the stack that puts virtual cards in them.
+
+pcscd 1.9 always puts its socket in `/run/pcscd`, and refuses to start while another instance owns it. The private
+pcscd therefore runs in its own mount namespace with a private directory bound over `/run` (`unshare --mount` as
+root, `unshare --user --map-root-user --mount` otherwise), and clients reach it through `PCSCLITE_CSOCK_NAME`, which
+libpcsclite (and so pyscard) honours. libpcsclite reads that variable once per process, so one process uses one
+socket path: `default_run_dir()` is stable for the process and a restarted pcscd reuses it.
+
+Readiness is the log line "daemon ready" plus the socket file; the vpcd TCP ports are never probed (to vpcd a
+connection is an inserted card). Each vpcd reader entry gives two slots, on its port and the next one.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from simulator.vcard.card import ThaiIdCard
+from simulator.vcard.vpcd import VirtualCard
+
+VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
+SOCKET_ENV = "PCSCLITE_CSOCK_NAME"
+READY_LINE = "daemon ready"
+SLOTS_PER_ENTRY = 2
+_ATTEMPT = re.compile(r"Attempting startup of (.+?) using ")
+_PORT = re.compile(r"Waiting for virtual ICC on port (\d+)")
+
+
+class PcscdError(RuntimeError):
+    """The private pcscd could not be started or stopped."""
+
+
+@dataclass(frozen=True)
+class VirtualSlot:
+    reader: str  # the PC/SC reader name clients see
+    port: int  # vpcd's TCP port for this slot's card
+
+
+def missing_parts() -> list[str]:
+    """What this machine lacks for the virtual stack (empty when it can run)."""
+    missing = []
+    if shutil.which("pcscd") is None:
+        missing.append("pcscd (apt: pcscd)")
+    if not VPCD_DRIVER.exists():
+        missing.append(f"{VPCD_DRIVER} (apt: vsmartcard-vpcd)")
+    if shutil.which("unshare") is None:
+        missing.append("unshare (util-linux)")
+    if shutil.which("stdbuf") is None:
+        missing.append("stdbuf (coreutils)")
+    return missing
+
+
+def default_run_dir() -> Path:
+    """The per-process directory standing in for `/run` (the socket path must not change within a process)."""
+    return Path(tempfile.gettempdir()) / f"kiosk-pcscd-{os.getpid()}"
+
+
+def _free_port_pair() -> int:
+    """A port p with p and p+1 both free (vpcd binds every interface, as it does)."""
+    for _ in range(50):
+        with socket.socket() as first:
+            first.bind(("", 0))
+            port = int(first.getsockname()[1])
+            if port >= 65535:
+                continue
+            with socket.socket() as second:
+                try:
+                    second.bind(("", port + 1))
+                except OSError:
+                    continue
+            return port
+    raise PcscdError("no free pair of TCP ports for vpcd")
+
+
+class PrivatePcscd:
+    """`with PrivatePcscd(readers=n) as pcscd:` a pcscd with 2n virtual slots, reachable via `client_env()`."""
+
+    def __init__(self, readers: int = 1, *, run_dir: Path | None = None, log_apdus: bool = False) -> None:
+        self.entries = readers
+        self.run_dir = run_dir or default_run_dir()
+        self.log_apdus = log_apdus
+        self.slots: list[VirtualSlot] = []
+        self.log: collections.deque[str] = collections.deque(maxlen=400)
+        self._proc: subprocess.Popen[str] | None = None
+        self._ready = threading.Event()
+        self._exited = threading.Event()
+
+    @property
+    def socket_path(self) -> Path:
+        return self.run_dir / "run" / "pcscd" / "pcscd.comm"
+
+    def client_env(self) -> dict[str, str]:
+        return {SOCKET_ENV: str(self.socket_path)}
+
+    def export_client_env(self) -> None:
+        """Point this process's libpcsclite at the private pcscd (must happen before its first PC/SC call)."""
+        current = os.environ.get(SOCKET_ENV)
+        if current not in (None, str(self.socket_path)):
+            raise PcscdError(f"{SOCKET_ENV} already points at {current}: one process, one pcscd socket")
+        os.environ[SOCKET_ENV] = str(self.socket_path)
+
+    def _write_config(self) -> Path:
+        conf = self.run_dir / "reader.conf.d"
+        shutil.rmtree(self.run_dir / "run", ignore_errors=True)
+        shutil.rmtree(conf, ignore_errors=True)
+        (self.run_dir / "run").mkdir(parents=True)
+        conf.mkdir(parents=True)
+        for i in range(self.entries):
+            port = _free_port_pair()
+            (conf / f"vpcd{i}").write_text(
+                f'FRIENDLYNAME "Kiosk Virtual PCD {port}"\n'
+                f"DEVICENAME   /dev/null:0x{port:04X}\n"
+                f"LIBPATH      {VPCD_DRIVER}\n"
+                f"CHANNELID    0x{port:04X}\n"
+            )
+        return conf
+
+    def _command(self, conf: Path) -> list[str]:
+        # pcscd's log is block-buffered on a pipe: line-buffer it, or "daemon ready" arrives only at exit.
+        pcscd = ["stdbuf", "-oL", "pcscd", "--foreground", "--info", "--config", str(conf)]
+        if self.log_apdus:
+            pcscd.append("--apdu")
+        inner = 'mount --bind "$1" /run && shift && exec "$@"'
+        namespace = ["unshare", "--mount", "--propagation", "private"]
+        if os.geteuid() != 0:
+            namespace[1:1] = ["--user", "--map-root-user"]
+        return [*namespace, "sh", "-c", inner, "sh", str(self.run_dir / "run"), *pcscd]
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        if missing := missing_parts():
+            raise PcscdError("missing: " + ", ".join(missing))
+        conf = self._write_config()
+        self._ready.clear()
+        self._exited.clear()
+        self.log.clear()
+        self._proc = subprocess.Popen(
+            self._command(conf),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._drain, args=(self._proc,), name="pcscd-log", daemon=True).start()
+        deadline = time.monotonic() + timeout_s
+        if not self._ready.wait(timeout_s) or not self._wait_socket(deadline):
+            tail = "\n".join(list(self.log)[-15:])
+            self.stop()
+            raise PcscdError(f"private pcscd not ready within {timeout_s} s:\n{tail}")
+        self.slots = self._slots_from_log()
+        if len(self.slots) != self.entries * SLOTS_PER_ENTRY:
+            self.stop()
+            raise PcscdError(f"expected {self.entries * SLOTS_PER_ENTRY} virtual slots, pcscd reported {self.slots}")
+
+    def _wait_socket(self, deadline: float) -> bool:
+        """pcscd creates its socket about a millisecond after logging "daemon ready": wait for the file, bounded."""
+        while not self.socket_path.exists():
+            if self._exited.is_set() or time.monotonic() > deadline:
+                return False
+            self._exited.wait(0.002)
+        return True
+
+    def _drain(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            self.log.append(line.rstrip())
+            if READY_LINE in line:
+                self._ready.set()
+        self._exited.set()
+
+    def _slots_from_log(self) -> list[VirtualSlot]:
+        slots, pending = [], None
+        for line in self.log:
+            if m := _ATTEMPT.search(line):
+                pending = m.group(1)
+            elif (m := _PORT.search(line)) and pending is not None:
+                slots.append(VirtualSlot(pending, int(m.group(1))))
+                pending = None
+        return slots
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """SIGTERM, then wait for the process to be gone (a lingering one would block the next start)."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout_s)
+        self._exited.wait(timeout_s)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def __enter__(self) -> PrivatePcscd:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@dataclass
+class VirtualStack:
+    """A running private pcscd and one `VirtualCard` per virtual slot."""
+
+    pcscd: PrivatePcscd
+    cards: list[VirtualCard]
+
+    @property
+    def readers(self) -> list[str]:
+        return [slot.reader for slot in self.pcscd.slots]
+
+    def insert(self, card: ThaiIdCard, slot: int = 0) -> VirtualCard:
+        self.cards[slot].insert(card)
+        return self.cards[slot]
+
+    def remove(self, slot: int = 0) -> None:
+        self.cards[slot].remove()
+
+    def remove_all(self) -> None:
+        for card in self.cards:
+            card.remove()
+
+
+@contextmanager
+def virtual_stack(readers: int = 1, *, apdu_delay_s: float = 0.0, log_apdus: bool = False) -> Iterator[VirtualStack]:
+    """A private pcscd with `2 * readers` empty virtual slots; this process's PC/SC clients are pointed at it."""
+    pcscd = PrivatePcscd(readers, log_apdus=log_apdus)
+    pcscd.export_client_env()
+    with pcscd:
+        stack = VirtualStack(pcscd, [VirtualCard(s.port, apdu_delay_s=apdu_delay_s) for s in pcscd.slots])
+        try:
+            yield stack
+        finally:
+            with suppress(OSError):
+                stack.remove_all()
