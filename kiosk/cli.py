@@ -14,7 +14,10 @@ from kiosk import config as config_mod
 from kiosk.errors import ConfigError, KioskError
 
 # Each module has `register(subparsers)` adding its commands; a command's handler is `func(args, cfg) -> int`.
-COMMAND_MODULES: tuple[str, ...] = ("kiosk.commands.core",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "kiosk.commands.core",
+    "kiosk.drivers.finger.commands",
+)
 
 DEFAULT_CONFIG_PATHS = (Path("kiosk.toml"), Path("/etc/kiosk/kiosk.toml"))
 

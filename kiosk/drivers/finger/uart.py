@@ -252,6 +252,12 @@ class FingerUart:
                 raise FingerNotLifted("the finger was not lifted within the deadline")
             self._pause(min(now + self._settings.poll_interval_s, deadline))
 
+    def capture_usable(
+        self, buffer: int = 1, timeout_s: float | None = None, on_capture: CaptureListener | None = None
+    ) -> Capture:
+        """Capture until one is usable; PoorCapture after `max_poor_captures` unusable ones in a row."""
+        return self._usable_capture(buffer, self._deadline(timeout_s, 1), on_capture, [])
+
     def _usable_capture(
         self, buffer: int, deadline: float, on_capture: CaptureListener | None, captures: list[Capture]
     ) -> Capture:
@@ -271,6 +277,14 @@ class FingerUart:
         return _now() + (self._settings.capture_timeout_s * captures if timeout_s is None else timeout_s)
 
     # ------------------------------------------------------------------------------------------- templates
+
+    def verify_page(
+        self, page: int, timeout_s: float | None = None, on_capture: CaptureListener | None = None
+    ) -> MatchResult:
+        """1:1 against the template in library page `page`: capture, LoadChar into buffer 2, Match."""
+        self.capture_usable(1, timeout_s, on_capture)
+        self.load(page, 2)
+        return self.match_buffers()
 
     def combine(self) -> None:
         """RegModel: merge the features in buffers 1 and 2 into one template (in both buffers)."""
@@ -334,7 +348,7 @@ class FingerUart:
         self, template: bytes, timeout_s: float | None = None, on_capture: CaptureListener | None = None
     ) -> MatchResult:
         """1:1: capture a usable finger, then compare it with `template`."""
-        self._usable_capture(1, self._deadline(timeout_s, 1), on_capture, [])
+        self.capture_usable(1, timeout_s, on_capture)
         return self.compare(template)
 
     # ------------------------------------------------------------------------------------------- library
@@ -359,7 +373,7 @@ class FingerUart:
 
     def identify(self, timeout_s: float | None = None, on_capture: CaptureListener | None = None) -> SearchHit | None:
         """1:N: capture a usable finger, then search the whole library."""
-        self._usable_capture(1, self._deadline(timeout_s, 1), on_capture, [])
+        self.capture_usable(1, timeout_s, on_capture)
         return self.search(1)
 
     def store(self, page: int, buffer: int = 1) -> None:
