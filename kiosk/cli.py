@@ -17,6 +17,7 @@ from kiosk.errors import ConfigError, KioskError
 COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.core",
     "kiosk.drivers.finger.commands",
+    "kiosk.commands.registry",
 )
 
 DEFAULT_CONFIG_PATHS = (Path("kiosk.toml"), Path("/etc/kiosk/kiosk.toml"))

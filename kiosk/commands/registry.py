@@ -1,0 +1,193 @@
+"""The commands about the registry link: run the reference registry (`registry init|seed|serve`), enrol this kiosk
+with the registry's CA, verify a seal offline, sync the outbox and show it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk.config import Config
+
+VERIFY_EXIT = {"valid": 0, "invalid": 3, "expired": 4, "unknown_key": 5}
+
+
+def register(sub: Any) -> None:
+    reg = sub.add_parser("registry", help="run the reference registry service (init, seed, serve)")
+    reg_sub = reg.add_subparsers(dest="registry_command", required=True, metavar="ACTION")
+    init = reg_sub.add_parser("init", help="create the registry's CA, TLS certificate, seal key and database")
+    seed = reg_sub.add_parser("seed", help="fill the database with the synthetic population, offices and slots")
+    serve = reg_sub.add_parser("serve", help="serve the kiosk API (mutual TLS) and the public verify page")
+    for p in (init, seed, serve):
+        p.add_argument("--home", type=Path, default=Path("var/registry"), help="registry folder (var/registry)")
+        p.add_argument("--database", help="sqlite:///FILE or postgresql://... (default: HOME/registry.sqlite3)")
+    init.add_argument("--alg", choices=("ES256", "EdDSA"), default="ES256", help="seal signature algorithm")
+    init.add_argument("--host", action="append", help="a name or IP for the TLS certificate (repeatable)")
+    seed.add_argument("--extra", type=int, default=200, help="generated citizens besides the simulator's")
+    seed.add_argument("--days", type=int, default=20, help="days of service slots from tomorrow")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8443, help="kiosk API port (mutual TLS)")
+    serve.add_argument("--verify-port", type=int, default=8444, help="public verify page port (server TLS only)")
+    reg.set_defaults(func=cmd_registry)
+
+    enrol = sub.add_parser("enrol-device", help="get this kiosk a client certificate from the registry's CA")
+    enrol.add_argument("--registry-home", type=Path, required=True, help="the registry folder holding its CA")
+    enrol.add_argument("--kiosk-id", help="certificate name (default: [kiosk] id)")
+    enrol.set_defaults(func=cmd_enrol_device)
+
+    verify = sub.add_parser("verify", help="verify a seal offline: QR text, or a photo/scan of the paper")
+    verify.add_argument("seal", help="the QR text (TH1:...) or an image file")
+    verify.add_argument("--trust-list", type=Path, help="trust list JSON (default: [registry] trust_list)")
+    verify.add_argument("--json", action="store_true", help="print the result as JSON")
+    verify.set_defaults(func=cmd_verify)
+
+    sync = sub.add_parser("sync", help="send the outbox to the registry now and refresh the offline cache")
+    sync.add_argument("--ignore-backoff", action="store_true", help="try now even while backing off")
+    sync.set_defaults(func=cmd_sync)
+
+    outbox = sub.add_parser("outbox", help="show the outbox (citizen IDs masked)")
+    outbox.add_argument("--state", choices=("queued", "sent", "acknowledged", "failed"))
+    outbox.add_argument("--limit", type=int, default=50)
+    outbox.set_defaults(func=cmd_outbox)
+
+
+def cmd_registry(args: argparse.Namespace, cfg: Config) -> int:
+    from kiosk.registry.db import open_database
+    from kiosk.registry.home import RegistryHome
+
+    home = RegistryHome(args.home)
+    database = args.database or home.default_database
+    if args.registry_command == "init":
+        created = home.init(tuple(args.host or ("127.0.0.1", "localhost")), alg=args.alg)
+        open_database(database).close()
+        print(f"registry at {home.root}: created {', '.join(created) or 'nothing (all present)'}; database ready")
+        return 0
+    if args.registry_command == "seed":
+        from kiosk.registry.population import seed
+
+        db = open_database(database)
+        try:
+            counts = seed(db, datetime.now(UTC).date(), extra=args.extra, days=args.days)
+        finally:
+            db.close()
+        print(f"seeded {counts['citizens']} citizens, {counts['offices']} offices, {counts['slots']} new slots")
+        return 0
+    from kiosk.registry.server import RegistryServer
+
+    server = RegistryServer(home, database, host=args.host, api_port=args.port, verify_port=args.verify_port)
+    print(
+        f"kiosk API https://{args.host}:{args.port} (mutual TLS); verify page https://{args.host}:{args.verify_port}/verify"
+    )
+    server.run()
+    return 0
+
+
+def cmd_enrol_device(args: argparse.Namespace, cfg: Config) -> int:
+    from kiosk.registry.home import RegistryHome
+    from kiosk.registry.pki import enrol_kiosk
+
+    kiosk_id = args.kiosk_id or cfg.kiosk.id
+    r = cfg.registry
+    cert = enrol_kiosk(RegistryHome(args.registry_home).authority(), kiosk_id, r.client_cert, r.client_key, r.ca_cert)
+    print(
+        f"kiosk {kiosk_id}: certificate {r.client_cert} "
+        f"(serial {cert.serial_number:x}, valid until {cert.not_valid_after_utc:%Y-%m-%d})"
+    )
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, cfg: Config) -> int:
+    from kiosk import seal
+    from kiosk.registry.verify_page import check_json
+    from kiosk.seal.qr import QrReadError, read_seal_text
+
+    text: str = args.seal
+    if not text.startswith(seal.PREFIX):
+        try:
+            text = read_seal_text(Path(text))
+        except QrReadError as e:
+            print(f"kiosk verify: {e}", file=sys.stderr)
+            return 2
+    trust = _trust_list(args.trust_list or cfg.registry.trust_list, cfg)
+    check = seal.verify(text, trust, datetime.now(UTC))
+    if args.json:
+        print(json.dumps(check_json(check), ensure_ascii=False, indent=2))
+    else:
+        print(f"{check.status}: {check.reason}")
+        if check.document is not None:
+            d = check.document
+            print(f"  {d.doc_type} {d.doc_no}  citizen {d.citizen_id}  issued {d.issued_at:%Y-%m-%d %H:%M} UTC")
+            print(f"  valid until {d.expires_at:%Y-%m-%d %H:%M} UTC, issuer {d.issuer}")
+            for key, value in sorted(d.fields.items()):
+                print(f"  {key}: {value}")
+    return VERIFY_EXIT[check.status]
+
+
+def _trust_list(path: Path, cfg: Config) -> Any:
+    from kiosk.seal import TrustList
+    from kiosk.store import Cache, open_store
+
+    if path.exists():
+        return TrustList.load(path)
+    if cfg.store.path.exists():
+        cached = Cache(open_store(cfg.store.path)).trust_list()
+        if cached is not None:
+            return cached
+    return TrustList()
+
+
+def cmd_sync(args: argparse.Namespace, cfg: Config) -> int:
+    from kiosk.registry_client import RegistryClient, RegistryError
+    from kiosk.store import Backoff, Cache, Outbox, Syncer, client_sender, open_store
+
+    conn = open_store(cfg.store.path)
+    r = cfg.registry
+    with RegistryClient(
+        r.url, ca_cert=r.ca_cert, client_cert=r.client_cert, client_key=r.client_key, timeout_s=r.timeout_s
+    ) as client:
+        syncer = Syncer(Outbox(conn), client_sender(client), Backoff(max_s=cfg.store.max_backoff_s))
+        if args.ignore_backoff:
+            syncer.link_restored()
+        report = syncer.sync(time.time(), clock=time.time)
+        print(f"acknowledged {len(report.acknowledged)}, failed {len(report.failed)}, still pending {report.remaining}")
+        for op in report.failed:
+            print(f"  failed #{op.seq} {op.kind}: {op.reason}")
+        if report.error:
+            retry = datetime.fromtimestamp(report.next_attempt_at, UTC)
+            print(f"  stopped: {report.error}; next attempt at {retry:%H:%M:%S} UTC")
+            return 1
+        try:
+            cache = Cache(conn)
+            trust = client.trust_list()
+            cache.put_trust_list(trust, time.time())
+            trust.save(r.trust_list)
+            cache.put_offices(client.offices(), time.time())
+        except RegistryError as e:
+            print(f"  cache not refreshed: {e}")
+    return 0
+
+
+def mask(value: Any) -> Any:
+    """Citizen IDs shown as 1-xxxx-xxxxx-xx-3: enough to tell entries apart, not enough to identify anyone."""
+    if isinstance(value, str) and len(value) == 13 and value.isdigit():
+        return f"{value[0]}-xxxx-xxxxx-xx-{value[12]}"
+    if isinstance(value, dict):
+        return {k: "***" if k == "pin" else mask(v) for k, v in value.items()}
+    return value
+
+
+def cmd_outbox(args: argparse.Namespace, cfg: Config) -> int:
+    from kiosk.store import Outbox, open_store
+
+    outbox = Outbox(open_store(cfg.store.path))
+    print("  ".join(f"{state}: {n}" for state, n in outbox.counts().items()))
+    for op in outbox.list(args.state, args.limit):
+        created = datetime.fromtimestamp(op.created_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        line = f"#{op.seq} {created} {op.kind:<14} {op.state:<12} tries={op.attempts} {json.dumps(mask(op.payload))}"
+        print(line + (f"  reason={op.reason}" if op.reason else ""))
+    return 0

@@ -1,0 +1,75 @@
+"""The registry's numbered schema migrations, oldest first; `{id}`/`{bigint}`/`{bool}` are filled per SQL dialect.
+
+Times are UTC epoch seconds ({bigint}); days are ISO `YYYY-MM-DD` text, which sorts as dates do. Never edit a released
+migration: add the next number.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (
+        1,
+        "people and house registers",
+        """
+        CREATE TABLE offices (
+            code TEXT PRIMARY KEY, name_th TEXT NOT NULL, name_en TEXT NOT NULL,
+            district TEXT NOT NULL, province TEXT NOT NULL);
+        CREATE TABLE houses (
+            house_id TEXT PRIMARY KEY, house_no TEXT NOT NULL, address TEXT NOT NULL,
+            office_code TEXT NOT NULL REFERENCES offices(code));
+        CREATE TABLE citizens (
+            cid TEXT PRIMARY KEY,
+            prefix_th TEXT NOT NULL, first_th TEXT NOT NULL, middle_th TEXT NOT NULL, last_th TEXT NOT NULL,
+            prefix_en TEXT NOT NULL, first_en TEXT NOT NULL, middle_en TEXT NOT NULL, last_en TEXT NOT NULL,
+            dob TEXT NOT NULL, sex TEXT NOT NULL, nationality TEXT NOT NULL,
+            house_id TEXT REFERENCES houses(house_id), status TEXT NOT NULL);
+        CREATE TABLE house_entries (
+            id {id}, house_id TEXT NOT NULL REFERENCES houses(house_id), cid TEXT NOT NULL REFERENCES citizens(cid),
+            relation TEXT NOT NULL, moved_in TEXT NOT NULL, moved_out TEXT);
+        CREATE INDEX house_entries_cid ON house_entries (cid);
+        CREATE TABLE events (
+            id {id}, cid TEXT NOT NULL REFERENCES citizens(cid), day TEXT NOT NULL, kind TEXT NOT NULL,
+            office_code TEXT NOT NULL, detail TEXT NOT NULL);
+        CREATE INDEX events_cid ON events (cid)
+        """,
+    ),
+    (
+        2,
+        "offices, slots and bookings",
+        """
+        CREATE TABLE holidays (day TEXT PRIMARY KEY, name_th TEXT NOT NULL, name_en TEXT NOT NULL);
+        CREATE TABLE office_closures (
+            office_code TEXT NOT NULL REFERENCES offices(code), day TEXT NOT NULL, reason TEXT NOT NULL,
+            PRIMARY KEY (office_code, day));
+        CREATE TABLE slots (
+            id {id}, office_code TEXT NOT NULL REFERENCES offices(code), service TEXT NOT NULL, day TEXT NOT NULL,
+            start_time TEXT NOT NULL, capacity INTEGER NOT NULL, booked INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (office_code, service, day, start_time), CHECK (booked >= 0 AND booked <= capacity));
+        CREATE TABLE bookings (
+            ref TEXT PRIMARY KEY, slot_id {bigint} NOT NULL REFERENCES slots(id), cid TEXT NOT NULL,
+            client TEXT NOT NULL, created_at {bigint} NOT NULL, cancelled_at {bigint});
+        CREATE INDEX bookings_cid ON bookings (cid)
+        """,
+    ),
+    (
+        3,
+        "digital-ID enrolments, officers, extracts, idempotency",
+        """
+        CREATE TABLE officers (
+            officer_id TEXT PRIMARY KEY, name TEXT NOT NULL, unit TEXT NOT NULL, pin_salt TEXT NOT NULL,
+            pin_hash TEXT NOT NULL, failed_attempts INTEGER NOT NULL DEFAULT 0, created_at {bigint} NOT NULL);
+        CREATE TABLE enrolments (
+            id {id}, cid TEXT NOT NULL UNIQUE REFERENCES citizens(cid), unit TEXT NOT NULL, method TEXT NOT NULL,
+            officer_id TEXT REFERENCES officers(officer_id), client TEXT NOT NULL, enrolled_at {bigint} NOT NULL,
+            report_friday TEXT NOT NULL, activation_hash TEXT NOT NULL, activation_expires {bigint} NOT NULL,
+            activated_at {bigint});
+        CREATE INDEX enrolments_report ON enrolments (unit, report_friday);
+        CREATE TABLE extracts (
+            id {id}, doc_no TEXT NOT NULL UNIQUE, doc_type TEXT NOT NULL, cid TEXT NOT NULL REFERENCES citizens(cid),
+            client TEXT NOT NULL, issued_at {bigint} NOT NULL, body TEXT NOT NULL);
+        CREATE TABLE idempotency (
+            client TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, status INTEGER NOT NULL,
+            body TEXT NOT NULL, created_at {bigint} NOT NULL, PRIMARY KEY (client, key))
+        """,
+    ),
+)

@@ -1,0 +1,137 @@
+"""Running the registry: uvicorn with mutual TLS for the kiosk API (a client without a certificate from the
+registry CA fails the TLS handshake) and a separate server-authenticated-only port for the public verify page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.types import ASGIApp
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from kiosk.registry.api import PeerIdentity, api_app
+from kiosk.registry.db import open_database
+from kiosk.registry.home import RegistryHome
+from kiosk.registry.service import Registry
+from kiosk.registry.verify_page import verify_app
+
+
+def common_name(peercert: Any) -> str:
+    for rdn in (peercert or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return str(value)
+    return ""
+
+
+class MutualTlsH11(H11Protocol):
+    """uvicorn's h11 protocol, handing the verified client certificate's CN to the app for this connection."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        cn = common_name(transport.get_extra_info("peercert"))
+        if cn:
+            self.app = PeerIdentity(self.app, cn)
+
+
+def _config(app: ASGIApp, home: RegistryHome, *, client_certs: bool, **kw: Any) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        http=MutualTlsH11,
+        ssl_certfile=str(home.server_cert),
+        ssl_keyfile=str(home.server_key),
+        ssl_ca_certs=str(home.ca_cert) if client_certs else None,
+        ssl_cert_reqs=ssl.CERT_REQUIRED if client_certs else ssl.CERT_NONE,
+        lifespan="off",
+        ws="none",
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=2,
+        **kw,
+    )
+
+
+def bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+@dataclass
+class RegistryServer:
+    """The API and verify servers on loopback sockets, in a background thread (tests, benchmarks) or the foreground."""
+
+    home: RegistryHome
+    database: str
+    host: str = "127.0.0.1"
+    api_port: int = 0
+    verify_port: int = 0
+    registry: Registry | None = None
+    _servers: list[uvicorn.Server] = field(default_factory=list)
+    _sockets: list[socket.socket] = field(default_factory=list)
+    _thread: threading.Thread | None = None
+
+    def _prepare(self) -> None:
+        if self.registry is None:
+            self.registry = Registry(open_database(self.database), self.home.signer())
+        trust = self.home.trust
+        apps: Sequence[tuple[ASGIApp, bool, int]] = (
+            (api_app(self.registry, trust), True, self.api_port),
+            (verify_app(trust), False, self.verify_port),
+        )
+        for app, client_certs, port in apps:
+            self._sockets.append(bind(self.host, port))
+            self._servers.append(uvicorn.Server(_config(app, self.home, client_certs=client_certs)))
+        self.api_port = self._sockets[0].getsockname()[1]
+        self.verify_port = self._sockets[1].getsockname()[1]
+
+    async def _serve(self) -> None:
+        await asyncio.gather(*(s.serve(sockets=[sock]) for s, sock in zip(self._servers, self._sockets, strict=True)))
+
+    def run(self) -> None:
+        """Serve in the foreground until interrupted."""
+        self._prepare()
+        asyncio.run(self._serve())
+
+    def start(self, timeout_s: float = 10.0) -> RegistryServer:
+        self._prepare()
+        self._thread = threading.Thread(target=asyncio.run, args=(self._serve(),), daemon=True, name="registry")
+        self._thread.start()
+        pause = threading.Event()  # never set: a bounded wait between looks at uvicorn's `started` flags
+        deadline = time.monotonic() + timeout_s
+        while not all(s.started for s in self._servers):
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("registry server did not start")
+            pause.wait(0.01)
+        return self
+
+    def stop(self) -> None:
+        for s in self._servers:
+            s.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        for sock in self._sockets:
+            sock.close()
+        if self.registry is not None:
+            self.registry.db.close()
+
+    @property
+    def api_url(self) -> str:
+        return f"https://{self.host}:{self.api_port}"
+
+    @property
+    def verify_url(self) -> str:
+        return f"https://{self.host}:{self.verify_port}"

@@ -1,0 +1,401 @@
+"""The registry's operations over the data layer: records, extracts with seals, slots and bookings, enrolments,
+officers and weekly reports. Every mutation runs in one transaction together with its idempotency record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from kiosk import booking_rules, seal
+from kiosk.registry.db import IntegrityError, PostgresDatabase, SqliteDatabase, Tx
+from kiosk.registry.validate import ApiError
+
+Result = tuple[int, dict[str, Any]]
+Clock = Callable[[], datetime]
+DOC_TITLES = {
+    "TR14_1": ("รายการบุคคลในทะเบียนบ้าน (ท.ร.14/1)", "Certified person entry of a house register (Tor.Ror.14/1)"),
+    "TR12_2": ("ข้อมูลทะเบียนประวัติราษฎร (ท.ร.12/2)", "Certified civil-registration history (Tor.Ror.12/2)"),
+}
+ACTIVATION_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed on a phone
+ACTIVATION_TTL = timedelta(minutes=15)
+PIN_MAX_FAILURES = 5
+SCRYPT_N = 2**14
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def report_friday(moment: datetime) -> date:
+    """The Friday whose weekly report counts `moment`: weeks run Saturday 00:00 to Friday 24:00, Bangkok time."""
+    day = moment.astimezone(booking_rules.BANGKOK).date()
+    return day + timedelta(days=(4 - day.weekday()) % 7)
+
+
+def hash_pin(pin: str, salt: bytes) -> str:
+    return hashlib.scrypt(pin.encode(), salt=salt, n=SCRYPT_N, r=8, p=1, dklen=32).hex()
+
+
+@dataclass
+class Registry:
+    db: SqliteDatabase | PostgresDatabase
+    signer: seal.SigningKey
+    issuer: str = "กรมการปกครอง DOPA (reference registry)"
+    seal_validity: timedelta = timedelta(days=90)
+    clock: Clock = utc_now
+
+    # ---- idempotent mutations -------------------------------------------------------------------------------
+
+    def _idempotent(self, client: str, key: str, request: Mapping[str, Any], op: Callable[[Tx], Result]) -> Result:
+        """Run `op` once per (client, key): a retry with the same request replays the stored answer."""
+        request_hash = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+        for _ in range(3):
+            try:
+                with self.db.transaction() as tx:
+                    row = tx.one(
+                        "SELECT request_hash, status, body FROM idempotency WHERE client = ? AND key = ?",
+                        (client, key),
+                    )
+                    if row is not None:
+                        if row[0] != request_hash:
+                            raise ApiError(422, "idempotency_key_reused", "this key was used for another request")
+                        return int(row[1]), {**json.loads(row[2]), "replayed": True}
+                    status, body = op(tx)
+                    tx.execute(
+                        "INSERT INTO idempotency (client, key, request_hash, status, body, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        (client, key, request_hash, status, json.dumps(body), self._epoch()),
+                    )
+                    return status, body
+            except IntegrityError:
+                continue  # a concurrent request with the same key won the race (or a unique row appeared): re-read
+        raise ApiError(503, "busy", "concurrent requests with the same key; retry")
+
+    def _epoch(self) -> int:
+        return int(self.clock().timestamp())
+
+    # ---- citizens ----------------------------------------------------------------------------------------------
+
+    def citizen(self, cid: str) -> dict[str, Any]:
+        with self.db.transaction() as tx:
+            return self._citizen(tx, cid)
+
+    def _citizen(self, tx: Tx, cid: str) -> dict[str, Any]:
+        row = tx.one(
+            "SELECT c.cid, prefix_th, first_th, middle_th, last_th, prefix_en, first_en, middle_en, last_en, dob, sex,"
+            " nationality, status, h.house_id, h.house_no, h.address, h.office_code"
+            " FROM citizens c LEFT JOIN houses h ON h.house_id = c.house_id WHERE c.cid = ?",
+            (cid,),
+        )
+        if row is None:
+            raise ApiError(404, "citizen_not_found", "no citizen with this ID")
+        entries = tx.all(
+            "SELECT house_id, relation, moved_in, moved_out FROM house_entries WHERE cid = ? ORDER BY moved_in, id",
+            (cid,),
+        )
+        events = tx.all("SELECT day, kind, office_code, detail FROM events WHERE cid = ? ORDER BY day, id", (cid,))
+        return {
+            "citizen_id": row[0],
+            "name_th": {"prefix": row[1], "first": row[2], "middle": row[3], "last": row[4]},
+            "name_en": {"prefix": row[5], "first": row[6], "middle": row[7], "last": row[8]},
+            "dob": row[9],
+            "sex": row[10],
+            "nationality": row[11],
+            "status": row[12],
+            "house": None
+            if row[13] is None
+            else {"house_id": row[13], "house_no": row[14], "address": row[15], "office_code": row[16]},
+            "house_entries": [
+                {"house_id": e[0], "relation": e[1], "moved_in": e[2], "moved_out": e[3]} for e in entries
+            ],
+            "events": [{"day": e[0], "kind": e[1], "office_code": e[2], "detail": e[3]} for e in events],
+        }
+
+    # ---- extracts ---------------------------------------------------------------------------------------------
+
+    def issue_extract(self, client: str, key: str, cid: str, doc_type: str) -> Result:
+        def op(tx: Tx) -> Result:
+            person = self._citizen(tx, cid)
+            if doc_type == "TR14_1" and person["house"] is None:
+                return 409, {"error": "no_house_entry", "message": "the citizen has no house-register entry"}
+            now = self.clock().replace(microsecond=0)
+            row = tx.one(
+                "INSERT INTO extracts (doc_no, doc_type, cid, client, issued_at, body) VALUES (?, ?, ?, ?, ?, ?)"
+                " RETURNING id",
+                (f"pending-{secrets.token_hex(8)}", doc_type, cid, client, int(now.timestamp()), "{}"),
+            )
+            assert row is not None
+            doc_no = f"{doc_type.replace('_', '')}-{now.year}-{int(row[0]):08d}"
+            body = self._extract_body(person, doc_type, doc_no, now)
+            tx.execute("UPDATE extracts SET doc_no = ?, body = ? WHERE id = ?", (doc_no, json.dumps(body), row[0]))
+            return 201, body
+
+        return self._idempotent(client, key, {"op": "extract", "cid": cid, "doc_type": doc_type}, op)
+
+    def _extract_body(self, person: dict[str, Any], doc_type: str, doc_no: str, now: datetime) -> dict[str, Any]:
+        name = person["name_th"]
+        full_th = f"{name['prefix']}{name['first']} {name['middle'] + ' ' if name['middle'] else ''}{name['last']}"
+        fields = {"name": full_th, "dob": person["dob"]}
+        if doc_type == "TR14_1":
+            fields["house_id"] = person["house"]["house_id"]
+        else:
+            fields["events"] = str(len(person["events"]))
+            fields["last_event"] = person["events"][-1]["day"] if person["events"] else ""
+        expires = now + self.seal_validity
+        sealed = seal.SealDocument(doc_type, doc_no, person["citizen_id"], self.issuer, now, expires, fields)
+        title_th, title_en = DOC_TITLES[doc_type]
+        return {
+            "doc_type": doc_type,
+            "doc_no": doc_no,
+            "title_th": title_th,
+            "title_en": title_en,
+            "issued_at": now.isoformat(),
+            "valid_until": expires.isoformat(),
+            "issuer": self.issuer,
+            "person": person,
+            "seal": seal.issue(sealed, self.signer),
+        }
+
+    def extract(self, doc_no: str) -> dict[str, Any]:
+        with self.db.transaction() as tx:
+            row = tx.one("SELECT body FROM extracts WHERE doc_no = ?", (doc_no,))
+        if row is None:
+            raise ApiError(404, "extract_not_found", "no extract with this number")
+        body: dict[str, Any] = json.loads(row[0])
+        return body
+
+    # ---- offices, slots, bookings -----------------------------------------------------------------------------
+
+    def offices(self) -> list[dict[str, Any]]:
+        with self.db.transaction() as tx:
+            offices = tx.all("SELECT code, name_th, name_en, district, province FROM offices ORDER BY code")
+            closures = tx.all("SELECT office_code, day, reason FROM office_closures ORDER BY day")
+            holidays = tx.all("SELECT day, name_th, name_en FROM holidays ORDER BY day")
+        return [
+            {
+                "code": o[0],
+                "name_th": o[1],
+                "name_en": o[2],
+                "district": o[3],
+                "province": o[4],
+                "closures": [{"day": c[1], "reason": c[2]} for c in closures if c[0] == o[0]],
+                "holidays": [{"day": h[0], "name_th": h[1], "name_en": h[2]} for h in holidays],
+            }
+            for o in offices
+        ]
+
+    def slots(self, office: str, first: date, last: date) -> list[dict[str, Any]]:
+        if (last - first).days > 62 or last < first:
+            raise ApiError(422, "invalid_range", "the date range must be 0-62 days")
+        with self.db.transaction() as tx:
+            if tx.one("SELECT 1 FROM offices WHERE code = ?", (office,)) is None:
+                raise ApiError(404, "office_not_found", "no office with this code")
+            rows = tx.all(
+                "SELECT id, service, day, start_time, capacity, booked FROM slots"
+                " WHERE office_code = ? AND day >= ? AND day <= ? ORDER BY day, start_time, service",
+                (office, first.isoformat(), last.isoformat()),
+            )
+            holidays, closures = self._closed_days(tx, office)
+        now = self.clock()
+        return [
+            {
+                "slot_id": r[0],
+                "service": r[1],
+                "day": r[2],
+                "start": r[3],
+                "capacity": r[4],
+                "free": r[4] - r[5],
+                "bookable": booking_rules.check_booking(
+                    date.fromisoformat(r[2]), now, holidays=holidays, closures=closures
+                ),
+            }
+            for r in rows
+        ]
+
+    @staticmethod
+    def _closed_days(tx: Tx, office: str) -> tuple[set[date], set[date]]:
+        holidays = {date.fromisoformat(r[0]) for r in tx.all("SELECT day FROM holidays")}
+        closures = {
+            date.fromisoformat(r[0]) for r in tx.all("SELECT day FROM office_closures WHERE office_code = ?", (office,))
+        }
+        return holidays, closures
+
+    def book(self, client: str, key: str, cid: str, slot_id: int) -> Result:
+        def op(tx: Tx) -> Result:
+            if tx.one("SELECT 1 FROM citizens WHERE cid = ?", (cid,)) is None:
+                return 404, {"error": "citizen_not_found", "message": "no citizen with this ID"}
+            slot = tx.one("SELECT office_code, service, day, start_time FROM slots WHERE id = ?", (slot_id,))
+            if slot is None:
+                return 404, {"error": "slot_not_found", "message": "no slot with this ID"}
+            holidays, closures = self._closed_days(tx, slot[0])
+            verdict = booking_rules.check_booking(
+                date.fromisoformat(slot[2]), self.clock(), holidays=holidays, closures=closures
+            )
+            if verdict != "ok":
+                return 409, {"error": verdict, "message": f"this slot cannot be booked now: {verdict}"}
+            taken = tx.one(
+                "SELECT b.ref FROM bookings b JOIN slots s ON s.id = b.slot_id"
+                " WHERE b.cid = ? AND s.day = ? AND b.cancelled_at IS NULL",
+                (cid, slot[2]),
+            )
+            if taken is not None:
+                return 409, {"error": "already_booked", "message": "one booking per citizen and day", "ref": taken[0]}
+            if tx.execute("UPDATE slots SET booked = booked + 1 WHERE id = ? AND booked < capacity", (slot_id,)) != 1:
+                return 409, {"error": "slot_full", "message": "this slot was taken meanwhile"}
+            ref = "B" + secrets.token_hex(5).upper()
+            tx.execute(
+                "INSERT INTO bookings (ref, slot_id, cid, client, created_at) VALUES (?, ?, ?, ?, ?)",
+                (ref, slot_id, cid, client, self._epoch()),
+            )
+            return 201, {
+                "booking_ref": ref,
+                "slot_id": slot_id,
+                "office_code": slot[0],
+                "service": slot[1],
+                "day": slot[2],
+                "start": slot[3],
+            }
+
+        return self._idempotent(client, key, {"op": "book", "cid": cid, "slot_id": slot_id}, op)
+
+    def cancel_booking(self, client: str, key: str, ref: str, cid: str) -> Result:
+        def op(tx: Tx) -> Result:
+            row = tx.one("SELECT slot_id, cid, cancelled_at FROM bookings WHERE ref = ?", (ref,))
+            if row is None or row[1] != cid:
+                return 404, {"error": "booking_not_found", "message": "no such booking for this citizen"}
+            if row[2] is not None:
+                return 409, {"error": "already_cancelled", "message": "this booking was already cancelled"}
+            tx.execute("UPDATE bookings SET cancelled_at = ? WHERE ref = ?", (self._epoch(), ref))
+            tx.execute("UPDATE slots SET booked = booked - 1 WHERE id = ?", (row[0],))
+            return 200, {"booking_ref": ref, "cancelled": True}
+
+        return self._idempotent(client, key, {"op": "cancel", "ref": ref, "cid": cid}, op)
+
+    # ---- digital-ID enrolment -------------------------------------------------------------------------------
+
+    def enrol(self, client: str, key: str, cid: str, unit: str, method: str, officer_id: str) -> Result:
+        def op(tx: Tx) -> Result:
+            if tx.one("SELECT 1 FROM citizens WHERE cid = ?", (cid,)) is None:
+                return 404, {"error": "citizen_not_found", "message": "no citizen with this ID"}
+            if officer_id and tx.one("SELECT 1 FROM officers WHERE officer_id = ?", (officer_id,)) is None:
+                return 404, {"error": "officer_not_found", "message": "no officer with this ID"}
+            if tx.one("SELECT 1 FROM enrolments WHERE cid = ?", (cid,)) is not None:
+                return 409, {"error": "already_enrolled", "message": "this citizen already has a digital ID"}
+            now = self.clock()
+            code = "".join(secrets.choice(ACTIVATION_ALPHABET) for _ in range(8))
+            expires = now + ACTIVATION_TTL
+            tx.execute(
+                "INSERT INTO enrolments (cid, unit, method, officer_id, client, enrolled_at, report_friday,"
+                " activation_hash, activation_expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    cid,
+                    unit,
+                    method,
+                    officer_id or None,
+                    client,
+                    int(now.timestamp()),
+                    report_friday(now).isoformat(),
+                    hashlib.sha256(code.encode()).hexdigest(),
+                    int(expires.timestamp()),
+                ),
+            )
+            return 201, {
+                "activation_code": f"{code[:4]}-{code[4:]}",
+                "expires_at": expires.replace(microsecond=0).isoformat(),
+                "report_friday": report_friday(now).isoformat(),
+            }
+
+        request = {"op": "enrol", "cid": cid, "unit": unit, "method": method, "officer": officer_id}
+        return self._idempotent(client, key, request, op)
+
+    def activate(self, cid: str, code: str) -> Result:
+        """The phone app redeems the one-time activation code (once, before it expires)."""
+        digest = hashlib.sha256(code.replace("-", "").upper().encode()).hexdigest()
+        with self.db.transaction() as tx:
+            row = tx.one(
+                "SELECT activation_hash, activation_expires, activated_at FROM enrolments WHERE cid = ?", (cid,)
+            )
+            if row is None or not hmac.compare_digest(row[0], digest):
+                return 403, {"error": "bad_activation_code", "message": "the code does not match"}
+            if row[2] is not None:
+                return 409, {"error": "already_activated", "message": "this code was already used"}
+            if self._epoch() > int(row[1]):
+                return 410, {"error": "activation_expired", "message": "the code has expired; enrol again"}
+            tx.execute("UPDATE enrolments SET activated_at = ? WHERE cid = ?", (self._epoch(), cid))
+        return 200, {"activated": True}
+
+    def enrolment_report(self, friday: date, unit: str) -> dict[str, Any]:
+        """Per unit: registered this week (to this Friday), last week, the increase, and the cumulative total."""
+        if friday.weekday() != 4:
+            raise ApiError(422, "not_a_friday", "reports are cut off on Fridays")
+        previous = friday - timedelta(days=7)
+        where, params = ("WHERE unit = ?", [unit]) if unit else ("", [])
+        with self.db.transaction() as tx:
+            rows = tx.all(
+                "SELECT unit,"
+                " SUM(CASE WHEN report_friday = ? THEN 1 ELSE 0 END),"
+                " SUM(CASE WHEN report_friday = ? THEN 1 ELSE 0 END),"
+                " SUM(CASE WHEN report_friday <= ? THEN 1 ELSE 0 END)"
+                f" FROM enrolments {where} GROUP BY unit ORDER BY unit",
+                (friday.isoformat(), previous.isoformat(), friday.isoformat(), *params),
+            )
+        units = [
+            {
+                "unit": r[0],
+                "this_week": int(r[1] or 0),
+                "last_week": int(r[2] or 0),
+                "increase": int(r[1] or 0) - int(r[2] or 0),
+                "cumulative": int(r[3] or 0),
+            }
+            for r in rows
+            if int(r[3] or 0) > 0
+        ]
+        return {"friday": friday.isoformat(), "units": units}
+
+    # ---- officers --------------------------------------------------------------------------------------------
+
+    def create_officer(self, client: str, key: str, officer_id: str, name: str, unit: str, pin: str) -> Result:
+        salt = secrets.token_bytes(16)
+        pin_hash = hash_pin(pin, salt)
+
+        def op(tx: Tx) -> Result:
+            if tx.one("SELECT 1 FROM officers WHERE officer_id = ?", (officer_id,)) is not None:
+                return 409, {"error": "officer_exists", "message": "an officer with this ID exists"}
+            tx.execute(
+                "INSERT INTO officers (officer_id, name, unit, pin_salt, pin_hash, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (officer_id, name, unit, salt.hex(), pin_hash, self._epoch()),
+            )
+            return 201, {"officer_id": officer_id, "unit": unit}
+
+        pin_digest = hashlib.sha256(pin.encode()).hexdigest()  # only to tell a retry from a different request
+        request = {"op": "officer", "id": officer_id, "name": name, "unit": unit, "pin": pin_digest}
+        return self._idempotent(client, key, request, op)
+
+    def verify_officer_pin(self, officer_id: str, pin: str) -> Result:
+        with self.db.transaction() as tx:
+            row = tx.one(
+                "SELECT pin_salt, pin_hash, failed_attempts, unit FROM officers WHERE officer_id = ?", (officer_id,)
+            )
+            if row is None:
+                return 404, {"error": "officer_not_found", "message": "no officer with this ID"}
+            if int(row[2]) >= PIN_MAX_FAILURES:
+                return 423, {"error": "officer_locked", "message": "too many wrong PINs; an administrator must reset"}
+            if not hmac.compare_digest(hash_pin(pin, bytes.fromhex(row[0])), row[1]):
+                tx.execute(
+                    "UPDATE officers SET failed_attempts = failed_attempts + 1 WHERE officer_id = ?", (officer_id,)
+                )
+                return 403, {
+                    "error": "wrong_pin",
+                    "message": "wrong PIN",
+                    "attempts_left": PIN_MAX_FAILURES - row[2] - 1,
+                }
+            tx.execute("UPDATE officers SET failed_attempts = 0 WHERE officer_id = ?", (officer_id,))
+        return 200, {"officer_id": officer_id, "unit": row[3], "verified": True}

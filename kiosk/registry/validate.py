@@ -1,0 +1,110 @@
+"""Request validation for the registry API: typed field readers that turn any malformed input into an ApiError (4xx)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+MAX_BODY_BYTES = 16 * 1024
+CID_RE = re.compile(r"^[0-9]{13}$")
+KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+class ApiError(Exception):
+    """A request the service refuses: HTTP `status`, a stable `code` for programs and a `message` for people."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message}
+
+
+def cid_check_digit(first12: str) -> int:
+    s = sum(int(d) * (13 - i) for i, d in enumerate(first12[:12]))
+    return (11 - s % 11) % 10
+
+
+def is_valid_cid(value: object) -> bool:
+    return isinstance(value, str) and bool(CID_RE.match(value)) and cid_check_digit(value) == int(value[12])
+
+
+def citizen_id(value: object, field: str = "citizen_id") -> str:
+    if not isinstance(value, str) or not CID_RE.match(value):
+        raise ApiError(422, "invalid_citizen_id", f"{field} must be 13 digits")
+    if cid_check_digit(value) != int(value[12]):
+        raise ApiError(422, "invalid_citizen_id", f"{field} has a wrong check digit")
+    return value
+
+
+def idempotency_key(value: str | None) -> str:
+    if value is None:
+        raise ApiError(400, "idempotency_key_required", "mutating requests need an Idempotency-Key header")
+    if not KEY_RE.match(value):
+        raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 8-64 characters of [A-Za-z0-9_-]")
+    return value
+
+
+def json_object(raw: bytes, allowed: set[str]) -> dict[str, Any]:
+    """Parse a JSON object body whose keys are all in `allowed`."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, "body_too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
+    try:
+        obj = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise ApiError(400, "malformed_json", "request body is not valid UTF-8 JSON") from None
+    if not isinstance(obj, dict):
+        raise ApiError(400, "malformed_json", "request body must be a JSON object")
+    unknown = sorted(set(obj) - allowed)
+    if unknown:
+        raise ApiError(422, "unknown_field", f"unknown field {unknown[0]!r}")
+    return obj
+
+
+def text(obj: Mapping[str, Any], key: str, *, max_len: int, min_len: int = 1, required: bool = True) -> str:
+    value = obj.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise ApiError(422, "invalid_field", f"{key} must be a string")
+    if not min_len <= len(value) <= max_len:
+        raise ApiError(422, "invalid_field", f"{key} must be {min_len}-{max_len} characters")
+    if any(ord(ch) < 32 for ch in value):
+        raise ApiError(422, "invalid_field", f"{key} must not contain control characters")
+    return value
+
+
+def choice(obj: Mapping[str, Any], key: str, options: tuple[str, ...]) -> str:
+    value = obj.get(key)
+    if value not in options:
+        raise ApiError(422, "invalid_field", f"{key} must be one of {', '.join(options)}")
+    return str(value)
+
+
+def integer(obj: Mapping[str, Any], key: str, *, low: int, high: int) -> int:
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ApiError(422, "invalid_field", f"{key} must be an integer in {low}..{high}")
+    return value
+
+
+def code(value: object, field: str) -> str:
+    if not isinstance(value, str) or not CODE_RE.match(value):
+        raise ApiError(422, "invalid_field", f"{field} must be 1-32 characters of [A-Za-z0-9_-]")
+    return value
+
+
+def iso_date(value: object, field: str) -> date:
+    if not isinstance(value, str) or len(value) != 10:
+        raise ApiError(422, "invalid_field", f"{field} must be a date YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(422, "invalid_field", f"{field} must be a date YYYY-MM-DD") from None

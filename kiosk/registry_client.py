@@ -1,0 +1,202 @@
+"""The kiosk's HTTPS client for the registry service: mutual TLS over httpx, typed errors, validated answers.
+
+Transient trouble (no link, timeout, TLS failure, 5xx) raises `RegistryUnavailable`, which the outbox retries later;
+a refusal (4xx) raises `RegistryRejected` (`RegistryConflict` for 409) from the convenience methods, while `submit`
+returns it as a `Reply` so the outbox can record it as the operation's outcome.
+"""
+
+from __future__ import annotations
+
+import ssl
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from kiosk.errors import KioskError
+from kiosk.seal import TrustList, TrustListError
+
+# Outbox operation kinds: (HTTP method, path template filled from the payload, payload keys sent as the body)
+OPERATIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "enrol": ("POST", "/v1/enrolments", ("citizen_id", "unit", "method", "officer_id")),
+    "book": ("POST", "/v1/bookings", ("citizen_id", "slot_id")),
+    "cancel_booking": ("POST", "/v1/bookings/{ref}/cancel", ("citizen_id",)),
+    "issue_extract": ("POST", "/v1/extracts", ("citizen_id", "doc_type")),
+    "create_officer": ("POST", "/v1/officers", ("officer_id", "name", "unit", "pin")),
+}
+
+
+class RegistryError(KioskError):
+    """The registry could not be used."""
+
+
+class RegistryUnavailable(RegistryError):
+    """No answer that settles the request (no link, timeout, TLS refused, server error): safe to retry later."""
+
+
+class RegistryRejected(RegistryError):
+    """The registry refused the request (4xx); `code` is its stable error code."""
+
+    def __init__(self, status: int, code: str, message: str, body: dict[str, Any]) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.body = body
+
+
+class RegistryConflict(RegistryRejected):
+    """409: the request conflicts with the registry's state (slot taken, already enrolled, ...)."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def error(self) -> str:
+        return str(self.body.get("error", "")) if not self.ok else ""
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def tls_context(ca_cert: Path, client_cert: Path, client_key: Path) -> ssl.SSLContext:
+    try:
+        ctx = ssl.create_default_context(cafile=str(ca_cert))
+        ctx.load_cert_chain(str(client_cert), str(client_key))
+    except (OSError, ssl.SSLError) as e:
+        raise RegistryError(f"cannot load the kiosk's TLS credentials: {e}") from None
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+class RegistryClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        ca_cert: Path,
+        client_cert: Path,
+        client_key: Path,
+        timeout_s: float = 5.0,
+        context: ssl.SSLContext | None = None,
+    ) -> None:
+        ctx = context or tls_context(ca_cert, client_cert, client_key)
+        self.http = httpx.Client(base_url=base_url, verify=ctx, timeout=timeout_s)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> RegistryClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- transport ---------------------------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        key: str = "",
+        params: dict[str, str] | None = None,
+    ) -> Reply:
+        headers = {"Idempotency-Key": key} if key else {}
+        try:
+            response = self.http.request(method, path, json=body, headers=headers, params=params)
+        except (httpx.TransportError, ssl.SSLError, OSError) as e:
+            raise RegistryUnavailable(f"registry unreachable: {type(e).__name__}: {e}") from None
+        if response.status_code >= 500:
+            raise RegistryUnavailable(f"registry answered {response.status_code}")
+        try:
+            data = response.json()
+        except ValueError:
+            raise RegistryUnavailable(f"registry answered {response.status_code} without JSON") from None
+        if not isinstance(data, dict):
+            raise RegistryUnavailable("registry answered with a non-object JSON body")
+        return Reply(response.status_code, data)
+
+    def submit(self, kind: str, payload: dict[str, Any], key: str) -> Reply:
+        """Send one outbox operation with its idempotency key; 2xx and 4xx both come back as a Reply."""
+        method, template, fields = OPERATIONS[kind]
+        body = {k: payload[k] for k in fields if k in payload and payload[k] is not None}
+        return self.request(method, template.format(**payload), body=body, key=key)
+
+    @staticmethod
+    def _ok(reply: Reply) -> dict[str, Any]:
+        if reply.ok:
+            return reply.body
+        cls = RegistryConflict if reply.status == 409 else RegistryRejected
+        raise cls(reply.status, reply.error or "error", str(reply.body.get("message", "")), reply.body)
+
+    # ---- the API -----------------------------------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        return self._ok(self.request("GET", "/v1/health"))
+
+    def trust_list(self) -> TrustList:
+        try:
+            return TrustList.from_json(self._ok(self.request("GET", "/v1/trust-list")))
+        except TrustListError as e:
+            raise RegistryError(f"the registry's trust list is malformed: {e}") from None
+
+    def citizen(self, citizen_id: str) -> dict[str, Any]:
+        return self._ok(self.request("GET", f"/v1/citizens/{citizen_id}"))
+
+    def issue_extract(self, citizen_id: str, doc_type: str, key: str) -> dict[str, Any]:
+        return self._ok(self.submit("issue_extract", {"citizen_id": citizen_id, "doc_type": doc_type}, key))
+
+    def extract(self, doc_no: str) -> dict[str, Any]:
+        return self._ok(self.request("GET", f"/v1/extracts/{doc_no}"))
+
+    def offices(self) -> list[dict[str, Any]]:
+        offices = self._ok(self.request("GET", "/v1/offices")).get("offices")
+        if not isinstance(offices, list):
+            raise RegistryUnavailable("malformed office list")
+        return offices
+
+    def slots(self, office_code: str, first: date, last: date) -> list[dict[str, Any]]:
+        params = {"from": first.isoformat(), "to": last.isoformat()}
+        slots = self._ok(self.request("GET", f"/v1/offices/{office_code}/slots", params=params)).get("slots")
+        if not isinstance(slots, list):
+            raise RegistryUnavailable("malformed slot list")
+        return slots
+
+    def book(self, citizen_id: str, slot_id: int, key: str) -> dict[str, Any]:
+        return self._ok(self.submit("book", {"citizen_id": citizen_id, "slot_id": slot_id}, key))
+
+    def cancel_booking(self, ref: str, citizen_id: str, key: str) -> dict[str, Any]:
+        return self._ok(self.submit("cancel_booking", {"ref": ref, "citizen_id": citizen_id}, key))
+
+    def enrol(self, citizen_id: str, unit: str, key: str, *, officer_id: str = "") -> dict[str, Any]:
+        payload = {"citizen_id": citizen_id, "unit": unit, "method": "officer" if officer_id else "self"}
+        if officer_id:
+            payload["officer_id"] = officer_id
+        return self._ok(self.submit("enrol", payload, key))
+
+    def activate(self, citizen_id: str, activation_code: str) -> dict[str, Any]:
+        body = {"citizen_id": citizen_id, "activation_code": activation_code}
+        return self._ok(self.request("POST", "/v1/enrolments/activate", body=body))
+
+    def create_officer(self, officer_id: str, name: str, unit: str, pin: str, key: str) -> dict[str, Any]:
+        payload = {"officer_id": officer_id, "name": name, "unit": unit, "pin": pin}
+        return self._ok(self.submit("create_officer", payload, key))
+
+    def verify_officer_pin(self, officer_id: str, pin: str) -> dict[str, Any]:
+        return self._ok(self.request("POST", f"/v1/officers/{officer_id}/verify", body={"pin": pin}))
+
+    def enrolment_report(self, friday: date, unit: str = "") -> dict[str, Any]:
+        params = {"friday": friday.isoformat(), **({"unit": unit} if unit else {})}
+        return self._ok(self.request("GET", "/v1/reports/enrolments", params=params))

@@ -1,0 +1,26 @@
+"""The kiosk's local store (SQLite, WAL, synchronous=FULL): outbox and sync, signed audit log, offline cache."""
+
+from kiosk.store.audit import AuditCheck, AuditEntry, AuditError, AuditLog, verify_chain
+from kiosk.store.cache import Cache
+from kiosk.store.db import open_store
+from kiosk.store.keys import KioskKeys, load_or_create
+from kiosk.store.outbox import Operation, Outbox
+from kiosk.store.sync import Backoff, Syncer, SyncReport, client_sender
+
+__all__ = [
+    "AuditCheck",
+    "AuditEntry",
+    "AuditError",
+    "AuditLog",
+    "Backoff",
+    "Cache",
+    "KioskKeys",
+    "Operation",
+    "Outbox",
+    "SyncReport",
+    "Syncer",
+    "client_sender",
+    "load_or_create",
+    "open_store",
+    "verify_chain",
+]

@@ -1,0 +1,43 @@
+"""The kiosk's local secrets: the Ed25519 key that signs its audit log and the HMAC key that hides citizen IDs."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+
+@dataclass(frozen=True)
+class KioskKeys:
+    audit_key: Ed25519PrivateKey
+    subject_key: bytes
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def load_or_create(directory: Path) -> KioskKeys:
+    audit_path, subject_path = directory / "audit.key", directory / "subject.key"
+    if not audit_path.exists():
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        _write_private(audit_path, pem)
+    if not subject_path.exists():
+        _write_private(subject_path, secrets.token_bytes(32))
+    key = serialization.load_pem_private_key(audit_path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{audit_path}: not an Ed25519 key")
+    return KioskKeys(key, subject_path.read_bytes())

@@ -1,0 +1,131 @@
+"""The outbox: operations for the registry, each with an idempotency key and a visible state
+(queued -> sent -> acknowledged | failed(reason)), committed durably before anyone is told they were accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+State = Literal["queued", "sent", "acknowledged", "failed"]
+STATES: tuple[State, ...] = ("queued", "sent", "acknowledged", "failed")
+
+
+@dataclass(frozen=True)
+class Operation:
+    seq: int
+    key: str
+    kind: str
+    payload: dict[str, Any]
+    state: State
+    created_at: float
+    attempts: int
+    status: int | None  # the registry's HTTP status once settled
+    reason: str  # why it failed (the registry's error code), or the last transient error while pending
+    response: dict[str, Any] | None
+
+
+_COLUMNS = "seq, key, kind, payload, state, created_at, attempts, status, reason, response"
+
+
+def _op(row: tuple[Any, ...]) -> Operation:
+    return Operation(
+        seq=row[0],
+        key=row[1],
+        kind=row[2],
+        payload=json.loads(row[3]),
+        state=row[4],
+        created_at=row[5],
+        attempts=row[6],
+        status=row[7],
+        reason=row[8],
+        response=json.loads(row[9]) if row[9] is not None else None,
+    )
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+class Outbox:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def enqueue(self, kind: str, payload: dict[str, Any], now: float, *, key: str | None = None) -> Operation:
+        """Queue an operation; when this returns, it is on disk (WAL + synchronous=FULL) and will be sent."""
+        key = key or uuid.uuid4().hex
+        with transaction(self.conn):
+            self.conn.execute(
+                "INSERT INTO outbox (key, kind, payload, state, created_at, updated_at)"
+                " VALUES (?, ?, ?, 'queued', ?, ?)",
+                (key, kind, json.dumps(payload, sort_keys=True), now, now),
+            )
+        op = self.get(key)
+        assert op is not None
+        return op
+
+    def get(self, key: str) -> Operation | None:
+        row = self.conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE key = ?", (key,)).fetchone()
+        return _op(row) if row else None
+
+    def next_pending(self) -> Operation | None:
+        """The oldest operation not yet settled (queued, or sent without an answer)."""
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE state IN ('queued', 'sent') ORDER BY seq LIMIT 1"
+        ).fetchone()
+        return _op(row) if row else None
+
+    def list(self, state: State | None = None, limit: int = 1000) -> list[Operation]:
+        where, params = ("WHERE state = ?", (state, limit)) if state else ("", (limit,))
+        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM outbox {where} ORDER BY seq LIMIT ?", params).fetchall()
+        return [_op(r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        found = dict(self.conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
+        return {s: int(found.get(s, 0)) for s in STATES}
+
+    def mark_sent(self, seq: int, now: float) -> None:
+        with transaction(self.conn):
+            self.conn.execute(
+                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, updated_at = ? "
+                "WHERE seq = ? AND state IN ('queued', 'sent')",
+                (now, seq),
+            )
+
+    def note_error(self, seq: int, reason: str, now: float) -> None:
+        """A transient failure: the operation stays pending; the reason is kept for people to see."""
+        with transaction(self.conn):
+            self.conn.execute("UPDATE outbox SET reason = ?, updated_at = ? WHERE seq = ?", (reason, now, seq))
+
+    def settle(self, seq: int, status: int, response: dict[str, Any], now: float) -> Operation:
+        """Record the registry's answer: 2xx acknowledged, anything else failed with the registry's error code."""
+        state: State = "acknowledged" if 200 <= status < 300 else "failed"
+        reason = "" if state == "acknowledged" else str(response.get("error") or f"http_{status}")
+        with transaction(self.conn):
+            self.conn.execute(
+                "UPDATE outbox SET state = ?, status = ?, reason = ?, response = ?, updated_at = ? "
+                "WHERE seq = ? AND state IN ('queued', 'sent')",
+                (state, status, reason, json.dumps(response), now, seq),
+            )
+        row = self.conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE seq = ?", (seq,)).fetchone()
+        return _op(row)
+
+    def prune(self, settled_before: float) -> int:
+        """Forget settled operations older than `settled_before` (they hold citizen IDs: keep no longer than needed)."""
+        with transaction(self.conn):
+            cur = self.conn.execute(
+                "DELETE FROM outbox WHERE state IN ('acknowledged', 'failed') AND updated_at < ?", (settled_before,)
+            )
+        return cur.rowcount

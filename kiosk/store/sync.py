@@ -1,0 +1,126 @@
+"""Sending the outbox to the registry: strictly in order, each operation exactly once (idempotency keys make a
+resend harmless), stopping at the first transient failure and backing off exponentially; conflicts are recorded
+as failed operations with the registry's reason, never dropped.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.registry_client import RegistryUnavailable, Reply
+from kiosk.store.outbox import Operation, Outbox, transaction
+
+Send = Callable[[Operation], Reply]
+
+
+@dataclass(frozen=True)
+class Backoff:
+    base_s: float = 1.0
+    max_s: float = 300.0
+
+    def delay_s(self, failures: int, rng: random.Random) -> float:
+        """Exponential with "equal jitter": between half and all of min(max, base * 2^(failures-1))."""
+        if failures <= 0:
+            return 0.0
+        ceiling = min(self.max_s, self.base_s * 2 ** min(failures - 1, 30))
+        return float(ceiling / 2 + rng.random() * ceiling / 2)
+
+
+@dataclass
+class SyncReport:
+    acknowledged: list[Operation] = field(default_factory=list)
+    failed: list[Operation] = field(default_factory=list)  # conflicts and refusals, with their reasons
+    remaining: int = 0
+    error: str = ""  # the transient error that stopped this pass, if any
+    next_attempt_at: float = 0.0
+
+
+class Syncer:
+    def __init__(
+        self,
+        outbox: Outbox,
+        send: Send,
+        backoff: Backoff = Backoff(),
+        rng: random.Random | None = None,
+        on_settled: Callable[[Operation], Any] | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.send = send
+        self.backoff = backoff
+        self.rng = rng or random.Random()
+        self.on_settled = on_settled
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.outbox.conn
+
+    def state(self) -> tuple[int, float, str]:
+        row = self.conn.execute("SELECT failures, next_attempt_at, last_error FROM sync_state WHERE id = 1").fetchone()
+        return int(row[0]), float(row[1]), str(row[2])
+
+    def due(self, now: float) -> bool:
+        return now >= self.state()[1] and self.outbox.next_pending() is not None
+
+    def link_restored(self) -> None:
+        """The link came back (a network event): forget the back-off so the next pass runs at once."""
+        with transaction(self.conn):
+            self.conn.execute("UPDATE sync_state SET next_attempt_at = 0 WHERE id = 1")
+
+    def sync(self, now: float, *, max_ops: int | None = None, clock: Callable[[], float] | None = None) -> SyncReport:
+        """One pass: send pending operations oldest first until done, `max_ops`, or a transient failure."""
+        report = SyncReport()
+        failures, next_at, _ = self.state()
+        if now < next_at:
+            report.remaining = self._remaining()
+            report.next_attempt_at = next_at
+            return report
+        sent = 0
+        while max_ops is None or sent < max_ops:
+            op = self.outbox.next_pending()
+            if op is None:
+                break
+            t = clock() if clock else now
+            self.outbox.mark_sent(op.seq, t)  # "sent" survives a crash: the resend reuses the same key
+            try:
+                reply = self.send(op)
+            except RegistryUnavailable as e:
+                failures += 1
+                report.error = str(e)
+                report.next_attempt_at = t + self.backoff.delay_s(failures, self.rng)
+                self.outbox.note_error(op.seq, report.error, t)
+                self._save(failures, report.next_attempt_at, report.error)
+                break
+            settled = self.outbox.settle(op.seq, reply.status, reply.body, t)
+            (report.acknowledged if settled.state == "acknowledged" else report.failed).append(settled)
+            if self.on_settled is not None:
+                self.on_settled(settled)
+            sent += 1
+            if failures:
+                failures = 0
+                self._save(0, 0.0, "")
+        report.remaining = self._remaining()
+        return report
+
+    def _remaining(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM outbox WHERE state IN ('queued', 'sent')").fetchone()[0])
+
+    def _save(self, failures: int, next_at: float, error: str) -> None:
+        with transaction(self.conn):
+            self.conn.execute(
+                "UPDATE sync_state SET failures = ?, next_attempt_at = ?, last_error = ? WHERE id = 1",
+                (failures, next_at, error),
+            )
+
+
+def client_sender(client: Any) -> Send:
+    """A `Send` over a RegistryClient: each operation goes out under its own idempotency key."""
+
+    def send(op: Operation) -> Reply:
+        reply: Reply = client.submit(op.kind, op.payload, op.key)
+        return reply
+
+    return send
