@@ -96,6 +96,7 @@ class SimulatedPrinter:
         self._status = PrinterStatus()
         self._paused = False
         self._silent = False
+        self._silent_at: int | None = None
         self._asb_enabled = False
         self.chatter = b""  # sent before every answer: garbage and unsolicited status the host must tolerate
         self._listeners: list[Callable[[], None]] = []
@@ -116,6 +117,10 @@ class SimulatedPrinter:
         with self._lock:
             if self._silent:
                 return
+            if self._silent_at is not None and self.bytes_received + len(data) >= self._silent_at:
+                data = data[: max(0, self._silent_at - self.bytes_received)]
+                self._silent_at = None
+                self._silent = True
             self.stats.bytes_received += len(data)
             self._rx += data
             self._tokenize()
@@ -167,6 +172,11 @@ class SimulatedPrinter:
         """A hung or switched-off printer: takes nothing in, answers nothing."""
         with self._lock:
             self._silent = silent
+
+    def silent_after(self, n_bytes: int) -> None:
+        """Hang after taking `n_bytes` more bytes from the host: the rest is lost, nothing is answered any more."""
+        with self._lock:
+            self._silent_at = self.bytes_received + n_bytes
 
     def pause(self) -> None:
         """Hold the print engine (data is buffered, real-time status still answered): a slow print, made explicit."""
