@@ -16,3 +16,8 @@ class Tapped:
 # Actions the view applies to itself at once (and still posts, so the journeys know):
 LANGUAGE = "language"  # value "th" | "en"
 LARGE_TEXT = "large_text"  # value "on" | "off"
+
+
+@dataclass(frozen=True)
+class Touched:
+    """A touch that hit no control: it only shows someone is still there (dismisses the inactivity warning)."""

@@ -15,7 +15,7 @@ import pygame
 
 from kiosk.runner import Runner, Tick
 from kiosk.ui import events
-from kiosk.ui.events import Tapped
+from kiosk.ui.events import Tapped, Touched
 from kiosk.ui.port import ScreenPort
 from kiosk.ui.view import KioskView
 
@@ -61,6 +61,8 @@ class ScreenLoop:
         ev = self.view.hit(pos)
         if ev is not None:
             self.tap(ev)
+        else:
+            self.runner.post(Touched())
         return ev
 
     def tap(self, ev: Tapped) -> None:

@@ -34,6 +34,12 @@ def screen(name: str) -> Callable[[ScreenFn], ScreenFn]:
     return register
 
 
+def inactivity_warning(cv: Canvas, seconds_left: int) -> None:
+    from kiosk.ui.screens.chrome import warning_overlay
+
+    warning_overlay(cv, seconds_left)
+
+
 def registry() -> Mapping[str, ScreenFn]:
     import kiosk.ui.screens  # noqa: F401  (registers every screen)
 
@@ -99,7 +105,11 @@ class KioskView:
         if fn is None:
             log.error("no screen named %r: showing %s", self.state.name, FALLBACK)
             fn = registry()[FALLBACK]
-        fn(cv, Data(self.state.data))
+        data = Data(self.state.data)
+        fn(cv, data)
+        if "warning_s" in data:
+            cv.hits.clear()  # while the warning is up, only its own button counts
+            inactivity_warning(cv, data.integer("warning_s"))
         surface.set_clip(clip)
         self._hits = cv.hits
         self._dirty = False

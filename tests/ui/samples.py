@@ -21,7 +21,15 @@ def _portrait_jpeg() -> bytes:
 SAMPLES: dict[str, dict[str, Any]] = {
     "attract": {},
     "language": {},
-    "menu": {"services": ["thaid", "thaid_officer", "extract", "booking", "own_data"], "disabled": ["booking"]},
+    "menu": {
+        "services": [
+            {"id": "thaid", "enabled": True},
+            {"id": "extract", "enabled": True},
+            {"id": "booking", "enabled": False},
+            {"id": "own_data", "enabled": True},
+            {"id": "thaid_officer", "enabled": True},
+        ]
+    },
     "consent": {"service": "thaid"},
     "insert_card": {},
     "reading_card": {"progress": 0.45},
@@ -42,7 +50,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "finger": {"finger": "right_index", "hint": "place", "attempt": 1},
     "passcode": {"purpose": "confirm", "entered": 5, "length": 8, "error": "sequence", "attempts_left": 2},
     "citizen_id_entry": {"digits": "11017001234"},
-    "activation_qr": {"payload": "THAID:ACT:7F3K-92QD-X1LM", "code": "7F3K-92QD", "expires_in_s": 540},
+    "activation_qr": {"payload": "THAID:ACT:7F3K-92QD-X1LM", "code": "7F3K-92QD", "expires_in_s": 540, "receipt": True},
     "extract_choice": {"documents": ["tr14_1", "tr12_2"]},
     "extract_preview": {
         "document": "tr14_1",
@@ -71,6 +79,21 @@ SAMPLES: dict[str, dict[str, Any]] = {
         ],
     },
     "error": {"reason": "card_removed", "retry": True},
+    "officer_signin": {"methods": ["pin", "finger"], "entered": 2, "length": 6},
+    "booking_action": {},
+    "booking_office": {
+        "offices": [
+            {"id": "phayathai", "name_th": "สำนักงานเขตพญาไท", "name_en": "Phaya Thai District Office"},
+            {"id": "bangphli", "name_th": "ที่ว่าการอำเภอบางพลี", "name_en": "Bang Phli District Office"},
+        ]
+    },
+    "booking_list": {
+        "bookings": [
+            {"reference": "BK-8841", "date": "2026-11-24", "time": "10:30", "office": "สำนักงานเขตพญาไท"},
+            {"reference": "BK-9012", "date": "2026-12-02", "time": "09:00", "office": "สำนักงานเขตพญาไท"},
+        ]
+    },
+    "booking_cancel": {"date": "2026-11-24", "time": "10:30", "office": "สำนักงานเขตพญาไท", "reference": "BK-8841"},
     "out_of_service": {"reason": "tamper"},
     "timeout_warning": {"seconds_left": 20},
 }

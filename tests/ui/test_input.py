@@ -96,7 +96,7 @@ def test_language_and_large_text_switches_apply_at_once_and_reach_the_journeys(t
 
 def test_disabled_services_cannot_be_touched(text: Text) -> None:
     loop, _seen, surface = make(text)
-    loop.port.show("menu", {"services": ["thaid", "booking"], "disabled": ["booking"]})
+    loop.port.show("menu", {"services": [{"id": "thaid", "enabled": True}, {"id": "booking", "enabled": False}]})
     loop.step(surface)
     assert [h.event for h in loop.view.controls if h.event.action == "service"] == [Tapped("service", "thaid")]
 

@@ -105,3 +105,22 @@ def field_rows(cv: Canvas, rect: pygame.Rect, rows: Sequence[tuple[str, str]], l
         cv.text.label(cv.surface, label, label_rect, min(L.small_px, size), C.MUTED)
         cv.text.block(cv.surface, value, pygame.Rect(rect.left + label_w, y, value_w, h), size, C.INK)
         y += h + gap
+
+
+def warning_overlay(cv: Canvas, seconds_left: int) -> None:
+    """Drawn over any screen whose journey is about to time out for inactivity."""
+    _ = cv._
+    L = cv.layout
+    shade = pygame.Surface(cv.rect.size, pygame.SRCALPHA)
+    shade.fill((0, 0, 0, 150))
+    cv.surface.blit(shade, cv.rect.topleft)
+    box = cv.rect.inflate(-cv.rect.width // 4, -cv.rect.height // 3)
+    pygame.draw.rect(cv.surface, C.CARD_BG, box, border_radius=L.px(16))
+    inner = box.inflate(-2 * L.margin, -2 * L.margin)
+    top = cv.text.block(cv.surface, _("Do you need more time?"), inner, L.title_px, C.INK, bold=True, align="center")
+    note = _("The session will end in {n} seconds.").format(n=max(0, seconds_left))
+    rest = pygame.Rect(inner.left, top.bottom + L.px(8), inner.width, inner.bottom - top.bottom)
+    cv.text.block(cv.surface, note, rest, L.body_px, C.MUTED, align="center")
+    btn = pygame.Rect(0, 0, inner.width * 2 // 3, L.touch_min)
+    btn.midbottom = inner.midbottom
+    button(cv, btn, _("Continue"), "continue")

@@ -56,7 +56,19 @@ ERRORS: dict[str, tuple[str, str]] = {
     "not_found": (N_("No record was found"), N_("Please ask at your district office.")),
     "timed_out": (N_("The session has ended"), N_("Nothing was saved. Please start again when you are ready.")),
     "failed": (N_("Something went wrong"), N_("Please try again or ask an officer.")),
+    "locked_out": (
+        N_("Too many attempts"),
+        N_("For your safety this service is locked for a while. Please try later."),
+    ),
+    "refer_officer": (N_("An officer needs to help you"), N_("Please go to the counter with your ID card.")),
+    "cid_mismatch": (N_("The number does not match the card"), N_("Please check the number you typed.")),
+    "wrong_card": (N_("This card cannot be used here"), N_("Please insert the citizen's own ID card.")),
+    "officer_rejected": (N_("Officer not recognised"), N_("Check the officer card, PIN or finger and try again.")),
 }
+
+# The journeys' own ids for the same services.
+SERVICES["enrol_self"] = SERVICES["thaid"]
+SERVICES["enrol_officer"] = SERVICES["thaid_officer"]
 
 OUT_OF_SERVICE: dict[str, str] = {
     "tamper": N_("This kiosk has been opened and is locked for your safety."),
@@ -136,8 +148,14 @@ def menu(cv: Canvas, d: Data) -> None:
     _ = cv._
     L = cv.layout
     body = page(cv, _("Choose a service"), [cancel(cv)])
-    names = [s for s in d.strings("services") if s in SERVICES] or list(SERVICES)
-    disabled = set(d.strings("disabled"))
+    listed = d.items("services")
+    if listed:
+        names = [x.text("id") for x in listed if x.text("id") in SERVICES]
+        disabled = {x.text("id") for x in listed if not x.flag("enabled", True)}
+    else:
+        names = [s for s in d.strings("services") if s in SERVICES] or list(SERVICES)
+        disabled = set()
+    disabled |= set(d.strings("disabled"))
     cols = 1 if L.large_text else 2
     rows = (len(names) + cols - 1) // cols
     gap = L.px(12)
@@ -172,7 +190,7 @@ def consent(cv: Canvas, d: Data) -> None:
     )
     panel(cv, body)
     inner = body.inflate(-2 * L.px(16), -2 * L.px(12))
-    service = d.text("service", "thaid")
+    service = d.text("service") or d.text("journey") or "thaid"
     title = _(SERVICES[service][0]) if service in SERVICES else ""
     lines = [
         title,
@@ -188,7 +206,8 @@ def consent(cv: Canvas, d: Data) -> None:
 def insert_card(cv: Canvas, d: Data) -> None:
     _ = cv._
     L = cv.layout
-    body = page(cv, _("Insert your ID card"), [cancel(cv)])
+    officer = d.text("who") == "officer"
+    body = page(cv, _("Officer: insert your ID card") if officer else _("Insert your ID card"), [cancel(cv)])
     art = pygame.Rect(body.left, body.top, body.width * 2 // 5, body.height)
     text = pygame.Rect(art.right + L.margin, body.top, body.width - art.width - L.margin, body.height)
     slot = pygame.Rect(0, 0, art.width * 3 // 4, L.px(14))
@@ -257,7 +276,7 @@ def remove_card(cv: Canvas, d: Data) -> None:
 def thank_you(cv: Canvas, d: Data) -> None:
     _ = cv._
     body = page(cv, _("Thank you"), [(_("Finish"), "done", "", "primary")])
-    lines = [_("Your request is complete.")]
+    lines = [_("Your booking has been cancelled.") if d.flag("cancelled") else _("Your request is complete.")]
     if d.text("reference"):
         lines.append(_("Reference: {reference}").format(reference=d.text("reference")))
     message(cv, body, lines)
@@ -278,7 +297,7 @@ def error(cv: Canvas, d: Data) -> None:
     text = pygame.Rect(mark.right + L.margin, body.top, body.right - mark.right - L.margin, body.height)
     lines = [_(title), _(detail)]
     left = d.integer("attempts_left", -1)
-    if left >= 0:
+    if left > 0:
         lines.append(_("Attempts left: {n}").format(n=left))
     message(cv, text, lines)
 

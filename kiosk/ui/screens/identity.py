@@ -18,7 +18,10 @@ from kiosk.ui.widgets import camera_preview, panel
 FACE_HINTS: dict[str, tuple[str, tuple[int, int, int]]] = {
     "no_face": (N_("Look at the camera and place your face inside the oval"), C.WARN),
     "move_closer": (N_("Please come a little closer"), C.WARN),
+    "too_far": (N_("Please come a little closer"), C.WARN),
     "move_back": (N_("Please move back a little"), C.WARN),
+    "too_close": (N_("Please move back a little"), C.WARN),
+    "blurry": (N_("Hold still…"), C.WARN),
     "center": (N_("Move so that your face is inside the oval"), C.WARN),
     "too_dark": (N_("It is too dark: face the light"), C.WARN),
     "too_bright": (N_("Too much light behind you"), C.WARN),
@@ -46,7 +49,10 @@ FINGERS: dict[str, str] = {
 
 FINGER_HINTS: dict[str, str] = {
     "place": N_("Place your {finger} flat on the sensor"),
+    "place_finger": N_("Place your {finger} flat on the sensor"),
     "lift": N_("Lift your finger"),
+    "lift_finger": N_("Lift your finger"),
+    "press_harder": N_("Press a little more firmly, finger flat"),
     "again": N_("Place the same finger again"),
     "poor_image": N_("Press a little more firmly, finger flat"),
     "reading": N_("Reading your fingerprint…"),
@@ -66,11 +72,10 @@ def card_data(cv: Canvas, d: Data) -> None:
     """The card holder's data to confirm; the citizen ID arrives already masked except where the journey says."""
     _ = cv._
     L = cv.layout
-    body = page(
-        cv,
-        _("Please check your data"),
-        [(_("This is not me"), "reject", "", "secondary"), (_("Correct"), "confirm", "", "primary")],
-    )
+    officer = d.flag("officer")
+    title = _("Officer: check the citizen's data") if officer else _("Please check your data")
+    reject = _("Not correct") if officer else _("This is not me")
+    body = page(cv, title, [(reject, "reject", "", "secondary"), (_("Correct"), "confirm", "", "primary")])
     panel(cv, body)
     inner = body.inflate(-L.px(24), -L.px(16))
     photo_w = 0 if L.large_text else inner.height * 3 // 4
@@ -88,13 +93,14 @@ def card_data(cv: Canvas, d: Data) -> None:
         (_("ID number"), d.text("citizen_id")),
         (_("Date of birth"), long_date(d.text("birth_date"), cv.language)),
         (_("Address"), d.text("address")),
-        (
-            _("Card expires"),
-            _("Lifelong") if d.text("expires") == "lifelong" else long_date(d.text("expires"), cv.language),
-        ),
+        (_("Card expires"), _expires(cv, d.text("expires") or d.text("expiry"))),
     ]
     label_w = L.px(150 if not L.large_text else 190)
     field_rows(cv, pygame.Rect(left, inner.top, inner.right - left, inner.height), rows, label_w)
+
+
+def _expires(cv: Canvas, value: str) -> str:
+    return cv._("Lifelong") if value == "lifelong" else long_date(value, cv.language)
 
 
 @screen("face_capture")

@@ -54,7 +54,10 @@ def extract_preview(cv: Canvas, d: Data) -> None:
     _ = cv._
     L = cv.layout
     code, title = DOCUMENTS.get(d.text("document"), ("", ""))
-    body = page(cv, _("Check before printing"), [cancel(cv), (_("Print"), "print", "", "primary")])
+    buttons = [cancel(cv)]
+    if d.flag("print", True):
+        buttons.append((_("Print"), "print", "", "primary"))
+    body = page(cv, _("Check before printing"), buttons)
     paper = pygame.Rect(body.left, body.top, body.width * 3 // 5, body.height)
     panel(cv, paper)
     inner = paper.inflate(-L.px(20), -L.px(12))
@@ -97,7 +100,7 @@ def booking_calendar(cv: Canvas, d: Data) -> None:
     _ = cv._
     L = cv.layout
     office = d.text("office")
-    body = page(cv, _("Choose a day"), [cancel(cv)])
+    body = page(cv, _("Choose a day"), [(_("Back"), "back", "", "secondary"), cancel(cv)])
     top = body.top
     if office:
         got = cv.text.block(cv.surface, office, pygame.Rect(body.left, top, body.width, L.px(34)), L.small_px, C.MUTED)
@@ -155,7 +158,10 @@ def booking_slots(cv: Canvas, d: Data) -> None:
 @screen("booking_confirmed")
 def booking_confirmed(cv: Canvas, d: Data) -> None:
     _ = cv._
-    body = page(cv, _("Your visit is booked"), [(_("Finish"), "done", "", "primary")])
+    buttons = [(_("Finish"), "done", "", "primary")]
+    if d.flag("print"):
+        buttons.insert(0, (_("Print a ticket"), "print", "", "secondary"))
+    body = page(cv, _("Your visit is booked"), buttons)
     lines = [
         _("{date} at {time}").format(date=long_date(d.text("date"), cv.language), time=d.text("time")),
         d.text("office"),
@@ -186,3 +192,63 @@ def own_data(cv: Canvas, d: Data) -> None:
         value = row.text("value")
         rows.append((label, long_date(value, cv.language) if row.text("kind") == "date" else value))
     field_rows(cv, inner, rows, label_w)
+
+
+def _office_name(cv: Canvas, office: Data) -> str:
+    return (office.text("name_en") if cv.language == "en" else "") or office.text("name_th") or office.text("name")
+
+
+@screen("booking_action")
+def booking_action(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    L = cv.layout
+    body = page(cv, _("Book a visit"), [cancel(cv)])
+    gap = L.px(16)
+    h = min(L.px(120), (body.height - gap) // 2)
+    button(cv, pygame.Rect(body.left, body.top, body.width, h), _("Book a new visit"), "book")
+    mine = pygame.Rect(body.left, body.top + h + gap, body.width, h)
+    button(cv, mine, _("See or cancel my bookings"), "list", kind="secondary")
+
+
+@screen("booking_office")
+def booking_office(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    L = cv.layout
+    body = page(cv, _("Choose a district office"), [cancel(cv)])
+    offices = d.items("offices")
+    gap = L.px(10)
+    h = min(L.px(90), (body.height - gap * max(0, len(offices) - 1)) // max(1, len(offices)))
+    for i, office in enumerate(offices):
+        rect = pygame.Rect(body.left, body.top + i * (h + gap), body.width, h)
+        button(cv, rect, _office_name(cv, office), "office", office.text("id"), kind="secondary")
+    if not offices:
+        message(cv, body, [_("No office offers this service right now.")])
+
+
+@screen("booking_list")
+def booking_list(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    L = cv.layout
+    body = page(cv, _("My bookings"), [(_("Back"), "back", "", "secondary")])
+    bookings = d.items("bookings")
+    gap = L.px(10)
+    h = min(L.px(84), (body.height - gap * max(0, len(bookings) - 1)) // max(1, len(bookings)))
+    for i, b in enumerate(bookings):
+        rect = pygame.Rect(body.left, body.top + i * (h + gap), body.width, h)
+        when = _("{date} at {time}").format(date=long_date(b.text("date"), cv.language), time=b.text("time"))
+        button(cv, rect, f"{when} · {b.text('office')}", "booking", b.text("reference"), kind="secondary")
+    if not bookings:
+        message(cv, body, [_("You have no bookings.")])
+
+
+@screen("booking_cancel")
+def booking_cancel(cv: Canvas, d: Data) -> None:
+    _ = cv._
+    buttons = [(_("Keep it"), "back", "", "secondary"), (_("Cancel this booking"), "confirm", "", "danger")]
+    body = page(cv, _("Cancel this booking?"), buttons)
+    lines = [
+        _("{date} at {time}").format(date=long_date(d.text("date"), cv.language), time=d.text("time")),
+        d.text("office"),
+        _("Reference: {reference}").format(reference=d.text("reference")) if d.text("reference") else "",
+    ]
+    message(cv, body, [s for s in lines if s])

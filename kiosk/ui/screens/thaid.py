@@ -22,6 +22,8 @@ PASSCODE_ERRORS: dict[str, str] = {
     "repeat": N_("Do not repeat the same digit so many times, such as 1111."),
     "wrong": N_("Wrong passcode."),
     "length": N_("The passcode needs {length} digits."),
+    "personal": N_("Do not use your birth date."),
+    "digits": N_("Use digits only."),
 }
 
 
@@ -41,8 +43,8 @@ def passcode(cv: Canvas, d: Data) -> None:
     err = d.text("error")
     if err in PASSCODE_ERRORS:
         lines = [_(PASSCODE_ERRORS[err]).format(length=length)]
-    attempts_left = d.integer("attempts_left", -1)
-    if attempts_left >= 0:
+    attempts_left = d.integer("attempts_left", d.integer("left", -1))
+    if attempts_left >= 0 and (err or purpose == "consent"):
         lines.append(_("Attempts left: {n}").format(n=attempts_left))
     text = pygame.Rect(left.left, dots.bottom + L.px(16), left.width, left.bottom - dots.bottom - L.px(16))
     if err:
@@ -97,10 +99,13 @@ def citizen_id_entry(cv: Canvas, d: Data) -> None:
 def activation_qr(cv: Canvas, d: Data) -> None:
     _ = cv._
     L = cv.layout
-    body = page(cv, _("Scan with the ThaiD app"), [(_("Finish"), "done", "", "primary")])
+    buttons = [(_("Finish"), "done", "", "primary")]
+    if d.flag("receipt"):
+        buttons.insert(0, (_("Print a receipt"), "receipt", "", "secondary"))
+    body = page(cv, _("Scan with the ThaiD app"), buttons)
     side = min(body.height, body.width // 2)
     code_rect = pygame.Rect(body.left, body.top, side, side)
-    payload = d.text("payload")
+    payload = d.text("payload") or d.text("qr")
     if payload:
         pygame.draw.rect(cv.surface, (255, 255, 255), code_rect)
         qr(cv, code_rect, payload)
@@ -122,3 +127,28 @@ def activation_qr(cv: Canvas, d: Data) -> None:
             "noop",
             kind="secondary",
         )
+
+
+OFFICER_METHODS: dict[str, str] = {"pin": N_("Officer card and PIN"), "finger": N_("Officer fingerprint")}
+
+
+@screen("officer_signin")
+def officer_signin(cv: Canvas, d: Data) -> None:
+    """An officer signs in: the PIN keypad (masked) and, where the kit has a sensor, the finger instead."""
+    _ = cv._
+    L = cv.layout
+    buttons = [cancel(cv)]
+    if "finger" in d.strings("methods"):
+        by_finger = OFFICER_METHODS["finger"]
+        buttons.append((_(by_finger), "finger", "", "secondary"))
+    body = page(cv, _("Officer sign-in"), buttons)
+    length = d.integer("length", 6)
+    entered = d.integer("entered", 0)
+    left = pygame.Rect(body.left, body.top, body.width * 2 // 5, body.height)
+    pad = pygame.Rect(left.right + L.margin, body.top, body.right - left.right - L.margin, body.height)
+    masked_digits(cv, pygame.Rect(left.left, left.top, left.width, L.px(44)), entered, length)
+    lines = [_("Officer: enter your PIN.")]
+    if d.text("error"):
+        lines = [_("Wrong PIN or not an officer card.")]
+    message(cv, pygame.Rect(left.left, left.top + L.px(60), left.width, left.height - L.px(60)), lines)
+    keypad(cv, pad, ok_enabled=entered == length)
