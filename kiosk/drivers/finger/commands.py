@@ -69,9 +69,7 @@ def run(args: argparse.Namespace, cfg: Config, handler: Callable[[FingerUart, ar
         driver.handshake()
         return handler(driver, args)
     finally:
-        close = getattr(port, "close", None)
-        if close is not None:
-            close()
+        port.close()
 
 
 def show_capture(capture: Capture) -> None:
