@@ -13,7 +13,7 @@ from kiosk.flows.attempts import AttemptBook
 from kiosk.flows.passcode import PasscodeRules
 
 # The services on the menu, in menu order: stable ids the UI maps to labels.
-SERVICES: tuple[str, ...] = ("enrol_self", "extract", "booking", "own_data", "enrol_officer")
+SERVICES: tuple[str, ...] = ("thaid", "extract", "booking", "own_data", "thaid_officer")
 
 # Capabilities beyond services, which journeys consult mid-way (a reprint needs "print"; fingerprint fallback "finger").
 PRINT = "print"
@@ -110,11 +110,11 @@ def capabilities(s: DeviceStatus) -> frozenset[str]:
     if s.finger:
         caps.add(FINGER)
     if s.card and s.camera and s.registry:
-        caps |= {"enrol_self", "own_data"}
+        caps |= {"thaid", "own_data"}
     if s.card and (s.camera or s.finger) and s.registry and can_print and s.seal:
         caps.add("extract")
     if s.card and s.registry:
         caps.add("booking")
     if s.field_kit and s.card and s.finger and s.seal:
-        caps.add("enrol_officer")  # works offline: the enrolment waits in the outbox
+        caps.add("thaid_officer")  # works offline: the enrolment waits in the outbox
     return frozenset(caps)

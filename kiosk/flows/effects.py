@@ -156,6 +156,7 @@ class Document:
     lines: tuple[tuple[str, str], ...]
     sealed: bool = False
     form: str = ""
+    qr: str = ""  # a plain QR (a booking ticket's); the seal is separate
 
 
 @dataclass(frozen=True)

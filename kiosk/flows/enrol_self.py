@@ -39,12 +39,12 @@ class EnrolSelf(IdentityState):
 STAGES: dict[str, Stage] = {
     "consent": Stage("consent", "user"),
     **CARD_STAGES,
-    "check_data": Stage("check_data", "user", card="held"),
+    "check_data": Stage("card_data", "user", card="held"),
     **FACE_STAGES,
-    "passcode_set": Stage("passcode_set", "user", card="held", keypad="passcode"),
-    "passcode_confirm": Stage("passcode_confirm", "user", card="held", keypad="passcode"),
-    "consent_confirm": Stage("consent_confirm", "user", card="held", keypad="passcode"),
-    "enrolling": Stage("enrolling", "machine", card="held", device="registry", timeout="registry_s"),
+    "passcode_set": Stage("passcode", "user", card="held", keypad="passcode"),
+    "passcode_confirm": Stage("passcode", "user", card="held", keypad="passcode"),
+    "consent_confirm": Stage("passcode", "user", card="held", keypad="passcode"),
+    "enrolling": Stage("working", "machine", card="held", device="registry", timeout="registry_s"),
     "activation_qr": Stage("activation_qr", "user", card="done", idle_outcome="done"),
     "receipt_printing": Stage("printing", "machine", device="printer", timeout="print_s"),
 }
@@ -69,7 +69,7 @@ def handle(flow: Flow[EnrolSelf], state: EnrolSelf, event: object, now: float) -
         case "consent", Tapped(action="accept"):
             state = replace(state, consent_at=state.ctx.clock.at(now))
             new, effects = ask_for_card(flow, state, now)
-            return new, [Audit("consent_given", {"purpose": "enrol_self", "version": CONSENT_VERSION}), *effects]
+            return new, [Audit("consent_given", {"purpose": "thaid", "version": CONSENT_VERSION}), *effects]
         case "consent", Tapped(action="decline"):
             return flow.abort(state, "declined", now)
         case "check_data", Tapped(action="confirm"):
@@ -118,7 +118,7 @@ def _confirm_consent(flow: Flow[EnrolSelf], state: EnrolSelf, code: str, now: fl
         op = Enrolment(state.card.citizen_id, holder, "self", state.consent_at, passcode=state.passcode)
         book = state.ctx.attempts.succeed(holder, "passcode")
         state = replace(state, ctx=replace(state.ctx, attempts=book))
-        audit = Audit("consent_confirmed", {"purpose": "enrol_self", "version": CONSENT_VERSION})
+        audit = Audit("consent_confirmed", {"purpose": "thaid", "version": CONSENT_VERSION})
         return flow.go(state, "enrolling", now, audit, Submit(op, online=True))
     book = state.ctx.attempts.fail(holder, "passcode", now, limit=lim.passcode.max_attempts, lockout_s=lim.lockout_s)
     state = replace(state, ctx=replace(state.ctx, attempts=book))
@@ -141,22 +141,29 @@ def data(state: EnrolSelf, now: float) -> Mapping[str, object]:
     lim = state.ctx.limits
     match state.stage:
         case "consent":
-            return {"purpose": "enrol_self", "version": CONSENT_VERSION}
+            return {"service": "thaid", "version": CONSENT_VERSION}
         case "check_data" if state.card is not None:
             return card_data(state.card)
         case "passcode_set":
             rules = lim.passcode
-            return {"rules": {"length": rules.length, "max_run": rules.max_run, "max_repeat": rules.max_repeat}}
+            return {
+                "purpose": "set",
+                "rules": {"length": rules.length, "max_run": rules.max_run, "max_repeat": rules.max_repeat},
+            }
+        case "passcode_confirm":
+            return {"purpose": "confirm"}
         case "consent_confirm" if state.card is not None:
             left = state.ctx.attempts.remaining(
                 state.card.holder, "passcode", now, limit=lim.passcode.max_attempts, window_s=lim.lockout_s
             )
-            return {"purpose": "enrol_self", "left": left}
+            return {"purpose": "consent", "attempts_left": left}
+        case "enrolling":
+            return {"task": "sending"}
         case "activation_qr" if state.activation is not None:
             left_s = (state.activation.expires_at - state.ctx.clock.at(now)).total_seconds()
             return {
-                "qr": state.activation.qr,
-                "expires_at": state.activation.expires_at.isoformat(),
+                "payload": state.activation.qr,
+                "code": state.activation.reference,
                 "expires_in_s": max(0, int(left_s)),
                 "receipt": PRINT in state.ctx.caps,
             }
@@ -165,7 +172,7 @@ def data(state: EnrolSelf, now: float) -> Mapping[str, object]:
     return identity_data(state, now)
 
 
-FLOW: Flow[EnrolSelf] = Flow("enrol_self", EnrolSelf, STAGES, first="consent", handle=handle, data=data)
+FLOW: Flow[EnrolSelf] = Flow("thaid", EnrolSelf, STAGES, first="consent", handle=handle, data=data)
 start = FLOW.start
 step = FLOW.step
 view = FLOW.view

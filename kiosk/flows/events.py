@@ -28,6 +28,7 @@ __all__ = [
     "DeviceFailed",
     "EnrolAccepted",
     "Entered",
+    "Expired",
     "FaceCaptured",
     "FaceHint",
     "FaceMatched",
@@ -77,6 +78,14 @@ class Entered:
     """A complete keypad entry; the engine makes one from the digits typed when "ok" is tapped."""
 
     digits: str
+
+
+@dataclass(frozen=True)
+class Expired:
+    """Made by the engine, never posted: the machine stage `stage` passed its deadline. A journey may handle it
+    (a face not seen in time is a failed try); otherwise it ends the journey as a device error."""
+
+    stage: str
 
 
 @dataclass(frozen=True)
@@ -249,10 +258,11 @@ class OfficesFetched:
 
 @dataclass(frozen=True)
 class CalendarFetched:
-    """Days the office is closed: public holidays and its own closures."""
+    """Days the office is closed: public holidays and its own closures (from the registry's calendar data)."""
 
     office_id: str
-    closed: frozenset[date]
+    holidays: frozenset[date]
+    closures: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True)

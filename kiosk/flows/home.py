@@ -59,11 +59,13 @@ def step(state: Home, event: object, now: float) -> tuple[Home, list[Effect]]:
 
 def view(state: Home, now: float) -> Screen:
     if state.stage == "attract":
-        return Screen("attract" if state.caps else "out_of_service", {"language": state.language})
+        return Screen("attract", {}) if state.caps else Screen("out_of_service", {"reason": "maintenance"})
     if state.stage == "language":
-        return Screen("language", {"language": state.language, "languages": list(LANGUAGES)})
-    services = [{"id": s, "enabled": s in state.caps} for s in SERVICES if s != "enrol_officer" or s in state.caps]
-    data: dict[str, object] = {"language": state.language, "services": services}
+        return Screen("language", {"languages": list(LANGUAGES)})
+    # The officer's service is listed only on a field kit; anything else the kiosk cannot do now is greyed out.
+    services = [s for s in SERVICES if s != "thaid_officer" or s in state.caps]
+    disabled = [s for s in services if s not in state.caps]
+    data: dict[str, object] = {"services": services, "disabled": disabled}
     if state.error:
         data["error"] = state.error
     return Screen("menu", data)

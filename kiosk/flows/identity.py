@@ -27,6 +27,7 @@ from kiosk.flows.events import (
     CardRead,
     CardReadFailed,
     DeviceFailed,
+    Expired,
     FaceCaptured,
     FaceHint,
     FaceMatched,
@@ -56,18 +57,17 @@ FINGER_TRY_FAILURES = frozenset({"poor_image", "no_finger", "capture_failed", "t
 
 CARD_STAGES: dict[str, Stage] = {
     "insert_card": Stage("insert_card", "user"),
-    "reading": Stage("reading", "machine", card="held", device="card", timeout="card_read_s"),
+    "reading": Stage("reading_card", "machine", card="held", device="card", timeout="card_read_s"),
 }
 FACE_STAGES: dict[str, Stage] = {
     "face_capture": Stage("face_capture", "machine", card="held", device="camera", timeout="face_capture_s"),
     "liveness": Stage("liveness", "machine", card="held", device="camera", timeout="liveness_s"),
-    "face_match": Stage("face_match", "machine", card="held", device="face", timeout="face_match_s"),
-    "face_retry": Stage("face_retry", "user", card="held"),
+    "face_match": Stage("working", "machine", card="held", device="face", timeout="face_match_s"),
+    "face_retry": Stage("error", "user", card="held"),
 }
 FINGER_STAGES: dict[str, Stage] = {
-    "finger_offer": Stage("finger_offer", "user", card="held"),
-    "finger_verify": Stage("finger_capture", "machine", card="held", device="finger", timeout="finger_s"),
-    "finger_retry": Stage("finger_retry", "user", card="held"),
+    "finger_verify": Stage("finger", "machine", card="held", device="finger", timeout="finger_s"),
+    "finger_retry": Stage("error", "user", card="held"),
 }
 
 
@@ -116,7 +116,7 @@ def _finger_possible(state: IdentityState, now: float) -> bool:
 def _face_locked(flow: Flow[J], state: J, now: float, policy: OnFaceLocked) -> Step[J]:
     if policy == "finger_or_refer":
         if _finger_possible(state, now):
-            return flow.go(state, "finger_offer", now)
+            return _start_finger(flow, state, now, Audit("finger_fallback", {}))
         return flow.abort(state, "refer_officer", now, "face")
     return flow.abort(state, "locked_out", now, "face", Audit("locked_out", {"factor": "face"}))
 
@@ -128,9 +128,15 @@ def handle_verify(
     stage = state.stage
     if stage in ("face_capture", "liveness", "face_match") and isinstance(event, DeviceFailed):
         if event.device in ("camera", "face") and on_face_locked == "finger_or_refer" and _finger_possible(state, now):
-            return flow.go(state, "finger_offer", now, Audit("camera_failed", {"reason": event.reason}))
+            return _start_finger(flow, state, now, Audit("camera_failed", {"reason": event.reason}))
         return None  # the engine turns it into the device_error notice
     match stage, event:
+        case "face_capture", Expired():
+            return _face_failed(flow, state, now, "timeout", on_face_locked)
+        case "liveness", Expired():
+            return _face_failed(flow, state, now, "not_live", on_face_locked)
+        case "finger_verify", Expired():
+            return _finger_failed(flow, state, now, "timeout")
         case "face_capture", FaceHint(hint=hint):
             return replace(state, hint=hint), []
         case "face_capture", FaceCaptured():
@@ -149,12 +155,10 @@ def handle_verify(
             return _face_failed(flow, state, now, "no_match", on_face_locked)
         case "face_retry", Tapped(action="retry"):
             return flow.go(state, "face_capture", now, CaptureFace(), hint="", prompt="")
-        case "face_retry", Tapped(action="finger") if on_face_locked == "finger_or_refer" and _finger_possible(
-            state, now
-        ):
+        case "finger_retry", Tapped(action="retry"):
             return _start_finger(flow, state, now)
-        case "finger_offer" | "finger_retry", Tapped(action="finger" | "retry"):
-            return _start_finger(flow, state, now)
+        case "face_retry" | "finger_retry", Tapped(action="done"):
+            return flow.abort(state, "cancelled", now)
         case "finger_verify", FingerHint(hint=hint):
             return replace(state, hint=hint), []
         case "finger_verify", FingerMatched(accepted=True):
@@ -168,11 +172,10 @@ def handle_verify(
     return None
 
 
-def _start_finger(flow: Flow[J], state: J, now: float) -> Step[J]:
+def _start_finger(flow: Flow[J], state: J, now: float, *before: Effect) -> Step[J]:
     assert state.card is not None
-    return flow.go(
-        state, "finger_verify", now, VerifyFinger(state.card.holder, state.card.citizen_id), Light("finger", True)
-    )
+    verify = VerifyFinger(state.card.holder, state.card.citizen_id)
+    return flow.go(state, "finger_verify", now, *before, verify, Light("finger", True), hint="place")
 
 
 def _verified(flow: Flow[J], state: J, now: float, factor: str, then: Next[J]) -> Step[J]:
@@ -219,35 +222,53 @@ def attempts_left(state: IdentityState, factor: str, limit: int, now: float) -> 
     return state.ctx.attempts.remaining(state.card.holder, factor, now, limit=limit, window_s=window_s)
 
 
+FACE_RETRY_REASONS = {"no_match": "face_mismatch", "not_live": "liveness_failed", "timeout": "face_timeout"}
+
+
 def identity_data(state: IdentityState, now: float) -> Mapping[str, object]:
-    """Screen data for the shared stages: guidance, the liveness prompt, tries left."""
+    """Screen data for the shared stages: guidance, the liveness prompt, tries so far and left."""
     lim = state.ctx.limits
     match state.stage:
         case "face_capture":
-            return {"hint": state.hint}
+            left = attempts_left(state, "face", lim.face_max_attempts, now)
+            attempt = lim.face_max_attempts - left + 1
+            return {"hint": state.hint, "attempt": attempt, "max_attempts": lim.face_max_attempts}
         case "liveness":
             return {"prompt": state.prompt}
+        case "face_match":
+            return {"task": "matching"}
         case "face_retry":
-            data: dict[str, object] = {"left": attempts_left(state, "face", lim.face_max_attempts, now)}
-            if _finger_possible(state, now):
-                data["finger"] = True
-            return data
+            reason = FACE_RETRY_REASONS.get(state.error, "liveness_failed")
+            left = attempts_left(state, "face", lim.face_max_attempts, now)
+            return {"reason": reason, "retry": True, "attempts_left": left}
         case "finger_verify":
-            return {"hint": state.hint, "purpose": "verify"}
+            left = attempts_left(state, "finger", lim.finger_max_attempts, now)
+            attempt = lim.finger_max_attempts - left + 1
+            most = lim.finger_max_attempts
+            return {"finger": "right_index", "hint": state.hint, "attempt": attempt, "max_attempts": most}
         case "finger_retry":
-            return {"left": attempts_left(state, "finger", lim.finger_max_attempts, now)}
-        case "reading" | "face_match":
-            return {}
+            reason = "finger_no_match" if state.error == "no_match" else "finger_worn"
+            left = attempts_left(state, "finger", lim.finger_max_attempts, now)
+            return {"reason": reason, "retry": True, "attempts_left": left}
+        case "insert_card" | "reading":
+            return {"who": "citizen"}
     return {}
 
 
+def mask_citizen_id(cid: str) -> str:
+    """1-1017-xxxxx-45-1: enough for a person to recognise their own number over a shoulder, not to copy it."""
+    if len(cid) != 13:
+        return "x" * len(cid)
+    return f"{cid[0]}-{cid[1:5]}-xxxxx-{cid[10:12]}-{cid[12]}"
+
+
 def card_data(card: CardInfo) -> dict[str, object]:
-    """What the check-data screen shows of a card (the person's own data, on their own screen)."""
+    """What the card_data screen shows of a card."""
     return {
-        "citizen_id": card.citizen_id,
+        "citizen_id": mask_citizen_id(card.citizen_id),
         "name_th": card.name_th,
         "name_en": card.name_en,
         "birth_date": card.birth_date.isoformat() if card.birth_date else "",
-        "expiry": card.expiry.isoformat() if card.expiry else "lifelong",
+        "expires": card.expiry.isoformat() if card.expiry else "lifelong",
         "address": card.address,
     }

@@ -20,11 +20,13 @@ from kiosk.flows.events import (
     CardRemoved,
     DeviceFailed,
     Entered,
+    Expired,
     Tapped,
     Tick,
     Touched,
     WorkFailed,
 )
+from kiosk.flows.screens import error_reason
 
 Waits = Literal["user", "machine", "notice", "closed"]
 CardRule = Literal["none", "held", "done"]
@@ -113,6 +115,7 @@ class Flow(Generic[S]):
         first: str,
         handle: Handler[S],
         data: DataFn[S],
+        cleanup: Callable[[S], list[Effect]] | None = None,
     ) -> None:
         self.name = name
         self.state_type = state_type
@@ -120,6 +123,7 @@ class Flow(Generic[S]):
         self.first = first
         self._handle = handle
         self._data = data
+        self._cleanup = cleanup
         self._check()
 
     def _check(self) -> None:
@@ -168,7 +172,8 @@ class Flow(Generic[S]):
         audit = {"journey": self.name, "at": state.stage, "outcome": outcome}
         if detail:
             audit["detail"] = detail
-        return fresh, [*effects, Forget(), Audit("journey_ended", audit), Beep("error")]
+        undo = self._cleanup(state) if self._cleanup else []
+        return fresh, [*effects, *undo, Forget(), Audit("journey_ended", audit), Beep("error")]
 
     def finish(self, state: S, outcome: str = "done", *effects: Effect) -> Step[S]:
         fresh = self.state_type(stage="closed", ctx=state.ctx, card_in=state.card_in)
@@ -210,6 +215,8 @@ class Flow(Generic[S]):
         if isinstance(event, Tapped | Touched | Entered):
             if st.waits != "user":
                 return state, []  # the machine is working: only cancel counts
+            if state.warned and isinstance(event, Tapped) and event.action == "done":
+                return self.finish(state) if st.idle_outcome == "done" else self.abort(state, "cancelled", now)
             state = self._active(state, now)
             if isinstance(event, Touched) or (isinstance(event, Tapped) and event.action == "continue"):
                 return state, []
@@ -229,13 +236,14 @@ class Flow(Generic[S]):
 
     def _notice(self, state: S, event: object, now: float) -> Step[S]:
         over = isinstance(event, Tick) and state.wait_until is not None and now >= state.wait_until
-        if over or (isinstance(event, Tapped) and event.action in ("ok", "done")):
+        if over or isinstance(event, CardRemoved) or (isinstance(event, Tapped) and event.action in ("ok", "done")):
             return self.finish(state, state.outcome)
         return state, []
 
     def _tick(self, state: S, st: Stage, now: float) -> Step[S] | None:
         if st.waits == "machine" and state.wait_until is not None and now >= state.wait_until:
-            return self.abort(state, "device_error", now, f"{st.device}:timeout")
+            handled = self._handle(self, state, Expired(state.stage), now)
+            return handled or self.abort(state, "device_error", now, f"{st.device}:timeout")
         if st.waits == "user" and state.idle_at is not None and now >= state.idle_at:
             if st.idle_outcome == "done":
                 return self.finish(state, "done")
@@ -271,23 +279,26 @@ class Flow(Generic[S]):
 
     def view(self, state: S, now: float) -> Screen:
         st = self.stages[state.stage]
-        data: dict[str, object] = {"journey": self.name, "language": state.ctx.language}
+        data: dict[str, object] = {"journey": self.name}
         if st.waits == "notice":
-            device, _, reason = state.detail.partition(":")
-            data.update({"device": device, "reason": reason} if reason else {"reason": state.detail})
-            return Screen(state.outcome, data)
+            if state.outcome in ("cancelled", "declined"):
+                if state.card_in:
+                    return Screen("remove_card", data)
+                return Screen("thank_you", {**data, "cancelled": True})
+            reason, extra = error_reason(state.outcome, state.detail)
+            return Screen("error", {**data, "reason": reason, **extra})
         if st.waits == "closed":
-            return Screen("attract", data)
+            return Screen("attract", {})
+        if state.warned and state.idle_at is not None:
+            return Screen("timeout_warning", {**data, "seconds_left": max(0, math.ceil(state.idle_at - now))})
         data.update(self._data(state, now))
         if st.keypad:
             data["entered"] = len(state.entry)
             data["length"] = self.keypad_length(state, st)
             if not st.masked:
                 data["digits"] = state.entry
-        if state.error:
+        if state.error and "error" not in data:
             data["error"] = state.error
-        if state.warned and state.idle_at is not None:
-            data["warning_s"] = max(0, math.ceil(state.idle_at - now))
         return Screen(st.screen, data)
 
     @property

@@ -1,0 +1,177 @@
+"""The certified extract (ท.ร.14/1 person entry of a house register, ท.ร.12/2 civil-registration history): choose ->
+consent -> card -> face (fingerprint the second way in after three face failures, else refer to an officer) ->
+fetch the record -> preview -> print with the seal -> confirmed printed. A failed print is voided and may be
+reprinted (same document number, marked "พิมพ์ซ้ำ") while the printer can print and reprints remain."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from kiosk.flows.context import PRINT
+from kiosk.flows.effects import Audit, Beep, Document, Effect, FetchRecord, Light, Print, VoidPrint
+from kiosk.flows.events import (
+    DeviceFailed,
+    Expired,
+    PrintConfirmed,
+    PrintFailed,
+    PrintSent,
+    Record,
+    RecordFetched,
+    Tapped,
+)
+from kiosk.flows.identity import (
+    CARD_STAGES,
+    FACE_STAGES,
+    FINGER_STAGES,
+    IdentityState,
+    ask_for_card,
+    begin_verify,
+    handle_card,
+    handle_verify,
+    identity_data,
+)
+from kiosk.flows.machine import Flow, Stage, Step
+
+FORMS: Mapping[str, str] = {
+    "tr14_1": "ท.ร.14/1 รายการบุคคลในทะเบียนบ้าน",
+    "tr12_2": "ท.ร.12/2 ข้อมูลทะเบียนประวัติราษฎร",
+}
+CONSENT_VERSION = "bora-extract-2026-1"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Extract(IdentityState):
+    form: str = ""
+    record: Record | None = None
+    job_id: str = ""
+    document_no: str = ""
+    reprints: int = 0
+    failure: str = ""  # why the last print failed
+
+
+STAGES: dict[str, Stage] = {
+    "extract_choose": Stage("extract_choice", "user"),
+    "consent": Stage("consent", "user"),
+    **CARD_STAGES,
+    **FACE_STAGES,
+    **FINGER_STAGES,
+    "fetching": Stage("working", "machine", card="held", device="registry", timeout="registry_s"),
+    "extract_preview": Stage("extract_preview", "user", card="held"),
+    # Once paper moves the job runs to its end: pulling the card no longer stops it.
+    "printing": Stage("printing", "machine", device="printer", timeout="print_s"),
+    "print_failed": Stage("error", "user"),
+    "extract_done": Stage("printed", "user", card="done", idle_outcome="done"),
+}
+
+
+def _after_card(flow: Flow[Extract], state: Extract, now: float) -> Step[Extract]:
+    return begin_verify(flow, state, now, on_face_locked="finger_or_refer")
+
+
+def _after_verify(flow: Flow[Extract], state: Extract, now: float) -> Step[Extract]:
+    assert state.card is not None
+    return flow.go(state, "fetching", now, FetchRecord(state.form, state.card.citizen_id))
+
+
+def handle(flow: Flow[Extract], state: Extract, event: object, now: float) -> Step[Extract] | None:
+    found = handle_card(flow, state, event, now, then=_after_card)
+    if found is None:
+        found = handle_verify(flow, state, event, now, then=_after_verify, on_face_locked="finger_or_refer")
+    if found is not None:
+        return found
+    match state.stage, event:
+        case "extract_choose", Tapped(action="document", value=form) if form in FORMS:
+            return flow.go(state, "consent", now, form=form)
+        case "consent", Tapped(action="accept"):
+            new, effects = ask_for_card(flow, state, now)
+            consent = Audit("consent_given", {"purpose": "extract", "form": state.form, "version": CONSENT_VERSION})
+            return new, [consent, *effects]
+        case "consent", Tapped(action="decline"):
+            return flow.abort(state, "declined", now)
+        case "fetching", RecordFetched(record=None):
+            return flow.abort(state, "no_record", now)
+        case "fetching", RecordFetched(record=record):
+            return flow.go(state, "extract_preview", now, record=record)
+        case "extract_preview", Tapped(action="print"):
+            if PRINT not in state.ctx.caps:
+                return flow.abort(state, "device_error", now, "printer:unavailable")
+            return _print(flow, state, now)
+        case "printing", PrintSent(job_id=job, document_no=number):
+            return replace(state, job_id=job, document_no=number), []
+        case "printing", PrintConfirmed():
+            printed = {"form": state.form, "document_no": state.document_no, "reprints": str(state.reprints)}
+            audit = Audit("printed", printed)
+            return flow.go(state, "extract_done", now, audit, Light("printer_tray", True), Beep("success"))
+        case "printing", PrintFailed(reason=reason):
+            return _failed(flow, state, now, reason)
+        case "printing", DeviceFailed(device="printer", reason=reason):
+            return _failed(flow, state, now, reason)
+        case "printing", Expired():
+            return _failed(flow, state, now, "not_confirmed")
+        case "print_failed", Tapped(action="retry") if _can_reprint(state):
+            return _print(flow, state, now)
+        case "print_failed", Tapped(action="done" | "retry"):
+            return flow.abort(state, "refer_officer", now, "print")
+        case "extract_done", Tapped(action="done"):
+            return flow.finish(state, "done", Light("printer_tray", False))
+    return None
+
+
+def _can_reprint(state: Extract) -> bool:
+    return PRINT in state.ctx.caps and state.reprints < state.ctx.limits.max_reprints
+
+
+def _print(flow: Flow[Extract], state: Extract, now: float) -> Step[Extract]:
+    reprint = bool(state.document_no)
+    job = Print(document(state), reprint_of=state.document_no if reprint else "")
+    return flow.go(state, "printing", now, job, reprints=state.reprints + (1 if reprint else 0), job_id="")
+
+
+def _failed(flow: Flow[Extract], state: Extract, now: float, reason: str) -> Step[Extract]:
+    """Void what may have come out; the same document number is kept for the reprint."""
+    audit = Audit("print_failed", {"form": state.form, "document_no": state.document_no, "reason": reason})
+    return flow.go(state, "print_failed", now, VoidPrint(state.job_id, reason), audit, Beep("error"), failure=reason)
+
+
+def document(state: Extract) -> Document:
+    assert state.record is not None
+    return Document("extract", FORMS[state.form], state.record.fields, sealed=True, form=state.form)
+
+
+def preview_lines(record: Record) -> list[str]:
+    return [f"{label}: {value}" for label, value in record.fields]
+
+
+def data(state: Extract, now: float) -> Mapping[str, object]:
+    match state.stage:
+        case "extract_choose":
+            return {"documents": list(FORMS)}
+        case "consent":
+            return {"service": "extract", "document": state.form, "version": CONSENT_VERSION}
+        case "fetching":
+            return {"task": "loading"}
+        case "extract_preview" if state.record is not None:
+            return {"document": state.form, "lines": preview_lines(state.record), "print": PRINT in state.ctx.caps}
+        case "printing":
+            return {"document": state.form, "document_no": state.document_no, "reprint": state.reprints > 0}
+        case "print_failed":
+            reason = {"paper_out": "printer_paper_out", "cover_open": "printer_cover_open"}.get(
+                state.failure, "printer_failed"
+            )
+            return {"reason": reason, "retry": _can_reprint(state), "device": "printer"}
+        case "extract_done":
+            return {"document_no": state.document_no}
+    return identity_data(state, now)
+
+
+def _cleanup(state: Extract) -> list[Effect]:
+    return [VoidPrint(state.job_id, "aborted")] if state.stage == "printing" and state.job_id else []
+
+
+FLOW: Flow[Extract] = Flow(
+    "extract", Extract, STAGES, first="extract_choose", handle=handle, data=data, cleanup=_cleanup
+)
+start = FLOW.start
+step = FLOW.step
+view = FLOW.view
