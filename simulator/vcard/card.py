@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from kiosk.drivers.card import CardRemovedError, codec
+from kiosk.drivers.card import CardRemovedError, CardTimeout, codec
 from simulator.citizens import Citizen, portrait_jpeg
 
 # ATRs seen on real Thai ID cards (T=0 only, no TD1): the `3B 67` family wants GET RESPONSE with P2=01.
@@ -19,7 +19,8 @@ ATR_3B78 = bytes.fromhex("3B 78 18 00 00 00 73 C8 40 13 00 90 00")
 MEMORY_BYTES = codec.ADDRESS.offset + codec.ADDRESS.length
 TEXT_PAD = b" "
 
-FaultKind = Literal["remove", "corrupt", "truncate", "status"]
+FaultKind = Literal["remove", "corrupt", "truncate", "status", "stall"]
+STALLED = b""  # what `respond` returns for a card that goes mute: no answer until it is pulled out
 
 
 @dataclass(frozen=True)
@@ -136,12 +137,14 @@ class ThaiIdCard:
         self._pending = None
 
     def respond(self, apdu: bytes) -> bytes | None:
-        """The response APDU, or None when the card is pulled out instead of answering."""
+        """The response APDU; None when the card is pulled out instead of answering, `STALLED` when it goes mute."""
         self.apdu_count += 1
         self.log.append(apdu)
         fault = next((f for f in self.behaviour.faults if f.at_apdu == self.apdu_count), None)
         if fault is not None and fault.kind == "remove":
             return None
+        if fault is not None and fault.kind == "stall":
+            return STALLED
         if fault is not None and fault.kind == "status":
             return _sw(fault.sw)
         response = self._answer(apdu)
@@ -219,6 +222,8 @@ def in_memory_transmit(card: ThaiIdCard) -> codec.Transmit:
         response = card.respond(apdu)
         if response is None:
             raise CardRemovedError("the virtual card was pulled out")
+        if response == STALLED:
+            raise CardTimeout("the virtual card went mute")
         return response[:-2], response[-2], response[-1]
 
     return transmit

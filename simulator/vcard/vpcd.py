@@ -13,7 +13,7 @@ import socket
 import threading
 from contextlib import suppress
 
-from simulator.vcard.card import ThaiIdCard
+from simulator.vcard.card import STALLED, ThaiIdCard
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,9 @@ class VirtualCard:
                 response = card.respond(payload)
                 if response is None:
                     log.debug("virtual card pulled out at APDU %d", card.apdu_count)
+                    return
+                if response == STALLED:
+                    self._stop.wait()  # mute until pulled out
                     return
                 _send_frame(sock, response)
         except OSError as e:
