@@ -21,6 +21,13 @@ CHAR_FILE_MAGIC = b"\x03\x03"
 CHAR_FILE_HEADER = 4  # magic (2) + feature count (2)
 MIN_CHAR_FILE_BYTES = CHAR_FILE_HEADER + FEATURES + 2  # + trailing 16-bit sum
 DEFAULT_CHAR_FILE_BYTES = 512  # R30x / AS608 char file and template size
+WORN_QUALITY = 0.3
+WORN_MARK = "worn"  # test citizens' finger seeds say so (e.g. "boonmee-worn": an elderly manual worker)
+
+
+def quality_for(finger_id: str) -> float:
+    """The quality a finger has unless a test says otherwise: worn when its id says so, else clean."""
+    return WORN_QUALITY if WORN_MARK in finger_id.lower().split("-") else 1.0
 
 
 def base_features(finger_id: str) -> list[float]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from kiosk.drivers.finger import codec
 from kiosk.drivers.finger.codec import Frame, Garbled, StreamDecoder
+from simulator.finger import fingers
 from simulator.finger.sensor import INSTANT, Outcome, SensorModel, SensorTimings, Touch
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,10 @@ class SimStats:
     commands: Counter[int] = field(default_factory=Counter)
 
 
+def _quality(finger_id: str, quality: float | None) -> float:
+    return fingers.quality_for(finger_id) if quality is None else quality
+
+
 class SimulatedSensor:
     """A ZhianTec-family sensor behind a pty. Thread-safe; use as a context manager or start()/stop()."""
 
@@ -69,6 +74,7 @@ class SimulatedSensor:
         self._model = SensorModel(timings=timings, seed=seed, **model)
         self._pace_baud = pace_baud
         self._lock = threading.RLock()
+        self._write_lock = threading.Lock()  # one frame's bytes are never interleaved with noise from `emit`
         self._stop = threading.Event()
         self._faults: dict[int, Fault] = {}
         self._stalled = False
@@ -117,16 +123,18 @@ class SimulatedSensor:
 
     # ------------------------------------------------------------------------------------------- control API
 
-    def place_finger(self, finger_id: str, quality: float = 1.0) -> None:
-        """Put `finger_id` on the window until `lift()`; quality 1.0 is a clean finger, 0.3 a worn one."""
+    def place_finger(self, finger_id: str, quality: float | None = None) -> None:
+        """Put `finger_id` on the window until `lift()`; quality 1.0 is a clean finger, 0.3 a worn one
+        (default: `fingers.quality_for(finger_id)`)."""
         with self._lock:
-            self._model.place(Touch(finger_id, quality), replace=True)
+            self._model.place(Touch(finger_id, _quality(finger_id, quality)), replace=True)
 
-    def present(self, finger_id: str, quality: float = 1.0, *, times: int = 1, lift_polls: int = 1) -> None:
+    def present(self, finger_id: str, quality: float | None = None, *, times: int = 1, lift_polls: int = 1) -> None:
         """Queue `times` touches of `finger_id`, each lifted after one image and away for `lift_polls` polls."""
         with self._lock:
             for _ in range(times):
-                self._model.place(Touch(finger_id, quality, captures=1, lift_polls=lift_polls), replace=False)
+                touch = Touch(finger_id, _quality(finger_id, quality), captures=1, lift_polls=lift_polls)
+                self._model.place(touch, replace=False)
 
     def lift(self) -> None:
         with self._lock:
@@ -237,16 +245,17 @@ class SimulatedSensor:
                 return frame[: len(frame) // 2]
 
     def _write(self, data: bytes) -> None:
-        if not data or self._master < 0:
-            return
-        if self._pace_baud is None:
-            self._write_all(data)
-            return
-        for i in range(0, len(data), PACE_CHUNK_BYTES):
-            chunk = data[i : i + PACE_CHUNK_BYTES]
-            self._write_all(chunk)
-            if self._pace(len(chunk)):
+        with self._write_lock:
+            if not data or self._master < 0:
                 return
+            if self._pace_baud is None:
+                self._write_all(data)
+                return
+            for i in range(0, len(data), PACE_CHUNK_BYTES):
+                chunk = data[i : i + PACE_CHUNK_BYTES]
+                self._write_all(chunk)
+                if self._pace(len(chunk)):
+                    return
 
     def _pace(self, byte_count: int) -> bool:
         """Wait as long as `byte_count` bytes take on the wire; True when the sensor is stopping."""

@@ -3,6 +3,7 @@ anything but a typed FingerError."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import tty
@@ -104,3 +105,42 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
 @given(case=mutated())
 def test_mutated_replies(case: tuple[str, bytes]) -> None:
     run_hostile(*case)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    frames=st.lists(
+        st.tuples(
+            st.sampled_from([*codec.Instruction, 0x00, 0x44, 0xFF]),
+            st.binary(max_size=12),
+            st.sampled_from(list(codec.PacketType)),
+        ),
+        max_size=12,
+    )
+)
+def test_the_simulated_sensor_answers_any_frame_with_well_formed_frames(frames: list[tuple[int, bytes, int]]) -> None:
+    from simulator.finger.sensor import SensorModel, Touch
+
+    model = SensorModel(seed=1)
+    model.place(Touch("somchai-right-index"), replace=True)
+    for instruction, params, packet_type in frames:
+        outcome = model.handle(codec.Frame(0xFFFFFFFF, packet_type, bytes([instruction]) + params))
+        for raw in outcome.frames:
+            assert codec.decode(raw).type in (codec.PacketType.ACK, codec.PacketType.DATA, codec.PacketType.END_DATA)
+        assert outcome.busy_s >= 0
+
+
+def test_the_simulated_sensor_survives_line_noise_on_its_pty() -> None:
+    from simulator.finger import SimulatedSensor
+
+    with SimulatedSensor() as sensor:
+        port = open_port(sensor.path, 57600)
+        try:
+            port.write(bytes(range(256)) + b"\xef\x01\xff\xff\xff\xff\x01\xff\xff" + b"\xef")
+            driver = FingerUart(port, FingerSettings(reply_timeout_s=0.5))
+            with contextlib.suppress(FingerError):
+                driver.template_count()  # may meet the sensor's packet-error replies to the noise
+            assert driver.template_count() == 0
+            assert sensor.stats.garbled_in > 0
+        finally:
+            port.close()

@@ -171,12 +171,6 @@ class PoorCapture(FingerError):
         self.quality = quality
 
 
-class NotSupported(FingerError):
-    """The configured sensor lacks the feature (for example LED control on a sensor without one)."""
-
-    reason = "not_supported"
-
-
 class SensorRefused(FingerError):
     """The sensor answered a confirmation code that is an error for this command; `code` is that byte."""
 
@@ -196,7 +190,7 @@ class SensorPacketError(SensorRefused):
 class CaptureError(SensorRefused):
     """A capture step the driver does not turn into a quality (used only where a code appears out of place)."""
 
-    code, reason = 0x03, "capture_failed"
+    code, reason = 0x03, "imaging_failed"
 
 
 class ImageMessy(SensorRefused):

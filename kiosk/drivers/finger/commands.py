@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.config import Config, FingerSection
-from kiosk.drivers.finger import Capture, CaptureQuality, FingerSettings, LedColor, LedMode
+from kiosk.drivers.finger import Capture, CaptureQuality, FingerSensor, FingerSettings, LedColor, LedMode
 from kiosk.drivers.finger.uart import FingerUart, open_port
 
 GUIDANCE = {
@@ -36,7 +36,7 @@ def register(sub: Any) -> None:
     finger = sub.add_parser("finger", help="the fingerprint sensor: info, enrol, verify, search, library")
     fsub = finger.add_subparsers(dest="finger_command", required=True, metavar="ACTION")
 
-    def action(name: str, handler: Callable[[FingerUart, argparse.Namespace], int], help_text: str) -> Any:
+    def action(name: str, handler: Callable[[FingerSensor, argparse.Namespace], int], help_text: str) -> Any:
         p = fsub.add_parser(name, help=help_text)
         p.add_argument("--port", help="pyserial URL or device (default: [finger] port)")
         p.add_argument(
@@ -62,10 +62,10 @@ def register(sub: Any) -> None:
     led.add_argument("--mode", choices=[m.name.lower() for m in LedMode], default="breathing")
 
 
-def run(args: argparse.Namespace, cfg: Config, handler: Callable[[FingerUart, argparse.Namespace], int]) -> int:
+def run(args: argparse.Namespace, cfg: Config, handler: Callable[[FingerSensor, argparse.Namespace], int]) -> int:
     port = open_port(args.port or cfg.finger.port, cfg.finger.baud)
     try:
-        driver = FingerUart(port, settings_from(cfg.finger))
+        driver: FingerSensor = FingerUart(port, settings_from(cfg.finger))
         driver.handshake()
         return handler(driver, args)
     finally:
@@ -76,7 +76,7 @@ def show_capture(capture: Capture) -> None:
     print(f"capture into buffer {capture.buffer}: {GUIDANCE[capture.quality]} ({capture.quality.value})", flush=True)
 
 
-def cmd_info(driver: FingerUart, args: argparse.Namespace) -> int:
+def cmd_info(driver: FingerSensor, args: argparse.Namespace) -> int:
     params = driver.read_parameters()
     print(f"address         {params.address:#010x}")
     print(f"system id       {params.system_id:#06x}")
@@ -88,7 +88,7 @@ def cmd_info(driver: FingerUart, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_enroll(driver: FingerUart, args: argparse.Namespace) -> int:
+def cmd_enroll(driver: FingerSensor, args: argparse.Namespace) -> int:
     print("place the finger on the sensor, lift it when asked, then place it again", flush=True)
     enrolment = driver.enroll(args.timeout and args.timeout * 3, on_capture=show_capture)
     # the template is biometric data: show only its size and a short digest, never its bytes
@@ -101,14 +101,14 @@ def cmd_enroll(driver: FingerUart, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_verify(driver: FingerUart, args: argparse.Namespace) -> int:
+def cmd_verify(driver: FingerSensor, args: argparse.Namespace) -> int:
     print("place the finger on the sensor", flush=True)
     result = driver.verify_page(args.page, args.timeout, on_capture=show_capture)
     print(f"{'MATCH' if result.matched else 'NO MATCH'} (score {result.score})")
     return 0 if result.matched else 3
 
 
-def cmd_search(driver: FingerUart, args: argparse.Namespace) -> int:
+def cmd_search(driver: FingerSensor, args: argparse.Namespace) -> int:
     print("place the finger on the sensor", flush=True)
     hit = driver.identify(args.timeout, on_capture=show_capture)
     if hit is None:
@@ -118,19 +118,19 @@ def cmd_search(driver: FingerUart, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_delete(driver: FingerUart, args: argparse.Namespace) -> int:
+def cmd_delete(driver: FingerSensor, args: argparse.Namespace) -> int:
     driver.delete(args.page, args.count)
     print(f"deleted pages {args.page}..{args.page + args.count - 1}")
     return 0
 
 
-def cmd_empty(driver: FingerUart, args: argparse.Namespace) -> int:
+def cmd_empty(driver: FingerSensor, args: argparse.Namespace) -> int:
     driver.empty()
     print("library emptied")
     return 0
 
 
-def cmd_led(driver: FingerUart, args: argparse.Namespace) -> int:
+def cmd_led(driver: FingerSensor, args: argparse.Namespace) -> int:
     sent = driver.led(LedColor[args.color.upper()], LedMode[args.mode.upper()])
     print("LED set" if sent else "this sensor is configured without an LED ([finger] has_led = false)")
     return 0

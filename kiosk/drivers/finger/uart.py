@@ -63,12 +63,17 @@ class SerialPort(Protocol):
     def close(self) -> None: ...
 
 
-def open_port(url: str, baud: int) -> SerialPort:
-    """Open `url` (a device, a pty path, `socket://`, `loop://`) 8N1 at `baud`; SensorUnavailable when it cannot."""
+def open_port(url: str, baud: int, write_timeout_s: float = 2.0) -> SerialPort:
+    """Open `url` (a device, a pty path, `socket://`, `loop://`) 8N1 at `baud`; SensorUnavailable when it cannot.
+
+    The write timeout keeps a peer that stopped reading (a wedged pty or socket) from blocking a write for ever.
+    """
     import serial
 
     try:
-        port: SerialPort = serial.serial_for_url(url, baudrate=baud, timeout=READ_SLICE_S)
+        port: SerialPort = serial.serial_for_url(
+            url, baudrate=baud, timeout=READ_SLICE_S, write_timeout=write_timeout_s
+        )
     except (OSError, ValueError) as e:  # serial.SerialException is an OSError
         raise SensorUnavailable(f"cannot open {url}: {e}") from e
     return port
