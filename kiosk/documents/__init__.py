@@ -16,7 +16,7 @@ from kiosk.documents.model import (
     PersonName,
     Sex,
 )
-from kiosk.documents.render import (
+from kiosk.documents.renderer import (
     DocumentError,
     FontMissing,
     Renderer,

@@ -105,6 +105,14 @@ def enum_label(value: object, lang: Lang) -> str:
     return th if lang == "th" else en
 
 
+NBSP = "\u00a0"
+
+
+def _moment(moment: dt.datetime, lang: Lang) -> str:
+    """Date and time, with the time never split from its 'น.'."""
+    return thai_datetime(moment, lang).replace(" น.", f"{NBSP}น.")
+
+
 def _date(d: dt.date | None, lang: Lang) -> str:
     return thai_date(d, lang) if d is not None else "-"
 
@@ -128,7 +136,7 @@ def _footer(doc: Document, note_key: str, scan_key: str) -> list[Block]:
         Text(label(note_key, lang), size="small"),
         Gap(0.3),
         Field(label("issued_by", lang), doc.kiosk_id),
-        Field(label("issued_at", lang), thai_datetime(doc.issued_at, lang)),
+        Field(label("issued_at", lang), _moment(doc.issued_at, lang)),
         Field(label("document_number", lang), doc.document_number, bold=True),
     ]
     if doc.reprint:
@@ -186,7 +194,7 @@ def _(doc: CivilRegistrationHistory) -> list[Block]:
     for entry in doc.events:
         what = enum_label(entry.event, lang)
         value = "\n".join(p for p in (what, entry.detail, entry.place) if p)
-        events.append(Field(thai_date(entry.date, lang), value))
+        events.append(Field(thai_date(entry.date, lang, short=True), value))
     if not doc.events:
         events.append(Text(label("no_events", lang)))
     return [
@@ -204,11 +212,10 @@ def _(doc: CivilRegistrationHistory) -> list[Block]:
 @layout.register
 def _(doc: BookingTicket) -> list[Block]:
     lang = doc.language
-    slot = f"{thai_datetime(doc.slot_start, lang)} ({doc.slot_minutes} {label('minutes', lang)})"
+    slot = f"{_moment(doc.slot_start, lang)} ({doc.slot_minutes}{NBSP}{label('minutes', lang)})"
     blocks: list[Block] = [
         *_header(doc, "ticket_title", None),
-        Text(doc.booking_code, size="title", bold=True, align="center"),
-        Field(label("booking_code", lang), doc.booking_code),
+        Text(f"{label('booking_code', lang)} {doc.booking_code}", size="title", bold=True, align="center"),
         Field(label("office", lang), doc.office, bold=True),
         Field(label("service", lang), doc.service),
         Field(label("slot", lang), slot, bold=True),
@@ -226,6 +233,6 @@ def _(doc: EnrolmentReceipt) -> list[Block]:
         Field(label("citizen_id", lang), doc.citizen_id_masked, bold=True),
         Field(label("method", lang), enum_label(doc.method, lang)),
         Field(label("reference", lang), doc.reference),
-        Field(label("activate_by", lang), thai_datetime(doc.activation_expires_at, lang), bold=True),
+        Field(label("activate_by", lang), _moment(doc.activation_expires_at, lang), bold=True),
         *_footer(doc, "receipt_note", "verify"),
     ]

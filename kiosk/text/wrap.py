@@ -12,6 +12,7 @@ THAI_FIRST = "\u0e01"
 THAI_LAST = "\u0e5b"
 LEADING_VOWELS = frozenset("\u0e40\u0e41\u0e42\u0e43\u0e44")  # เ แ โ ใ ไ: written before their consonant
 TRAILING_SPACING = frozenset("\u0e33\u0e45")  # sara am, lakkhangyao: spacing, yet part of the preceding syllable
+NO_BREAK_SPACES = frozenset("\u00a0\u202f")  # callers glue '14:05 น.' or '15 นาที' with these
 
 
 # A Pillow font (measured with its own layout engine, raqm for Thai) or any text -> width_px function,
@@ -24,14 +25,15 @@ def is_thai(ch: str) -> bool:
 
 
 def break_points(text: str) -> list[int]:
-    """Indices where a line may break: after whitespace, or at a word boundary between two Thai words.
+    """Indices where a line may break: after whitespace (not a no-break space), or between two Thai words.
 
     A boundary inside a run of digits and punctuation ("ท.ร.14/1", "123/4", "1-2345-67890-12-3") is not a break point.
     """
     out: list[int] = []
     for i in thaibreak.boundaries(text)[1:-1]:
         before, after = text[i - 1], text[i]
-        if (before.isspace() and not after.isspace()) or (is_thai(before) and is_thai(after)):
+        after_space = before.isspace() and before not in NO_BREAK_SPACES and not after.isspace()
+        if after_space or (is_thai(before) and is_thai(after)):
             out.append(i)
     return out
 

@@ -129,3 +129,10 @@ def test_numbers_and_ids() -> None:
     assert format_house_code("55990123456") == "5599-012345-6"
     with pytest.raises(ValueError):
         format_citizen_id("123")
+
+
+def test_no_break_space_glues(font: ImageFont.FreeTypeFont) -> None:
+    text = "เวลา 09:30\u00a0น. (15\u00a0นาที)"
+    points = break_points(text)
+    assert text.index("น.") not in points and text.index("นาที") not in points
+    assert all("\u00a0" in ln or ln in ("เวลา",) for ln in wrap(text, font, 110))

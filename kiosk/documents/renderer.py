@@ -14,6 +14,7 @@ import qrcode
 import qrcode.constants
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont, features
+from qrcode.exceptions import DataOverflowError
 
 from kiosk.documents.blocks import Banner, Block, Field, Gap, Rule, Seal, Text
 from kiosk.documents.layout import layout
@@ -94,7 +95,10 @@ def qr_matrix(payload: str) -> NDArray[np.bool_]:
     """The QR symbol of `payload` with error correction Q, True = dark module, without quiet zone."""
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, border=0, box_size=1)
     qr.add_data(payload)
-    qr.make(fit=True)
+    try:
+        qr.make(fit=True)
+    except (DataOverflowError, ValueError) as e:  # qrcode 8 raises ValueError past version 40
+        raise SealTooLarge(f"a {len(payload)}-character seal does not fit any QR version at level Q") from e
     return np.array(qr.get_matrix(), dtype=bool)
 
 
