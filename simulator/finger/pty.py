@@ -108,6 +108,13 @@ class SimulatedSensor:
                 os.close(fd)
         self._master = self._slave = self._wake_r = self._wake_w = -1
 
+    def power_cycle(self) -> None:
+        """Power off and on: buffers and password state are lost, the flash library stays, and the sensor
+        announces itself with one 0x55 byte as the real ones do."""
+        with self._lock:
+            self._model.power_on()
+        self.emit(bytes([codec.Code.ECHO_OK]))
+
     def unplug(self) -> None:
         """The cable is pulled: both ends of the pty close, so the host's next read or write fails."""
         self.stop()

@@ -377,10 +377,16 @@ class SensorModel:
     def _random_code(self, params: bytes) -> Outcome:
         return self._reply(Code.OK, codec.u32(self.rng.getrandbits(32)))
 
-    def _soft_reset(self, params: bytes) -> Outcome:
+    def power_on(self) -> None:
+        """What a reset loses: the image, both character buffers, the password check, a transfer in progress."""
         self.buffers = {1: None, 2: None}
         self.image = None
+        self.receiving = None
+        self.led = None
         self.password_verified = self.password == 0
+
+    def _soft_reset(self, params: bytes) -> Outcome:
+        self.power_on()
         out = self._reply(Code.OK)
         out.trailer = bytes([Code.ECHO_OK])
         return out

@@ -11,12 +11,14 @@ import pytest
 from kiosk.drivers.finger import (
     BadFrame,
     BadLocation,
+    BadTemplate,
     CannotCombine,
     CaptureQuality,
     DataReceiveFailed,
     DeleteFailed,
     FingerError,
     FingerNotLifted,
+    FingerSettings,
     FingerTimeout,
     LedColor,
     LedMode,
@@ -33,7 +35,7 @@ from kiosk.drivers.finger import (
     refusal,
 )
 from kiosk.drivers.finger.codec import Code, Instruction
-from kiosk.errors import DeviceError
+from kiosk.errors import ConfigError, DeviceError
 from simulator.finger import FaultKind
 from tests.finger.conftest import FAST, Rig
 
@@ -326,3 +328,25 @@ def test_opening_a_missing_port_is_unavailable() -> None:
 
     with pytest.raises(SensorUnavailable):
         open_port("/dev/does-not-exist-finger", 57600)
+
+
+def test_handshake_survives_the_power_up_byte_and_buffers_are_lost(rig: Rig) -> None:
+    sensor, driver = rig
+    template = enrol(rig)
+    driver.store(0)
+    sensor.power_cycle()  # the sensor sends 0x55 unasked
+    assert driver.handshake().library_size == 200
+    with pytest.raises(TemplateUploadFailed):
+        driver.export_template(1)  # the character buffers did not survive
+    driver.load(0)
+    assert driver.export_template(1) == template  # the flash library did
+
+
+def test_settings_are_checked_and_bad_templates_are_typed(rig: Rig) -> None:
+    with pytest.raises(ConfigError, match="packet_size"):
+        FingerSettings(packet_size=100)
+    with pytest.raises(ConfigError, match="reply_timeout_s"):
+        FingerSettings(reply_timeout_s=0)
+    _, driver = rig
+    with pytest.raises(BadTemplate):
+        driver.import_template(b"")

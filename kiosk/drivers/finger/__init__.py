@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from kiosk.errors import DeviceError
+from kiosk.errors import ConfigError, DeviceError
 
 # --------------------------------------------------------------------------------------------------- results
 
@@ -120,6 +120,21 @@ class FingerSettings:
     poll_interval_s: float = 0.1  # pause between GenImg polls while waiting for a finger or a lift
     max_poor_captures: int = 3  # poor captures in a row before a composite operation gives up
 
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        if self.packet_size not in (32, 64, 128, 256):
+            problems.append(f"packet_size {self.packet_size} is not one of 32, 64, 128, 256")
+        for name in ("address", "password"):
+            if not 0 <= getattr(self, name) <= 0xFFFFFFFF:
+                problems.append(f"{name} does not fit 32 bits")
+        for name in ("capture_timeout_s", "reply_timeout_s", "poll_interval_s"):
+            if not getattr(self, name) > 0:
+                problems.append(f"{name} must be positive")
+        if self.max_poor_captures < 1:
+            problems.append("max_poor_captures must be at least 1")
+        if problems:
+            raise ConfigError("[finger] " + "; ".join(problems))
+
 
 # --------------------------------------------------------------------------------------------------- errors
 
@@ -159,6 +174,12 @@ class FingerNotLifted(FingerError):
     """The finger stayed on the sensor past the deadline when it had to be lifted between captures."""
 
     reason = "not_lifted"
+
+
+class BadTemplate(FingerError):
+    """Template bytes from the kiosk's store that cannot be sent to a sensor (empty or far too long)."""
+
+    reason = "bad_template"
 
 
 class PoorCapture(FingerError):

@@ -14,6 +14,7 @@ from typing import Protocol, TypeVar
 
 from kiosk.drivers.finger import (
     BadFrame,
+    BadTemplate,
     Capture,
     CaptureListener,
     CaptureQuality,
@@ -206,8 +207,16 @@ class FingerUart:
         return params
 
     def handshake(self) -> SystemParameters:
-        """Verify the password and read the parameters; from then on use the sensor's own data-packet size."""
-        self.verify_password()
+        """Verify the password and read the parameters; from then on use the sensor's own data-packet size.
+
+        A sensor just powered up announces itself with one stray byte (0x55), so a garbled first answer is retried
+        once after the line is drained.
+        """
+        try:
+            self.verify_password()
+        except (BadFrame, FingerTimeout) as e:
+            log.info("first handshake answer unusable (%s): retrying once", e.reason)
+            self.verify_password()
         params = self.read_parameters()
         if params.packet_size_bytes != self._packet_size:
             log.warning(
@@ -332,7 +341,7 @@ class FingerUart:
     def import_template(self, template: bytes, buffer: int = 1) -> None:
         """DownChar: send `template` into `buffer` as data packets of the sensor's size (the sensor does not reply)."""
         if not template or len(template) > MAX_TEMPLATE_BYTES:
-            raise ValueError(f"a template of {len(template)} bytes")
+            raise BadTemplate(f"a template of {len(template)} bytes")
         self._ok(Instruction.DOWN_CHAR, bytes([buffer]), "import template")
         for packet in codec.data_packets(template, self._packet_size, self._settings.address):
             self._write(packet)
