@@ -64,6 +64,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         + [{"date": f"2026-12-{d:02d}", "available": True} for d in range(1, 8)],
     },
     "booking_slots": {
+        "error": "slot_taken",
         "date": "2026-11-24",
         "slots": [{"time": f"{h:02d}:{m:02d}", "available": (h + m) % 3 != 0} for h in range(9, 15) for m in (0, 30)],
     },
@@ -79,13 +80,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
         ],
     },
     "error": {"reason": "card_removed", "retry": True},
-    "officer_signin": {"methods": ["pin", "finger"], "entered": 2, "length": 6},
+    "officer_signin": {"methods": ["card", "finger"]},
     "booking_action": {},
     "booking_office": {
         "offices": [
             {"id": "phayathai", "name_th": "สำนักงานเขตพญาไท", "name_en": "Phaya Thai District Office"},
             {"id": "bangphli", "name_th": "ที่ว่าการอำเภอบางพลี", "name_en": "Bang Phli District Office"},
-        ]
+        ],
+        "office": "phayathai",
+        "services": ["id_card", "house_register", "move_in"],
     },
     "booking_list": {
         "bookings": [

@@ -287,8 +287,10 @@ def error(cv: Canvas, d: Data) -> None:
     _ = cv._
     L = cv.layout
     title, detail = ERRORS.get(d.text("reason"), ERRORS["failed"])
-    buttons = [(_("Finish"), "done", "", "secondary")]
-    if d.flag("retry"):
+    # With a retry on offer the journey is still running: leaving it is a cancel; otherwise it has ended.
+    retry = d.flag("retry")
+    buttons = [(_("Cancel") if retry else _("Finish"), "cancel" if retry else "done", "", "secondary")]
+    if retry:
         buttons.append((_("Try again"), "retry", "", "primary"))
     body = page(cv, _("Sorry"), buttons)
     mark = pygame.Rect(body.left, body.top, L.px(72), L.px(72))

@@ -153,7 +153,7 @@ def liveness(cv: Canvas, d: Data) -> None:
 def finger(cv: Canvas, d: Data) -> None:
     _ = cv._
     L = cv.layout
-    body = page(cv, _("Fingerprint"), [cancel(cv)])
+    body = page(cv, _("Officer fingerprint") if d.text("purpose") == "officer" else _("Fingerprint"), [cancel(cv)])
     which = _(FINGERS.get(d.text("finger"), FINGERS["right_index"]))
     hint = _(FINGER_HINTS.get(d.text("hint"), FINGER_HINTS["place"])).format(finger=which)
     art = pygame.Rect(body.left, body.top, body.width // 3, body.height)

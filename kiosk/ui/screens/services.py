@@ -101,7 +101,7 @@ def booking_calendar(cv: Canvas, d: Data) -> None:
     L = cv.layout
     office = d.text("office")
     body = page(cv, _("Choose a day"), [(_("Back"), "back", "", "secondary"), cancel(cv)])
-    top = body.top
+    top = _error_line(cv, body, _booking_error(cv, d))
     if office:
         got = cv.text.block(cv.surface, office, pygame.Rect(body.left, top, body.width, L.px(34)), L.small_px, C.MUTED)
         top = got.bottom + L.px(6)
@@ -132,10 +132,11 @@ def booking_slots(cv: Canvas, d: Data) -> None:
     _ = cv._
     L = cv.layout
     body = page(cv, _("Choose a time"), [(_("Back"), "back", "", "secondary")])
+    top = _error_line(cv, body, _booking_error(cv, d))
     got = cv.text.block(
         cv.surface,
         long_date(d.text("date"), cv.language),
-        pygame.Rect(body.left, body.top, body.width, L.px(36)),
+        pygame.Rect(body.left, top, body.width, L.px(36)),
         L.body_px,
         C.INK,
         bold=True,
@@ -162,6 +163,7 @@ def booking_confirmed(cv: Canvas, d: Data) -> None:
     if d.flag("print"):
         buttons.insert(0, (_("Print a ticket"), "print", "", "secondary"))
     body = page(cv, _("Your visit is booked"), buttons)
+    body = pygame.Rect(body.left, _error_line(cv, body, _booking_error(cv, d)), body.width, body.height)
     lines = [
         _("{date} at {time}").format(date=long_date(d.text("date"), cv.language), time=d.text("time")),
         d.text("office"),
@@ -205,22 +207,71 @@ def booking_action(cv: Canvas, d: Data) -> None:
     body = page(cv, _("Book a visit"), [cancel(cv)])
     gap = L.px(16)
     h = min(L.px(120), (body.height - gap) // 2)
-    button(cv, pygame.Rect(body.left, body.top, body.width, h), _("Book a new visit"), "book")
+    button(cv, pygame.Rect(body.left, body.top, body.width, h), _("Book a new visit"), "new_booking")
     mine = pygame.Rect(body.left, body.top + h + gap, body.width, h)
-    button(cv, mine, _("See or cancel my bookings"), "list", kind="secondary")
+    button(cv, mine, _("See or cancel my bookings"), "my_bookings", kind="secondary")
+
+
+BOOKING_SERVICES: dict[str, str] = {
+    "general": N_("General registration"),
+    "id_card": N_("ID card"),
+    "house_register": N_("House register"),
+    "move_in": N_("Moving in"),
+    "move_out": N_("Moving out"),
+    "birth": N_("Birth registration"),
+    "death": N_("Death registration"),
+    "name_change": N_("Change of name"),
+    "thaid": N_("ThaiD digital ID"),
+}
+BOOKING_ERRORS: dict[str, str] = {
+    "booking_too_late": N_("Bookings for tomorrow close at 16:00. Please choose a later day."),
+    "slot_taken": N_("That time has just been booked. Please choose another time."),
+    "choose_office": N_("Choose an office first."),
+    "printer_failed": N_("The ticket could not be printed. Your booking is kept."),
+}
+
+
+def _booking_error(cv: Canvas, d: Data) -> str:
+    err = d.text("error")
+    if not err:
+        return ""
+    return cv._(BOOKING_ERRORS[err]) if err in BOOKING_ERRORS else cv._("This day cannot be booked.")
+
+
+def _error_line(cv: Canvas, rect: pygame.Rect, text: str) -> int:
+    """A red note at the top of `rect`; returns the y below it."""
+    if not text:
+        return rect.top
+    got = cv.text.block(cv.surface, text, rect, cv.layout.small_px, C.DANGER, bold=True)
+    return got.bottom + cv.layout.px(6)
 
 
 @screen("booking_office")
 def booking_office(cv: Canvas, d: Data) -> None:
+    """Choose an office, then one of the services it offers (both on this screen, as the journey expects)."""
     _ = cv._
     L = cv.layout
-    body = page(cv, _("Choose a district office"), [cancel(cv)])
+    chosen = d.text("office")
+    body = page(
+        cv, _("Choose a district office and service") if chosen else _("Choose a district office"), [cancel(cv)]
+    )
+    top = _error_line(cv, body, _booking_error(cv, d))
     offices = d.items("offices")
+    services = d.strings("services") if chosen else []
+    left_w = body.width // 2 - L.px(6) if services else body.width
     gap = L.px(10)
-    h = min(L.px(90), (body.height - gap * max(0, len(offices) - 1)) // max(1, len(offices)))
+    h = min(L.px(84), (body.bottom - top - gap * max(0, len(offices) - 1)) // max(1, len(offices)))
     for i, office in enumerate(offices):
-        rect = pygame.Rect(body.left, body.top + i * (h + gap), body.width, h)
-        button(cv, rect, _office_name(cv, office), "office", office.text("id"), kind="secondary")
+        rect = pygame.Rect(body.left, top + i * (h + gap), left_w, h)
+        oid = office.text("id")
+        button(cv, rect, _office_name(cv, office), "office", oid, kind="primary" if oid == chosen else "secondary")
+    if services:
+        x = body.left + left_w + L.px(12)
+        w = body.right - x
+        sh = min(L.px(70), (body.bottom - top - gap * (len(services) - 1)) // len(services))
+        for i, svc in enumerate(services):
+            label = _(BOOKING_SERVICES[svc]) if svc in BOOKING_SERVICES else svc
+            button(cv, pygame.Rect(x, top + i * (sh + gap), w, sh), label, "service", svc, kind="ok")
     if not offices:
         message(cv, body, [_("No office offers this service right now.")])
 
@@ -229,7 +280,7 @@ def booking_office(cv: Canvas, d: Data) -> None:
 def booking_list(cv: Canvas, d: Data) -> None:
     _ = cv._
     L = cv.layout
-    body = page(cv, _("My bookings"), [(_("Back"), "back", "", "secondary")])
+    body = page(cv, _("My bookings"), [cancel(cv), (_("Book a new visit"), "new_booking", "", "primary")])
     bookings = d.items("bookings")
     gap = L.px(10)
     h = min(L.px(84), (body.height - gap * max(0, len(bookings) - 1)) // max(1, len(bookings)))

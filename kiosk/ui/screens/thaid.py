@@ -12,6 +12,7 @@ from kiosk.ui.view import screen
 from kiosk.ui.widgets import button, keypad, masked_digits, panel, qr
 
 PASSCODE_TITLES: dict[str, str] = {
+    "officer_pin": N_("Officer: enter your PIN"),
     "set": N_("Set a passcode"),
     "confirm": N_("Enter the passcode again"),
     "consent": N_("Enter your passcode to give consent"),
@@ -40,6 +41,8 @@ def passcode(cv: Canvas, d: Data) -> None:
     dots = pygame.Rect(left.left, left.top, left.width, L.px(44))
     masked_digits(cv, dots, entered, length)
     lines = [_("{length} digits. Nobody else should see it.").format(length=length)]
+    if purpose == "officer_pin":
+        lines = [_("Nobody else should see it.")]
     err = d.text("error")
     if err in PASSCODE_ERRORS:
         lines = [_(PASSCODE_ERRORS[err]).format(length=length)]
@@ -129,26 +132,19 @@ def activation_qr(cv: Canvas, d: Data) -> None:
         )
 
 
-OFFICER_METHODS: dict[str, str] = {"pin": N_("Officer card and PIN"), "finger": N_("Officer fingerprint")}
+OFFICER_METHODS: dict[str, str] = {"card": N_("Officer card and PIN"), "finger": N_("Officer fingerprint")}
 
 
 @screen("officer_signin")
 def officer_signin(cv: Canvas, d: Data) -> None:
-    """An officer signs in: the PIN keypad (masked) and, where the kit has a sensor, the finger instead."""
+    """An officer signs in before helping a citizen: with their card and PIN, or their finger where the kit has one."""
     _ = cv._
     L = cv.layout
-    buttons = [cancel(cv)]
-    if "finger" in d.strings("methods"):
-        by_finger = OFFICER_METHODS["finger"]
-        buttons.append((_(by_finger), "finger", "", "secondary"))
-    body = page(cv, _("Officer sign-in"), buttons)
-    length = d.integer("length", 6)
-    entered = d.integer("entered", 0)
-    left = pygame.Rect(body.left, body.top, body.width * 2 // 5, body.height)
-    pad = pygame.Rect(left.right + L.margin, body.top, body.right - left.right - L.margin, body.height)
-    masked_digits(cv, pygame.Rect(left.left, left.top, left.width, L.px(44)), entered, length)
-    lines = [_("Officer: enter your PIN.")]
-    if d.text("error"):
-        lines = [_("Wrong PIN or not an officer card.")]
-    message(cv, pygame.Rect(left.left, left.top + L.px(60), left.width, left.height - L.px(60)), lines)
-    keypad(cv, pad, ok_enabled=entered == length)
+    body = page(cv, _("Officer sign-in"), [cancel(cv)])
+    methods = [m for m in d.strings("methods") if m in OFFICER_METHODS] or ["card"]
+    y = message(cv, body, [_("Wrong PIN or not an officer card.") if d.text("error") else _("Officers only.")])
+    gap = L.px(14)
+    h = min(L.px(110), (body.bottom - y - gap * (len(methods) - 1)) // len(methods))
+    for i, m in enumerate(methods):
+        label = OFFICER_METHODS[m]
+        button(cv, pygame.Rect(body.left, y + i * (h + gap), body.width, h), _(label), "sign_in", m)
