@@ -13,11 +13,10 @@ import zxingcpp
 from PIL import Image
 
 from kiosk.documents import EnrolmentReceipt, Renderer, SealTooLarge, TextLayoutUnavailable, render
-from kiosk.documents import renderer as render_mod
 from kiosk.documents.blocks import Banner, Seal
 from kiosk.documents.layout import layout
 from kiosk.documents.renderer import QR_QUIET_MODULES, qr_matrix
-from kiosk.documents.samples import SAMPLE_KINDS, sample
+from kiosk.documents.samples import SAMPLE_KINDS, enrolment_receipt, house_register_entry, sample
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 UPDATE = os.environ.get("KIOSK_UPDATE_GOLDEN") == "1"
@@ -102,19 +101,19 @@ def test_reprint_is_marked_top_and_above_the_seal_with_the_same_number() -> None
 
 
 def test_missing_raqm_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render_mod.features, "check", lambda name: False)
+    monkeypatch.setattr("PIL.features.check", lambda name: False)
     with pytest.raises(TextLayoutUnavailable, match="libfribidi0"):
         Renderer(384)
 
 
 def test_receipts_refuse_a_full_citizen_id_and_documents_a_naive_time() -> None:
-    receipt = sample("receipt")
+    receipt = enrolment_receipt()
     with pytest.raises(ValueError, match="masked"):
         dataclasses.replace(receipt, citizen_id_masked="1-1017-00203-45-0")
     with pytest.raises(ValueError, match="aware"):
         dataclasses.replace(receipt, issued_at=dt.datetime(2026, 11, 22, 14, 5))
     with pytest.raises(ValueError, match="citizen ID"):
-        dataclasses.replace(sample("tr14"), citizen_id="1101700203451")  # wrong check digit
+        dataclasses.replace(house_register_entry(), citizen_id="1101700203451")  # wrong check digit
     assert isinstance(receipt, EnrolmentReceipt)
 
 

@@ -32,7 +32,7 @@ def rows(mask: NDArray[np.bool_]) -> tuple[int, int]:
 
 def tone_clears_vowel(syllable_without_tone: str, tone: str, font: ImageFont.FreeTypeFont) -> bool:
     """The tone mark's ink lies wholly above the upper vowel's ink (no collision)."""
-    base, vowel = syllable_without_tone[0], syllable_without_tone[1:]
+    base = syllable_without_tone[0]
     plain, with_vowel = ink(base, font), ink(syllable_without_tone, font)
     full = ink(syllable_without_tone + tone, font)
     vowel_ink = with_vowel & ~plain
