@@ -17,6 +17,7 @@ from kiosk.errors import ConfigError, KioskError
 COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.core",
     "kiosk.drivers.finger.commands",
+    "kiosk.drivers.printer.commands",
     "kiosk.commands.registry",
 )
 

@@ -51,7 +51,7 @@ class PrinterSection:
     has_cutter: bool = True
     status_timeout_s: float = 1.0
     confirm_timeout_s: float = 30.0
-    near_end_max_lines: int = 300
+    near_end_max_lines: int = 2400  # dot rows a document may have once paper is near its end (203 dpi: 30 cm)
 
 
 @dataclass(frozen=True)
