@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable
 
@@ -13,6 +14,7 @@ from kiosk.drivers.finger import (
     BadLocation,
     BadTemplate,
     CannotCombine,
+    CaptureCancelled,
     CaptureQuality,
     DataReceiveFailed,
     DeleteFailed,
@@ -350,3 +352,53 @@ def test_settings_are_checked_and_bad_templates_are_typed(rig: Rig) -> None:
     _, driver = rig
     with pytest.raises(BadTemplate):
         driver.import_template(b"")
+
+
+def test_a_waiting_capture_can_be_cancelled_from_another_thread(rig: Rig) -> None:
+    sensor, driver = rig
+    outcome: list[BaseException | None] = []
+
+    def wait_for_finger() -> None:
+        try:
+            driver.capture(timeout_s=10)
+            outcome.append(None)
+        except FingerError as e:
+            outcome.append(e)
+
+    worker = threading.Thread(target=wait_for_finger)
+    worker.start()
+    polled = threading.Event()
+    while sensor.stats.commands[Instruction.GEN_IMG] < 2:  # the capture is polling
+        polled.wait(0.005)
+    start = time.monotonic()
+    driver.cancel()
+    worker.join(timeout=FAST.reply_timeout_s + 1)
+    assert not worker.is_alive() and time.monotonic() - start < FAST.reply_timeout_s + 1
+    assert isinstance(outcome[0], CaptureCancelled) and outcome[0].reason == "cancelled"
+    sensor.present(SOMCHAI)
+    assert driver.capture().usable  # the cancel request is not left behind for the next journey
+
+
+def test_operations_from_two_threads_never_interleave_on_the_line(rig: Rig) -> None:
+    _, driver = rig
+    enrol(rig)
+    driver.store(4)
+    failures: list[BaseException] = []
+
+    def hammer(call: Callable[[], object], expected: object) -> None:
+        for _ in range(30):
+            try:
+                assert call() == expected
+            except BaseException as e:  # collected and asserted in the main thread
+                failures.append(e)
+
+    threads = [
+        threading.Thread(target=hammer, args=(driver.template_count, 1)),
+        threading.Thread(target=hammer, args=(lambda: len(driver.export_template(1)), 512)),
+        threading.Thread(target=hammer, args=(lambda: driver.read_parameters().library_size, 200)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert failures == []

@@ -170,6 +170,12 @@ class NoFinger(FingerError):
     reason = "no_finger"
 
 
+class CaptureCancelled(FingerError):
+    """The journey gave up (the citizen cancelled or walked away) while the driver waited for a finger."""
+
+    reason = "cancelled"
+
+
 class FingerNotLifted(FingerError):
     """The finger stayed on the sensor past the deadline when it had to be lifted between captures."""
 
@@ -346,6 +352,7 @@ CaptureListener = Callable[[Capture], None]
 class FingerSensor(Protocol):
     """What the kiosk's journeys ask of a fingerprint sensor; every method raises only `FingerError`s."""
 
+    def cancel(self) -> None: ...
     def handshake(self) -> SystemParameters: ...
     def verify_password(self) -> None: ...
     def read_parameters(self) -> SystemParameters: ...

@@ -7,15 +7,18 @@ loop; every reply's start code, address, type, length and checksum is checked; p
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 import time
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from kiosk.drivers.finger import (
     BadFrame,
     BadTemplate,
     Capture,
+    CaptureCancelled,
     CaptureListener,
     CaptureQuality,
     Enrolment,
@@ -84,6 +87,28 @@ def _now() -> float:
     return time.monotonic()
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _exclusive(method: Callable[Concatenate[FingerUart, P], R]) -> Callable[Concatenate[FingerUart, P], R]:
+    """One operation at a time on the line (a journey's thread and a cancelled one's may overlap); a cancel
+    request is forgotten when a new outermost operation starts."""
+
+    @functools.wraps(method)
+    def exclusive(self: FingerUart, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._lock:
+            if self._depth == 0:
+                self._cancel.clear()
+            self._depth += 1
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                self._depth -= 1
+
+    return exclusive
+
+
 class FingerUart:
     """A ZhianTec-family sensor on `port`; see `kiosk.drivers.finger.FingerSensor` for what each method does."""
 
@@ -93,11 +118,24 @@ class FingerUart:
         self._packet_size = self._settings.packet_size
         self._library_size: int | None = None
         self._dirty = False
+        self._lock = threading.RLock()
+        self._cancel = threading.Event()
+        self._depth = 0
         try:
             port.timeout = read_slice_s
         except (OSError, ValueError) as e:
             raise SensorUnavailable(f"cannot set the port's read timeout: {e}") from e
         self._read_slice_s = read_slice_s
+
+    def cancel(self) -> None:
+        """Ask the operation in progress (from any thread) to stop waiting for a finger or a lift:
+        it raises CaptureCancelled at its next poll."""
+        self._cancel.set()
+
+    def _check_cancel(self) -> None:
+        if self._cancel.is_set():
+            self._cancel.clear()
+            raise CaptureCancelled("the capture was cancelled")
 
     @property
     def settings(self) -> FingerSettings:
@@ -150,7 +188,7 @@ class FingerUart:
 
     def _pause(self, until: float) -> None:
         """Wait until `until` inside the port's read timeout; bytes arriving meanwhile are stray and mark the link."""
-        while _now() < until:
+        while _now() < until and not self._cancel.is_set():
             if self._read_some(4096):
                 self._dirty = True
 
@@ -197,15 +235,18 @@ class FingerUart:
 
     # ------------------------------------------------------------------------------------------- set-up
 
+    @_exclusive
     def verify_password(self) -> None:
         self._ok(Instruction.VFY_PWD, codec.u32(self._settings.password), "verify password")
 
+    @_exclusive
     def read_parameters(self) -> SystemParameters:
         data = self._ok(Instruction.READ_SYS_PARA, b"", "read parameters", codec.SYS_PARAMS_BYTES)
         params = codec.decode_parameters(data)
         self._library_size = params.library_size
         return params
 
+    @_exclusive
     def handshake(self) -> SystemParameters:
         """Verify the password and read the parameters; from then on use the sensor's own data-packet size.
 
@@ -235,6 +276,7 @@ class FingerUart:
             raise refusal(code, "capture image")
         return code
 
+    @_exclusive
     def capture(self, buffer: int = 1, timeout_s: float | None = None) -> Capture:
         """Wait for a finger (polling GenImg until the deadline), then extract its features into `buffer`."""
         deadline = _now() + (self._settings.capture_timeout_s if timeout_s is None else timeout_s)
@@ -246,6 +288,7 @@ class FingerUart:
                 return Capture(buffer, CaptureQuality.CAPTURE_FAILED, polls)
             if code == Code.OK:
                 break
+            self._check_cancel()
             now = _now()
             if now >= deadline:
                 raise NoFinger(f"no finger within the deadline ({polls} polls)")
@@ -258,15 +301,18 @@ class FingerUart:
             raise refusal(code, "extract features")
         return Capture(buffer, quality, polls)
 
+    @_exclusive
     def wait_for_lift(self, timeout_s: float | None = None) -> None:
         """Return once the sensor reports no finger; FingerNotLifted when it is still there at the deadline."""
         deadline = _now() + (self._settings.capture_timeout_s if timeout_s is None else timeout_s)
         while self._gen_img() != Code.NO_FINGER:
+            self._check_cancel()
             now = _now()
             if now >= deadline:
                 raise FingerNotLifted("the finger was not lifted within the deadline")
             self._pause(min(now + self._settings.poll_interval_s, deadline))
 
+    @_exclusive
     def capture_usable(
         self, buffer: int = 1, timeout_s: float | None = None, on_capture: CaptureListener | None = None
     ) -> Capture:
@@ -293,6 +339,7 @@ class FingerUart:
 
     # ------------------------------------------------------------------------------------------- templates
 
+    @_exclusive
     def verify_page(
         self, page: int, timeout_s: float | None = None, on_capture: CaptureListener | None = None
     ) -> MatchResult:
@@ -301,10 +348,12 @@ class FingerUart:
         self.load(page, 2)
         return self.match_buffers()
 
+    @_exclusive
     def combine(self) -> None:
         """RegModel: merge the features in buffers 1 and 2 into one template (in both buffers)."""
         self._ok(Instruction.REG_MODEL, b"", "combine captures")
 
+    @_exclusive
     def enroll(self, timeout_s: float | None = None, on_capture: CaptureListener | None = None) -> Enrolment:
         """Two usable captures of one finger, lifted in between, combined and exported as template bytes."""
         deadline = self._deadline(timeout_s, 3)
@@ -315,6 +364,7 @@ class FingerUart:
         self.combine()
         return Enrolment(self.export_template(1), tuple(captures))
 
+    @_exclusive
     def export_template(self, buffer: int = 1) -> bytes:
         """UpChar: the template in `buffer`, streamed in data packets until the last one."""
 
@@ -338,6 +388,7 @@ class FingerUart:
 
         return self._guarded("export template", step)
 
+    @_exclusive
     def import_template(self, template: bytes, buffer: int = 1) -> None:
         """DownChar: send `template` into `buffer` as data packets of the sensor's size (the sensor does not reply)."""
         if not template or len(template) > MAX_TEMPLATE_BYTES:
@@ -346,11 +397,13 @@ class FingerUart:
         for packet in codec.data_packets(template, self._packet_size, self._settings.address):
             self._write(packet)
 
+    @_exclusive
     def compare(self, template: bytes) -> MatchResult:
         """Match the capture in buffer 1 against `template` (loaded into buffer 2)."""
         self.import_template(template, 2)
         return self.match_buffers()
 
+    @_exclusive
     def match_buffers(self) -> MatchResult:
         """Match: buffer 1 against buffer 2; matched only when the sensor agrees and the score reaches the threshold."""
         code, data = self._command(Instruction.MATCH, b"", "match", 2)
@@ -359,6 +412,7 @@ class FingerUart:
         score = int.from_bytes(data[:2], "big") if len(data) >= 2 else 0
         return MatchResult(code == Code.OK and score >= self._settings.match_threshold, score)
 
+    @_exclusive
     def verify(
         self, template: bytes, timeout_s: float | None = None, on_capture: CaptureListener | None = None
     ) -> MatchResult:
@@ -368,12 +422,14 @@ class FingerUart:
 
     # ------------------------------------------------------------------------------------------- library
 
+    @_exclusive
     def library_size(self) -> int:
         if self._library_size is None:
             self.read_parameters()
         assert self._library_size is not None
         return self._library_size
 
+    @_exclusive
     def search(self, buffer: int = 1, start: int = 0, count: int | None = None) -> SearchHit | None:
         """1:N over library pages [start, start+count); None when nothing reaches the threshold."""
         count = self.library_size() - start if count is None else count
@@ -386,26 +442,33 @@ class FingerUart:
         page, score = int.from_bytes(data[0:2], "big"), int.from_bytes(data[2:4], "big")
         return SearchHit(page, score) if score >= self._settings.match_threshold else None
 
+    @_exclusive
     def identify(self, timeout_s: float | None = None, on_capture: CaptureListener | None = None) -> SearchHit | None:
         """1:N: capture a usable finger, then search the whole library."""
         self.capture_usable(1, timeout_s, on_capture)
         return self.search(1)
 
+    @_exclusive
     def store(self, page: int, buffer: int = 1) -> None:
         self._ok(Instruction.STORE, bytes([buffer]) + codec.u16(page), "store template")
 
+    @_exclusive
     def load(self, page: int, buffer: int = 1) -> None:
         self._ok(Instruction.LOAD_CHAR, bytes([buffer]) + codec.u16(page), "load template")
 
+    @_exclusive
     def delete(self, page: int, count: int = 1) -> None:
         self._ok(Instruction.DELETE_CHAR, codec.u16(page) + codec.u16(count), "delete templates")
 
+    @_exclusive
     def empty(self) -> None:
         self._ok(Instruction.EMPTY, b"", "empty library")
 
+    @_exclusive
     def template_count(self) -> int:
         return int.from_bytes(self._ok(Instruction.TEMPLATE_NUM, b"", "count templates", 2)[:2], "big")
 
+    @_exclusive
     def used_pages(self) -> set[int]:
         used: set[int] = set()
         size = self.library_size()
@@ -419,6 +482,7 @@ class FingerUart:
             }
         return {page for page in used if page < size}
 
+    @_exclusive
     def free_page(self) -> int:
         used = self.used_pages()
         page = next((p for p in range(self.library_size()) if p not in used), None)
@@ -426,6 +490,7 @@ class FingerUart:
             raise LibraryFull("no free page in the sensor's library")
         return page
 
+    @_exclusive
     def led(self, color: LedColor, mode: LedMode, speed: int = 0x80, cycles: int = 0) -> bool:
         """R503 aura LED; does nothing (False) on sensors configured without one."""
         if not self._settings.has_led:
