@@ -121,23 +121,26 @@ class EscPosPrinter:
         """
         if job.state is not JobState.RENDERED:
             raise PrinterError(f"job {job.document_number} is {job.state.value}, not rendered", job=job)
-        if image.width != self.profile.width_dots:
-            raise PrinterError(f"image is {image.width} dots wide, the paper {self.profile.width_dots}", job=job)
         try:
+            self._check_width(image)
             self.check_ready(image.height)
         except PrinterError as e:
             e.job = job
             raise
         sent = job.sent()
         try:
-            self._send(image)
-            self._confirm()
+            self._send_and_confirm(image)
         except PrinterError as e:
             e.job = sent.failed(e.reason)
-            self._abandon()
             log.warning("print job attempt %d failed: %s", job.attempt, e.reason)
             raise
         return sent.confirmed()
+
+    def print_image(self, image: Image.Image) -> None:
+        """Print an image that is not a tracked document (a test page): the same checks and confirmation."""
+        self._check_width(image)
+        self.check_ready(image.height)
+        self._send_and_confirm(image)
 
     def cancel(self) -> None:
         """Clear the printer's buffers (real-time), so the rest of a failed job is not printed once paper is back."""
@@ -147,6 +150,18 @@ class EscPosPrinter:
         self.transport.close()
 
     # -- internals ----------------------------------------------------------------------------------------------
+
+    def _check_width(self, image: Image.Image) -> None:
+        if image.width != self.profile.width_dots:
+            raise PrinterError(f"image is {image.width} dots wide, the paper {self.profile.width_dots}")
+
+    def _send_and_confirm(self, image: Image.Image) -> None:
+        try:
+            self._send(image)
+            self._confirm()
+        except PrinterError:
+            self._abandon()
+            raise
 
     def _send(self, image: Image.Image) -> None:
         write_timeout_s = self.timing.confirm_timeout_s
@@ -225,3 +240,17 @@ class EscPosPrinter:
             self.last_unsolicited = None
             if problem is not None:
                 raise problem
+
+
+def open_printer(
+    url: str,
+    *,
+    baud: int,
+    profile: PrinterProfile,
+    timing: Timing = Timing(),
+    near_end_max_lines: int = 2400,
+) -> EscPosPrinter:
+    """The driver on a freshly opened transport (`tcp://host:9100` or any pyserial URL)."""
+    from kiosk.drivers.printer.transport import open_transport
+
+    return EscPosPrinter(open_transport(url, baud=baud), profile, timing=timing, near_end_max_lines=near_end_max_lines)

@@ -1,0 +1,37 @@
+"""`kiosk printer ...` end to end through the CLI, on a simulated printer behind a pty."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from kiosk.cli import main
+from kiosk.documents.samples import sample
+
+
+def test_status_on_the_simulated_printer(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["printer", "status", "--simulated"]) == 0
+    assert "ready" in capsys.readouterr().out
+
+
+def test_print_sample_reaches_the_roll(tmp_path: Path) -> None:
+    roll = tmp_path / "roll.png"
+    assert main(["printer", "print-sample", "--doc", "ticket", "--lang", "en", "--simulated", "--roll", str(roll)]) == 0
+    texts = [r.text for r in zxingcpp.read_barcodes(Image.open(roll).convert("L"))]
+    assert texts == [sample("ticket", "en").seal]
+
+
+def test_print_sample_as_png(tmp_path: Path) -> None:
+    out = tmp_path / "tr14.png"
+    assert main(["printer", "print-sample", "--doc", "tr14", "--reprint", "--png", str(out)]) == 0
+    assert Image.open(out).width == 384
+
+
+def test_unreachable_printer_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text('[printer]\ntransport = "tcp://127.0.0.1:1"\n')
+    assert main(["--config", str(config), "printer", "status"]) == 1
+    assert "PrinterLinkError" in capsys.readouterr().err
