@@ -84,7 +84,7 @@ STAGES: dict[str, Stage] = {
     # From here the card rule is the journey's own: a citizen's card pulled ends that citizen, not the session.
     "citizen_insert": Stage("insert_card", "user"),
     "citizen_reading": Stage("reading_card", "machine", device="card", timeout="card_read_s"),
-    "officer_check_card": Stage("card_data", "user"),
+    "check_card": Stage("card_data", "user"),
     "type_cid": Stage("citizen_id_entry", "user", keypad=13, masked=False),
     "consent": Stage("consent", "user"),
     "finger_capture": Stage("finger", "machine", device="finger", timeout="finger_s"),
@@ -95,7 +95,7 @@ STAGES: dict[str, Stage] = {
     "citizen_remove": Stage("remove_card", "user"),
 }
 CITIZEN_STAGES = frozenset(
-    {"citizen_reading", "officer_check_card", "type_cid", "consent", "finger_capture", "finger_retry"}
+    {"citizen_reading", "check_card", "type_cid", "consent", "finger_capture", "finger_retry"}
 )
 
 
@@ -180,10 +180,10 @@ def _citizen(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: 
                 return next_citizen(flow, state, now, "wrong_card")
             if lim.reject_expired and card.expiry is not None and card.expiry < state.ctx.today(now):
                 return next_citizen(flow, state, now, "card_expired")
-            return flow.go(state, "officer_check_card", now, card=card)
-        case "officer_check_card", Tapped(action="confirm"):
+            return flow.go(state, "check_card", now, card=card)
+        case "check_card", Tapped(action="confirm"):
             return flow.go(state, "type_cid", now)
-        case "officer_check_card", Tapped(action="reject"):
+        case "check_card", Tapped(action="reject"):
             return next_citizen(flow, state, now, "card_rejected")
         case "type_cid", Entered(digits=cid):
             return _typed_cid(flow, state, cid, now)
@@ -281,7 +281,7 @@ def data(state: OfficerEnrol, now: float) -> Mapping[str, object]:
             return {"finger": "right_index", "hint": state.hint, "purpose": "officer"}
         case "citizen_insert" | "citizen_reading" | "citizen_remove":
             return {"who": "citizen"}
-        case "officer_check_card" if state.card is not None:
+        case "check_card" if state.card is not None:
             return {**card_data(state.card), "officer": True}
         case "type_cid":
             return {"attempts_left": lim.cid_max_attempts - state.cid_fails}

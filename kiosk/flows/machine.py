@@ -26,7 +26,7 @@ from kiosk.flows.events import (
     Touched,
     WorkFailed,
 )
-from kiosk.flows.screens import error_reason
+from kiosk.flows.screens import SCREENS, error_reason
 
 Waits = Literal["user", "machine", "notice", "closed"]
 CardRule = Literal["none", "held", "done"]
@@ -297,7 +297,7 @@ class Flow(Generic[S]):
             data["length"] = self.keypad_length(state, st)
             if not st.masked:
                 data["digits"] = state.entry
-        if state.error and "error" not in data:
+        if state.error and "error" not in data and "error" in SCREENS.get(st.screen, ()):
             data["error"] = state.error
         return Screen(st.screen, data)
 

@@ -19,7 +19,7 @@ START = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 09:00 in Bangkok, a Friday
 
 CARD = CardInfo(
     holder="h-" + "a" * 30,
-    citizen_id="1101700203451",
+    citizen_id="1101700203450",
     name_th="นาย สมชาย ใจดี",
     name_en="Mr. Somchai Jaidee",
     birth_date=date(1980, 5, 17),

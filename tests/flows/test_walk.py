@@ -1,0 +1,151 @@
+"""Every journey, walked: every declared stage is reachable, every stage takes every event without raising and
+shows a screen from the catalogue, and the guards hold in every stage (card removed, cancel, inactivity, machine
+deadlines); audit lines never carry an ID or a name."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import pytest
+
+from kiosk.flows import enrol_officer
+from kiosk.flows.effects import Audit, Effect, End, Forget
+from kiosk.flows.events import CardRemoved, Tapped, Tick
+from kiosk.flows.machine import Flow
+from kiosk.flows.screens import COMMON_KEYS, ERROR_REASONS, SCREENS
+from tests.flows.explore import EVENTS, FLOWS, NOW, OFFICER_CARD, explore
+from tests.flows.harness import CARD
+
+NAMES = sorted(FLOWS)
+EFFECT_TYPES = Effect.__args__  # type: ignore[attr-defined]
+
+
+@cache
+def reached(name: str) -> dict[str, list[Any]]:
+    return explore(FLOWS[name])
+
+
+def representatives(name: str) -> list[tuple[str, Any]]:
+    """Up to three states per stage (the first, a middle and the last found)."""
+    out = []
+    for stage, states in reached(name).items():
+        picks = {0, len(states) // 2, len(states) - 1}
+        out += [(stage, states[i]) for i in sorted(picks)]
+    return out
+
+
+def check_screen(flow: Flow[Any], state: Any, now: float) -> None:
+    screen = flow.view(state, now)
+    assert screen.name in SCREENS, f"{flow.name}.{state.stage}: unknown screen {screen.name}"
+    extra = set(screen.data) - SCREENS[screen.name] - COMMON_KEYS
+    assert not extra, f"{flow.name}.{state.stage} -> {screen.name}: undeclared keys {extra}"
+    if screen.name == "error":
+        assert screen.data["reason"] in ERROR_REASONS, (flow.name, state.stage, screen.data)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_declared_stage_is_reachable(name: str) -> None:
+    assert set(FLOWS[name].stages) - set(reached(name)) == set()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_stage_takes_every_event_and_shows_a_catalogued_screen(name: str) -> None:
+    flow = FLOWS[name]
+    for _stage, state in representatives(name):
+        check_screen(flow, state, NOW)
+        for event in [*EVENTS, Tick()]:
+            new, effects = flow.step(state, event, NOW)
+            assert new.stage in flow.stages
+            assert all(isinstance(e, EFFECT_TYPES) for e in effects), effects
+            check_screen(flow, new, NOW)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_audit_lines_never_carry_an_id_or_a_name(name: str) -> None:
+    flow = FLOWS[name]
+    secrets = {CARD.citizen_id, CARD.name_th, CARD.name_en, OFFICER_CARD.citizen_id, "13572468"}
+    for _stage, state in representatives(name):
+        for event in EVENTS:
+            _, effects = flow.step(state, event, NOW)
+            for audit in (e for e in effects if isinstance(e, Audit)):
+                text = repr(audit)
+                assert not any(s in text for s in secrets), (name, state.stage, audit)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_card_removed_in_every_stage_follows_the_stage_rule_and_wipes(name: str) -> None:
+    flow = FLOWS[name]
+    for stage, state in representatives(name):
+        rule = flow.stages[stage].card
+        new, effects = flow.step(state, CardRemoved(), NOW)
+        if stage == "notice":
+            assert new.stage == "closed" and any(isinstance(e, End) for e in effects)
+        elif rule == "held":
+            assert (new.stage, new.outcome) == ("notice", "card_removed"), (name, stage)
+            assert Forget() in effects and getattr(new, "card", None) is None
+            assert flow.view(new, NOW).data["reason"] == "card_removed"
+        elif rule == "done":
+            assert new.stage == "closed" and Forget() in effects and End("done") in effects
+        elif name == "thaid_officer" and stage in enrol_officer.CITIZEN_STAGES:
+            assert new.stage == "citizen_insert" and Forget() in effects and new.card is None
+            assert new.officer_id == state.officer_id  # the officer stays signed in
+        else:
+            assert new.stage not in ("notice", "closed") or stage == "closed", (name, stage)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cancel_in_every_stage_wipes_and_ends(name: str) -> None:
+    flow = FLOWS[name]
+    for stage, state in representatives(name):
+        if flow.stages[stage].waits in ("notice", "closed"):
+            continue
+        new, effects = flow.step(state, Tapped("cancel"), NOW)
+        assert (new.stage, new.outcome) == ("notice", "cancelled"), (name, stage)
+        assert Forget() in effects
+        assert flow.view(new, NOW).name in ("remove_card", "thank_you")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_inactivity_warns_then_times_out_in_every_user_stage(name: str) -> None:
+    flow = FLOWS[name]
+    for stage, state in representatives(name):
+        st = flow.stages[stage]
+        if st.waits != "user":
+            continue
+        lim = state.ctx.limits
+        warned, _ = flow.step(state, Tick(), state.warn_at)
+        assert warned.warned and warned.stage == stage
+        assert flow.view(warned, state.warn_at).name == "timeout_warning"
+        resumed, _ = flow.step(warned, Tapped("continue"), state.warn_at + 1)
+        assert not resumed.warned and resumed.idle_at == state.warn_at + 1 + lim.inactivity_timeout_s
+        over, effects = flow.step(warned, Tick(), state.idle_at)
+        assert Forget() in effects
+        if st.idle_outcome == "done":
+            assert over.stage == "closed"
+        else:
+            assert (over.stage, over.outcome) == ("notice", "timed_out"), (name, stage)
+        # a second before the deadline nothing ends
+        early, _ = flow.step(warned, Tick(), state.idle_at - 1)
+        assert early.stage == stage
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_machine_stage_has_a_deadline_that_ends_the_wait(name: str) -> None:
+    flow = FLOWS[name]
+    for stage, state in representatives(name):
+        if flow.stages[stage].waits != "machine":
+            continue
+        assert state.wait_until is not None
+        before, _ = flow.step(state, Tick(), state.wait_until - 0.01)
+        assert before.stage == stage
+        after, _ = flow.step(state, Tick(), state.wait_until)
+        assert after.stage != stage or after.wait_until != state.wait_until, (name, stage)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notices_end_the_journey_after_their_time(name: str) -> None:
+    flow = FLOWS[name]
+    for notice in reached(name).get("notice", [])[:20]:
+        new, effects = flow.step(notice, Tick(), notice.wait_until)
+        assert new.stage == "closed" and End(notice.outcome) in effects
