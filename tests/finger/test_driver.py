@@ -20,6 +20,7 @@ from kiosk.drivers.finger import (
     DeleteFailed,
     FingerError,
     FingerNotLifted,
+    FingerPrompt,
     FingerSettings,
     FingerTimeout,
     LedColor,
@@ -61,9 +62,16 @@ def test_handshake_reads_realistic_parameters(rig: Rig) -> None:
 def test_enrolment_takes_two_captures_with_a_lift_between(rig: Rig) -> None:
     sensor, driver = rig
     sensor.present(SOMCHAI, times=2, lift_polls=3)
-    seen: list[CaptureQuality] = []
-    enrolment = driver.enroll(on_capture=lambda c: seen.append(c.quality))
-    assert seen == [CaptureQuality.GOOD, CaptureQuality.GOOD]
+    seen: list[CaptureQuality | FingerPrompt] = []
+    enrolment = driver.enroll(on_capture=lambda c: seen.append(c.quality), on_prompt=seen.append)
+    assert seen == [
+        FingerPrompt.PLACE,
+        CaptureQuality.GOOD,
+        FingerPrompt.LIFT,
+        FingerPrompt.PLACE_AGAIN,
+        CaptureQuality.GOOD,
+    ]
+    assert enrolment.score >= 100 and 50 <= enrolment.quality_percent <= 100
     assert [c.buffer for c in enrolment.captures] == [1, 2]
     assert enrolment.captures[1].polls > 1  # the second capture waited through the lift
     assert len(enrolment.template) == 512
@@ -206,6 +214,7 @@ def test_enrolment_gives_up_after_poor_captures_in_a_row(rig: Rig) -> None:
         driver.enroll(on_capture=lambda c: seen.append(c.quality))
     assert seen == [CaptureQuality.TOO_FEW_FEATURES] * 3
     assert e.value.reason == "too_few_features" and isinstance(e.value, DeviceError)
+    assert e.value.quality.hint == "press_harder"
 
 
 def test_a_worn_finger_fails_some_captures_deterministically(make_rig: Callable[..., Rig]) -> None:

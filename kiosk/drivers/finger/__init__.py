@@ -16,6 +16,17 @@ from kiosk.errors import ConfigError, DeviceError
 # --------------------------------------------------------------------------------------------------- results
 
 
+ENROLMENT_FULL_SCORE = 200  # a Match score between two placements that counts as 100 % consistent
+
+
+class FingerPrompt(enum.Enum):
+    """What the citizen must do next during an enrolment (values are the screens' hint keys)."""
+
+    PLACE = "place_finger"
+    LIFT = "lift_finger"
+    PLACE_AGAIN = "place_again"
+
+
 class CaptureQuality(enum.Enum):
     """How one capture went, so the screen can tell the citizen what to do next."""
 
@@ -27,6 +38,19 @@ class CaptureQuality(enum.Enum):
     @property
     def usable(self) -> bool:
         return self is CaptureQuality.GOOD
+
+    @property
+    def hint(self) -> str:
+        """The screens' hint key for this outcome ("" when nothing needs saying)."""
+        return QUALITY_HINTS[self]
+
+
+QUALITY_HINTS = {
+    CaptureQuality.GOOD: "",
+    CaptureQuality.CAPTURE_FAILED: "press_harder",
+    CaptureQuality.POOR_IMAGE: "poor_image",
+    CaptureQuality.TOO_FEW_FEATURES: "press_harder",
+}
 
 
 @dataclass(frozen=True)
@@ -85,6 +109,13 @@ class Enrolment:
 
     template: bytes
     captures: tuple[Capture, ...]
+    score: int = 0  # the sensor's Match score between the two captures: how consistent the placements were
+
+    @property
+    def quality_percent(self) -> int:
+        """0..100 for the screens: the captures' consistency, less for every unusable capture on the way."""
+        poor = sum(not c.usable for c in self.captures)
+        return max(0, min(100, self.score * 100 // ENROLMENT_FULL_SCORE) - 10 * poor)
 
 
 class LedColor(enum.IntEnum):
@@ -347,6 +378,7 @@ def refusal(code: int, doing: str) -> SensorRefused:
 # --------------------------------------------------------------------------------------------------- interface
 
 CaptureListener = Callable[[Capture], None]
+PromptListener = Callable[[FingerPrompt], None]
 
 
 class FingerSensor(Protocol):
@@ -362,7 +394,12 @@ class FingerSensor(Protocol):
     ) -> Capture: ...
     def wait_for_lift(self, timeout_s: float | None = None) -> None: ...
     def combine(self) -> None: ...
-    def enroll(self, timeout_s: float | None = None, on_capture: CaptureListener | None = None) -> Enrolment: ...
+    def enroll(
+        self,
+        timeout_s: float | None = None,
+        on_capture: CaptureListener | None = None,
+        on_prompt: PromptListener | None = None,
+    ) -> Enrolment: ...
     def export_template(self, buffer: int = 1) -> bytes: ...
     def import_template(self, template: bytes, buffer: int = 1) -> None: ...
     def compare(self, template: bytes) -> MatchResult: ...

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.config import Config, FingerSection
-from kiosk.drivers.finger import Capture, CaptureQuality, FingerSensor, FingerSettings, LedColor, LedMode
+from kiosk.drivers.finger import Capture, CaptureQuality, FingerPrompt, FingerSensor, FingerSettings, LedColor, LedMode
 from kiosk.drivers.finger.uart import FingerUart, open_port
 
 GUIDANCE = {
@@ -72,6 +72,17 @@ def run(args: argparse.Namespace, cfg: Config, handler: Callable[[FingerSensor, 
         port.close()
 
 
+PROMPTS = {
+    FingerPrompt.PLACE: "place the finger on the sensor",
+    FingerPrompt.LIFT: "lift the finger",
+    FingerPrompt.PLACE_AGAIN: "place the same finger again",
+}
+
+
+def show_prompt(prompt: FingerPrompt) -> None:
+    print(PROMPTS[prompt], flush=True)
+
+
 def show_capture(capture: Capture) -> None:
     print(f"capture into buffer {capture.buffer}: {GUIDANCE[capture.quality]} ({capture.quality.value})", flush=True)
 
@@ -89,11 +100,11 @@ def cmd_info(driver: FingerSensor, args: argparse.Namespace) -> int:
 
 
 def cmd_enroll(driver: FingerSensor, args: argparse.Namespace) -> int:
-    print("place the finger on the sensor, lift it when asked, then place it again", flush=True)
-    enrolment = driver.enroll(args.timeout and args.timeout * 3, on_capture=show_capture)
+    enrolment = driver.enroll(args.timeout and args.timeout * 3, on_capture=show_capture, on_prompt=show_prompt)
     # the template is biometric data: show only its size and a short digest, never its bytes
     digest = hashlib.sha256(enrolment.template).hexdigest()[:16]
     print(f"template        {len(enrolment.template)} bytes, sha256 {digest}…")
+    print(f"consistency     score {enrolment.score} ({enrolment.quality_percent} %)")
     if not args.no_store:
         page = driver.free_page() if args.page is None else args.page
         driver.store(page)

@@ -24,6 +24,7 @@ from kiosk.drivers.finger import (
     Enrolment,
     FingerError,
     FingerNotLifted,
+    FingerPrompt,
     FingerSettings,
     FingerTimeout,
     LedColor,
@@ -32,6 +33,7 @@ from kiosk.drivers.finger import (
     MatchResult,
     NoFinger,
     PoorCapture,
+    PromptListener,
     SearchHit,
     SensorUnavailable,
     SystemParameters,
@@ -354,15 +356,28 @@ class FingerUart:
         self._ok(Instruction.REG_MODEL, b"", "combine captures")
 
     @_exclusive
-    def enroll(self, timeout_s: float | None = None, on_capture: CaptureListener | None = None) -> Enrolment:
-        """Two usable captures of one finger, lifted in between, combined and exported as template bytes."""
+    def enroll(
+        self,
+        timeout_s: float | None = None,
+        on_capture: CaptureListener | None = None,
+        on_prompt: PromptListener | None = None,
+    ) -> Enrolment:
+        """Two usable captures of one finger, lifted in between, scored against each other, combined and exported.
+
+        `on_prompt` hears what the citizen must do next (place, lift, place again); `on_capture` each capture.
+        """
+        prompt = on_prompt or (lambda _: None)
         deadline = self._deadline(timeout_s, 3)
         captures: list[Capture] = []
+        prompt(FingerPrompt.PLACE)
         self._usable_capture(1, deadline, on_capture, captures)
+        prompt(FingerPrompt.LIFT)
         self.wait_for_lift(max(0.0, deadline - _now()))
+        prompt(FingerPrompt.PLACE_AGAIN)
         self._usable_capture(2, deadline, on_capture, captures)
+        consistency = self.match_buffers().score
         self.combine()
-        return Enrolment(self.export_template(1), tuple(captures))
+        return Enrolment(self.export_template(1), tuple(captures), consistency)
 
     @_exclusive
     def export_template(self, buffer: int = 1) -> bytes:
