@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import importlib
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from kiosk.config import Config
 from kiosk.errors import KioskError
+from kiosk.runner import Runner
+
+if TYPE_CHECKING:
+    from kiosk.ui.port import ScreenPort
+
+log = logging.getLogger(__name__)
 
 
 def wants_simulator(cfg: Config) -> bool:
@@ -24,3 +33,15 @@ def run(cfg: Config, *, simulator: bool = False, headless: str | None = None) ->
     front = importlib.import_module("kiosk.ui.app")
     code: int = front.run(cfg)
     return code
+
+
+def compose(cfg: Config, runner: Runner, screen: ScreenPort) -> Callable[[], None]:
+    """Build the devices and the journeys' executor from `cfg` and subscribe them to `runner`; the executor shows
+    screens through `screen.show(name, data)`. Returns what closes them all, in reverse order of building."""
+    try:
+        host = importlib.import_module("kiosk.flows.host")
+    except ImportError:
+        log.warning("the journeys' executor (kiosk.flows.host) is not available: the screen shows no journeys")
+        return lambda: None
+    built: Callable[[], None] = host.start(cfg, runner, screen)
+    return built

@@ -39,6 +39,7 @@ class Text:
         self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
         self._runs: OrderedDict[tuple[str, int, bool, Color], pygame.Surface] = OrderedDict()
         self._cache_size = cache_size
+        self.journal: list[str] | None = None  # when a list, every label and block drawn is appended (tests, scenarios)
 
     def font(self, size_px: int, bold: bool = False) -> pygame.font.Font:
         key = (max(6, size_px), bold)
@@ -85,6 +86,8 @@ class Text:
         self, surface: pygame.Surface, s: str, rect: pygame.Rect, size_px: int, color: Color, *, bold: bool = False
     ) -> pygame.Rect:
         """One line, shrunk until it fits the rect's width (for field labels that must not wrap)."""
+        if self.journal is not None:
+            self.journal.append(s)
         size = size_px
         while size > 10 and self.width(s, size, bold) > rect.width:
             size = max(10, int(size * 0.92))
@@ -105,6 +108,8 @@ class Text:
         valign: Literal["top", "middle"] = "top",
     ) -> pygame.Rect:
         """Draw `s` wrapped into `rect` (shrunk to fit); returns the area actually covered."""
+        if self.journal is not None:
+            self.journal.append(s)
         size, lines = self.fit(s, size_px, rect, bold)
         lh = self.line_height(size, bold)
         y = rect.top

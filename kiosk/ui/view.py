@@ -69,6 +69,7 @@ class KioskView:
         self._hits: list[Hit] = []
         self._dirty = True
         self._animating = False
+        self.texts: list[str] = []  # every string drawn in the last frame, in drawing order
 
     def show(self, name: str, data: Mapping[str, Any] | None = None) -> None:
         self.state = ScreenState(name, dict(data or {}))
@@ -101,6 +102,8 @@ class KioskView:
         clip = surface.get_clip()
         surface.set_clip(rect)
         surface.fill(BG, rect)
+        self.texts = []
+        self.text.journal = self.texts
         fn = registry().get(self.state.name)
         if fn is None:
             log.error("no screen named %r: showing %s", self.state.name, FALLBACK)
@@ -111,6 +114,7 @@ class KioskView:
             cv.hits.clear()  # while the warning is up, only its own button counts
             inactivity_warning(cv, data.integer("warning_s"))
         surface.set_clip(clip)
+        self.text.journal = None
         self._hits = cv.hits
         self._dirty = False
         self._animating = cv.animating

@@ -1,0 +1,51 @@
+"""One kiosk on one screen area: the runner, the view and its frame loop, with the journeys composed onto them.
+
+Shared by the real kiosk (`kiosk.ui.app`) and the simulator, which draws this area beside its device panel.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import pygame
+
+from kiosk.config import Config
+from kiosk.runner import Clock, Runner
+from kiosk.ui.canvas import FrameSource
+from kiosk.ui.loop import ScreenLoop
+from kiosk.ui.port import ScreenPort
+from kiosk.ui.text import Text
+from kiosk.ui.view import KioskView, ScreenState
+
+log = logging.getLogger(__name__)
+
+
+class KioskSession:
+    def __init__(
+        self,
+        cfg: Config,
+        text: Text,
+        *,
+        area: pygame.Rect,
+        camera: FrameSource | None = None,
+        clock: Clock | None = None,
+        compose: Callable[[Config, Runner, ScreenPort], Callable[[], None]] | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.runner = Runner(clock)
+        self.port = ScreenPort(ScreenState("attract"))
+        self.view = KioskView(text, language=cfg.kiosk.language, large_text=cfg.ui.large_text, camera=camera)
+        self.loop = ScreenLoop(self.view, self.runner, self.port, area=area)
+        self._close: Callable[[], None] = lambda: None
+        if compose is None:
+            from kiosk.app import compose as default_compose
+
+            compose = default_compose
+        self._close = compose(cfg, self.runner, self.port)
+
+    def close(self) -> None:
+        try:
+            self._close()
+        finally:
+            self.runner.close()

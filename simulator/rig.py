@@ -1,0 +1,262 @@
+"""The simulator's devices, started behind their real transports, and the levers the panel and scenarios pull.
+
+Each device starts if this machine can run it (the card needs pcscd + vpcd, and so on); one that cannot is listed in
+`missing` with the reason and its levers do nothing. Nothing here imitates a driver: the kiosk talks to these
+devices through pcscd, pseudo-terminals and sockets exactly as on the Pi.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from kiosk.config import Config
+from simulator.citizens import FACES_DIR, Citizen, _identities, load_citizens
+
+log = logging.getLogger(__name__)
+
+Frame = npt.NDArray[np.uint8]
+WORN_FINGER_QUALITY = 0.3
+PULL_MID_READ_APDU = 12  # the card vanishes on this APDU: during the name and photo reads
+
+
+@dataclass
+class Photo:
+    """One picture the simulated camera can show: a file (decoded on demand, kept in memory only)."""
+
+    label: str
+    path: Path
+
+
+def find_photos(citizens: list[Citizen], faces_dir: Path = FACES_DIR) -> list[Photo]:
+    """Photos from ../shared/faces, labelled with the test citizen whose face they are; empty when it is absent.
+
+    A citizen's first photo is the source of their chip portrait, so the camera offers the others first."""
+    whose = {c.face: c.key for c in citizens}
+    photos: list[Photo] = []
+    for face_key, names in _identities(faces_dir).items():
+        owner = whose.get(face_key, face_key)
+        files = [faces_dir / n for n in names]
+        for p in files[1:] + files[:1]:
+            if p.exists():
+                photos.append(Photo(f"{owner} {p.name}", p))
+    return photos
+
+
+@dataclass
+class Levers:
+    """What the panel shows about the devices: plain values the window reads each frame."""
+
+    card_in: str = ""  # the citizen key, "" when the slot is empty
+    finger_on: str = ""  # "" | citizen key | "worn:<key>"
+    sensor_silent: bool = False
+    paper_out: bool = False
+    cover_open: bool = False
+    online: bool = True
+    tamper: bool = False
+    leds: dict[str, bool] = field(default_factory=dict)
+    photo: int = -1  # index into photos; -1: nobody in front of the camera
+    changed: int = 0  # bumped on every change, so the window redraws only then
+
+
+class Rig:
+    """Starts the simulated devices it can, and holds the levers; every lever is cheap and safe on the UI thread."""
+
+    def __init__(self, *, width_dots: int = 384, faces_dir: Path = FACES_DIR) -> None:
+        self.width_dots = width_dots
+        self.citizens: list[Citizen] = load_citizens()
+        self.photos: list[Photo] = find_photos(self.citizens, faces_dir)
+        self.levers = Levers()
+        self.missing: dict[str, str] = {}
+        self._stack = contextlib.ExitStack()
+        self._lock = threading.Lock()
+        self._frame_cache: tuple[int, Frame] | None = None
+        self.card_stack: Any = None
+        self.sensor: Any = None
+        self.printer: Any = None
+        self._printer_port: Any = None
+        self.ports: dict[str, str] = {}
+        self.on_change: list[Callable[[], None]] = []
+
+    # --- life cycle ---------------------------------------------------------------------------------------------
+
+    def start(self, devices: tuple[str, ...] = ("card", "finger", "printer")) -> None:
+        for name in devices:
+            try:
+                getattr(self, f"_start_{name}")()
+            except Exception as e:  # a device this machine cannot run is reported, not fatal
+                self.missing[name] = f"{type(e).__name__}: {e}"
+                log.warning("simulated %s unavailable: %s", name, e)
+        for name in ("camera", "coproc", "registry"):
+            self.missing.setdefault(name, "not wired into the simulator yet")
+        if self.photos:
+            self.missing.pop("camera", None)
+
+    def _start_card(self) -> None:
+        from simulator.vcard.pcscd import missing_parts, virtual_stack
+
+        lacking = missing_parts()
+        if lacking:
+            raise RuntimeError("missing " + ", ".join(lacking))
+        self.card_stack = self._stack.enter_context(virtual_stack(1))
+        self.ports["card_reader"] = self.card_stack.readers[0]
+
+    def _start_finger(self) -> None:
+        from simulator.finger import DATASHEET, SimulatedSensor
+
+        self.sensor = self._stack.enter_context(SimulatedSensor(timings=DATASHEET))
+        self.ports["finger"] = self.sensor.path
+
+    def _start_printer(self) -> None:
+        from simulator.printer.device import SimulatedPrinter
+        from simulator.printer.ports import PtyPort
+
+        self.printer = SimulatedPrinter(self.width_dots)
+        self.printer.add_listener(self._bump)
+        self._printer_port = self._stack.enter_context(PtyPort(self.printer))
+        self.ports["printer"] = self._printer_port.path
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self._stack.close()
+
+    def __enter__(self) -> Rig:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def kiosk_config(self, cfg: Config) -> Config:
+        """`cfg` with the device addresses pointed at these simulated devices."""
+        changes: dict[str, Any] = {}
+        if "card_reader" in self.ports:
+            changes["card"] = dataclasses.replace(cfg.card, reader=self.ports["card_reader"])
+        if "finger" in self.ports:
+            changes["finger"] = dataclasses.replace(cfg.finger, port=self.ports["finger"])
+        if "printer" in self.ports:
+            changes["printer"] = dataclasses.replace(
+                cfg.printer, transport=self.ports["printer"], width_dots=self.width_dots
+            )
+        changes["ui"] = dataclasses.replace(cfg.ui, fullscreen=False)
+        return dataclasses.replace(cfg, **changes)
+
+    def _bump(self) -> None:
+        self.levers.changed += 1
+        for fn in list(self.on_change):
+            fn()
+
+    # --- the card tray ------------------------------------------------------------------------------------------
+
+    def citizen(self, key: str) -> Citizen:
+        for c in self.citizens:
+            if c.key == key:
+                return c
+        raise KeyError(f"no test citizen {key!r} (known: {', '.join(c.key for c in self.citizens)})")
+
+    def insert_card(self, key: str, *, pull_mid_read: bool = False) -> bool:
+        if self.card_stack is None:
+            return False
+        from simulator.vcard.card import CardBehaviour, CardImage, Fault, ThaiIdCard
+
+        faults = (Fault(PULL_MID_READ_APDU, "remove"),) if pull_mid_read else ()
+        card = ThaiIdCard(CardImage.of(self.citizen(key)), CardBehaviour(faults=faults))
+        if self.levers.card_in:
+            self.card_stack.remove()
+        self.card_stack.insert(card)
+        self.levers.card_in = key
+        self._bump()
+        return True
+
+    def remove_card(self) -> None:
+        if self.card_stack is not None and self.levers.card_in:
+            self.card_stack.remove()
+        self.levers.card_in = ""
+        self._bump()
+
+    # --- the fingerprint sensor ---------------------------------------------------------------------------------
+
+    def place_finger(self, key: str, *, worn: bool = False) -> bool:
+        if self.sensor is None:
+            return False
+        self.sensor.place_finger(self.citizen(key).finger, WORN_FINGER_QUALITY if worn else 1.0)
+        self.levers.finger_on = f"worn:{key}" if worn else key
+        self._bump()
+        return True
+
+    def lift_finger(self) -> None:
+        if self.sensor is not None:
+            self.sensor.lift()
+        self.levers.finger_on = ""
+        self._bump()
+
+    def set_sensor_silent(self, silent: bool) -> None:
+        if self.sensor is not None:
+            self.sensor.stall(silent)
+        self.levers.sensor_silent = silent
+        self._bump()
+
+    # --- the printer --------------------------------------------------------------------------------------------
+
+    def set_paper_out(self, out: bool) -> None:
+        if self.printer is not None:
+            self.printer.run_out_of_paper() if out else self.printer.load_paper()
+        self.levers.paper_out = out
+        self._bump()
+
+    def set_cover_open(self, open_: bool) -> None:
+        if self.printer is not None:
+            self.printer.open_cover() if open_ else self.printer.close_cover()
+        self.levers.cover_open = open_
+        self._bump()
+
+    def roll(self) -> Image.Image | None:
+        return None if self.printer is None else self.printer.roll_image()
+
+    def documents_printed(self) -> int:
+        return 0 if self.printer is None else len(self.printer.documents())
+
+    # --- camera, network, co-processor --------------------------------------------------------------------------
+
+    def show_photo(self, index: int) -> None:
+        self.levers.photo = index if 0 <= index < len(self.photos) else -1
+        self._bump()
+
+    def show_person(self, who: str) -> bool:
+        """Put `who`'s first photo (a citizen key, or a label prefix) in front of the camera."""
+        for i, p in enumerate(self.photos):
+            if p.label.startswith(who):
+                self.show_photo(i)
+                return True
+        return False
+
+    def frame(self) -> Frame | None:
+        """What the simulated camera sees now (RGB), decoded once per chosen photo and held in memory only."""
+        i = self.levers.photo
+        if i < 0:
+            return None
+        with self._lock:
+            if self._frame_cache is None or self._frame_cache[0] != i:
+                with Image.open(self.photos[i].path) as im:
+                    rgb = im.convert("RGB")
+                    rgb.thumbnail((640, 640))
+                    self._frame_cache = (i, np.asarray(rgb, dtype=np.uint8))
+            return self._frame_cache[1]
+
+    def set_online(self, online: bool) -> None:
+        self.levers.online = online
+        self._bump()
+
+    def set_tamper(self, opened: bool) -> None:
+        self.levers.tamper = opened
+        self._bump()
