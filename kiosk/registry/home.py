@@ -45,8 +45,14 @@ class RegistryHome:
     def default_database(self) -> str:
         return f"sqlite:///{self.root / 'registry.sqlite3'}"
 
-    def init(self, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), alg: Alg = "ES256") -> list[str]:
-        """Create whatever is missing (never overwrites a key); returns what was created."""
+    def init(
+        self,
+        hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
+        alg: Alg = "ES256",
+        valid_from: datetime | None = None,
+    ) -> list[str]:
+        """Create whatever is missing (never overwrites a key); returns what was created. `valid_from` backdates
+        the seal key's validity in the trust list (for test clocks set in the past)."""
         created = []
         if not self.ca_cert.exists():
             pki.Authority.create().save(self.ca_dir)
@@ -61,7 +67,9 @@ class RegistryHome:
             signer.save(self.seal_key)
             now = datetime.now(UTC)
             trusted = signer.trusted(
-                "DOPA reference registry", now - timedelta(minutes=5), now + timedelta(days=365 * SEAL_KEY_YEARS)
+                "DOPA reference registry",
+                valid_from or now - timedelta(minutes=5),
+                now + timedelta(days=365 * SEAL_KEY_YEARS),
             )
             old = TrustList.load(self.trust_list).keys if self.trust_list.exists() else ()
             TrustList((*old, trusted)).save(self.trust_list)

@@ -126,7 +126,7 @@ class Authority:
             raise PkiError("the certificate request's signature is invalid")
         names = csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
         kiosk_id = str(names[0].value) if names else ""
-        if not KIOSK_ID_RE.match(kiosk_id):
+        if not KIOSK_ID_RE.fullmatch(kiosk_id):
             raise PkiError("the request's common name must be a kiosk ID of [A-Za-z0-9_-]{1,32}")
         public = csr.public_key()
         if not isinstance(public, ec.EllipticCurvePublicKey):

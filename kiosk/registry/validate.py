@@ -33,11 +33,11 @@ def cid_check_digit(first12: str) -> int:
 
 
 def is_valid_cid(value: object) -> bool:
-    return isinstance(value, str) and bool(CID_RE.match(value)) and cid_check_digit(value) == int(value[12])
+    return isinstance(value, str) and bool(CID_RE.fullmatch(value)) and cid_check_digit(value) == int(value[12])
 
 
 def citizen_id(value: object, field: str = "citizen_id") -> str:
-    if not isinstance(value, str) or not CID_RE.match(value):
+    if not isinstance(value, str) or not CID_RE.fullmatch(value):
         raise ApiError(422, "invalid_citizen_id", f"{field} must be 13 digits")
     if cid_check_digit(value) != int(value[12]):
         raise ApiError(422, "invalid_citizen_id", f"{field} has a wrong check digit")
@@ -47,7 +47,7 @@ def citizen_id(value: object, field: str = "citizen_id") -> str:
 def idempotency_key(value: str | None) -> str:
     if value is None:
         raise ApiError(400, "idempotency_key_required", "mutating requests need an Idempotency-Key header")
-    if not KEY_RE.match(value):
+    if not KEY_RE.fullmatch(value):
         raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 8-64 characters of [A-Za-z0-9_-]")
     return value
 
@@ -96,7 +96,7 @@ def integer(obj: Mapping[str, Any], key: str, *, low: int, high: int) -> int:
 
 
 def code(value: object, field: str) -> str:
-    if not isinstance(value, str) or not CODE_RE.match(value):
+    if not isinstance(value, str) or not CODE_RE.fullmatch(value):
         raise ApiError(422, "invalid_field", f"{field} must be 1-32 characters of [A-Za-z0-9_-]")
     return value
 

@@ -1,0 +1,130 @@
+"""Registry test fixtures: a private PostgreSQL (scripts/pg), a fresh database per test on each engine, a registry
+home with its CA and seal key, a running server with mutual TLS, and kiosk credentials issued by its CA."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from kiosk.registry import pki
+from kiosk.registry.db import open_database
+from kiosk.registry.home import RegistryHome
+from kiosk.registry.population import seed
+from kiosk.registry.server import RegistryServer
+from kiosk.registry.service import Registry
+from kiosk.registry_client import RegistryClient
+from tests.conftest import ROOT, missing_stack
+
+ENGINES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> Iterator[str]:
+    """A PostgreSQL server for the whole session, started and stopped by the project's own script."""
+    folder = tempfile.mkdtemp(prefix="kiosk-pg-")
+    try:
+        run = subprocess.run(
+            [str(ROOT / "scripts" / "pg"), "start", folder, "--fast"], capture_output=True, text=True, timeout=60
+        )
+    except FileNotFoundError:
+        missing_stack("scripts/pg")
+    if run.returncode == 3:
+        subprocess.run(["rm", "-rf", folder], check=False)
+        missing_stack("PostgreSQL 15 server binaries (apt-get install postgresql)")
+    assert run.returncode == 0, run.stderr
+    try:
+        yield run.stdout.strip()
+    finally:
+        subprocess.run([str(ROOT / "scripts" / "pg"), "stop", folder, "--remove"], check=False, timeout=60)
+
+
+def fresh_database(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    if engine == "sqlite":
+        yield f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+        return
+    import psycopg
+
+    base = request.getfixturevalue("pg_dsn")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from fresh_database(request.param, tmp_path, request)
+
+
+@pytest.fixture(scope="session")
+def home() -> RegistryHome:
+    registry_home = RegistryHome(Path(tempfile.mkdtemp(prefix="kiosk-registry-")))
+    registry_home.init(valid_from=FIXED_NOW - timedelta(days=30))
+    return registry_home
+
+
+class Clock:
+    """A settable clock for the registry (booking rules and report weeks depend on 'now')."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Running:
+    server: RegistryServer
+    registry: Registry
+    clock: Clock
+    home: RegistryHome
+    today: date
+    client: Callable[..., RegistryClient]
+    kiosk_dir: Path
+
+
+# Sunday 22 Nov 2026, 10:00 Bangkok: seeded slots start Monday 23 Nov.
+FIXED_NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+
+
+def start_registry(home: RegistryHome, url: str, kiosk_dir: Path, now: datetime = FIXED_NOW) -> Running:
+    db = open_database(url)
+    seed(db, now.date(), extra=120)
+    clock = Clock(now)
+    registry = Registry(db, home.signer(), clock=clock)
+    server = RegistryServer(home, url, registry=registry).start()
+    pki.enrol_kiosk(
+        home.authority(), "KIOSK-T1", kiosk_dir / "kiosk.pem", kiosk_dir / "kiosk.key", kiosk_dir / "ca.pem"
+    )
+
+    def client(timeout_s: float = 5.0, base_url: str | None = None) -> RegistryClient:
+        return RegistryClient(
+            base_url or server.api_url,
+            ca_cert=kiosk_dir / "ca.pem",
+            client_cert=kiosk_dir / "kiosk.pem",
+            client_key=kiosk_dir / "kiosk.key",
+            timeout_s=timeout_s,
+        )
+
+    return Running(server, registry, clock, home, now.date(), client, kiosk_dir)
+
+
+@pytest.fixture
+def running(home: RegistryHome, database_url: str, tmp_path: Path) -> Iterator[Running]:
+    r = start_registry(home, database_url, tmp_path / "kiosk")
+    try:
+        yield r
+    finally:
+        r.server.stop()
