@@ -1,7 +1,14 @@
 """The simulated sensor on a pseudo-terminal: raw-mode pty, optional pacing at the baud rate, fault injection,
 and the thread-safe control API (place a finger, lift it, misbehave) for tests and the simulator window.
 
-Open `sensor.path` with pyserial (or any host library) exactly as a real `/dev/ttyAMA0`.
+Open `sensor.path` with pyserial (or any host library) exactly as a real `/dev/ttyAMA0`:
+
+    with SimulatedSensor.matching(settings, pace=True, timings=DATASHEET) as sensor:
+        driver = FingerUart(open_port(sensor.path, 57600), settings)
+        sensor.present("somchai-right-index", times=2)    # placed, lifted after one image, placed again
+        template = driver.enroll().template
+        sensor.place_finger("boonmee-worn")               # stays until lift(); worn ids default to quality 0.3
+        sensor.inject(FaultKind.DROP)                     # the next frame the sensor sends is lost
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from kiosk.drivers.finger import codec
+from kiosk.drivers.finger import FingerSettings, codec
 from kiosk.drivers.finger.codec import Frame, Garbled, StreamDecoder
 from simulator.finger import fingers
 from simulator.finger.sensor import INSTANT, Outcome, SensorModel, SensorTimings, Touch
@@ -83,6 +90,34 @@ class SimulatedSensor:
         self._wake_r = self._wake_w = -1
         self._thread: threading.Thread | None = None
         self.path = ""
+
+    @classmethod
+    def matching(
+        cls,
+        settings: FingerSettings,
+        baud: int = 57600,
+        *,
+        pace: bool = False,
+        timings: SensorTimings = INSTANT,
+        seed: int = 0,
+        **model: Any,
+    ) -> SimulatedSensor:
+        """A sensor that fits what the kiosk is configured for (address, password, packet size, LED, baud)."""
+        return cls(
+            pace_baud=baud if pace else None,
+            timings=timings,
+            seed=seed,
+            **(
+                {
+                    "address": settings.address,
+                    "password": settings.password,
+                    "packet_size": settings.packet_size,
+                    "has_led": settings.has_led,
+                    "baud": baud,
+                }
+                | model
+            ),
+        )
 
     # ------------------------------------------------------------------------------------------- life cycle
 

@@ -411,3 +411,22 @@ def test_operations_from_two_threads_never_interleave_on_the_line(rig: Rig) -> N
     for t in threads:
         t.join(timeout=30)
     assert failures == []
+
+
+def test_a_simulated_sensor_matching_the_settings_accepts_the_driver() -> None:
+    from kiosk.drivers.finger.uart import FingerUart, open_port
+    from simulator.finger import SimulatedSensor
+
+    settings = dataclasses.replace(FAST, address=0x0A0B0C0D, password=0x55AA, packet_size=64, has_led=False)
+    with SimulatedSensor.matching(settings, 115200) as sensor:
+        port = open_port(sensor.path, 115200)
+        try:
+            params = FingerUart(port, settings).handshake()
+        finally:
+            port.close()
+    assert (params.address, params.packet_size_bytes, params.baud, params.password_verified) == (
+        0x0A0B0C0D,
+        64,
+        115200,
+        True,
+    )

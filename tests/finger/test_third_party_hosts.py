@@ -20,7 +20,8 @@ def sensor() -> Iterator[SimulatedSensor]:
 
 
 def test_adafruit_circuitpython_fingerprint(sensor: SimulatedSensor) -> None:
-    adafruit = pytest.importorskip("adafruit_fingerprint", reason="the dev extra installs it")
+    import adafruit_fingerprint as adafruit  # the dev extra installs it: a missing one is a failure, not a skip
+
     ok, no_finger = adafruit.OK, adafruit.NOFINGER
     uart = serial.Serial(sensor.path, baudrate=57600, timeout=1)
     try:
@@ -59,8 +60,9 @@ def test_adafruit_circuitpython_fingerprint(sensor: SimulatedSensor) -> None:
 
 
 def test_pyfingerprint(sensor: SimulatedSensor) -> None:
-    module = pytest.importorskip("pyfingerprint.pyfingerprint", reason="the dev extra installs it")
-    finger = module.PyFingerprint(sensor.path, 57600, 0xFFFFFFFF, 0x00000000)
+    from pyfingerprint.pyfingerprint import PyFingerprint  # the dev extra installs it
+
+    finger = PyFingerprint(sensor.path, 57600, 0xFFFFFFFF, 0x00000000)
     try:
         assert finger.verifyPassword()
         status, system_id, capacity, level, address, packet_code, baud_n = finger.getSystemParameters()
