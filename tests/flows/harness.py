@@ -29,7 +29,11 @@ CARD = CardInfo(
 
 
 def context(
-    *, caps: frozenset[str] = ALL_CAPS, limits: Limits | None = None, book: AttemptBook | None = None, wall: datetime = START
+    *,
+    caps: frozenset[str] = ALL_CAPS,
+    limits: Limits | None = None,
+    book: AttemptBook | None = None,
+    wall: datetime = START,
 ) -> Context:
     return Context(
         language="th",

@@ -5,7 +5,7 @@ deadlines); audit lines never carry an ID or a name."""
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
@@ -18,7 +18,7 @@ from tests.flows.explore import EVENTS, FLOWS, NOW, OFFICER_CARD, explore
 from tests.flows.harness import CARD
 
 NAMES = sorted(FLOWS)
-EFFECT_TYPES = Effect.__args__  # type: ignore[attr-defined]
+EFFECT_TYPES = get_args(Effect)
 
 
 @cache

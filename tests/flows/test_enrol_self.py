@@ -1,0 +1,229 @@
+"""Self-service enrolment with a fake clock: the whole path, passcode and consent rules, lockouts that survive
+re-inserting the card, and device failures."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+from kiosk.flows import enrol_self
+from kiosk.flows.attempts import AttemptBook
+from kiosk.flows.context import Limits
+from kiosk.flows.effects import (
+    Audit,
+    CaptureFace,
+    Document,
+    End,
+    Enrolment,
+    Forget,
+    MatchFace,
+    PersistAttempts,
+    Print,
+    ReadCard,
+    StartLiveness,
+    Submit,
+)
+from kiosk.flows.events import (
+    Activation,
+    CardInserted,
+    CardRead,
+    CardRemoved,
+    DeviceFailed,
+    EnrolAccepted,
+    Entered,
+    FaceCaptured,
+    FaceHint,
+    FaceMatched,
+    LivenessDone,
+    LivenessPrompt,
+    PrintConfirmed,
+    PrintSent,
+    Tapped,
+)
+from tests.flows.harness import ALL_CAPS, CARD, START, Run, context
+
+GOOD = "13572468"
+ACT = Activation("THAID:ACT:XYZ", datetime(2026, 11, 20, 2, 10, tzinfo=UTC), "REF-9")
+
+
+def to_face(run: Run[enrol_self.EnrolSelf]) -> Run[enrol_self.EnrolSelf]:
+    return run.send(Tapped("accept"), CardInserted(), CardRead(CARD), Tapped("confirm"))
+
+
+def to_passcode(run: Run[enrol_self.EnrolSelf]) -> Run[enrol_self.EnrolSelf]:
+    return to_face(run).send(FaceCaptured(), LivenessDone(True), FaceMatched(True, 0.9))
+
+
+def type_digits(run: Run[enrol_self.EnrolSelf], code: str) -> Run[enrol_self.EnrolSelf]:
+    for d in code:
+        run.send(Tapped("digit", d))
+    return run.send(Tapped("ok"))
+
+
+def test_the_whole_path_to_the_activation_qr() -> None:
+    run = Run.start(enrol_self.FLOW)
+    assert run.screen.name == "consent" and run.screen.data["service"] == "thaid"
+    run.send(Tapped("accept"))
+    assert (
+        run.stage == "insert_card"
+        and Audit("consent_given", {"purpose": "thaid", "version": enrol_self.CONSENT_VERSION}) in run.last
+    )
+    run.send(CardInserted())
+    assert run.stage == "reading" and ReadCard() in run.last and run.screen.name == "reading_card"
+    run.send(CardRead(CARD))
+    assert run.screen.name == "card_data" and run.screen.data["citizen_id"] == "1-1017-xxxxx-45-0"
+    run.send(Tapped("confirm"))
+    assert run.stage == "face_capture" and CaptureFace() in run.last
+    run.send(FaceHint("move_closer"))
+    assert run.screen.data["hint"] == "move_closer" and run.screen.data["attempt"] == 1
+    run.send(FaceCaptured())
+    assert run.stage == "liveness" and StartLiveness() in run.last
+    run.send(LivenessPrompt("turn_left"))
+    assert run.screen.data["prompt"] == "turn_left"
+    run.send(LivenessDone(True))
+    assert run.stage == "face_match" and MatchFace() in run.last and run.screen.data["task"] == "matching"
+    run.send(FaceMatched(True, 0.81))
+    assert run.screen.name == "passcode" and run.screen.data["purpose"] == "set"
+    type_digits(run, GOOD)
+    assert run.stage == "passcode_confirm" and run.screen.data["entered"] == 0
+    run.send(Tapped("digit", "1"), Tapped("digit", "3"))
+    assert run.screen.data["entered"] == 2 and "digits" not in run.screen.data  # masked
+    run.send(Tapped("clear"))
+    type_digits(run, GOOD)
+    assert run.stage == "consent_confirm" and run.screen.data["purpose"] == "consent"
+    type_digits(run, GOOD)
+    submits = run.emitted(Submit)
+    assert run.stage == "enrolling" and len(submits) == 1 and submits[0].online
+    op = submits[0].op
+    assert isinstance(op, Enrolment) and op.passcode == GOOD and op.method == "self" and op.consent_at == START
+    assert GOOD not in repr(op)  # the passcode never shows in a repr (logs)
+    run.send(EnrolAccepted(ACT))
+    screen = run.screen
+    assert screen.name == "activation_qr" and screen.data["payload"] == ACT.qr and screen.data["expires_in_s"] == 600
+    run.send(Tapped("receipt"))
+    doc = run.emitted(Print)[0].document
+    assert isinstance(doc, Document) and doc.kind == "receipt" and run.screen.name == "printing"
+    run.send(PrintSent("J", "R-1"), PrintConfirmed("J"))
+    assert run.stage == "closed" and Forget() in run.last
+
+
+def test_a_card_already_in_the_slot_is_read_at_once() -> None:
+    run = Run.start(enrol_self.FLOW, card_in=True).send(Tapped("accept"))
+    assert run.stage == "reading" and ReadCard() in run.last
+
+
+def test_passcode_rules_refuse_and_keep_the_screen() -> None:
+    run = to_passcode(Run.start(enrol_self.FLOW))
+    for code, why in [("12345678", "sequence"), ("11111111", "repeat"), ("1357", "length"), ("17051980", "personal")]:
+        run.send(Entered(code))
+        assert run.stage == "passcode_set" and run.screen.data["error"] == why
+
+
+def test_three_mismatches_end_the_journey() -> None:
+    run = to_passcode(Run.start(enrol_self.FLOW))
+    for _ in range(2):
+        run.send(Entered(GOOD), Entered("24681357"))
+        assert run.stage == "passcode_set" and run.screen.data["error"] == "mismatch"
+    run.send(Entered(GOOD), Entered("24681357"))
+    assert (run.stage, run.state.outcome) == ("notice", "passcode_failed")
+    assert run.screen.data["reason"] == "passcode_attempts"
+
+
+def test_wrong_consent_passcode_locks_and_reinserting_the_card_does_not_unlock() -> None:
+    run = to_passcode(Run.start(enrol_self.FLOW)).send(Entered(GOOD), Entered(GOOD))
+    run.send(Entered("24681357"))
+    assert run.stage == "consent_confirm" and run.screen.data["attempts_left"] == 2
+    run.send(Entered("24681357"), Entered("24681357"))
+    assert (run.stage, run.state.outcome) == ("notice", "locked_out")
+    book = run.all(PersistAttempts)[-1].book
+    assert book.locked(CARD.holder, "passcode", run.now)
+    # the card comes out and goes back in: a new journey, with the book the executor kept
+    again = Run.start(enrol_self.FLOW, context(book=book)).send(Tapped("accept"), CardRemoved(), CardInserted())
+    again.send(CardRead(CARD))
+    assert (again.stage, again.state.outcome, again.state.detail) == ("notice", "locked_out", "passcode")
+    # another citizen is not affected
+    other = replace(CARD, holder="someone-else")
+    third = Run.start(enrol_self.FLOW, context(book=book)).send(Tapped("accept"), CardInserted(), CardRead(other))
+    assert third.stage == "check_data"
+
+
+def test_three_face_failures_lock_the_face_for_this_holder() -> None:
+    run = to_face(Run.start(enrol_self.FLOW))
+    run.send(FaceCaptured(), LivenessDone(True), FaceMatched(False))
+    assert run.screen.name == "error" and run.screen.data == {
+        "journey": "thaid",
+        "reason": "face_mismatch",
+        "retry": True,
+        "attempts_left": 2,
+    }
+    run.send(Tapped("retry"))
+    assert run.stage == "face_capture" and run.screen.data["attempt"] == 2
+    run.send(FaceCaptured(), LivenessDone(False, "not_live"))
+    assert run.screen.data["reason"] == "liveness_failed"
+    run.send(Tapped("retry"))
+    run.wait(30.0)  # no usable face within face_capture_s: a failed try, not a broken camera
+    assert (run.stage, run.state.outcome) == ("notice", "locked_out")
+    book = run.all(PersistAttempts)[-1].book
+    again = Run.start(enrol_self.FLOW, context(book=book)).send(Tapped("accept"), CardInserted(), CardRead(CARD))
+    again.send(Tapped("confirm"))
+    assert (again.stage, again.state.outcome) == ("notice", "locked_out")
+    assert again.screen.data["reason"] == "locked_out" and again.screen.data["factor"] == "face"
+
+
+def test_lockout_expires() -> None:
+    lim = Limits()
+    book = AttemptBook()
+    for _ in range(3):
+        book = book.fail(CARD.holder, "face", 1000.0, limit=3, lockout_s=lim.lockout_s)
+    run = Run.start(enrol_self.FLOW, context(book=book))
+    run.now = 1000.0 + lim.lockout_s
+    run.send(Tapped("accept"), CardInserted(), CardRead(CARD), Tapped("confirm"))
+    assert run.stage == "face_capture"
+
+
+def test_expired_card_is_refused() -> None:
+    run = Run.start(enrol_self.FLOW).send(Tapped("accept"), CardInserted())
+    run.send(CardRead(replace(CARD, expiry=date(2026, 11, 19))))
+    assert run.screen.data["reason"] == "card_expired"
+    ok = Run.start(enrol_self.FLOW).send(Tapped("accept"), CardInserted(), CardRead(replace(CARD, expiry=None)))
+    assert ok.stage == "check_data"  # lifelong card
+
+
+def test_liveness_can_be_switched_off() -> None:
+    run = Run.start(enrol_self.FLOW, context(limits=Limits(liveness=False)))
+    to_face(run).send(FaceCaptured())
+    assert run.stage == "face_match"
+
+
+def test_registry_unreachable_while_enrolling_is_a_clear_error_and_a_wipe() -> None:
+    run = to_passcode(Run.start(enrol_self.FLOW)).send(Entered(GOOD), Entered(GOOD), Entered(GOOD))
+    run.send(DeviceFailed("registry", "unreachable"))
+    assert run.screen.name == "error" and run.screen.data["reason"] == "registry_offline"
+    assert Forget() in run.last and run.state.card is None and run.state.passcode == ""
+
+
+def test_registry_silent_past_its_deadline() -> None:
+    run = to_passcode(Run.start(enrol_self.FLOW)).send(Entered(GOOD), Entered(GOOD), Entered(GOOD))
+    run.wait(Limits().registry_s - 0.1)
+    assert run.stage == "enrolling"
+    run.wait(0.1)
+    assert run.state.outcome == "device_error" and run.state.detail == "registry:timeout"
+
+
+def test_the_activation_qr_ends_when_it_expires_and_a_receipt_needs_a_printer() -> None:
+    patient = Limits(inactivity_warning_s=900, inactivity_timeout_s=1000)
+    run = to_passcode(Run.start(enrol_self.FLOW, context(caps=ALL_CAPS - {"print"}, limits=patient)))
+    run.send(Entered(GOOD), Entered(GOOD), Entered(GOOD), EnrolAccepted(ACT))
+    assert run.screen.data["receipt"] is False
+    run.send(Tapped("receipt"))
+    assert run.stage == "activation_qr"
+    run.wait(599)
+    assert run.stage == "activation_qr" and run.screen.data["expires_in_s"] == 1
+    run.wait(1)
+    assert run.stage == "closed" and run.all(End)[-1] == End("activation_expired")
+
+
+def test_leaving_the_activation_qr_alone_ends_normally() -> None:
+    run = to_passcode(Run.start(enrol_self.FLOW)).send(Entered(GOOD), Entered(GOOD), Entered(GOOD), EnrolAccepted(ACT))
+    run.wait(Limits().inactivity_timeout_s)
+    assert run.stage == "closed" and End("done") in run.last
