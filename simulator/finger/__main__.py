@@ -17,7 +17,8 @@ def main() -> int:
     p.add_argument("--pace", action="store_true", help="pace bytes at the baud rate")
     p.add_argument("--datasheet-timing", action="store_true", help="take as long as a real sensor per command")
     p.add_argument("--finger", help="keep this finger on the window")
-    p.add_argument("--quality", type=float, default=1.0)
+    p.add_argument("--touches", type=int, help="present the finger this many times, lifting it after each image")
+    p.add_argument("--quality", type=float, help="0..1 (default: 1.0, or 0.3 for an id marked 'worn')")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     sensor = SimulatedSensor(
@@ -32,7 +33,9 @@ def main() -> int:
     signal.signal(signal.SIGINT, lambda *_: done.set())
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     with sensor:
-        if args.finger:
+        if args.finger and args.touches:
+            sensor.present(args.finger, args.quality, times=args.touches)
+        elif args.finger:
             sensor.place_finger(args.finger, args.quality)
         print(sensor.path, flush=True)
         done.wait()
