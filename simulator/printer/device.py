@@ -61,6 +61,7 @@ class SimStats:
     bytes_received: int = 0
     commands: int = 0
     raster_bands: int = 0
+    max_band_rows: int = 0
     realtime_queries: int = 0
     unknown_bytes: int = 0
     cuts: int = 0
@@ -374,6 +375,7 @@ class SimulatedPrinter:
         packed = np.frombuffer(c.data, dtype=np.uint8)[: rows * c.width_bytes].reshape(rows, c.width_bytes)
         self.roll.burn(np.unpackbits(packed, axis=1).astype(bool))
         self.stats.raster_bands += 1
+        self.stats.max_band_rows = max(self.stats.max_band_rows, rows)
 
     def _flush_line(self, *, always: bool = False) -> None:
         if self._line or always:

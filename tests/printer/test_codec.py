@@ -94,3 +94,17 @@ def test_parser_handles_any_byte_stream() -> None:
     parser = ResponseParser()
     consumed = sum(len(r.data) for chunk in range(0, 5000, 37) for r in parser.feed(data[chunk : chunk + 37]))
     assert 5000 - 3 <= consumed <= 5000  # at most an unfinished ASB candidate is pending
+
+
+def test_blank_runs_become_feeds_and_short_gaps_stay_raster() -> None:
+    img = Image.new("1", (16, 100), 1)
+    for y in (0, 5, 60):  # ink, a 4-row gap (kept), a 54-row gap (fed), ink, 39 blank rows at the end (fed)
+        img.putpixel((3, y), 0)
+    out = list(codec.raster_commands(img, 128, min_blank_rows=16))
+    assert out[0][:4] == bytes.fromhex("1d763000") and out[0][6] == 6  # rows 0..5 in one band
+    assert out[1] == codec.feed_dots(54)
+    assert out[2][6] == 1  # row 60
+    assert out[3] == codec.feed_dots(39)
+    total_rows = sum(b[6] | b[7] << 8 for b in out if b[:2] == b"\x1dv") + 54 + 39
+    assert total_rows == 100
+    assert list(codec.raster_commands(img, 128, 0)) == list(codec.raster_bands(img, 128))

@@ -22,6 +22,14 @@ PAPER_SENSOR_STATUS = bytes([GS, 0x72, 0x01])  # GS r 1: answered only once ever
 # DLE DC4 fn=8: clear the receive and print buffers (real-time), so a failed copy's remainder is never printed later.
 CLEAR_BUFFERS = bytes([DLE, DC4, 0x08, 0x01, 0x03, 0x14, 0x01, 0x06, 0x02, 0x08])
 MAX_BAND_ROWS = 0xFFFF
+ASB_ALL = 0x0E  # online/offline, errors, roll paper sensor (not the drawer)
+
+
+def enable_asb(flags: int = ASB_ALL) -> bytes:
+    """GS a n: have the printer report status changes unsolicited (4-byte blocks); 0 turns it off."""
+    return bytes([GS, 0x61, flags])
+
+
 MAX_FEED_DOTS = 255
 
 
@@ -56,6 +64,42 @@ def raster_bands(image: Image.Image, band_rows: int) -> Iterator[bytes]:
     dots = dots_of(image)
     for top in range(0, dots.shape[0], band_rows):
         yield raster_band(dots[top : top + band_rows])
+
+
+def raster_commands(image: Image.Image, band_rows: int, min_blank_rows: int = 0) -> Iterator[bytes]:
+    """Like `raster_bands`, but runs of at least `min_blank_rows` white rows become paper feeds (ESC J), which take
+    3 bytes instead of a full row of zeros each: a text document is 40-50 % blank rows. 0 sends every row."""
+    if not 1 <= band_rows <= MAX_BAND_ROWS:
+        raise ValueError("band_rows out of range")
+    dots = dots_of(image)
+    if min_blank_rows <= 0:
+        yield from raster_bands(image, band_rows)
+        return
+    inked = dots.any(axis=1)
+    row, height = 0, dots.shape[0]
+    while row < height:
+        if not inked[row]:
+            end = row
+            while end < height and not inked[end]:
+                end += 1
+            if end - row >= min_blank_rows:
+                yield feed_dots(end - row)
+                row = end
+                continue
+        end = _band_end(inked, row, band_rows, min_blank_rows)
+        yield raster_band(dots[row:end])
+        row = end
+
+
+def _band_end(inked: NDArray[np.bool_], start: int, band_rows: int, min_blank_rows: int) -> int:
+    """Where the band from `start` ends: at `band_rows`, the image's end, or the start of a long blank run."""
+    limit = min(start + band_rows, inked.shape[0])
+    blank_run = 0
+    for r in range(start, limit):
+        blank_run = 0 if inked[r] else blank_run + 1
+        if blank_run >= min_blank_rows:
+            return r - blank_run + 1
+    return limit
 
 
 def feed_dots(n: int) -> bytes:

@@ -41,6 +41,10 @@ class PrinterProfile:
     cut_feed_dots: int = 96  # feed that moves the last printed row past the cutter (12 mm)
     tear_feed_dots: int = 144  # feed before tearing by hand when there is no cutter (18 mm)
     partial_cut: bool = True
+    # Blank runs of this many rows or more are sent as ESC J feeds rather than raster rows (0: send every row).
+    # Assumes the vertical motion unit is one dot (GS P default of 203 dpi printers).
+    feed_blank_rows: int = 16
+    asb: bool = False  # ask for automatic status back, so paper out mid-job stops the sending at the next band
 
 
 @dataclass(frozen=True)
@@ -166,8 +170,8 @@ class EscPosPrinter:
     def _send(self, image: Image.Image) -> None:
         write_timeout_s = self.timing.confirm_timeout_s
         self.last_unsolicited = None  # what was reported before the status check is old news
-        self.transport.write(codec.INIT, write_timeout_s)
-        for band in codec.raster_bands(image, self.profile.band_rows):
+        self.transport.write(codec.INIT + (codec.enable_asb() if self.profile.asb else b""), write_timeout_s)
+        for band in codec.raster_commands(image, self.profile.band_rows, self.profile.feed_blank_rows):
             self.transport.write(band, write_timeout_s)
             self._check_unsolicited()
         if self.profile.has_cutter:
