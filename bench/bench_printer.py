@@ -55,7 +55,7 @@ def main() -> None:
             printer = open_printer(port.path, baud=BAUD, profile=PrinterProfile(width_dots=width), timing=Timing())
             for kind in SAMPLE_KINDS:
                 for lang in ("th", "en"):
-                    doc = sample(kind, lang)  # type: ignore[arg-type]
+                    doc = sample(kind, lang)
                     render_s = median_s(partial(renderer.render, doc), args.runs)
                     image = renderer.render(doc)
                     before = sim.bytes_received

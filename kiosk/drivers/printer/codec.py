@@ -75,7 +75,7 @@ def raster_commands(image: Image.Image, band_rows: int, min_blank_rows: int = 0)
     if min_blank_rows <= 0:
         yield from raster_bands(image, band_rows)
         return
-    inked = dots.any(axis=1)
+    inked: NDArray[np.bool_] = np.asarray(dots.any(axis=1), dtype=bool)
     row, height = 0, dots.shape[0]
     while row < height:
         if not inked[row]:
@@ -93,12 +93,12 @@ def raster_commands(image: Image.Image, band_rows: int, min_blank_rows: int = 0)
 
 def _band_end(inked: NDArray[np.bool_], start: int, band_rows: int, min_blank_rows: int) -> int:
     """Where the band from `start` ends: at `band_rows`, the image's end, or the start of a long blank run."""
-    limit = min(start + band_rows, inked.shape[0])
+    limit = min(start + band_rows, int(inked.shape[0]))
     blank_run = 0
     for r in range(start, limit):
         blank_run = 0 if inked[r] else blank_run + 1
         if blank_run >= min_blank_rows:
-            return r - blank_run + 1
+            return int(r - blank_run + 1)
     return limit
 
 
