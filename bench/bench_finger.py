@@ -82,7 +82,7 @@ def bench_commands(timings: SensorTimings, pace: bool, runs: int, packet_size: i
 
 
 def bench_enrolment(runs: int) -> None:
-    print(f"\n== enrolment: two captures, lift, RegModel, UpChar (datasheet timing, {BAUD} baud, median of {runs})")
+    print(f"\n== enrolment: 2 captures, lift, Match, RegModel, UpChar (datasheet timing, {BAUD} baud, median {runs})")
     walls: list[float] = []
     owns: list[float] = []
     with SimulatedSensor(pace_baud=BAUD, timings=DATASHEET) as sensor:
