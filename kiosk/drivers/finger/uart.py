@@ -49,8 +49,7 @@ READ_SLICE_S = 0.05  # the longest a single port read blocks before the deadline
 MAX_TEMPLATE_BYTES = 4096  # a template longer than this is a runaway stream, not a template
 DRAIN_LIMIT_S = 0.5  # the longest the driver spends discarding leftovers before a command
 
-CAPTURE_QUALITY = {
-    Code.CAPTURE_FAILED: CaptureQuality.CAPTURE_FAILED,
+FEATURE_QUALITY: dict[int, CaptureQuality] = {  # Img2Tz's answers that are guidance, not failures
     Code.IMAGE_MESSY: CaptureQuality.POOR_IMAGE,
     Code.TOO_FEW_FEATURES: CaptureQuality.TOO_FEW_FEATURES,
 }
@@ -127,7 +126,6 @@ class FingerUart:
             port.timeout = read_slice_s
         except (OSError, ValueError) as e:
             raise SensorUnavailable(f"cannot set the port's read timeout: {e}") from e
-        self._read_slice_s = read_slice_s
 
     def cancel(self) -> None:
         """Ask the operation in progress (from any thread) to stop waiting for a finger or a lift:
@@ -298,8 +296,8 @@ class FingerUart:
         code, _ = self._command(Instruction.IMG2TZ, bytes([buffer]), "extract features")
         if code == Code.OK:
             return Capture(buffer, CaptureQuality.GOOD, polls)
-        quality = CAPTURE_QUALITY.get(Code(code)) if code in Code.__members__.values() else None
-        if quality is None or quality is CaptureQuality.CAPTURE_FAILED:
+        quality = FEATURE_QUALITY.get(code)
+        if quality is None:
             raise refusal(code, "extract features")
         return Capture(buffer, quality, polls)
 
