@@ -77,7 +77,7 @@ def test_a_scenario_touches_through_to_a_printed_document(
     before = rig.documents_printed()
     path = write(
         tmp_path,
-        """
+        f"""
 name = "double"
 [[step]]
 tap = "start"
@@ -95,12 +95,12 @@ value = "extract"
 [[step]]
 tap = "print"
 [[step]]
-expect_printed = {printed}
+expect_printed = {before + 1}
 [[step]]
 expect_screen = "printed"
 [[step]]
 screenshot = "done"
-""".format(printed=before + 1),
+""",
     )
     result = replay(path, Config(), rig=rig, compose=double)
     assert result.passed, result.message
