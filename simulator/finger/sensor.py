@@ -168,6 +168,8 @@ class SensorModel:
             Instruction.VFY_PWD: self._vfy_pwd,
             Instruction.READ_SYS_PARA: self._read_sys_para,
             Instruction.SET_SYS_PARA: self._set_sys_para,
+            Instruction.SET_PWD: self._set_pwd,
+            Instruction.SET_ADDR: self._set_addr,
             Instruction.GEN_IMG: self._gen_img,
             Instruction.IMG2TZ: self._img2tz,
             Instruction.REG_MODEL: self._reg_model,
@@ -200,6 +202,15 @@ class SensorModel:
         (given,) = struct.unpack(">I", params[:4])
         self.password_verified = given == self.password
         return self._reply(Code.OK if self.password_verified else Code.WRONG_PASSWORD)
+
+    def _set_pwd(self, params: bytes) -> Outcome:
+        (self.password,) = struct.unpack(">I", params[:4])
+        self.password_verified = True
+        return self._reply(Code.OK)
+
+    def _set_addr(self, params: bytes) -> Outcome:
+        (self.address,) = struct.unpack(">I", params[:4])
+        return self._reply(Code.OK)  # already from the new address
 
     def _read_sys_para(self, params: bytes) -> Outcome:
         return self._reply(Code.OK, codec.encode_parameters(self.parameters()))

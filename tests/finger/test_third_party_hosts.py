@@ -102,5 +102,13 @@ def test_pyfingerprint(sensor: SimulatedSensor) -> None:
         assert finger.deleteTemplate(0) and finger.getTemplateCount() == 0
         assert finger.clearDatabase()
         assert 0 <= finger.generateRandomNumber() <= 0xFFFFFFFF
+
+        finger.setMaxPacketSize(64)  # these two return nothing; they raise on a refusal
+        finger.setSecurityLevel(5)
+        assert finger.getMaxPacketSize() == 64 and finger.getSecurityLevel() == 5
+        assert finger.setPassword(0x00C0FFEE) and finger.verifyPassword()
+        assert finger.setAddress(0x12345678) and finger.getSystemParameters()[4] == 0x12345678
+        with sensor.model() as model:
+            assert (model.packet_size, model.password, model.address) == (64, 0x00C0FFEE, 0x12345678)
     finally:
         del finger
