@@ -430,3 +430,17 @@ def test_a_simulated_sensor_matching_the_settings_accepts_the_driver() -> None:
         115200,
         True,
     )
+
+
+def test_pacing_and_timings_are_accounted_by_the_simulated_sensor(make_rig: Callable[..., Rig]) -> None:
+    from simulator.finger import SensorTimings
+
+    timings = SensorTimings(gen_img_s=0.01, img2tz_s=0.02)
+    sensor, driver = make_rig(pace_baud=115200, timings=timings)
+    sensor.place_finger(SOMCHAI)
+    sensor.reset_stats()
+    assert driver.capture().usable
+    stats = sensor.stats
+    wire_bytes = 2 * (12 + 12) + 1  # two commands (GenImg 12 B, Img2Tz 13 B) and their 12-byte replies
+    assert stats.busy_s == pytest.approx(0.03)
+    assert stats.wire_s == pytest.approx(wire_bytes * 10 / 115200)
