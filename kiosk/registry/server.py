@@ -9,7 +9,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ from kiosk.registry.db import open_database
 from kiosk.registry.home import RegistryHome
 from kiosk.registry.service import Registry
 from kiosk.registry.verify_page import verify_app
+from kiosk.seal import TrustList
 
 
 def common_name(peercert: Any) -> str:
@@ -79,16 +80,23 @@ class RegistryServer:
     api_port: int = 0
     verify_port: int = 0
     registry: Registry | None = None
+    wrap_api: Callable[[ASGIApp], ASGIApp] | None = None  # a seam for middleware around the kiosk API (tests)
     _servers: list[uvicorn.Server] = field(default_factory=list)
     _sockets: list[socket.socket] = field(default_factory=list)
     _thread: threading.Thread | None = None
+    _trust: Callable[[], TrustList] | None = None
 
     def _prepare(self) -> None:
         if self.registry is None:
             self.registry = Registry(open_database(self.database), self.home.signer())
-        trust = self.home.trust
+        trust_list = self.home.trust()  # read once: a new key is published by restarting the service
+
+        def trust() -> TrustList:
+            return trust_list
+
+        self._trust = trust
         apps: Sequence[tuple[ASGIApp, bool, int]] = (
-            (api_app(self.registry, trust), True, self.api_port),
+            (self._api(), True, self.api_port),
             (verify_app(trust), False, self.verify_port),
         )
         for app, client_certs, port in apps:
@@ -96,6 +104,11 @@ class RegistryServer:
             self._servers.append(uvicorn.Server(_config(app, self.home, client_certs=client_certs)))
         self.api_port = self._sockets[0].getsockname()[1]
         self.verify_port = self._sockets[1].getsockname()[1]
+
+    def _api(self) -> ASGIApp:
+        assert self.registry is not None and self._trust is not None
+        app: ASGIApp = api_app(self.registry, self._trust)
+        return self.wrap_api(app) if self.wrap_api is not None else app
 
     async def _serve(self) -> None:
         await asyncio.gather(*(s.serve(sockets=[sock]) for s, sock in zip(self._servers, self._sockets, strict=True)))

@@ -97,7 +97,7 @@ class AuditLog:
     def subject(self, citizen_id: str) -> str:
         return hmac.new(self.subject_key, citizen_id.encode(), hashlib.sha256).hexdigest()
 
-    def append(self, kind: str, at: float, *, citizen_id: str = "", **detail: Any) -> AuditEntry:
+    def append(self, kind: str, at: float, /, *, citizen_id: str = "", **detail: Any) -> AuditEntry:
         _check_detail(detail)
         subject = self.subject(citizen_id) if citizen_id else ""
         body = json.dumps(detail, sort_keys=True, ensure_ascii=False)

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from starlette.types import ASGIApp
 
 from kiosk.registry import pki
 from kiosk.registry.db import open_database
@@ -99,12 +100,18 @@ class Running:
 FIXED_NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 
 
-def start_registry(home: RegistryHome, url: str, kiosk_dir: Path, now: datetime = FIXED_NOW) -> Running:
+def start_registry(
+    home: RegistryHome,
+    url: str,
+    kiosk_dir: Path,
+    now: datetime = FIXED_NOW,
+    wrap_api: Callable[[ASGIApp], ASGIApp] | None = None,
+) -> Running:
     db = open_database(url)
     seed(db, now.date(), extra=120)
     clock = Clock(now)
     registry = Registry(db, home.signer(), clock=clock)
-    server = RegistryServer(home, url, registry=registry).start()
+    server = RegistryServer(home, url, registry=registry, wrap_api=wrap_api).start()
     pki.enrol_kiosk(
         home.authority(), "KIOSK-T1", kiosk_dir / "kiosk.pem", kiosk_dir / "kiosk.key", kiosk_dir / "ca.pem"
     )

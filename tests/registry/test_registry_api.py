@@ -56,7 +56,7 @@ def test_citizen_record_has_house_entries_and_history(running: Running) -> None:
         assert person["name_th"]["first"] == "สมชาย" and person["dob"] == "1985-03-15"
         assert person["house"]["office_code"] == "1014" and len(person["house"]["house_id"]) == 11
         assert person["house_entries"][0]["house_id"] == person["house"]["house_id"]
-        assert [e["kind"] for e in person["events"]][0] == "birth"
+        assert next(e["kind"] for e in person["events"]) == "birth"
         with pytest.raises(RegistryRejected) as e:
             c.citizen("1101700123457")  # wrong check digit
         assert e.value.status == 422 and e.value.code == "invalid_citizen_id"

@@ -176,7 +176,7 @@ def test_unknown_key_and_key_outside_validity() -> None:
 
 def test_a_key_swapped_under_the_same_kid_is_caught() -> None:
     """A forged trust entry (another public key claiming the kid) cannot load; a forged seal signature fails."""
-    text, trust, key = make()
+    text, trust, _key = make()
     forger = seal.SigningKey.generate()
     entry = forger.trusted("forger", NOW - timedelta(days=1), NOW + timedelta(days=1)).to_json()
     entry["kid"] = trust.keys[0].to_json()["kid"]
@@ -201,7 +201,7 @@ def test_trust_list_file_round_trip(tmp_path: Path, sample: tuple[str, seal.Trus
 def test_seal_survives_print_as_qr_and_scan(
     tmp_path: Path, sample: tuple[str, seal.TrustList, seal.SigningKey]
 ) -> None:
-    text, trust, _ = sample
+    text, _trust, _ = sample
     image = qr_image(text, box_px=3).convert("L").rotate(7, expand=True, fillcolor=255)  # a slightly skewed scan
     image.save(tmp_path / "scan.png")
     assert read_seal_text(tmp_path / "scan.png") == text

@@ -1,0 +1,55 @@
+"""A kiosk process for the power-loss tests: `burst` queues operations (printing "ACK key" only once an operation
+is durably queued, i.e. when a citizen would be told), syncing after each; `sync` sends everything that is pending.
+The test SIGKILLs it at random moments. Run as `python -m tests.registry.kiosk_proc MODE STORE OPS URL CERTS`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+from kiosk.registry_client import RegistryClient
+from kiosk.store import AuditLog, Backoff, Outbox, Syncer, client_sender, load_or_create, open_store
+
+
+def main(mode: str, store: Path, ops_file: Path, url: str, certs: Path) -> int:
+    conn = open_store(store)
+    outbox = Outbox(conn)
+    keys = load_or_create(store.parent / "keys")
+    audit = AuditLog(conn, keys.audit_key, keys.subject_key)
+    client = RegistryClient(
+        url, ca_cert=certs / "ca.pem", client_cert=certs / "kiosk.pem", client_key=certs / "kiosk.key", timeout_s=3
+    )
+    syncer = Syncer(
+        outbox,
+        client_sender(client),
+        Backoff(base_s=0.01, max_s=0.05),
+        on_settled=lambda op: audit.append("synced", time.time(), kind=op.kind, state=op.state, reason=op.reason),
+    )
+    print("READY", flush=True)
+    if mode == "burst":
+        for i, (kind, payload) in enumerate(json.loads(ops_file.read_text())):
+            key = f"op-{i:05d}"
+            if outbox.get(key) is None:
+                outbox.enqueue(kind, payload, time.time(), key=key)
+                print(f"ACK {key}", flush=True)  # only now may the citizen be told "accepted"
+                audit.append("queued", time.time(), citizen_id=payload["citizen_id"], kind=kind)
+            syncer.sync(time.time(), clock=time.time)
+        return 0
+    pause = threading.Event()
+    for _ in range(200):
+        syncer.link_restored()
+        report = syncer.sync(time.time(), clock=time.time)
+        if report.remaining == 0:
+            print("DONE", flush=True)
+            return 0
+        pause.wait(0.05)
+    print(f"GAVE UP: {syncer.state()}", flush=True)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4], Path(sys.argv[5])))
