@@ -77,6 +77,10 @@ class Run(Generic[S]):
     def screen(self) -> Screen:
         return self.flow.view(self.state, self.now)
 
+    def at(self, key: str) -> Any:
+        """One datum of the current screen (typed loosely, as the UI reads it)."""
+        return self.screen.data[key]
+
     def emitted(self, kind: type[Any]) -> list[Any]:
         return [e for e in self.last if isinstance(e, kind)]
 

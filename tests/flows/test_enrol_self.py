@@ -62,7 +62,7 @@ def type_digits(run: Run[enrol_self.EnrolSelf], code: str) -> Run[enrol_self.Enr
 
 def test_the_whole_path_to_the_activation_qr() -> None:
     run = Run.start(enrol_self.FLOW)
-    assert run.screen.name == "consent" and run.screen.data["service"] == "thaid"
+    assert run.screen.name == "consent" and run.at("service") == "thaid"
     run.send(Tapped("accept"))
     assert (
         run.stage == "insert_card"
@@ -71,26 +71,26 @@ def test_the_whole_path_to_the_activation_qr() -> None:
     run.send(CardInserted())
     assert run.stage == "reading" and ReadCard() in run.last and run.screen.name == "reading_card"
     run.send(CardRead(CARD))
-    assert run.screen.name == "card_data" and run.screen.data["citizen_id"] == "1-1017-xxxxx-45-0"
+    assert run.screen.name == "card_data" and run.at("citizen_id") == "1-1017-xxxxx-45-0"
     run.send(Tapped("confirm"))
     assert run.stage == "face_capture" and CaptureFace() in run.last
     run.send(FaceHint("move_closer"))
-    assert run.screen.data["hint"] == "move_closer" and run.screen.data["attempt"] == 1
+    assert run.at("hint") == "move_closer" and run.at("attempt") == 1
     run.send(FaceCaptured())
     assert run.stage == "liveness" and StartLiveness() in run.last
     run.send(LivenessPrompt("turn_left"))
-    assert run.screen.data["prompt"] == "turn_left"
+    assert run.at("prompt") == "turn_left"
     run.send(LivenessDone(True))
-    assert run.stage == "face_match" and MatchFace() in run.last and run.screen.data["task"] == "matching"
+    assert run.stage == "face_match" and MatchFace() in run.last and run.at("task") == "matching"
     run.send(FaceMatched(True, 0.81))
-    assert run.screen.name == "passcode" and run.screen.data["purpose"] == "set"
+    assert run.screen.name == "passcode" and run.at("purpose") == "set"
     type_digits(run, GOOD)
-    assert run.stage == "passcode_confirm" and run.screen.data["entered"] == 0
+    assert run.stage == "passcode_confirm" and run.at("entered") == 0
     run.send(Tapped("digit", "1"), Tapped("digit", "3"))
-    assert run.screen.data["entered"] == 2 and "digits" not in run.screen.data  # masked
+    assert run.at("entered") == 2 and "digits" not in run.screen.data  # masked
     run.send(Tapped("clear"))
     type_digits(run, GOOD)
-    assert run.stage == "consent_confirm" and run.screen.data["purpose"] == "consent"
+    assert run.stage == "consent_confirm" and run.at("purpose") == "consent"
     type_digits(run, GOOD)
     submits = run.emitted(Submit)
     assert run.stage == "enrolling" and len(submits) == 1 and submits[0].online
@@ -116,23 +116,23 @@ def test_passcode_rules_refuse_and_keep_the_screen() -> None:
     run = to_passcode(Run.start(enrol_self.FLOW))
     for code, why in [("12345678", "sequence"), ("11111111", "repeat"), ("1357", "length"), ("17051980", "personal")]:
         run.send(Entered(code))
-        assert run.stage == "passcode_set" and run.screen.data["error"] == why
+        assert run.stage == "passcode_set" and run.at("error") == why
 
 
 def test_three_mismatches_end_the_journey() -> None:
     run = to_passcode(Run.start(enrol_self.FLOW))
     for _ in range(2):
         run.send(Entered(GOOD), Entered("24681357"))
-        assert run.stage == "passcode_set" and run.screen.data["error"] == "mismatch"
+        assert run.stage == "passcode_set" and run.at("error") == "mismatch"
     run.send(Entered(GOOD), Entered("24681357"))
     assert (run.stage, run.state.outcome) == ("notice", "passcode_failed")
-    assert run.screen.data["reason"] == "passcode_attempts"
+    assert run.at("reason") == "passcode_attempts"
 
 
 def test_wrong_consent_passcode_locks_and_reinserting_the_card_does_not_unlock() -> None:
     run = to_passcode(Run.start(enrol_self.FLOW)).send(Entered(GOOD), Entered(GOOD))
     run.send(Entered("24681357"))
-    assert run.stage == "consent_confirm" and run.screen.data["attempts_left"] == 2
+    assert run.stage == "consent_confirm" and run.at("attempts_left") == 2
     run.send(Entered("24681357"), Entered("24681357"))
     assert (run.stage, run.state.outcome) == ("notice", "locked_out")
     book = run.all(PersistAttempts)[-1].book
@@ -157,9 +157,9 @@ def test_three_face_failures_lock_the_face_for_this_holder() -> None:
         "attempts_left": 2,
     }
     run.send(Tapped("retry"))
-    assert run.stage == "face_capture" and run.screen.data["attempt"] == 2
+    assert run.stage == "face_capture" and run.at("attempt") == 2
     run.send(FaceCaptured(), LivenessDone(False, "not_live"))
-    assert run.screen.data["reason"] == "liveness_failed"
+    assert run.at("reason") == "liveness_failed"
     run.send(Tapped("retry"))
     run.wait(30.0)  # no usable face within face_capture_s: a failed try, not a broken camera
     assert (run.stage, run.state.outcome) == ("notice", "locked_out")
@@ -167,7 +167,7 @@ def test_three_face_failures_lock_the_face_for_this_holder() -> None:
     again = Run.start(enrol_self.FLOW, context(book=book)).send(Tapped("accept"), CardInserted(), CardRead(CARD))
     again.send(Tapped("confirm"))
     assert (again.stage, again.state.outcome) == ("notice", "locked_out")
-    assert again.screen.data["reason"] == "locked_out" and again.screen.data["factor"] == "face"
+    assert again.at("reason") == "locked_out" and again.at("factor") == "face"
 
 
 def test_lockout_expires() -> None:
@@ -184,7 +184,7 @@ def test_lockout_expires() -> None:
 def test_expired_card_is_refused() -> None:
     run = Run.start(enrol_self.FLOW).send(Tapped("accept"), CardInserted())
     run.send(CardRead(replace(CARD, expiry=date(2026, 11, 19))))
-    assert run.screen.data["reason"] == "card_expired"
+    assert run.at("reason") == "card_expired"
     ok = Run.start(enrol_self.FLOW).send(Tapped("accept"), CardInserted(), CardRead(replace(CARD, expiry=None)))
     assert ok.stage == "check_data"  # lifelong card
 
@@ -198,7 +198,7 @@ def test_liveness_can_be_switched_off() -> None:
 def test_registry_unreachable_while_enrolling_is_a_clear_error_and_a_wipe() -> None:
     run = to_passcode(Run.start(enrol_self.FLOW)).send(Entered(GOOD), Entered(GOOD), Entered(GOOD))
     run.send(DeviceFailed("registry", "unreachable"))
-    assert run.screen.name == "error" and run.screen.data["reason"] == "registry_offline"
+    assert run.screen.name == "error" and run.at("reason") == "registry_offline"
     assert Forget() in run.last and run.state.card is None and run.state.passcode == ""
 
 
@@ -214,11 +214,11 @@ def test_the_activation_qr_ends_when_it_expires_and_a_receipt_needs_a_printer() 
     patient = Limits(inactivity_warning_s=900, inactivity_timeout_s=1000)
     run = to_passcode(Run.start(enrol_self.FLOW, context(caps=ALL_CAPS - {"print"}, limits=patient)))
     run.send(Entered(GOOD), Entered(GOOD), Entered(GOOD), EnrolAccepted(ACT))
-    assert run.screen.data["receipt"] is False
+    assert run.at("receipt") is False
     run.send(Tapped("receipt"))
     assert run.stage == "activation_qr"
     run.wait(599)
-    assert run.stage == "activation_qr" and run.screen.data["expires_in_s"] == 1
+    assert run.stage == "activation_qr" and run.at("expires_in_s") == 1
     run.wait(1)
     assert run.stage == "closed" and run.all(End)[-1] == End("activation_expired")
 

@@ -1,0 +1,136 @@
+"""Booking with a fake clock, at the rule boundaries: 15:59 and 16:00 the day before (Asia/Bangkok), day 15 and 16,
+holidays, office closures, closed weekdays, a cut-off passing while choosing, full slots, and cancelling."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from kiosk.flows import booking
+from kiosk.flows.effects import Booking, CancelBooking, FetchCalendar, FetchSlots, Print, Submit, VoidPrint
+from kiosk.flows.events import (
+    BookingCancelled,
+    BookingConfirmed,
+    BookingsFetched,
+    CalendarFetched,
+    CardInserted,
+    CardRead,
+    DeviceFailed,
+    OfficesFetched,
+    PrintFailed,
+    SlotsFetched,
+    Tapped,
+)
+from tests.flows.explore import FULL, OFFICE, SLOT, TICKET
+from tests.flows.harness import CARD, Run, context
+
+Bk = Run[booking.BookingState]
+HOLIDAY = date(2026, 12, 1)
+CLOSURE = date(2026, 12, 2)
+
+
+def bangkok(y: int, m: int, d: int, hh: int, mm: int) -> datetime:
+    """A Bangkok wall time (UTC+7, no daylight saving) as the UTC anchor the runner would give."""
+    return datetime(y, m, d, hh - 7, mm, tzinfo=UTC) if hh >= 7 else datetime(y, m, d - 1, hh + 17, mm, tzinfo=UTC)
+
+
+def to_calendar(wall: datetime) -> Bk:
+    run = Run.start(booking.FLOW, context(wall=wall))
+    run.send(Tapped("accept"), CardInserted(), CardRead(CARD), Tapped("new_booking"), OfficesFetched((OFFICE,)))
+    run.send(Tapped("office", "O1"), Tapped("service", "id_card"))
+    assert FetchCalendar("O1") in run.last
+    return run.send(CalendarFetched("O1", frozenset({HOLIDAY}), frozenset({CLOSURE})))
+
+
+@pytest.mark.parametrize(
+    ("wall", "day", "refusal"),
+    [
+        (bangkok(2026, 11, 23, 15, 59), "2026-11-24", None),  # 15:59 the day before
+        (bangkok(2026, 11, 23, 16, 0), "2026-11-24", "booking_too_late"),  # 16:00 the day before
+        (bangkok(2026, 11, 23, 23, 59), "2026-11-24", "booking_too_late"),
+        (bangkok(2026, 11, 23, 16, 0), "2026-11-25", None),  # two days ahead is fine at 16:00
+        (bangkok(2026, 11, 23, 10, 0), "2026-11-23", "day_in_past"),  # today
+        (bangkok(2026, 11, 23, 10, 0), "2026-12-08", None),  # day 15 (a Tuesday)
+        (bangkok(2026, 11, 23, 10, 0), "2026-12-09", "day_too_far_ahead"),  # day 16
+        (bangkok(2026, 11, 23, 10, 0), "2026-12-01", "day_holiday"),
+        (bangkok(2026, 11, 23, 10, 0), "2026-12-02", "day_office_closed"),
+        (bangkok(2026, 11, 23, 10, 0), "2026-11-28", "day_not_open_day"),  # a Saturday
+        (bangkok(2026, 11, 23, 10, 0), "28-11-2026", "day_invalid"),
+    ],
+)
+def test_booking_window_boundaries(wall: datetime, day: str, refusal: str | None) -> None:
+    run = to_calendar(wall).send(Tapped("day", day))
+    if refusal is None:
+        assert run.stage == "fetching_slots" and FetchSlots("O1", "id_card", date.fromisoformat(day)) in run.last
+    else:
+        assert run.stage == "booking_date" and run.at("error") == refusal
+
+
+def test_the_utc_date_is_not_the_bangkok_date() -> None:
+    # 17:30 UTC on the 23rd is 00:30 on the 24th in Bangkok: the 24th is already today there.
+    run = to_calendar(datetime(2026, 11, 23, 17, 30, tzinfo=UTC)).send(Tapped("day", "2026-11-24"))
+    assert run.at("error") == "day_in_past"
+    assert run.send(Tapped("day", "2026-11-25")).stage == "fetching_slots"
+
+
+def test_the_calendar_marks_each_day() -> None:
+    run = to_calendar(bangkok(2026, 11, 23, 15, 59))
+    days = {d["date"]: d for d in run.at("days")}
+    assert len(days) == 15 and min(days) == "2026-11-24" and max(days) == "2026-12-08"
+    assert days["2026-11-24"]["available"] and not days["2026-12-01"]["available"]
+    assert days["2026-11-29"]["reason"] == "not_open_day"
+
+
+def test_the_cut_off_passing_while_choosing_a_slot_sends_the_person_back() -> None:
+    run = to_calendar(bangkok(2026, 11, 23, 15, 59)).send(Tapped("day", "2026-11-24"))
+    run.send(SlotsFetched(date(2026, 11, 24), (SLOT, FULL)))
+    run.now += 61  # 16:00:00
+    run.send(Tapped("slot", "09:00"))
+    assert run.stage == "booking_date" and run.at("error") == "booking_too_late" and not run.all(Submit)
+
+
+def test_slot_with_room_gives_a_ticket_and_a_full_one_is_refused() -> None:
+    run = to_calendar(bangkok(2026, 11, 20, 9, 0)).send(Tapped("day", "2026-11-23"))
+    run.send(SlotsFetched(date(2026, 11, 23), (SLOT, FULL)))
+    assert run.at("slots") == [{"time": "09:00", "available": True}, {"time": "09:30", "available": False}]
+    run.send(Tapped("slot", "09:30"))
+    assert run.stage == "booking_slot" and run.at("error") == "slot_taken"
+    run.send(Tapped("slot", "09:00"))
+    assert run.emitted(Submit)[0].op == Booking(CARD.citizen_id, "O1", "id_card", date(2026, 11, 23), "S1")
+    run.send(BookingConfirmed(TICKET))
+    screen = run.screen
+    assert screen.name == "booking_confirmed" and screen.data["reference"] == "B1" and screen.data["time"] == "09:00"
+    run.send(Tapped("print"))
+    assert run.emitted(Print)[0].document.qr == "BOOK:B1"
+    run.send(PrintFailed("J", "paper_out"))
+    assert run.stage == "booking_ticket" and VoidPrint("J", "paper_out") in run.last
+    assert run.at("error") == "printer_failed"  # the QR is still on the screen
+    run.send(Tapped("done"))
+    assert run.stage == "closed"
+
+
+def test_a_slot_taken_meanwhile_refetches_the_slots() -> None:
+    run = to_calendar(bangkok(2026, 11, 20, 9, 0)).send(Tapped("day", "2026-11-23"))
+    run.send(SlotsFetched(date(2026, 11, 23), (SLOT,)), Tapped("slot", "09:00"), DeviceFailed("registry", "slot_taken"))
+    assert run.stage == "fetching_slots"
+    run.send(SlotsFetched(date(2026, 11, 23), (FULL,)))
+    assert run.at("error") == "slot_taken"
+
+
+def test_cancel_an_existing_booking() -> None:
+    run = Run.start(booking.FLOW).send(Tapped("accept"), CardInserted(), CardRead(CARD), Tapped("my_bookings"))
+    run.send(BookingsFetched((TICKET,)))
+    assert run.screen.name == "booking_list" and run.at("bookings")[0]["reference"] == "B1"
+    run.send(Tapped("booking", "B1"))
+    assert run.screen.name == "booking_cancel"
+    run.send(Tapped("confirm"))
+    assert run.emitted(Submit)[0].op == CancelBooking(CARD.citizen_id, "B1")
+    run.send(BookingCancelled("B1"))
+    assert run.screen.name == "thank_you" and run.at("cancelled") is True
+
+
+def test_registry_down_while_fetching_offices() -> None:
+    run = Run.start(booking.FLOW).send(Tapped("accept"), CardInserted(), CardRead(CARD), Tapped("new_booking"))
+    run.send(DeviceFailed("registry", "unreachable"))
+    assert run.at("reason") == "registry_offline"
