@@ -43,6 +43,8 @@ from simulator.finger import FaultKind
 from tests.finger.conftest import FAST, Rig
 
 SOMCHAI = "somchai-right-index"
+# A hang guard, not a timing claim: a deadline kept gives an answer long before this much slack runs out.
+HANG_SLACK_S = 3.0
 RUETHAI = "ruethai-right-index"
 
 
@@ -179,7 +181,7 @@ def test_no_finger_gives_a_typed_error_by_the_deadline(rig: Rig) -> None:
     start = time.monotonic()
     with pytest.raises(NoFinger):
         driver.capture(timeout_s=0.2)
-    assert time.monotonic() - start < 0.2 + FAST.reply_timeout_s + 0.5
+    assert time.monotonic() - start < 0.2 + FAST.reply_timeout_s + HANG_SLACK_S
     assert 2 <= sensor.stats.commands[Instruction.GEN_IMG] < 200  # polled with pauses, not in a tight loop
 
 
@@ -292,7 +294,7 @@ def test_link_faults_are_typed_and_the_link_recovers(rig: Rig, kind: FaultKind, 
     start = time.monotonic()
     with pytest.raises(error):
         driver.template_count()
-    assert time.monotonic() - start < FAST.reply_timeout_s + 0.5
+    assert time.monotonic() - start < FAST.reply_timeout_s + HANG_SLACK_S
     assert driver.template_count() == 0
 
 
@@ -321,7 +323,7 @@ def test_silent_sensor_times_out(rig: Rig) -> None:
     with pytest.raises(FingerTimeout) as e:
         driver.capture(timeout_s=5)
     assert e.value.reason == "timeout"
-    assert time.monotonic() - start < FAST.reply_timeout_s + 0.5
+    assert time.monotonic() - start < FAST.reply_timeout_s + HANG_SLACK_S
     sensor.stall(False)
     assert driver.template_count() == 0
 
@@ -376,13 +378,14 @@ def test_a_waiting_capture_can_be_cancelled_from_another_thread(rig: Rig) -> Non
 
     worker = threading.Thread(target=wait_for_finger)
     worker.start()
-    polled = threading.Event()
-    while sensor.stats.commands[Instruction.GEN_IMG] < 2:  # the capture is polling
-        polled.wait(0.005)
-    start = time.monotonic()
+    pause = threading.Event()
+    for _ in range(1000):  # until the capture is polling (at most ~5 s)
+        if sensor.stats.commands[Instruction.GEN_IMG] >= 2:
+            break
+        pause.wait(0.005)
     driver.cancel()
-    worker.join(timeout=FAST.reply_timeout_s + 1)
-    assert not worker.is_alive() and time.monotonic() - start < FAST.reply_timeout_s + 1
+    worker.join(timeout=FAST.reply_timeout_s + HANG_SLACK_S)
+    assert not worker.is_alive()
     assert isinstance(outcome[0], CaptureCancelled) and outcome[0].reason == "cancelled"
     sensor.present(SOMCHAI)
     assert driver.capture().usable  # the cancel request is not left behind for the next journey

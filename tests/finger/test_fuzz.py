@@ -62,8 +62,8 @@ def run_hostile(operation: str, stream: bytes) -> None:
             call(driver)
         except FingerError as e:
             assert e.device == "finger" and e.reason
-        # generous bound: the deadlines of a few commands, never a hang
-        assert time.monotonic() - start < 2.0
+        # a hang guard, not a timing claim: the deadlines of a few commands are far below it
+        assert time.monotonic() - start < 5.0
 
 
 def test_the_unmutated_replies_are_accepted() -> None:
