@@ -29,6 +29,7 @@ from kiosk.drivers.printer.job import JobState, PrintJob
 from kiosk.drivers.printer.transport import Transport
 
 log = logging.getLogger(__name__)
+STOPPED = codec.N2_COVER_OPEN | codec.N2_PAPER_END_STOP | codec.N2_ERROR  # DLE EOT 2 bits that halt printing
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,14 @@ class EscPosPrinter:
         return PrinterStatus.from_realtime(*answers)
 
     def check_ready(self, raster_lines: int = 0) -> PrinterStatus:
-        """The status, or the typed error that forbids starting a job of `raster_lines` rows now."""
+        """The status, or the typed error that forbids starting a job of `raster_lines` rows now.
+
+        A fault must be reported twice in a row: one stray byte on the line that looks like a status answer does not
+        make the kiosk turn a citizen away.
+        """
         status = self.status()
+        if problem_of(status) is not None:
+            status = self.status()
         problem = problem_of(status)
         if problem:
             raise problem
@@ -192,8 +199,8 @@ class EscPosPrinter:
             if self.clock() >= deadline:
                 raise PrinterTimeout(f"no confirmation within {self.timing.confirm_timeout_s} s")
             n2 = self._realtime(2)
-            if n2 & (codec.N2_COVER_OPEN | codec.N2_PAPER_END_STOP | codec.N2_ERROR):
-                status = PrinterStatus.from_realtime(0x12, n2, self._realtime(3), self._realtime(4))
+            if n2 & STOPPED and self._realtime(2) & STOPPED:  # seen twice: not a stray byte
+                status = PrinterStatus.from_realtime(self._realtime(1), n2, self._realtime(3), self._realtime(4))
                 raise problem_of(status) or PrinterFault("the printer stopped", reason="unrecoverable")
 
     def _abandon(self) -> None:
@@ -210,15 +217,18 @@ class EscPosPrinter:
         return r.data[0]
 
     def _await(self, kind: ResponseKind, deadline: float) -> Response | None:
-        while True:
-            for i, r in enumerate(self._pending):
-                if r.kind is kind:
-                    del self._pending[i]
-                    return r
+        """The answer of `kind` to the one query outstanding. Noise that looks like an answer can only come before
+        the real one, so of what has arrived by then the last such byte is taken and earlier ones are dropped."""
+        while not any(r.kind is kind for r in self._pending):
             remaining = deadline - self.clock()
             if remaining <= 0:
                 return None
             self._take(self.transport.read(remaining))
+        while data := self.transport.read(0):
+            self._take(data)
+        matches = [r for r in self._pending if r.kind is kind]
+        self._pending = [r for r in self._pending if r.kind is not kind]
+        return matches[-1]
 
     def _take(self, data: bytes) -> None:
         for r in self._parser.feed(data):
