@@ -241,7 +241,10 @@ class SimulatedSensor:
                 return
             for item in decoder.feed(data):
                 self._pace(len(item.raw) if isinstance(item, Garbled) else len(codec.encode(item)))
-                self._receive(item)
+                try:
+                    self._receive(item)
+                except Exception:  # a bug in the simulator must show, not silently turn it into a dead sensor
+                    log.exception("simulated sensor failed on %r", item)
 
     def _receive(self, item: Frame | Garbled) -> None:
         with self._lock:
