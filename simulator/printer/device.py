@@ -82,8 +82,11 @@ class Incomplete(Exception):
 class SimulatedPrinter:
     """Thread-safe. Attach a `send` callback (the pty or TCP port does) to receive the printer's answers."""
 
-    def __init__(self, width_dots: int = 384) -> None:
+    def __init__(self, width_dots: int = 384, *, buffer_bytes: int | None = None) -> None:
         self.width_dots = width_dots
+        self.buffer_bytes = (
+            buffer_bytes  # receive buffer: when full the port stops reading (flow control); None = no limit
+        )
         self.roll = PaperRoll(width_dots)
         self.stats = SimStats()
         self._lock = threading.RLock()
@@ -215,6 +218,29 @@ class SimulatedPrinter:
         """Block until every received command has been printed (or the printer stopped); for tests and the window."""
         with self._changed:
             return self._changed.wait_for(lambda: not self._queue or self._stopped(), timeout=timeout_s)
+
+    def buffered_bytes(self) -> int:
+        """Bytes received and not yet printed."""
+        with self._lock:
+            return len(self._rx) + sum(c.end - c.start for c in self._queue)
+
+    def wait_for_room(self, give_up: threading.Event) -> None:
+        """Block the receiving side while the buffer is full (a real printer raises BUSY or sends XOFF)."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: give_up.is_set() or self.buffer_bytes is None or self.buffered_bytes() < self.buffer_bytes
+            )
+
+    def room_bytes(self, most: int) -> int:
+        """How much the receiving side may read now (at least 1 once `wait_for_room` returned)."""
+        with self._lock:
+            if self.buffer_bytes is None:
+                return most
+            return max(1, min(most, self.buffer_bytes - self.buffered_bytes()))
+
+    def wake(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
 
     @property
     def queued_commands(self) -> int:

@@ -37,6 +37,7 @@ class _Port:
 
     def _stop_thread(self) -> None:
         self._stop.set()
+        self.printer.wake()
         if self._wake_w >= 0:
             os.write(self._wake_w, b"x")
         if self._thread is not None:
@@ -84,11 +85,12 @@ class PtyPort(_Port):
 
     def _serve(self) -> None:
         while not self._stop.is_set():
+            self.printer.wait_for_room(self._stop)
             ready, _, _ = select.select([self._master, self._wake_r], [], [])
             if self._wake_r in ready:
                 return
             try:
-                data = os.read(self._master, READ_CHUNK)
+                data = os.read(self._master, self.printer.room_bytes(READ_CHUNK))
             except OSError as e:  # EIO: no process holds the other end any more
                 log.debug("pty read: %s", e)
                 return
@@ -149,11 +151,12 @@ class TcpPort(_Port):
 
     def _serve_connection(self, conn: socket.socket) -> None:
         while not self._stop.is_set():
+            self.printer.wait_for_room(self._stop)
             ready, _, _ = select.select([conn.fileno(), self._wake_r], [], [])
             if self._wake_r in ready:
                 return
             try:
-                data = conn.recv(READ_CHUNK)
+                data = conn.recv(self.printer.room_bytes(READ_CHUNK))
             except OSError:
                 return
             if not data:

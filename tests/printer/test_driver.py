@@ -222,3 +222,26 @@ def test_unreachable_printer_is_a_link_error() -> None:
         open_transport("tcp://127.0.0.1:1", baud=115200)
     with pytest.raises(PrinterLinkError):
         open_transport("/dev/does-not-exist", baud=115200)
+
+
+@pytest.mark.parametrize("transport", ["pty", "tcp"])
+def test_printer_holding_the_line_is_a_timeout_not_a_hang(
+    transport: str, make_printer: MakePrinter, renderer: Renderer
+) -> None:
+    """A busy printer with a full buffer stops taking bytes (flow control): the write deadline ends the job."""
+    from simulator.printer import PtyPort, TcpPort
+
+    sim = SimulatedPrinter(384, buffer_bytes=4096)
+    sim.pause()
+    port: PtyPort | TcpPort = PtyPort(sim) if transport == "pty" else TcpPort(sim)
+    url = port.start()
+    try:
+        timing = Timing(status_timeout_s=0.3, confirm_timeout_s=0.5, poll_interval_s=0.05)
+        job = PrintJob(sample("tr12"))
+        image = renderer.render(job.document)
+        with pytest.raises(PrinterTimeout) as err:
+            make_printer(url, timing=timing).print_job(job, image)
+        assert err.value.job is not None and err.value.job.state is JobState.FAILED
+        assert sim.buffered_bytes() <= 4096
+    finally:
+        port.stop()
