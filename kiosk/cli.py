@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.drivers.finger.commands",
     "kiosk.drivers.printer.commands",
     "kiosk.commands.registry",
+    "kiosk.commands.report",
 )
 
 DEFAULT_CONFIG_PATHS = (Path("kiosk.toml"), Path("/etc/kiosk/kiosk.toml"))
