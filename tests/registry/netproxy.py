@@ -6,6 +6,7 @@ link can be cut after the server committed and before the kiosk heard. TLS passe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import selectors
 import socket
 import threading
@@ -44,10 +45,8 @@ class LinkProxy:
 
     def _close(self, s: socket.socket) -> None:
         self.live.discard(s)
-        try:
+        with contextlib.suppress(OSError):
             s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         s.close()
 
     def _accept(self) -> None:

@@ -33,7 +33,7 @@ class FakeRegistry:
         self.down = False
         self.seen: dict[str, Reply] = {}
         self.order: list[str] = []
-        self.conflicts: set[str] = set()
+        self.conflicts: set[int] = set()  # slot IDs that are full
 
     def send(self, op: Operation) -> Reply:
         if self.down:

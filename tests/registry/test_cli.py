@@ -1,0 +1,101 @@
+"""The registry commands end to end: init, seed, enrol-device, outbox, sync and verify (text and image)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+
+from kiosk.cli import main
+from kiosk.registry.home import RegistryHome
+from kiosk.registry.server import RegistryServer
+from kiosk.seal.qr import qr_image
+from kiosk.store import Outbox, open_store
+
+SOMCHAI = "1101700123456"
+
+
+def write_config(tmp_path: Path, url: str = "https://127.0.0.1:9") -> Path:
+    var = tmp_path / "var"
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(
+        f"""
+[kiosk]
+id = "KIOSK-CLI-1"
+[registry]
+url = "{url}"
+ca_cert = "{var}/pki/ca.pem"
+client_cert = "{var}/pki/kiosk.pem"
+client_key = "{var}/pki/kiosk.key"
+trust_list = "{var}/trust.json"
+timeout_s = 3.0
+[store]
+path = "{var}/kiosk.sqlite3"
+"""
+    )
+    return cfg
+
+
+def test_registry_lifecycle_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home = tmp_path / "registry"
+    assert main(["registry", "init", "--home", str(home), "--alg", "EdDSA"]) == 0
+    assert main(["registry", "seed", "--home", str(home), "--extra", "5"]) == 0
+    assert "seeded" in capsys.readouterr().out
+    cfg = write_config(tmp_path)
+    assert main(["--config", str(cfg), "enrol-device", "--registry-home", str(home)]) == 0
+    cert = x509.load_pem_x509_certificate((tmp_path / "var/pki/kiosk.pem").read_bytes())
+    ca = x509.load_pem_x509_certificate((tmp_path / "var/pki/ca.pem").read_bytes())
+    cert.verify_directly_issued_by(ca)
+    assert "CN=KIOSK-CLI-1" in cert.subject.rfc4514_string()
+
+    server = RegistryServer(RegistryHome(home), RegistryHome(home).default_database).start()
+    try:
+        cfg = write_config(tmp_path, server.api_url)
+        outbox = Outbox(open_store(tmp_path / "var/kiosk.sqlite3"))
+        outbox.enqueue("issue_extract", {"citizen_id": SOMCHAI, "doc_type": "TR14_1"}, now=1.0)
+        outbox.enqueue("enrol", {"citizen_id": SOMCHAI, "unit": "u1", "method": "self"}, now=2.0)
+        outbox.enqueue("enrol", {"citizen_id": SOMCHAI, "unit": "u1", "method": "self"}, now=3.0)
+        capsys.readouterr()
+        assert main(["--config", str(cfg), "outbox"]) == 0
+        listing = capsys.readouterr().out
+        assert "queued: 3" in listing and SOMCHAI not in listing and "1-xxxx-xxxxx-xx-6" in listing
+        assert main(["--config", str(cfg), "sync"]) == 0
+        out = capsys.readouterr().out
+        assert "acknowledged 2, failed 1, still pending 0" in out and "already_enrolled" in out
+        assert (tmp_path / "var/trust.json").exists()
+        assert main(["--config", str(cfg), "outbox", "--state", "failed"]) == 0
+        assert "reason=already_enrolled" in capsys.readouterr().out
+    finally:
+        server.stop()
+
+    extract = outbox.list()[0].response
+    assert extract is not None
+    text = extract["seal"]
+    assert main(["--config", str(cfg), "verify", text]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("valid:") and extract["doc_no"] in out and "นายสมชาย ใจดี" in out
+    qr_image(text).save(tmp_path / "photo.png")
+    assert main(["--config", str(cfg), "verify", str(tmp_path / "photo.png"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "valid" and result["document"]["citizen_id"] == SOMCHAI
+    tampered = text[:20] + ("0" if text[20] != "0" else "1") + text[21:]
+    assert main(["--config", str(cfg), "verify", tampered]) == 3
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"version": 1, "keys": []}')
+    assert main(["--config", str(cfg), "verify", text, "--trust-list", str(empty)]) == 5
+    (tmp_path / "not-a-photo.png").write_bytes(b"nope")
+    assert main(["--config", str(cfg), "verify", str(tmp_path / "not-a-photo.png")]) == 2
+
+
+def test_sync_without_a_link_backs_off(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home = tmp_path / "registry"
+    main(["registry", "init", "--home", str(home)])
+    cfg = write_config(tmp_path)  # port 9: nothing listens
+    main(["--config", str(cfg), "enrol-device", "--registry-home", str(home)])
+    Outbox(open_store(tmp_path / "var/kiosk.sqlite3")).enqueue("book", {"citizen_id": SOMCHAI, "slot_id": 1}, now=1.0)
+    capsys.readouterr()
+    assert main(["--config", str(cfg), "sync"]) == 1
+    out = capsys.readouterr().out
+    assert "still pending 1" in out and "next attempt at" in out
