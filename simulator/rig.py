@@ -97,6 +97,9 @@ class Rig:
             except Exception as e:  # a device this machine cannot run is reported, not fatal
                 self.missing[name] = f"{type(e).__name__}: {e}"
                 log.warning("simulated %s unavailable: %s", name, e)
+        for name in ("card", "finger", "printer"):
+            if name not in devices:
+                self.missing[name] = "not started"
         for name in ("camera", "coproc", "registry"):
             self.missing.setdefault(name, "not wired into the simulator yet")
         if self.photos:
