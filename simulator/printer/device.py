@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from kiosk.drivers.printer.codec import PrinterStatus
 from simulator.printer.roll import TEXT_LINE_DOTS, PaperRoll
 
 Send = Callable[[bytes], None]
+DOTS_PER_MM = 8  # 203 dpi
 
 
 class Fault(enum.Enum):
@@ -82,11 +84,14 @@ class Incomplete(Exception):
 class SimulatedPrinter:
     """Thread-safe. Attach a `send` callback (the pty or TCP port does) to receive the printer's answers."""
 
-    def __init__(self, width_dots: int = 384, *, buffer_bytes: int | None = None) -> None:
+    def __init__(
+        self, width_dots: int = 384, *, buffer_bytes: int | None = None, print_speed_mm_s: float | None = None
+    ) -> None:
         self.width_dots = width_dots
-        self.buffer_bytes = (
-            buffer_bytes  # receive buffer: when full the port stops reading (flow control); None = no limit
-        )
+        # the receive buffer: when full, the port stops reading (flow control); None = no limit
+        self.buffer_bytes = buffer_bytes
+        # None: print at once; else an engine thread takes rows / 8 / speed seconds per raster band or feed
+        self.print_speed_mm_s = print_speed_mm_s
         self.roll = PaperRoll(width_dots)
         self.stats = SimStats()
         self._lock = threading.RLock()
@@ -104,6 +109,22 @@ class SimulatedPrinter:
         self._asb_enabled = False
         self.chatter = b""  # sent before every answer: garbage and unsolicited status the host must tolerate
         self._listeners: list[Callable[[], None]] = []
+        self._closing = False
+        self._engine: threading.Thread | None = None
+        if print_speed_mm_s is not None:
+            if print_speed_mm_s <= 0:
+                raise ValueError("print_speed_mm_s must be positive")
+            self._engine = threading.Thread(target=self._paced_engine, name="printer-sim-engine", daemon=True)
+            self._engine.start()
+
+    def close(self) -> None:
+        """Stop the paced engine thread (no-op for an instant printer)."""
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
+        if self._engine is not None:
+            self._engine.join(timeout=5)
+            self._engine = None
 
     # ------------------------------------------------------------------------------------------- wiring
 
@@ -340,6 +361,9 @@ class SimulatedPrinter:
     # ---- the print engine
 
     def _run(self) -> None:
+        if self._engine is not None:
+            self._changed.notify_all()  # the paced engine does the work
+            return
         while self._queue and not self._paused and not self._stopped():
             command = self._queue[0]
             fault = self._fault_within(command)
@@ -354,6 +378,43 @@ class SimulatedPrinter:
             self._queue.popleft()
             self._execute(command)
         self._notify()
+
+    def _print_time_s(self, c: Command) -> float:
+        rows = {Op.RASTER: c.rows, Op.FEED_DOTS: c.arg, Op.FEED_LINES: c.arg * TEXT_LINE_DOTS}.get(c.op, 0)
+        if c.op is Op.NEWLINE:
+            rows = TEXT_LINE_DOTS
+        assert self.print_speed_mm_s is not None
+        return rows / DOTS_PER_MM / self.print_speed_mm_s
+
+    def _paced_engine(self) -> None:
+        """The engine for a printer with a print speed: a command's effect shows once its paper has moved."""
+        with self._changed:
+            while not self._closing:
+                if not self._queue or self._paused or self._stopped():
+                    self._changed.wait()
+                    continue
+                command = self._queue[0]
+                fault = self._fault_within(command)
+                if fault is not None:
+                    self._faults_at.remove(fault)
+                    if command.op is Op.RASTER:
+                        self._queue[0] = self._raster_until(command, fault[0])
+                    self.stats.log.append(f"{fault[1].value} at byte {fault[0]}")
+                    self._set(**{fault[1].value: True})
+                    continue
+                if not self._wait_printing(command):
+                    continue  # cleared, stopped or paused meanwhile: look again
+                self._queue.popleft()
+                self._execute(command)
+                self._notify()
+
+    def _wait_printing(self, command: Command) -> bool:
+        deadline = time.monotonic() + self._print_time_s(command)
+        while (remaining := deadline - time.monotonic()) > 0:
+            self._changed.wait(remaining)
+            if self._closing or self._paused or self._stopped() or not self._queue or self._queue[0] is not command:
+                return False
+        return True
 
     def _raster_until(self, c: Command, at_byte: int) -> Command:
         """Print the rows of band `c` received before `at_byte`; the rest stays queued for when printing resumes."""

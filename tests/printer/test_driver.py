@@ -245,3 +245,35 @@ def test_printer_holding_the_line_is_a_timeout_not_a_hang(
         assert sim.buffered_bytes() <= 4096
     finally:
         port.stop()
+
+
+def test_paced_printer_confirms_only_once_the_paper_has_moved(make_printer: MakePrinter, renderer: Renderer) -> None:
+    """A printer at a real print speed: the driver keeps polling until GS r comes after the last row."""
+    from simulator.printer import PtyPort
+
+    sim = SimulatedPrinter(384, print_speed_mm_s=500.0)  # a 121 mm ticket takes about a quarter of a second
+    try:
+        with PtyPort(sim) as port:
+            doc = sample("ticket")
+            job = make_printer(port.path).print_job(PrintJob(doc), renderer.render(doc))
+            assert job.state is JobState.CONFIRMED
+            assert len(sim.documents()) == 1 and sim.queued_commands == 0
+            assert sim.stats.realtime_queries > 4  # it polled DLE EOT while the paper moved
+    finally:
+        sim.close()
+
+
+def test_paced_printer_runs_out_of_paper_mid_document(make_printer: MakePrinter, renderer: Renderer) -> None:
+    from simulator.printer import PtyPort
+
+    sim = SimulatedPrinter(384, print_speed_mm_s=500.0)
+    try:
+        with PtyPort(sim) as port:
+            sim.fault_after(Fault.PAPER_OUT, 9000)
+            job = PrintJob(sample("tr14"))
+            with pytest.raises(PaperOut) as err:
+                make_printer(port.path).print_job(job, renderer.render(job.document))
+            assert err.value.job is not None and err.value.job.state is JobState.FAILED
+            assert 0 < sim.current_document().height < renderer.render(job.document).height
+    finally:
+        sim.close()
