@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,8 +74,11 @@ class Levers:
 class Rig:
     """Starts the simulated devices it can, and holds the levers; every lever is cheap and safe on the UI thread."""
 
-    def __init__(self, *, width_dots: int = 384, faces_dir: Path = FACES_DIR) -> None:
+    def __init__(self, *, width_dots: int = 384, faces_dir: Path = FACES_DIR, state_dir: Path | None = None) -> None:
         self.width_dots = width_dots
+        # The kiosk's store, keys and the registry's home for this run: fresh unless a folder is given.
+        self._own_state = state_dir is None
+        self.state_dir = state_dir or Path(tempfile.mkdtemp(prefix="kiosk-sim-"))
         self.citizens: list[Citizen] = load_citizens()
         self.photos: list[Photo] = find_photos(self.citizens, faces_dir)
         self.levers = Levers()
@@ -86,21 +91,23 @@ class Rig:
         self.printer: Any = None
         self._printer_port: Any = None
         self.ports: dict[str, str] = {}
+        self.registry_server: Any = None
+        self.link: Any = None
         self.on_change: list[Callable[[], None]] = []
 
     # --- life cycle ---------------------------------------------------------------------------------------------
 
-    def start(self, devices: tuple[str, ...] = ("card", "finger", "printer")) -> None:
+    def start(self, devices: tuple[str, ...] = ("card", "finger", "printer", "registry")) -> None:
         for name in devices:
             try:
                 getattr(self, f"_start_{name}")()
             except Exception as e:  # a device this machine cannot run is reported, not fatal
                 self.missing[name] = f"{type(e).__name__}: {e}"
                 log.warning("simulated %s unavailable: %s", name, e)
-        for name in ("card", "finger", "printer"):
+        for name in ("card", "finger", "printer", "registry"):
             if name not in devices:
                 self.missing[name] = "not started"
-        for name in ("camera", "coproc", "registry"):
+        for name in ("camera", "coproc"):
             self.missing.setdefault(name, "not wired into the simulator yet")
         if self.photos:
             self.missing.pop("camera", None)
@@ -129,9 +136,43 @@ class Rig:
         self._printer_port = self._stack.enter_context(PtyPort(self.printer))
         self.ports["printer"] = self._printer_port.path
 
+    def _start_registry(self) -> None:
+        """The registry service on loopback (SQLite, seeded with the test population), reached through the link."""
+        from datetime import date
+
+        from kiosk.registry import pki
+        from kiosk.registry.db import open_database
+        from kiosk.registry.home import RegistryHome
+        from kiosk.registry.population import seed
+        from kiosk.registry.server import RegistryServer
+        from simulator.link import Link
+
+        home = RegistryHome(self.state_dir / "registry")
+        home.init()
+        url = home.default_database
+        db = open_database(url)
+        try:
+            seed(db, date.today(), extra=40)
+        finally:
+            db.close()
+        server = RegistryServer(home, url).start()
+        self._stack.callback(server.stop)
+        self.registry_server = server
+        pki_dir = self.state_dir / "pki"
+        pki.enrol_kiosk(
+            home.authority(), "KIOSK-SIM-0001", pki_dir / "kiosk.pem", pki_dir / "kiosk.key", pki_dir / "ca.pem"
+        )
+        self.link = Link(("127.0.0.1", server.api_port))
+        self._stack.callback(self.link.close)
+        self.ports["registry"] = self.link.url
+        self.ports["trust_list"] = str(home.trust_list)
+        self.ports["verify"] = server.verify_url
+
     def stop(self) -> None:
         with contextlib.suppress(Exception):
             self._stack.close()
+        if self._own_state:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
 
     def __enter__(self) -> Rig:
         self.start()
@@ -151,6 +192,18 @@ class Rig:
             changes["printer"] = dataclasses.replace(
                 cfg.printer, transport=self.ports["printer"], width_dots=self.width_dots
             )
+        if "registry" in self.ports:
+            pki_dir = self.state_dir / "pki"
+            changes["registry"] = dataclasses.replace(
+                cfg.registry,
+                url=self.ports["registry"],
+                ca_cert=pki_dir / "ca.pem",
+                client_cert=pki_dir / "kiosk.pem",
+                client_key=pki_dir / "kiosk.key",
+                trust_list=Path(self.ports["trust_list"]),
+            )
+        changes["store"] = dataclasses.replace(cfg.store, path=self.state_dir / "kiosk.sqlite3")
+        changes["kiosk"] = dataclasses.replace(cfg.kiosk, data_dir=self.state_dir)
         changes["ui"] = dataclasses.replace(cfg.ui, fullscreen=False)
         return dataclasses.replace(cfg, **changes)
 
@@ -257,6 +310,8 @@ class Rig:
             return self._frame_cache[1]
 
     def set_online(self, online: bool) -> None:
+        if self.link is not None:
+            self.link.set_online(online)
         self.levers.online = online
         self._bump()
 

@@ -105,3 +105,21 @@ def test_the_camera_shows_a_citizen_from_the_shared_photos(faces_dir: Path) -> N
     assert frame is not None and frame.ndim == 3 and frame.shape[2] == 3
     # The chip portrait's own photo is offered last, so the camera does not show the very same picture first.
     assert rig.photos[rig.levers.photo].path != faces_dir / "img1.jpg"
+
+
+def test_the_network_switch_cuts_the_kiosk_off_the_registry(rig: Rig) -> None:
+    assert rig.registry_server is not None, rig.missing.get("registry")
+    from kiosk.registry_client import RegistryClient, RegistryUnavailable
+
+    cfg = rig.kiosk_config(Config()).registry
+    with RegistryClient(
+        cfg.url, ca_cert=cfg.ca_cert, client_cert=cfg.client_cert, client_key=cfg.client_key, timeout_s=5
+    ) as client:
+        assert client.offices(), "the seeded registry answers through the link"
+        rig.set_online(False)
+        try:
+            with pytest.raises(RegistryUnavailable):
+                client.offices()
+        finally:
+            rig.set_online(True)
+        assert client.offices()
