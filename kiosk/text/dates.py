@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Lang = Literal["th", "en"]
 
@@ -87,6 +87,15 @@ def thai_time(moment: dt.datetime | dt.time, lang: Lang = "th") -> str:
     return f"{hhmm} น." if lang == "th" else hhmm
 
 
+def _zone(tz: str) -> dt.tzinfo:
+    try:
+        return ZoneInfo(tz)
+    except ZoneInfoNotFoundError:
+        if tz == KIOSK_TZ:  # a minimal image without tzdata: Thailand keeps UTC+7 all year
+            return dt.timezone(dt.timedelta(hours=7), "ICT")
+        raise
+
+
 def thai_datetime(moment: dt.datetime, lang: Lang = "th", *, tz: str = KIOSK_TZ, short: bool = False) -> str:
     """'22 พฤศจิกายน 2569 เวลา 14:05 น.' / '22 November 2026, 14:05', in the kiosk's time zone.
 
@@ -94,7 +103,7 @@ def thai_datetime(moment: dt.datetime, lang: Lang = "th", *, tz: str = KIOSK_TZ,
     """
     if moment.tzinfo is None:
         raise ValueError("naive datetime: give an aware datetime (UTC or local)")
-    local = moment.astimezone(ZoneInfo(tz))
+    local = moment.astimezone(_zone(tz))
     day = thai_date(local.date(), lang, short=short)
     if lang == "th":
         return f"{day} เวลา {thai_time(local, lang)}"

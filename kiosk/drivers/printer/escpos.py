@@ -73,7 +73,11 @@ def problem_of(status: PrinterStatus) -> PrinterError | None:
 
 
 class EscPosPrinter:
-    """Prints raster documents on an ESC/POS printer and knows, for each job, whether it really printed."""
+    """Prints raster documents on an ESC/POS printer and knows, for each job, whether it really printed.
+
+    Not thread-safe: one caller at a time (the runner's effect executor); answers are matched to the one query
+    outstanding.
+    """
 
     def __init__(
         self,
