@@ -27,7 +27,6 @@ WARN = (214, 140, 0)
 BAD = (200, 60, 50)
 BUTTON = (70, 80, 96)
 BUTTON_HOT = (40, 110, 200)
-LED_COLOURS = {"card_slot": (60, 140, 255), "finger": (60, 220, 120), "printer_tray": (255, 190, 40)}
 
 
 @dataclass
@@ -207,14 +206,26 @@ class Panel:
         return r.bottom
 
     def _coproc(self, s: pygame.Surface, r: pygame.Rect) -> int:
+        """The firmware's own outputs as the board shows them, and the enclosure's tamper switch."""
         rig = self.rig
         y = self._section(s, r, "Co-processor", rig.missing.get("coproc", "")[:48])
-        step = (r.width - 20) // len(LED_COLOURS)
-        for i, (name, colour) in enumerate(LED_COLOURS.items()):
-            x = r.left + 14 + i * step
-            lit = rig.levers.leds.get(name, False)
-            pygame.draw.circle(s, colour if lit else OFF, (x + 8, y + 12), 8)
-            self._label(s, name.replace("_", " "), (x + 22, y + 3), 13, INK if lit else MUTED)
+        board = rig.board()
+        x = r.left + 14
+        if board is not None:
+            lights = (
+                ("light ring", board.ring_rgb, any(board.ring_rgb)),
+                ("green", ON, bool(board.green)),
+                ("red", BAD, bool(board.red)),
+                (f"buzzer {board.buzzer_hz} Hz" if board.buzzer_hz else "buzzer", WARN, bool(board.buzzer_hz)),
+            )
+            for label, colour, lit in lights:
+                pygame.draw.circle(s, colour if lit else OFF, (x + 8, y + 12), 8)
+                self._label(s, label, (x + 20, y + 3), 13, INK if lit else MUTED)
+                x += 20 + self.text.width(label, 13) + 14
+            if not board.pi_powered:
+                self._label(s, "Pi power cut", (r.right - 100, y + 3), 13, BAD)
+        else:
+            self._label(s, "no board", (x, y + 3), 13, MUTED)
         y += 30
         lv = rig.levers
         self._button(
@@ -223,7 +234,7 @@ class Panel:
             "Close the case (tamper)" if lv.tamper else "Open the case (tamper)",
             lambda: rig.set_tamper(not lv.tamper),
             hot=lv.tamper,
-            enabled="coproc" not in rig.missing,
+            enabled=rig.coproc is not None,
             name="coproc:tamper",
         )
         return r.bottom

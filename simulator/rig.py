@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,6 @@ class Levers:
     cover_open: bool = False
     online: bool = True
     tamper: bool = False
-    leds: dict[str, bool] = field(default_factory=dict)
     photo: int = -1  # index into photos; -1: nobody in front of the camera
     changed: int = 0  # bumped on every change, so the window redraws only then
 
@@ -92,23 +91,23 @@ class Rig:
         self._printer_port: Any = None
         self.ports: dict[str, str] = {}
         self.registry_server: Any = None
+        self.coproc: Any = None
         self.link: Any = None
         self.on_change: list[Callable[[], None]] = []
 
     # --- life cycle ---------------------------------------------------------------------------------------------
 
-    def start(self, devices: tuple[str, ...] = ("card", "finger", "printer", "registry")) -> None:
+    def start(self, devices: tuple[str, ...] = ("card", "finger", "printer", "registry", "coproc")) -> None:
         for name in devices:
             try:
                 getattr(self, f"_start_{name}")()
             except Exception as e:  # a device this machine cannot run is reported, not fatal
                 self.missing[name] = f"{type(e).__name__}: {e}"
                 log.warning("simulated %s unavailable: %s", name, e)
-        for name in ("card", "finger", "printer", "registry"):
+        for name in ("card", "finger", "printer", "registry", "coproc"):
             if name not in devices:
                 self.missing[name] = "not started"
-        for name in ("camera", "coproc"):
-            self.missing.setdefault(name, "not wired into the simulator yet")
+        self.missing.setdefault("camera", "no photos: ../shared/faces is absent")
         if self.photos:
             self.missing.pop("camera", None)
 
@@ -135,6 +134,18 @@ class Rig:
         self.printer.add_listener(self._bump)
         self._printer_port = self._stack.enter_context(PtyPort(self.printer))
         self.ports["printer"] = self._printer_port.path
+
+    def _start_coproc(self) -> None:
+        """The co-processor's own firmware under MicroPython, its USB link on a pty, its pins observed."""
+        from simulator.coproc import SimulatedCoproc
+
+        self.coproc = SimulatedCoproc()
+        self.ports["coproc"] = self.coproc.start()
+        self._stack.callback(self.coproc.stop)
+
+    def board(self) -> Any:
+        """The firmware's outputs now (light ring, status LEDs, buzzer, Pi power), or None without a co-processor."""
+        return None if self.coproc is None else self.coproc.state()
 
     def _start_registry(self) -> None:
         """The registry service on loopback (SQLite, seeded with the test population), reached through the link."""
@@ -192,6 +203,8 @@ class Rig:
             changes["printer"] = dataclasses.replace(
                 cfg.printer, transport=self.ports["printer"], width_dots=self.width_dots
             )
+        if "coproc" in self.ports:
+            changes["coproc"] = dataclasses.replace(cfg.coproc, port=self.ports["coproc"])
         if "registry" in self.ports:
             pki_dir = self.state_dir / "pki"
             changes["registry"] = dataclasses.replace(
@@ -316,5 +329,7 @@ class Rig:
         self._bump()
 
     def set_tamper(self, opened: bool) -> None:
+        if self.coproc is not None:
+            self.coproc.set_tamper_open(opened)
         self.levers.tamper = opened
         self._bump()
