@@ -1,0 +1,54 @@
+"""The frame loop never waits for device work: jobs run in the runner's pool and their results arrive as events."""
+
+from __future__ import annotations
+
+import threading
+
+import pygame
+
+from kiosk.runner import Runner, SystemClock
+from kiosk.ui.events import Tapped
+from kiosk.ui.loop import ScreenLoop
+from kiosk.ui.port import ScreenPort
+from kiosk.ui.text import Text
+from kiosk.ui.view import KioskView
+
+
+def test_frames_keep_coming_while_a_device_job_blocks(text: Text) -> None:
+    runner = Runner(SystemClock())
+    port = ScreenPort()
+    release = threading.Event()
+    done: list[object] = []
+
+    def device_job() -> object:
+        # Blocks until the test has seen frames drawn meanwhile; a loop that waited for it would never get there.
+        assert release.wait(timeout=10), "the frame loop was blocked behind the device job"
+        return "read"
+
+    def journey(event: object, now: float) -> None:
+        if isinstance(event, Tapped) and event.action == "start":
+            port.show("reading_card", {})
+            runner.spawn("read card", device_job)
+        elif event == "read":
+            done.append(event)
+            port.show("card_data", {})
+
+    runner.subscribe(journey)
+    surface = pygame.Surface((800, 480))
+    loop = ScreenLoop(KioskView(text), runner, port, area=surface.get_rect())
+    loop.step(surface, now_s=0.0)
+    loop.pointer((400, 240))  # the attract screen: a touch anywhere starts
+    drawn_while_busy = 0
+    for i in range(1, 20):
+        if loop.step(surface, now_s=i * 0.05):
+            drawn_while_busy += 1
+    assert loop.view.state.name == "reading_card"
+    assert drawn_while_busy >= 10, "the spinner is redrawn every frame while the card is read"
+    release.set()
+    for i in range(200):
+        loop.step(surface, now_s=2 + i * 0.05)
+        if done:
+            break
+        threading.Event().wait(0.01)
+    assert done and loop.view.state.name == "card_data"
+    runner.close()
