@@ -39,9 +39,9 @@ def compose(cfg: Config, runner: Runner, screen: ScreenPort) -> Callable[[], Non
     """Build the devices and the journeys' executor from `cfg` and subscribe them to `runner`; the executor shows
     screens through `screen.show(name, data)`. Returns what closes them all, in reverse order of building."""
     try:
-        host = importlib.import_module("kiosk.flows.host")
+        adapters = importlib.import_module("kiosk.flows.adapters")
     except ImportError:
-        log.warning("the journeys' executor (kiosk.flows.host) is not available: the screen shows no journeys")
+        log.warning("the journeys' device adapters (kiosk.flows.adapters) are not available: no journeys run")
         return lambda: None
-    built: Callable[[], None] = host.start(cfg, runner, screen)
+    built: Callable[[], None] = adapters.start(cfg, runner, screen)
     return built

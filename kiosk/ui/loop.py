@@ -72,7 +72,8 @@ class ScreenLoop:
             self.on_tap(ev)
 
     def handle(self, e: pygame.event.Event) -> None:
-        if e.type == pygame.MOUSEBUTTONUP and e.button == 1:
+        if e.type == pygame.MOUSEBUTTONUP and e.button == 1 and not getattr(e, "touch", False):
+            # SDL also turns each touch into a mouse click (`touch` set): the FINGERUP alone counts it.
             self.pointer(e.pos)
         elif e.type == pygame.FINGERUP:
             # Touch coordinates are fractions of the window.

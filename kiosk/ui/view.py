@@ -64,6 +64,7 @@ class KioskView:
         self.text = text
         self.language = language if language in LANGUAGES else "th"
         self.large_text = large_text
+        self._defaults = (self.language, large_text)
         self.camera = camera
         self.state = ScreenState("attract")
         self._hits: list[Hit] = []
@@ -72,6 +73,9 @@ class KioskView:
         self.texts: list[str] = []  # every string drawn in the last frame, in drawing order
 
     def show(self, name: str, data: Mapping[str, Any] | None = None) -> None:
+        if name == "attract" and self.state.name != "attract":
+            # The next person starts from the kiosk's defaults, not the last person's choices.
+            self.language, self.large_text = self._defaults
         self.state = ScreenState(name, dict(data or {}))
         self._dirty = True
 

@@ -19,8 +19,8 @@ from simulator.scenarios.replay import replay
 
 @pytest.mark.parametrize("path", scenario_files(), ids=lambda p: p.stem)
 def test_scenario(path: Path, tmp_path: Path) -> None:
-    if importlib.util.find_spec("kiosk.flows.host") is None:
-        pytest.skip("the journeys' executor kiosk.flows.host is not in this tree yet: nothing drives the screens")
+    if importlib.util.find_spec("kiosk.flows.adapters") is None:
+        pytest.skip("the journeys' device adapters (kiosk.flows.adapters) are not in this tree yet: no journeys run")
     cfg = Config()
     result = replay(path, cfg)
     assert result.passed, f"{result.message}\nscreens: {' → '.join(result.screens)}\nartifacts: {result.artifacts}"

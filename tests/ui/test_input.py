@@ -141,3 +141,29 @@ def test_typing_digits_on_a_keyboard_works_on_keypad_screens_only(text: Text) ->
     loop.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_5, unicode="5", mod=0, scancode=0))
     loop.step(surface)
     assert taps(seen) == [Tapped("digit", "5")]
+
+
+def test_a_touch_counts_once_though_sdl_also_reports_it_as_a_click(text: Text) -> None:
+    pygame.display.set_mode((800, 480))
+    loop, seen, surface = make(text)
+    loop.port.show("language", {})
+    loop.step(surface)
+    x, y = centre_of(loop, "language", "en")
+    loop.handle(pygame.event.Event(pygame.FINGERUP, x=x / 800, y=y / 480, touch_id=0, finger_id=0))
+    loop.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=(x, y), touch=True))
+    loop.step(surface)
+    assert taps(seen) == [Tapped("language", "en")]
+
+
+def test_the_next_person_starts_in_thai_with_normal_text(text: Text) -> None:
+    loop, _, surface = make(text)
+    loop.port.show("menu", {})
+    loop.step(surface)
+    click(loop, centre_of(loop, "language", "en"))
+    click(loop, centre_of(loop, "large_text", "on"))
+    loop.port.show("thank_you", {})
+    loop.step(surface)
+    assert loop.view.language == "en" and loop.view.large_text
+    loop.port.show("attract", {})
+    loop.step(surface)
+    assert loop.view.language == "th" and not loop.view.large_text
