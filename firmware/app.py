@@ -1,0 +1,253 @@
+"""The co-processor application: answers the host's commands and runs the input, watchdog and status-light tasks."""
+
+import asyncio
+import struct
+import time
+
+import board
+import wire
+from channel import Channel, StreamPort
+from hw import Hardware
+from policy import A_NONE, A_POWER_OFF, A_POWER_ON, A_WARN, TamperLatch, WatchdogPolicy
+
+FIRMWARE_VERSION = "1.0.0"
+
+# Per status pattern: (green, red) LED modes. 0 off, 1 on, 2 slow blink (1 Hz), 3 fast blink (5 Hz).
+PATTERN_MODES = ((0, 0), (1, 0), (2, 0), (3, 0), (0, 1), (0, 2))
+PATTERN_TICK_MS = 100
+WATCHDOG_TICK_MS = 50
+
+
+def _led(mode: int, phase: int) -> int:
+    if mode == 1:
+        return 1
+    if mode == 2:
+        return 1 if (phase // 5) % 2 == 0 else 0
+    if mode == 3:
+        return 1 if phase % 2 == 0 else 0
+    return 0
+
+
+class Coproc:
+    def __init__(self, hw: Hardware, port: StreamPort) -> None:
+        self.hw = hw
+        self.channel = Channel(port, self.on_command)
+        self.watchdog = WatchdogPolicy()
+        self.tamper = TamperLatch()
+        self.boot_reason = hw.boot_reason()
+        self.started_ms = time.ticks_ms()
+        self.light = bytearray(4)  # level, red, green, blue
+        self.pattern = 0
+        self._pattern_changed = asyncio.Event()
+        self._buzz_until = 0
+        self._buzzing = False
+        self._last_presence = time.ticks_add(self.started_ms, -board.PRESENCE_HOLDOFF_MS)
+
+    # Commands -----------------------------------------------------------------------------------------------
+    def flags(self) -> int:
+        f = 0
+        if self.tamper.open:
+            f |= wire.F_TAMPER_OPEN
+        if self.tamper.latched:
+            f |= wire.F_TAMPER_LATCHED
+        if self.hw.presence_active():
+            f |= wire.F_PRESENCE
+        if self.watchdog.armed:
+            f |= wire.F_WATCHDOG_ARMED
+        if self.tamper.in_journey:
+            f |= wire.F_IN_JOURNEY
+        return f
+
+    def on_command(self, kind: int, seq: int, body: bytearray, n: int) -> None:
+        ch = self.channel
+        if kind == wire.K_IDENTIFY:
+            self._identify(seq)
+            return
+        if kind == wire.K_STATUS:
+            buf = ch.result(seq, wire.R_OK)
+            if buf is not None:
+                uptime_s = time.ticks_diff(time.ticks_ms(), self.started_ms) // 1000
+                level, red, green, blue = self.light
+                cycles = self.watchdog.cycles & 0xFFFF
+                struct.pack_into(
+                    wire.FMT_STATUS, buf, 2, self.flags(), level, red, green, blue, self.pattern, cycles, uptime_s
+                )
+                ch.commit(2 + struct.calcsize(wire.FMT_STATUS))
+            return
+        code = self._apply(kind, body, n)
+        buf = ch.result(seq, code)
+        if buf is None:
+            return
+        if kind == wire.K_HEARTBEAT and code == wire.R_OK:
+            buf[2] = self.flags()
+            ch.commit(3)
+        else:
+            ch.commit(2)
+
+    def _identify(self, seq: int) -> None:
+        buf = self.channel.result(seq, wire.R_OK)
+        if buf is None:
+            return
+        commands = wire.COMMANDS
+        struct.pack_into(wire.FMT_IDENTIFY_HEAD, buf, 2, wire.PROTOCOL_VERSION, self.boot_reason, len(commands))
+        at = 5
+        for kind in commands:
+            buf[at] = kind
+            at += 1
+        for ch in FIRMWARE_VERSION:
+            buf[at] = ord(ch)
+            at += 1
+        self.channel.commit(at)
+
+    def _apply(self, kind: int, body: bytearray, n: int) -> int:
+        """Carry out a command with no reply data; returns a result code."""
+        now = time.ticks_ms()
+        if kind == wire.K_HEARTBEAT:
+            if n != 0:
+                return wire.R_BAD_LENGTH
+            self.watchdog.heartbeat(now)
+        elif kind == wire.K_LIGHT:
+            if n != 4:
+                return wire.R_BAD_LENGTH
+            level, red, green, blue = struct.unpack_from(wire.FMT_LIGHT, body, 2)
+            self.light[0] = level
+            self.light[1] = red
+            self.light[2] = green
+            self.light[3] = blue
+            self.hw.light(level, red, green, blue)
+        elif kind == wire.K_PATTERN:
+            if n != 1:
+                return wire.R_BAD_LENGTH
+            if body[2] >= len(PATTERN_MODES):
+                return wire.R_BAD_VALUE
+            self.pattern = body[2]
+            self._pattern_changed.set()
+        elif kind == wire.K_BUZZ:
+            if n != 4:
+                return wire.R_BAD_LENGTH
+            freq_hz, duration_ms = struct.unpack_from(wire.FMT_BUZZ, body, 2)
+            if freq_hz and not 20 <= freq_hz <= 20000:
+                return wire.R_BAD_VALUE
+            self.hw.buzz(freq_hz if duration_ms else 0)
+            self._buzzing = bool(freq_hz and duration_ms)
+            self._buzz_until = time.ticks_add(now, duration_ms)
+        elif kind == wire.K_JOURNEY:
+            if n != 1:
+                return wire.R_BAD_LENGTH
+            self.tamper.in_journey = body[2] != 0
+        elif kind == wire.K_TAMPER_ACK:
+            if n != 0:
+                return wire.R_BAD_LENGTH
+            if not self.tamper.acknowledge():
+                return wire.R_STILL_OPEN
+        elif kind == wire.K_WATCHDOG:
+            if n != struct.calcsize(wire.FMT_WATCHDOG):
+                return wire.R_BAD_LENGTH
+            enabled, warn_ms, grace_ms, off_ms, boot_ms, max_cycles = struct.unpack_from(wire.FMT_WATCHDOG, body, 2)
+            if enabled and (warn_ms < 100 or off_ms < 100):
+                return wire.R_BAD_VALUE
+            self.watchdog.configure(bool(enabled), warn_ms, grace_ms, off_ms, boot_ms, max_cycles, now)
+        else:
+            return wire.R_UNKNOWN_COMMAND
+        return wire.R_OK
+
+    # Events -------------------------------------------------------------------------------------------------
+    def _event(self, kind: int, fmt: str, a: int, b: int) -> None:
+        buf = self.channel.begin(kind)
+        if buf is None:
+            return
+        if fmt == wire.FMT_TAMPER:
+            struct.pack_into(fmt, buf, 0, a, b)
+        else:
+            struct.pack_into(fmt, buf, 0, a)
+        self.channel.commit(struct.calcsize(fmt))
+
+    def _report_tamper(self, is_open: bool) -> None:
+        if self.tamper.observe(is_open):
+            self._event(wire.K_TAMPER, wire.FMT_TAMPER, 1 if self.tamper.open else 0, 1 if self.tamper.latched else 0)
+
+    async def inputs_task(self) -> None:
+        hw = self.hw
+        self._report_tamper(hw.tamper_open())  # the state at boot, reported if the door is already open
+        while True:
+            await hw.edges.wait()
+            hw.edges.clear()  # before the edge flags are read, so an edge from now on wakes the next wait
+            if hw.presence_edge:
+                hw.presence_edge = False
+                now = time.ticks_ms()
+                if time.ticks_diff(now, self._last_presence) >= board.PRESENCE_HOLDOFF_MS:
+                    self._last_presence = now
+                    self.channel.send(wire.K_PRESENCE)
+            if hw.tamper_edge:
+                hw.tamper_edge = False
+                if not (self.tamper.in_journey and hw.tamper_open()):
+                    # Outside a journey a bouncing switch is reported once it has settled.
+                    await asyncio.sleep_ms(board.TAMPER_DEBOUNCE_MS)
+                    if hw.tamper_edge:
+                        hw.edges.set()  # bounced again while we waited: settle on the next pass
+                        continue
+                self._report_tamper(hw.tamper_open())
+
+    # Periodic tasks -----------------------------------------------------------------------------------------
+    async def watchdog_task(self) -> None:
+        hw = self.hw
+        hw.start_watchdog()
+        while True:
+            hw.feed_watchdog()
+            now = time.ticks_ms()
+            action = self.watchdog.poll(now)
+            if action == A_WARN:
+                self._event(wire.K_WATCHDOG_WARNING, wire.FMT_WARNING, self.watchdog.ms_until_power_cycle(now), 0)
+            elif action == A_POWER_OFF:
+                self._event(wire.K_POWER_CYCLE, wire.FMT_POWER_CYCLE, self.watchdog.off_ms & 0xFFFF, 0)
+                hw.pi_powered(False)
+            elif action == A_POWER_ON:
+                hw.pi_powered(True)
+            if self._buzzing and time.ticks_diff(now, self._buzz_until) >= 0:
+                self._buzzing = False
+                hw.buzz(0)
+            if action == A_NONE:
+                await asyncio.sleep_ms(WATCHDOG_TICK_MS)
+
+    async def pattern_task(self) -> None:
+        phase = 0
+        while True:
+            green, red = PATTERN_MODES[self.pattern]
+            self.hw.status_leds(_led(green, phase), _led(red, phase))
+            phase = (phase + 1) % 10
+            self._pattern_changed.clear()
+            try:
+                await asyncio.wait_for_ms(self._pattern_changed.wait(), PATTERN_TICK_MS)
+                phase = 0
+            except asyncio.TimeoutError:
+                pass
+
+    async def run(self) -> None:
+        ch = self.channel
+        buf = ch.begin(wire.K_BOOTED)
+        if buf is not None:
+            buf[0] = self.boot_reason
+            ch.commit(1)
+        self.hw.light(0, 0, 0, 0)
+        tasks = (
+            asyncio.create_task(ch.tx_task()),
+            asyncio.create_task(self.inputs_task()),
+            asyncio.create_task(self.watchdog_task()),
+            asyncio.create_task(self.pattern_task()),
+        )
+        try:
+            await ch.rx_task()
+        finally:
+            for task in tasks:
+                task.cancel()
+
+
+def main() -> None:
+    """The board's entry point: the link is USB CDC stdio, so nothing else may print."""
+    import sys
+
+    import micropython
+
+    micropython.kbd_intr(-1)  # a 0x03 in a frame must not raise KeyboardInterrupt
+    port = StreamPort(sys.stdin.buffer, sys.stdout.buffer)
+    asyncio.run(Coproc(Hardware(), port).run())

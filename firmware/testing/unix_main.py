@@ -1,0 +1,59 @@
+"""Runs the firmware under MicroPython's unix port: link on stdio (default) or a pty path, fake pins on a control pty.
+
+    micropython -X heapsize=192k unix_main.py [--link PATH] [--control PATH]
+
+with MICROPYPATH=firmware/testing:firmware:.frozen so the fake `machine` and `neopixel` shadow the missing ones.
+Diagnostics go to stderr: stdout may be the link.
+"""
+
+import asyncio
+import sys
+
+import machine
+import micropython
+
+from app import Coproc
+from channel import StreamPort
+from hw import Hardware
+
+
+async def _run(link, control):
+    control_task = None
+    if control:
+        control_task = asyncio.create_task(machine.serve(control))
+        await asyncio.sleep_ms(0)  # let the control channel open before the pins are made
+    if link:
+        stream = open(link, "r+b")
+        port = StreamPort(stream, stream)
+    else:
+        port = StreamPort(sys.stdin.buffer, sys.stdout.buffer)
+    # Fake pins fire their handlers from the control task, where an Event is safe; a pending ThreadSafeFlag would
+    # slow every wake-up of the unix port's event loop to ~3 ms.
+    try:
+        await Coproc(Hardware(asyncio.Event()), port).run()
+    finally:
+        if control_task is not None:
+            control_task.cancel()
+
+
+def main():
+    args = sys.argv[1:]
+    link = None
+    control = None
+    while args:
+        flag = args.pop(0)
+        if flag == "--link" and args:
+            link = args.pop(0)
+        elif flag == "--control" and args:
+            control = args.pop(0)
+        else:
+            print("usage: unix_main.py [--link PATH] [--control PATH]", file=sys.stderr)
+            sys.exit(2)
+    micropython.kbd_intr(-1)
+    try:
+        asyncio.run(_run(link, control))
+    except OSError as e:
+        print("coproc firmware: link closed:", e, file=sys.stderr)
+
+
+main()

@@ -1,0 +1,424 @@
+"""The real co-processor driver: the firmware's framed, acknowledged protocol over an already-open serial-like port.
+
+A reader thread owns the port's input: it checks every frame (COBS + CRC-16 via `wire`, the firmware's own module),
+acknowledges the board's frames, hands command results to the waiting caller and posts the board's events. A
+heartbeat thread feeds the board's watchdog and restores the commanded state after the board restarts. Commands are
+stop-and-wait: one outstanding at a time, retransmitted every `retry_s` until acknowledged, answered before a deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, cast
+
+from kiosk.drivers.coproc import (
+    BootReason,
+    CoprocBooted,
+    CoprocError,
+    CoprocGarbled,
+    CoprocInfo,
+    CoprocPortError,
+    CoprocRejected,
+    CoprocSilent,
+    CoprocStatus,
+    CoprocWrongVersion,
+    Pattern,
+    PowerCycling,
+    PresenceDetected,
+    TamperClosed,
+    TamperOpened,
+    WatchdogSettings,
+    WatchdogWarning,
+    wire,
+)
+from kiosk.runner import DeviceFailed
+
+log = logging.getLogger(__name__)
+
+READ_SLICE_S = 0.05  # the longest one port read blocks before the reader looks at its stop flag again
+
+
+class SerialPort(Protocol):
+    """The part of `serial.Serial` the driver uses (anything from `serial.serial_for_url` has it)."""
+
+    timeout: float | None
+
+    @property
+    def in_waiting(self) -> int: ...
+    def read(self, size: int = 1) -> bytes: ...
+    def write(self, data: bytes, /) -> int | None: ...
+    def close(self) -> None: ...
+
+
+def open_port(url: str, baud: int, write_timeout_s: float = 1.0) -> SerialPort:
+    """Open `url` (a device, a pty path, `socket://`, `loop://`) at `baud`; CoprocPortError when it cannot."""
+    import serial
+
+    try:
+        port: SerialPort = serial.serial_for_url(
+            url, baudrate=baud, timeout=READ_SLICE_S, write_timeout=write_timeout_s
+        )
+    except (serial.SerialException, OSError, ValueError) as e:
+        raise CoprocPortError(f"cannot open {url}: {e}") from e
+    return port
+
+
+@dataclass
+class _Commanded:
+    """What the host last told the board, re-sent after the board restarts (the board keeps nothing across resets)."""
+
+    light: tuple[int, int, int, int] | None = None
+    pattern: int | None = None
+    journey: bool | None = None
+    watchdog: WatchdogSettings | None = None
+
+
+class CoprocLink:
+    """One board on one port. `post` receives the CoprocEvent dataclasses and `DeviceFailed` from driver threads."""
+
+    def __init__(
+        self,
+        port: SerialPort,
+        post: Callable[[object], None] | None = None,
+        *,
+        reply_timeout_s: float = 1.0,
+        retry_s: float = 0.1,
+        protocol_version: int = wire.PROTOCOL_VERSION,
+    ) -> None:
+        self._port = port
+        port.timeout = READ_SLICE_S  # the reader must wake to notice close()
+        self._post = post or (lambda event: None)
+        self.reply_timeout_s = reply_timeout_s
+        self.retry_s = retry_s
+        self.protocol_version = protocol_version
+        self._cond = threading.Condition()
+        self._write_lock = threading.Lock()
+        self._request_lock = threading.Lock()
+        self._endpoint = wire.Endpoint()
+        self._framer = wire.Framer()
+        self._acker = wire.Framer()
+        self._deframer = wire.Deframer()
+        self._want = wire.NO_SEQ
+        self._result: tuple[int, bytes] | None = None
+        self._port_error: CoprocPortError | None = None
+        self._bytes_in = 0
+        self._stop = threading.Event()
+        self._reader: threading.Thread | None = None
+        self._heartbeat: threading.Thread | None = None
+        self._heartbeat_stop = threading.Event()
+        self._heartbeat_wake = threading.Event()
+        self._booted: BootReason | None = None
+        self._commanded = _Commanded()
+        self._info: CoprocInfo | None = None
+
+    # Life cycle ------------------------------------------------------------------------------------------------
+    def open(self) -> CoprocInfo:
+        """Start reading, identify the board and refuse firmware this driver does not understand."""
+        if self._reader is None:
+            self._reader = threading.Thread(target=self._read_loop, name="coproc-reader", daemon=True)
+            self._reader.start()
+            self._write(b"\x00")  # ends whatever partial frame the board may hold
+        return self.identify()
+
+    def close(self) -> None:
+        """Stop the heartbeat and the reader (the port itself belongs to whoever opened it)."""
+        self.stop_heartbeat()
+        self._stop.set()
+        if self._reader is not None:
+            self._reader.join(timeout=2.0)
+            self._reader = None
+
+    def __enter__(self) -> CoprocLink:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start_heartbeat(self, interval_s: float) -> None:
+        """Feed the board's watchdog every `interval_s` from a thread; failures are posted as DeviceFailed."""
+        if self._heartbeat is not None:
+            return
+        self._heartbeat_stop.clear()
+        self._heartbeat = threading.Thread(
+            target=self._heartbeat_loop, args=(interval_s,), name="coproc-heartbeat", daemon=True
+        )
+        self._heartbeat.start()
+
+    def stop_heartbeat(self) -> None:
+        if self._heartbeat is None:
+            return
+        self._heartbeat_stop.set()
+        self._heartbeat_wake.set()
+        self._heartbeat.join(timeout=self.reply_timeout_s + 2.0)
+        self._heartbeat = None
+
+    @property
+    def bad_frames(self) -> int:
+        return self._deframer.bad_frames
+
+    # Commands --------------------------------------------------------------------------------------------------
+    def identify(self) -> CoprocInfo:
+        data = self._request(wire.K_IDENTIFY)
+        if len(data) < 3:
+            raise CoprocGarbled("identify reply too short")
+        proto, reason, n = struct.unpack_from(wire.FMT_IDENTIFY_HEAD, data, 0)
+        if proto != self.protocol_version:
+            raise CoprocWrongVersion(f"firmware speaks protocol {proto}, this driver {self.protocol_version}")
+        commands = tuple(data[3 : 3 + n])
+        missing = sorted(set(wire.COMMANDS) - set(commands))
+        if missing:
+            raise CoprocWrongVersion("firmware lacks commands " + ", ".join(f"0x{k:02x}" for k in missing))
+        info = CoprocInfo(
+            firmware_version=data[3 + n :].decode("ascii", "replace"),
+            protocol_version=proto,
+            boot_reason=_boot_reason(reason),
+            commands=commands,
+        )
+        self._info = info
+        return info
+
+    def info(self) -> CoprocInfo:
+        return self._info or self.identify()
+
+    def status(self) -> CoprocStatus:
+        data = self._request(wire.K_STATUS)
+        if len(data) != struct.calcsize(wire.FMT_STATUS):
+            raise CoprocGarbled(f"status reply of {len(data)} bytes")
+        flags, level, red, green, blue, pattern, cycles, uptime_s = struct.unpack(wire.FMT_STATUS, data)
+        return CoprocStatus(
+            tamper_open=bool(flags & wire.F_TAMPER_OPEN),
+            tamper_latched=bool(flags & wire.F_TAMPER_LATCHED),
+            presence=bool(flags & wire.F_PRESENCE),
+            watchdog_armed=bool(flags & wire.F_WATCHDOG_ARMED),
+            in_journey=bool(flags & wire.F_IN_JOURNEY),
+            light_level=level,
+            light_rgb=(red, green, blue),
+            pattern=cast(Pattern, wire.PATTERN_NAMES[pattern] if pattern < len(wire.PATTERN_NAMES) else "off"),
+            power_cycles=cycles,
+            uptime_s=uptime_s,
+        )
+
+    def heartbeat(self) -> None:
+        self._request(wire.K_HEARTBEAT)
+
+    def light(self, level: int, rgb: tuple[int, int, int] = (255, 255, 255)) -> None:
+        values = (level, *rgb)
+        if any(not 0 <= v <= 255 for v in values):
+            raise ValueError(f"light level and colour are 0..255, not {values}")
+        self._request(wire.K_LIGHT, struct.pack(wire.FMT_LIGHT, *values))
+        self._commanded.light = (level, rgb[0], rgb[1], rgb[2])
+
+    def pattern(self, name: Pattern) -> None:
+        index = wire.PATTERN_NAMES.index(name)
+        self._request(wire.K_PATTERN, struct.pack(wire.FMT_PATTERN, index))
+        self._commanded.pattern = index
+
+    def buzz(self, freq_hz: int, duration_s: float) -> None:
+        duration_ms = round(duration_s * 1000)
+        if not (20 <= freq_hz <= 20000 and 0 <= duration_ms <= 0xFFFF):
+            raise ValueError(f"buzz {freq_hz} Hz for {duration_s} s is out of range")
+        self._request(wire.K_BUZZ, struct.pack(wire.FMT_BUZZ, freq_hz, duration_ms))
+
+    def set_journey(self, active: bool) -> None:
+        """Tell the board a citizen is (or no longer is) in a journey: opening the enclosure then latches."""
+        self._request(wire.K_JOURNEY, struct.pack(wire.FMT_JOURNEY, 1 if active else 0))
+        self._commanded.journey = active
+
+    def ack_tamper(self) -> None:
+        """An officer clears the tamper latch; CoprocRejected(code="still_open") while the enclosure is open."""
+        self._request(wire.K_TAMPER_ACK)
+
+    def configure_watchdog(self, settings: WatchdogSettings) -> None:
+        payload = struct.pack(
+            wire.FMT_WATCHDOG,
+            1 if settings.enabled else 0,
+            round(settings.warn_after_s * 1000),
+            round(settings.grace_s * 1000),
+            min(0xFFFF, round(settings.off_s * 1000)),
+            round(settings.boot_grace_s * 1000),
+            settings.max_cycles,
+        )
+        self._request(wire.K_WATCHDOG, payload)
+        self._commanded.watchdog = settings
+
+    def restore(self) -> None:
+        """Re-identify and re-send everything commanded so far (after the board restarted)."""
+        self.identify()
+        c = self._commanded
+        if c.watchdog is not None:
+            self.configure_watchdog(c.watchdog)
+        if c.journey is not None:
+            self.set_journey(c.journey)
+        if c.light is not None:
+            self.light(c.light[0], c.light[1:])
+        if c.pattern is not None:
+            self.pattern(wire.PATTERN_NAMES[c.pattern])  # type: ignore[arg-type]
+
+    # The request/answer exchange ------------------------------------------------------------------------------
+    def _request(self, kind: int, payload: bytes = b"") -> bytes:
+        """Send one command, retransmitting until acknowledged; return its result data or raise a typed error."""
+        with self._request_lock:
+            with self._cond:
+                seq = self._endpoint.take_seq()
+                self._want = seq
+                self._result = None
+                bad_before = self._deframer.bad_frames
+                bytes_before = self._bytes_in
+            n = self._framer.build(kind, seq, payload, len(payload))
+            frame = bytes(self._framer.out[:n])
+            deadline = time.monotonic() + self.reply_timeout_s
+            acked = False
+            while True:
+                if not acked:
+                    self._write(frame)
+                with self._cond:
+                    until = deadline if acked else min(deadline, time.monotonic() + self.retry_s)
+                    self._cond.wait_for(self._answered(seq, acked), timeout=max(0.0, until - time.monotonic()))
+                    if self._port_error is not None:
+                        raise self._port_error
+                    result = self._result
+                    if self._endpoint.awaiting != seq:
+                        acked = True
+                    if result is not None:
+                        self._want = wire.NO_SEQ
+                        self._endpoint.abandon()
+                        break
+                    if time.monotonic() >= deadline:
+                        self._want = wire.NO_SEQ
+                        self._endpoint.abandon()
+                        raise self._no_answer(kind, bad_before, bytes_before, acked)
+        code, data = result
+        if code != wire.R_OK:
+            name = wire.RESULT_NAMES[code] if code < len(wire.RESULT_NAMES) else f"code_{code}"
+            raise CoprocRejected(f"command 0x{kind:02x} refused: {name}", code=name)
+        return data
+
+    def _answered(self, seq: int, acked: bool) -> Callable[[], bool]:
+        def answered() -> bool:
+            if self._result is not None or self._port_error is not None:
+                return True
+            return not acked and self._endpoint.awaiting != seq
+
+        return answered
+
+    def _no_answer(self, kind: int, bad_before: int, bytes_before: int, acked: bool) -> CoprocError:
+        what = f"command 0x{kind:02x}"
+        bad = self._deframer.bad_frames - bad_before
+        if bad or (self._bytes_in > bytes_before and not acked):
+            return CoprocGarbled(f"{what}: no valid answer in {self.reply_timeout_s} s ({bad} bad frames)")
+        if acked:
+            return CoprocSilent(f"{what}: acknowledged but not answered within {self.reply_timeout_s} s")
+        return CoprocSilent(f"{what}: no answer within {self.reply_timeout_s} s")
+
+    def _write(self, data: bytes) -> None:
+        import serial
+
+        with self._write_lock:
+            try:
+                self._port.write(data)
+            except (serial.SerialException, OSError) as e:
+                raise CoprocPortError(f"write failed: {e}") from e
+
+    # The reader thread -----------------------------------------------------------------------------------------
+    def _read_loop(self) -> None:
+        import serial
+
+        push = self._deframer.push
+        while not self._stop.is_set():
+            try:
+                data = self._port.read(self._port.in_waiting or 1)
+            except (serial.SerialException, OSError, TypeError) as e:
+                # pyserial raises TypeError from inside read() when the port is closed under it.
+                with self._cond:
+                    self._port_error = CoprocPortError(f"read failed: {e}")
+                    self._cond.notify_all()
+                self._post(DeviceFailed("coproc", "port", str(e)))
+                return
+            self._bytes_in += len(data)
+            for b in data:
+                m = push(b)
+                if m >= 0:
+                    try:
+                        self._on_body(bytes(self._deframer.body[:m]))
+                    except CoprocPortError:
+                        log.warning("could not acknowledge a frame: port failed")
+
+    def _on_body(self, body: bytes) -> None:
+        kind, seq = body[0], body[1]
+        if kind == wire.K_ACK:
+            with self._cond:
+                if self._endpoint.acked(seq):
+                    self._cond.notify_all()
+            return
+        n = self._acker.build(wire.K_ACK, seq, b"", 0)
+        self._write(bytes(self._acker.out[:n]))
+        with self._cond:
+            if not self._endpoint.fresh(seq):
+                return
+            if kind == wire.K_RESULT:
+                if len(body) >= 4 and body[2] == self._want:
+                    self._result = (body[3], body[4:])
+                    self._cond.notify_all()
+                return
+        self._on_event(kind, body[2:])
+
+    def _on_event(self, kind: int, payload: bytes) -> None:
+        try:
+            if kind == wire.K_TAMPER:
+                is_open, latched = struct.unpack(wire.FMT_TAMPER, payload)
+                self._post(TamperOpened(bool(latched)) if is_open else TamperClosed(bool(latched)))
+            elif kind == wire.K_PRESENCE:
+                self._post(PresenceDetected())
+            elif kind == wire.K_WATCHDOG_WARNING:
+                (left_ms,) = struct.unpack(wire.FMT_WARNING, payload)
+                self._post(WatchdogWarning(left_ms / 1000))
+            elif kind == wire.K_POWER_CYCLE:
+                (off_ms,) = struct.unpack(wire.FMT_POWER_CYCLE, payload)
+                self._post(PowerCycling(off_ms / 1000))
+            elif kind == wire.K_BOOTED:
+                (reason,) = struct.unpack(wire.FMT_BOOTED, payload)
+                self._on_booted(_boot_reason(reason))
+            else:
+                log.warning("ignoring unknown frame kind 0x%02x from the co-processor", kind)
+        except struct.error:
+            log.warning("ignoring malformed event 0x%02x (%d bytes)", kind, len(payload))
+
+    def _on_booted(self, reason: BootReason) -> None:
+        if self._heartbeat is None:
+            self._post(CoprocBooted(reason))
+            return
+        self._booted = reason  # the heartbeat thread restores the board's state, then posts
+        self._heartbeat_wake.set()
+
+    # The heartbeat thread --------------------------------------------------------------------------------------
+    def _heartbeat_loop(self, interval_s: float) -> None:
+        failing = False
+        while not self._heartbeat_stop.is_set():
+            try:
+                booted = self._booted
+                if booted is not None:
+                    self._booted = None
+                    self.restore()
+                    self._post(CoprocBooted(booted))
+                self.heartbeat()
+                if failing:
+                    log.info("co-processor answering again")
+                failing = False
+            except CoprocError as e:
+                if not failing:
+                    log.warning("co-processor heartbeat failed: %s", e)
+                    self._post(DeviceFailed(e.device, e.reason, str(e)))
+                failing = True
+            self._heartbeat_wake.wait(interval_s)
+            self._heartbeat_wake.clear()
+
+
+def _boot_reason(index: int) -> BootReason:
+    names = wire.BOOT_REASON_NAMES
+    return cast(BootReason, names[index] if index < len(names) else "unknown")

