@@ -94,9 +94,7 @@ STAGES: dict[str, Stage] = {
     "officer_qr": Stage("activation_qr", "user"),
     "citizen_remove": Stage("remove_card", "user"),
 }
-CITIZEN_STAGES = frozenset(
-    {"citizen_reading", "check_card", "type_cid", "consent", "finger_capture", "finger_retry"}
-)
+CITIZEN_STAGES = frozenset({"citizen_reading", "check_card", "type_cid", "consent", "finger_capture", "finger_retry"})
 
 
 def handle(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: float) -> Step[OfficerEnrol] | None:

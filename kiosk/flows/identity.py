@@ -87,6 +87,8 @@ def handle_card(
     if state.stage != "reading":
         return None
     if isinstance(event, CardReadFailed):
+        if event.reason == "card_expired":  # the reader itself may refuse expired cards
+            return flow.abort(state, "card_expired", now)
         return flow.abort(state, "card_unreadable", now, event.reason)
     if not isinstance(event, CardRead):
         return None
