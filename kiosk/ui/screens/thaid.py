@@ -121,15 +121,9 @@ def activation_qr(cv: Canvas, d: Data) -> None:
     left = d.optional_number("expires_in_s")
     if left is not None:
         lines.append(_("The code is valid for {m} more minutes.").format(m=max(0, int(left // 60))))
-    y = message(cv, text, lines)
     if d.flag("offline"):
-        button(
-            cv,
-            pygame.Rect(text.left, y, text.width, L.touch_min),
-            _("Saved: it will be sent when online"),
-            "noop",
-            kind="secondary",
-        )
+        lines.append(_("Saved: it will be sent when online"))
+    message(cv, text, lines)
 
 
 OFFICER_METHODS: dict[str, str] = {"card": N_("Officer card and PIN"), "finger": N_("Officer fingerprint")}
