@@ -85,6 +85,7 @@ class Rig:
         self._stack = contextlib.ExitStack()
         self._lock = threading.Lock()
         self._frame_cache: tuple[int, Frame] | None = None
+        self._webcam_frame: Frame | None = None
         self.card_stack: Any = None
         self.sensor: Any = None
         self.printer: Any = None
@@ -107,6 +108,7 @@ class Rig:
         for name in ("card", "finger", "printer", "registry", "coproc"):
             if name not in devices:
                 self.missing[name] = "not started"
+        self._start_webcam()
         self.missing.setdefault("camera", "no photos: ../shared/faces is absent")
         if self.photos:
             self.missing.pop("camera", None)
@@ -142,6 +144,35 @@ class Rig:
         self.coproc = SimulatedCoproc()
         self.ports["coproc"] = self.coproc.start()
         self._stack.callback(self.coproc.stop)
+
+    def _start_webcam(self, device: str = "/dev/video0") -> None:
+        """A webcam where there is one and OpenCV is installed (the `webcam` extra): offered first in the chooser.
+
+        Frames are grabbed on their own thread and only the latest is kept, in memory."""
+        if not Path(device).exists():
+            return
+        try:
+            import cv2
+        except ImportError:
+            return
+        cap = cv2.VideoCapture(device)
+        if not cap.isOpened():
+            return
+        stop = threading.Event()
+
+        def grab() -> None:
+            while not stop.is_set():
+                ok, bgr = cap.read()
+                if ok:
+                    with self._lock:
+                        self._webcam_frame = np.ascontiguousarray(bgr[:, :, ::-1])
+                else:
+                    stop.wait(0.1)
+            cap.release()
+
+        threading.Thread(target=grab, name="sim-webcam", daemon=True).start()
+        self._stack.callback(stop.set)
+        self.photos.insert(0, Photo("webcam", Path(device)))
 
     def board(self) -> Any:
         """The firmware's outputs now (light ring, status LEDs, buzzer, Pi power), or None without a co-processor."""
@@ -314,6 +345,9 @@ class Rig:
         i = self.levers.photo
         if i < 0:
             return None
+        if self.photos[i].label == "webcam":
+            with self._lock:
+                return self._webcam_frame
         with self._lock:
             if self._frame_cache is None or self._frame_cache[0] != i:
                 with Image.open(self.photos[i].path) as im:
