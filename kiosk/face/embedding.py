@@ -1,0 +1,38 @@
+"""SFace embedding of an aligned 112 x 112 face: BGR pixels 0..255 in, unit-length 128-d vector out."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from kiosk.face.alignment import ALIGNED_SIDE
+from kiosk.face.imaging import RGB
+from kiosk.face.runtime import TfliteModel
+
+EMBEDDING_DIM = 128
+
+
+class Embedder:
+    """Wraps the SFace TFLite model (full int8 or float); the int8 input takes raw pixels (scale 1, zero point -128)."""
+
+    def __init__(self, model: TfliteModel) -> None:
+        if model.input_shape != (1, ALIGNED_SIDE, ALIGNED_SIDE, 3):
+            raise ValueError(f"unexpected embedding input {model.input_shape}")
+        self.model = model
+
+    def embed(self, aligned_rgb: RGB) -> npt.NDArray[np.float32]:
+        bgr = aligned_rgb[..., ::-1].astype(np.float32)[None]
+        raw = self.model.run_float(bgr)[0].reshape(-1)
+        if raw.size != EMBEDDING_DIM:
+            raise ValueError(f"unexpected embedding size {raw.size}")
+        norm = float(np.linalg.norm(raw))
+        out: npt.NDArray[np.float32] = (raw / max(norm, 1e-12)).astype(np.float32)
+        return out
+
+
+def cosine(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> float:
+    """Cosine similarity of two embeddings (unit length or not)."""
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    if na == 0.0 or nb == 0.0:
+        return 0.0
+    return float(np.dot(a, b) / (na * nb))

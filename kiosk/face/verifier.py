@@ -1,0 +1,188 @@
+"""The face API the journeys use: enrol the card portrait, assess a camera frame, verify it against the template.
+
+Frames and portraits stay in memory; a Template holds only the embedding and is wiped by `forget()` (or by leaving
+its `with` block) as soon as the journey no longer needs it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+import numpy.typing as npt
+
+from kiosk.face.alignment import align
+from kiosk.face.detection import Detection, FaceDetector
+from kiosk.face.embedding import Embedder, cosine
+from kiosk.face.errors import FaceError, PortraitUnusable
+from kiosk.face.imaging import RGB, decode_jpeg
+from kiosk.face.landmarks import LandmarkModel, Landmarks
+from kiosk.face.quality import Hint, Quality, QualityLimits, assess_quality, relevant_faces
+from kiosk.face.runtime import TfliteModel
+from kiosk.models import DETECTOR, EMBEDDING, LANDMARKS, MODELS_DIR, verified_path
+
+
+class TemplateForgotten(FaceError):
+    reason = "template_forgotten"
+
+
+class Template:
+    """The enrolled face's embedding, held only while the journey needs it."""
+
+    def __init__(self, embedding: npt.NDArray[np.float32]) -> None:
+        self._embedding: npt.NDArray[np.float32] | None = embedding.astype(np.float32).copy()
+
+    @property
+    def embedding(self) -> npt.NDArray[np.float32]:
+        if self._embedding is None:
+            raise TemplateForgotten("the template was forgotten")
+        return self._embedding
+
+    @property
+    def forgotten(self) -> bool:
+        return self._embedding is None
+
+    def forget(self) -> None:
+        """Overwrite and drop the embedding; later use raises TemplateForgotten."""
+        if self._embedding is not None:
+            self._embedding.fill(0.0)
+            self._embedding = None
+
+    def __enter__(self) -> Template:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.forget()
+
+    def __repr__(self) -> str:  # never print the vector into a log
+        return f"Template(forgotten={self.forgotten})"
+
+
+@dataclass(frozen=True)
+class Match:
+    score: float  # cosine similarity, -1..1; -1 when no face could be compared
+    accepted: bool
+    threshold: float
+    quality: Quality
+
+
+@dataclass
+class StageTimes:
+    """Seconds spent per stage on the last call (for bench/bench_face.py)."""
+
+    detection_s: float = 0.0
+    landmarks_s: float = 0.0
+    alignment_s: float = 0.0
+    embedding_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything found in one image; the aligned crop lives only as long as this object."""
+
+    detections: list[Detection]
+    primary: Detection | None
+    landmarks: Landmarks | None
+    aligned: RGB | None = field(repr=False)
+
+
+@dataclass(frozen=True)
+class FaceModels:
+    detector: FaceDetector
+    landmarks: LandmarkModel
+    embedder: Embedder
+
+    @classmethod
+    def load(
+        cls,
+        kind: str = "int8",
+        *,
+        runtime: str | None = None,
+        directory: Path = MODELS_DIR,
+        embedding_path: Path | None = None,
+        min_detection_score: float = 0.75,
+    ) -> FaceModels:
+        """Load the three models (checked against the manifest). `embedding_path` overrides the embedding file,
+        e.g. the float32 model from the build directory, also checked when the manifest lists it."""
+        det = TfliteModel(verified_path(DETECTOR, directory), runtime=runtime)
+        marks = TfliteModel(verified_path(LANDMARKS, directory), runtime=runtime)
+        if embedding_path is None:
+            if kind not in EMBEDDING:
+                raise ValueError(f"unknown embedding model kind {kind!r}")
+            embedding_path = verified_path(EMBEDDING[kind], directory)
+        else:
+            embedding_path = verified_path(embedding_path.name, embedding_path.parent)
+        emb = TfliteModel(embedding_path, runtime=runtime)
+        return cls(FaceDetector(det, min_score=min_detection_score), LandmarkModel(marks), Embedder(emb))
+
+
+class FaceVerifier:
+    portrait_min_detection_score = 0.5
+
+    def __init__(self, models: FaceModels, *, threshold: float = 0.40, limits: QualityLimits | None = None) -> None:
+        self.models = models
+        self.threshold = threshold
+        self.limits = limits or QualityLimits()
+        self.times = StageTimes()
+
+    def analyse(self, image: RGB, *, min_score: float | None = None) -> Analysis:
+        t0 = time.perf_counter()
+        detections = self.models.detector.detect(image, min_score=min_score)
+        t1 = time.perf_counter()
+        faces = relevant_faces(detections, self.limits.other_face_ratio)
+        if not faces:
+            self.times = StageTimes(t1 - t0)
+            return Analysis(detections, None, None, None)
+        primary = max(faces, key=lambda d: d.width)
+        marks = self.models.landmarks.landmarks(image, primary)
+        t2 = time.perf_counter()
+        aligned = align(image, marks.five())
+        t3 = time.perf_counter()
+        self.times = StageTimes(t1 - t0, t2 - t1, t3 - t2)
+        return Analysis(detections, primary, marks, aligned)
+
+    def _quality(self, image: RGB, analysis: Analysis) -> Quality:
+        h, w = image.shape[:2]
+        return assess_quality((w, h), analysis.detections, analysis.landmarks, analysis.aligned, self.limits)
+
+    def _embed(self, aligned: RGB) -> npt.NDArray[np.float32]:
+        t = time.perf_counter()
+        vector = self.models.embedder.embed(aligned)
+        self.times.embedding_s = time.perf_counter() - t
+        return vector
+
+    def assess(self, frame: RGB) -> Quality:
+        """Quality gates and guidance for one camera frame (no embedding computed)."""
+        return self._quality(frame, self.analyse(frame))
+
+    def enrol_image(self, image: RGB) -> Template:
+        """Template from a decoded portrait: the largest face; only detection and landmark confidence are gated,
+        since a chip portrait is small and compressed by nature."""
+        analysis = self.analyse(image)
+        if analysis.aligned is None:  # a portrait holds one face by construction: accept a less certain detection
+            analysis = self.analyse(image, min_score=self.portrait_min_detection_score)
+        if analysis.aligned is None or analysis.landmarks is None:
+            raise PortraitUnusable("no face found in the portrait", reason="portrait_no_face")
+        if analysis.landmarks.face_score < self.limits.min_landmark_score:
+            raise PortraitUnusable("the portrait's face is unclear", reason="portrait_unclear")
+        return Template(self._embed(analysis.aligned))
+
+    def enrol_portrait(self, jpeg: bytes) -> Template:
+        """Template from the card chip's JPEG portrait (decoded in memory)."""
+        return self.enrol_image(decode_jpeg(jpeg))
+
+    def verify(self, frame: RGB, template: Template, *, require_quality: bool = False) -> Match:
+        """Compare the largest face in `frame` with `template`. Accepted when score >= threshold (and, with
+        `require_quality`, only when every quality gate passed)."""
+        analysis = self.analyse(frame)
+        quality = self._quality(frame, analysis)
+        if analysis.aligned is None or Hint.FACE_UNCLEAR in quality.hints or Hint.NO_FACE in quality.hints:
+            return Match(-1.0, False, self.threshold, quality)
+        score = cosine(self._embed(analysis.aligned), template.embedding)
+        accepted = score >= self.threshold and (quality.ok or not require_quality)
+        return Match(score, accepted, self.threshold, quality)
