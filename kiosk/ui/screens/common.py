@@ -167,14 +167,18 @@ def menu(cv: Canvas, d: Data) -> None:
         enabled = name not in disabled
         pygame.draw.rect(cv.surface, C.CARD_BG if enabled else C.SECONDARY, rect, border_radius=L.px(12))
         pygame.draw.rect(cv.surface, C.PRIMARY if enabled else C.OUTLINE, rect, width=L.px(2), border_radius=L.px(12))
-        inner = rect.inflate(-L.px(24), -L.px(10))
-        t = pygame.Rect(inner.left, inner.top, inner.width, inner.height // 2)
-        cv.text.block(
-            cv.surface, _(title), t, L.font_px(26), C.PRIMARY if enabled else C.MUTED, bold=True, valign="middle"
-        )
-        b = pygame.Rect(inner.left, t.bottom, inner.width, inner.height - t.height)
+        inner = rect.inflate(-L.px(24), -L.px(6))
+        ink = C.PRIMARY if enabled else C.MUTED
+        title_h = cv.text.line_height(L.font_px(26), bold=True)
         blurb_text = _(blurb) if enabled else _("Not available right now")
-        cv.text.block(cv.surface, blurb_text, b, L.small_px, C.MUTED)
+        if inner.height < title_h + cv.text.line_height(L.small_px):
+            # Large text leaves room for the service's name only: its size matters more than the blurb.
+            cv.text.block(cv.surface, _(title), inner, L.font_px(26), ink, bold=True, valign="middle")
+        else:
+            t = pygame.Rect(inner.left, inner.top, inner.width, title_h)
+            cv.text.block(cv.surface, _(title), t, L.font_px(26), ink, bold=True, valign="middle")
+            b = pygame.Rect(inner.left, t.bottom, inner.width, inner.height - t.height)
+            cv.text.block(cv.surface, blurb_text, b, L.small_px, C.MUTED)
         if enabled:
             cv.touch(rect, "service", name)
 
