@@ -229,16 +229,51 @@ class VirtualStack:
     def readers(self) -> list[str]:
         return [slot.reader for slot in self.pcscd.slots]
 
-    def insert(self, card: ThaiIdCard, slot: int = 0) -> VirtualCard:
+    def insert(self, card: ThaiIdCard, slot: int = 0, *, wait_s: float = 0.0) -> VirtualCard:
+        """Put `card` in `slot`; with `wait_s`, return only once pcscd has seen it (raises PcscdError if not)."""
+        self.remove(slot)
         self.cards[slot].insert(card)
+        if wait_s:
+            self.wait_slot(slot, present=True, timeout_s=wait_s)
         return self.cards[slot]
 
-    def remove(self, slot: int = 0) -> None:
+    def remove(self, slot: int = 0, *, wait_s: float = 2.0) -> None:
+        """Pull the card out of `slot` and wait for pcscd to see the slot empty. Without that wait a card inserted
+        next could be taken by vpcd's next presence poll as the same card, and pcscd would never report a removal."""
+        was_known = self.cards[slot].card is not None
         self.cards[slot].remove()
+        self.cards[slot].card = None
+        if was_known and wait_s:
+            self.wait_slot(slot, present=False, timeout_s=wait_s)
+
+    def wait_slot(self, slot: int, *, present: bool, timeout_s: float) -> None:
+        """Block (in pcscd's SCardGetStatusChange, no polling here) until pcscd reports the slot full or empty."""
+        from smartcard import scard
+
+        reader = self.readers[slot]
+        deadline = time.monotonic() + timeout_s
+        hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise PcscdError(f"cannot reach the private pcscd: {hresult & 0xFFFFFFFF:08X}")
+        try:
+            current = scard.SCARD_STATE_UNAWARE
+            while True:
+                timeout_ms = 0 if current == scard.SCARD_STATE_UNAWARE else int((deadline - time.monotonic()) * 1000)
+                hresult, states = scard.SCardGetStatusChange(context, max(0, timeout_ms), [(reader, current)])
+                if hresult == scard.SCARD_S_SUCCESS:
+                    current = states[0][1] & ~scard.SCARD_STATE_CHANGED
+                    if bool(current & scard.SCARD_STATE_PRESENT) == present:
+                        return
+                elif hresult & 0xFFFFFFFF != scard.SCARD_E_TIMEOUT:
+                    raise PcscdError(f"watching slot {slot} failed: {hresult & 0xFFFFFFFF:08X}")
+                if time.monotonic() >= deadline:
+                    raise PcscdError(f"pcscd did not see slot {slot} {'full' if present else 'empty'} in {timeout_s} s")
+        finally:
+            scard.SCardReleaseContext(context)
 
     def remove_all(self) -> None:
-        for card in self.cards:
-            card.remove()
+        for slot in range(len(self.cards)):
+            self.remove(slot)
 
 
 @contextmanager

@@ -228,6 +228,8 @@ def read_card(
 class PcscCardReader:
     """Watches one reader and posts `CardEvent`s (see `kiosk.drivers.card`); the composition root starts it."""
 
+    CANCEL_REPEAT_S = 0.05
+
     def __init__(
         self,
         post: Post,
@@ -267,15 +269,17 @@ class PcscCardReader:
         self._thread.start()
 
     def stop(self) -> None:
+        """Wake the watcher and wait for it. SCardCancel only interrupts a wait already in progress, so it is
+        repeated until the thread has left (the watcher re-checks `_stopping` before every wait)."""
         self._stopping.set()
-        with self._context_lock:
-            if self._context is not None:
-                scard.SCardCancel(self._context)
-            if self._read_done is not None:
-                self._read_done.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        thread, self._thread = self._thread, None
+        while thread is not None and thread.is_alive():
+            with self._context_lock:
+                if self._context is not None:
+                    scard.SCardCancel(self._context)
+                if self._read_done is not None:
+                    self._read_done.set()
+            thread.join(self.CANCEL_REPEAT_S)
 
     def read_now(self, timeout_s: float) -> CardData:
         """Wait up to `timeout_s` for a card, then read it; for the command line (no events are posted)."""
@@ -345,7 +349,7 @@ class PcscCardReader:
         current, present = scard.SCARD_STATE_UNAWARE, False
         try:
             while not self._stopping.is_set():
-                state = reader_state(context, reader, current, scard.INFINITE)
+                state = reader_state(context, reader, current, scard.INFINITE)  # until a change or SCardCancel
                 if state is None:
                     continue
                 new_state, atr = state
