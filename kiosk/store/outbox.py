@@ -60,6 +60,8 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 class Outbox:
+    """Over one SQLite connection; give each thread (UI, sync worker) its own `open_store` connection."""
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kiosk import seal
 from kiosk.registry import pki
@@ -276,3 +278,40 @@ def test_public_verify_page_needs_no_client_certificate(running: Running) -> Non
         assert web.post("/verify", content=b"qr=" + b"A" * 9000).status_code == 413
         assert web.get("/verify/trust-list.json").json()["keys"][0]["kid"]
         assert web.get("/v1/health").status_code == 404  # the kiosk API is not on the public port
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False)
+    | st.sampled_from([SOMCHAI, "TR14_1", "self", "officer", "unit-1", "58203947", 1, 2])
+    | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+FIELDS = ["citizen_id", "slot_id", "doc_type", "unit", "method", "officer_id", "name", "pin", "activation_code"]
+MUTATING_PATHS = [
+    "/v1/bookings",
+    "/v1/enrolments",
+    "/v1/extracts",
+    "/v1/officers",
+    "/v1/enrolments/activate",
+    f"/v1/officers/{PITAK_OFFICER}/verify",
+    "/v1/bookings/B0000000001/cancel",
+]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    path=st.sampled_from(MUTATING_PATHS),
+    body=st.dictionaries(st.sampled_from(FIELDS), JSON_VALUES, max_size=5) | JSON_VALUES,
+    key=st.sampled_from(["", "k" * 8, "bad key!", "x" * 65]) | st.uuids().map(lambda u: u.hex),
+)
+def test_fuzzed_requests_never_get_a_server_error(running: Running, path: str, body: Any, key: str) -> None:
+    with running.client() as c:
+        headers = {"Content-Type": "application/json", **({"Idempotency-Key": key} if key else {})}
+        response = c.http.post(path, content=json.dumps(body).encode(), headers=headers)
+    assert response.status_code < 500, response.text
+    assert isinstance(response.json(), dict)

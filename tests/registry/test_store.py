@@ -174,3 +174,35 @@ def _window() -> tuple[Any, Any]:
 
     now = datetime.now(UTC)
     return now - timedelta(days=1), now + timedelta(days=1)
+
+
+def test_queueing_and_syncing_from_two_threads_each_with_its_connection(tmp_path: Path) -> None:
+    """The UI queues while the sync worker sends: one connection per thread, SQLite serialises the writers."""
+    import threading
+
+    path = tmp_path / "kiosk.sqlite3"
+    open_store(path).close()
+    fake = FakeRegistry()
+    done = threading.Event()
+
+    def queue() -> None:
+        outbox = Outbox(open_store(path))
+        for i in range(150):
+            outbox.enqueue("book", {"citizen_id": CID, "slot_id": i}, now=float(i))
+        done.set()
+
+    def sync() -> None:
+        syncer = Syncer(Outbox(open_store(path)), fake.send)
+        while not done.is_set() or syncer.outbox.next_pending() is not None:
+            syncer.sync(now=0.0)
+            done.wait(0.002)  # a worker syncs periodically, not in a spin
+
+    threads = [threading.Thread(target=queue), threading.Thread(target=sync)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    outbox = Outbox(open_store(path))
+    ops = outbox.list()
+    assert [op.payload["slot_id"] for op in ops] == list(range(150))
+    assert fake.order == [op.key for op in ops] and all(op.state == "acknowledged" for op in ops)
