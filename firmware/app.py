@@ -32,14 +32,14 @@ class Coproc:
     def __init__(self, hw: Hardware, port: StreamPort) -> None:
         self.hw = hw
         self.channel = Channel(port, self.on_command)
-        self.watchdog = WatchdogPolicy()
+        self.watchdog = WatchdogPolicy(time.ticks_ms())
         self.tamper = TamperLatch()
         self.boot_reason = hw.boot_reason()
         self.started_ms = time.ticks_ms()
         self.light = bytearray(4)  # level, red, green, blue
         self.pattern = 0
         self._pattern_changed = asyncio.Event()
-        self._buzz_until = 0
+        self._buzz_until = self.started_ms
         self._buzzing = False
         self._last_presence = time.ticks_add(self.started_ms, -board.PRESENCE_HOLDOFF_MS)
 

@@ -17,9 +17,9 @@ class StreamPort:
     def __init__(self, rx: object, tx: object) -> None:
         self._rx = rx
         self._tx = tx
-        self._reader = asyncio.StreamReader(rx)  # type: ignore[arg-type]
+        self._reader = asyncio.StreamReader(rx)
         self._poll = select.poll()
-        self._poll.register(rx, select.POLLIN)  # type: ignore[arg-type]
+        self._poll.register(rx, select.POLLIN)
         self._one = bytearray(1)
 
     async def read_into(self, buf: bytearray) -> int:

@@ -5,6 +5,13 @@ Pure state machines: time arrives as `time.ticks_ms()` values, actions leave as 
 
 from time import ticks_diff
 
+try:
+    from typing import TYPE_CHECKING
+except ImportError:  # MicroPython has no typing module; the annotations below are never evaluated there
+    TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from _mpy_shed.time_mp import _TicksMs as Ticks
+
 A_NONE = 0
 A_WARN = 1
 A_POWER_OFF = 2
@@ -20,8 +27,9 @@ S_GAVE_UP = 4  # max_cycles power cycles in a row brought no heartbeat back: sto
 class WatchdogPolicy:
     """Missed heartbeats -> warn -> (grace) -> power off -> (off time) -> power on -> (boot grace) -> watch again."""
 
-    def __init__(self) -> None:
+    def __init__(self, now: Ticks) -> None:
         self.state = S_DISARMED
+        self.enabled = False
         self.warn_after_ms = 5000
         self.grace_ms = 30000
         self.off_ms = 2000
@@ -29,7 +37,7 @@ class WatchdogPolicy:
         self.max_cycles = 3
         self.cycles = 0
         self._streak = 0
-        self._since = 0
+        self._since = now
         self._allow_ms = 0
 
     def configure(
@@ -40,15 +48,16 @@ class WatchdogPolicy:
         off_ms: int,
         boot_grace_ms: int,
         max_cycles: int,
-        now: int,
+        now: Ticks,
     ) -> None:
         self.warn_after_ms = warn_after_ms
         self.grace_ms = grace_ms
         self.off_ms = off_ms
         self.boot_grace_ms = boot_grace_ms
         self.max_cycles = max_cycles
+        self.enabled = enabled
         if self.state == S_POWER_OFF:
-            return  # the Pi is off: finish the cycle first
+            return  # the Pi is off: finish the cycle first (power-on then honours `enabled`)
         self.state = S_WATCHING if enabled else S_DISARMED
         self._since = now
         self._allow_ms = 0
@@ -58,7 +67,7 @@ class WatchdogPolicy:
     def armed(self) -> bool:
         return self.state != S_DISARMED
 
-    def heartbeat(self, now: int) -> None:
+    def heartbeat(self, now: Ticks) -> None:
         if self.state in (S_DISARMED, S_POWER_OFF):
             return
         self.state = S_WATCHING
@@ -66,11 +75,11 @@ class WatchdogPolicy:
         self._allow_ms = 0
         self._streak = 0
 
-    def ms_until_power_cycle(self, now: int) -> int:
+    def ms_until_power_cycle(self, now: Ticks) -> int:
         left = self._allow_ms + self.warn_after_ms + self.grace_ms - ticks_diff(now, self._since)
         return left if left > 0 else 0
 
-    def poll(self, now: int) -> int:
+    def poll(self, now: Ticks) -> int:
         """The action due at `now`; call at least every few tens of ms while armed."""
         state = self.state
         if state in (S_DISARMED, S_GAVE_UP):
@@ -79,7 +88,7 @@ class WatchdogPolicy:
         if state == S_POWER_OFF:
             if elapsed < self.off_ms:
                 return A_NONE
-            self.state = S_WATCHING
+            self.state = S_WATCHING if self.enabled else S_DISARMED
             self._since = now
             self._allow_ms = self.boot_grace_ms
             return A_POWER_ON

@@ -80,11 +80,14 @@ class SimulatedCoproc:
         self.reset_cause = reset_cause
         self.pins = board_pins()
         self._tamper_open = tamper_open
+        self._presence = False
         self._cond = threading.Condition()
         self._seen = _Observed()
         self._proc: subprocess.Popen[bytes] | None = None
         self._fds: list[int] = []
         self._control = -1
+        self._link_master = -1
+        self._control_path = ""
         self._threads: list[threading.Thread] = []
         self._stderr: list[str] = []
         self._token = 0
@@ -100,12 +103,28 @@ class SimulatedCoproc:
         for fd in (link_slave, control_slave):
             tty.setraw(fd)
         self.link_path = os.ttyname(link_slave)
+        self._link_master = link_master
+        self._control = control_master
+        self._fds = [link_master, link_slave, control_master, control_slave]
+        self._control_path = os.ttyname(control_slave)
+        self._spawn(self._read_control, "coproc-sim-control")
+        self._launch()
+        return self.link_path
+
+    def restart(self, reset_cause: int | None = None) -> None:
+        """Reset the board (a new process) on the same link, like an RP2040 behind a UART: the host keeps its port."""
+        self._end_process()
+        if reset_cause is not None:
+            self.reset_cause = reset_cause
+        self._launch()
+
+    def _launch(self) -> None:
         pins = self.pins
         tamper_level = pins["TAMPER_OPEN_LEVEL"] if self._tamper_open else 1 - pins["TAMPER_OPEN_LEVEL"]
-        idle_presence = 1 - pins["PRESENCE_ACTIVE_LEVEL"]
+        presence_level = pins["PRESENCE_ACTIVE_LEVEL"] if self._presence else 1 - pins["PRESENCE_ACTIVE_LEVEL"]
         env = dict(os.environ)
         env["MICROPYPATH"] = f"{FIRMWARE_DIR / 'testing'}:{FIRMWARE_DIR}:.frozen"
-        env["FAKE_PINS"] = f"{pins['TAMPER_PIN']}:{tamper_level},{pins['PRESENCE_PIN']}:{idle_presence}"
+        env["FAKE_PINS"] = f"{pins['TAMPER_PIN']}:{tamper_level},{pins['PRESENCE_PIN']}:{presence_level}"
         if self.reset_cause is not None:
             env["FAKE_RESET_CAUSE"] = str(self.reset_cause)
         cmd = [
@@ -114,22 +133,18 @@ class SimulatedCoproc:
             f"heapsize={self.heap}",
             str(FIRMWARE_DIR / "testing" / "unix_main.py"),
             "--control",
-            os.ttyname(control_slave),
+            self._control_path,
         ]
+        launched = time.monotonic()
         self._proc = subprocess.Popen(
-            cmd, stdin=link_master, stdout=link_master, stderr=subprocess.PIPE, env=env, close_fds=True
+            cmd, stdin=self._link_master, stdout=self._link_master, stderr=subprocess.PIPE, env=env, close_fds=True
         )
-        os.close(link_master)  # the firmware holds it now: its death is the host's hang-up, like a pulled USB cable
-        self._fds = [link_slave, control_slave, control_master]
-        self._control = control_master
-        self._spawn(self._read_control, "coproc-sim-control")
         self._spawn(self._read_stderr, "coproc-sim-stderr")
-        if not self.wait_line("boot", timeout_s=10.0):
+        if not self.wait_line("boot", timeout_s=10.0, after=launched):
             self.stop()
             raise RuntimeError("the firmware did not start: " + self.stderr_text())
-        return self.link_path
 
-    def stop(self) -> None:
+    def _end_process(self) -> None:
         proc = self._proc
         if proc is not None and proc.poll() is None:
             proc.terminate()
@@ -138,6 +153,12 @@ class SimulatedCoproc:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        self._proc = None
+
+    def stop(self) -> None:
+        """End the firmware and close both ptys: the host sees its port hang up, like a pulled USB cable."""
+        self._end_process()
+        self._control = -1
         for fd in self._fds:
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -145,7 +166,6 @@ class SimulatedCoproc:
         for t in self._threads:
             t.join(timeout=2.0)
         self._threads = []
-        self._proc = None
 
     def __enter__(self) -> SimulatedCoproc:
         self.start()
@@ -164,10 +184,12 @@ class SimulatedCoproc:
 
     # Inputs ----------------------------------------------------------------------------------------------------
     def set_tamper_open(self, is_open: bool) -> None:
+        self._tamper_open = is_open
         level = self.pins["TAMPER_OPEN_LEVEL"] if is_open else 1 - self.pins["TAMPER_OPEN_LEVEL"]
         self._send(f"set {self.pins['TAMPER_PIN']} {level}")
 
     def set_presence(self, active: bool) -> None:
+        self._presence = active
         level = self.pins["PRESENCE_ACTIVE_LEVEL"] if active else 1 - self.pins["PRESENCE_ACTIVE_LEVEL"]
         self._send(f"set {self.pins['PRESENCE_PIN']} {level}")
 
