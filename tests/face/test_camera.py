@@ -1,0 +1,139 @@
+"""Camera back ends: folder frames in memory, typed errors for missing cameras, OpenCV's read deadline."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import threading
+import types
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from kiosk.drivers.camera import CameraError, CameraGone, CameraTimeout, CameraUnavailable, open_camera
+
+
+def write_images(folder: Path, n: int) -> list[Path]:
+    paths = []
+    for i in range(n):
+        p = folder / f"f{i}.png"
+        Image.new("RGB", (800, 600), (i * 40, 10, 200)).save(p)
+        paths.append(p)
+    return paths
+
+
+def test_folder_camera_loops_over_files_scaled_to_the_frame(tmp_path: Path) -> None:
+    write_images(tmp_path, 3)
+    (tmp_path / "notes.txt").write_text("not an image")
+    cam = open_camera("folder", folder=tmp_path, width=640, height=480)
+    reds = [int(cam.read(timeout_s=1.0)[0, 0, 0]) for _ in range(4)]
+    assert reds == [0, 40, 80, 0]
+    frame = cam.read(timeout_s=1.0)
+    assert frame.shape == (480, 640, 3) and frame.dtype == np.uint8
+    cam.close()
+    with pytest.raises(CameraError):
+        cam.read(timeout_s=1.0)
+
+
+def test_folder_camera_single_file_and_typed_errors(tmp_path: Path) -> None:
+    (p,) = write_images(tmp_path, 1)
+    assert open_camera("folder", folder=p).read(1.0).shape == (480, 640, 3)
+    with pytest.raises(CameraUnavailable) as e:
+        open_camera("folder", folder=tmp_path / "missing")
+    assert e.value.reason == "no_folder" and e.value.device == "camera"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CameraUnavailable):
+        open_camera("folder", folder=empty)
+    with pytest.raises(CameraUnavailable):
+        open_camera("folder", folder=Path(""))
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "broken.jpg").write_bytes(b"\xff\xd8 truncated")
+    with pytest.raises(CameraError) as e2:
+        open_camera("folder", folder=bad).read(1.0)
+    assert e2.value.reason == "bad_frame"
+
+
+def test_unknown_backend_is_a_typed_error() -> None:
+    with pytest.raises(CameraUnavailable):
+        open_camera("kinect")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("picamera2") is not None, reason="picamera2 importable here")
+def test_missing_picamera2_is_camera_unavailable_not_import_error() -> None:
+    with pytest.raises(CameraUnavailable) as e:
+        open_camera("picamera2")
+    assert e.value.reason == "no_picamera2"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("cv2") is not None, reason="OpenCV installed here")
+def test_missing_opencv_is_camera_unavailable() -> None:
+    with pytest.raises(CameraUnavailable) as e:
+        open_camera("opencv", device="0")
+    assert e.value.reason == "no_opencv"
+
+
+class ScriptedCapture:
+    """Stands in for cv2.VideoCapture: hands out scripted BGR frames, then blocks (a stalled camera) or fails."""
+
+    script: ClassVar[list[Any]] = []
+    release_event = threading.Event()
+
+    def __init__(self, *args: Any) -> None:
+        self.items = list(self.script)
+
+    def isOpened(self) -> bool:
+        return True
+
+    def set(self, *args: Any) -> bool:
+        return True
+
+    def read(self) -> tuple[bool, Any]:
+        if self.items:
+            item = self.items.pop(0)
+            return (item is not None), item
+        self.release_event.wait(0.3)  # a stalled camera: V4L2 gives up on each read after a while
+        return False, None
+
+    def release(self) -> None:
+        self.release_event.set()
+
+
+def fake_cv2(script: list[Any]) -> types.ModuleType:
+    mod = types.ModuleType("cv2")
+    ScriptedCapture.script = script
+    ScriptedCapture.release_event = threading.Event()
+    mod.VideoCapture = ScriptedCapture  # type: ignore[attr-defined]
+    mod.CAP_V4L2 = 200  # type: ignore[attr-defined]
+    mod.CAP_PROP_FRAME_WIDTH = 3  # type: ignore[attr-defined]
+    mod.CAP_PROP_FRAME_HEIGHT = 4  # type: ignore[attr-defined]
+    mod.error = RuntimeError  # type: ignore[attr-defined]
+    return mod
+
+
+def test_opencv_backend_converts_bgr_and_times_out_when_the_camera_stalls(monkeypatch: pytest.MonkeyPatch) -> None:
+    bgr = np.zeros((4, 6, 3), dtype=np.uint8)
+    bgr[..., 0] = 255  # blue in OpenCV's order
+    monkeypatch.setitem(sys.modules, "cv2", fake_cv2([bgr]))
+    cam = open_camera("opencv", device="0")
+    try:
+        frame = cam.read(timeout_s=2.0)
+        assert frame.shape == (4, 6, 3) and tuple(frame[0, 0]) == (0, 0, 255)
+        with pytest.raises(CameraTimeout):
+            cam.read(timeout_s=0.2)  # no newer frame: a deadline, not a hang
+    finally:
+        cam.close()
+
+
+def test_opencv_backend_reports_a_camera_that_stops_delivering(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "cv2", fake_cv2([None] * 30))
+    cam = open_camera("opencv", device="/dev/video9")
+    try:
+        with pytest.raises(CameraGone):
+            cam.read(timeout_s=3.0)
+    finally:
+        cam.close()
