@@ -7,6 +7,7 @@ returns it as a `Reply` so the outbox can record it as the operation's outcome.
 
 from __future__ import annotations
 
+import logging
 import ssl
 import uuid
 from dataclasses import dataclass
@@ -91,6 +92,9 @@ class RegistryClient:
         context: ssl.SSLContext | None = None,
     ) -> None:
         ctx = context or tls_context(ca_cert, client_cert, client_key)
+        # httpx logs every request URL at INFO, and URLs carry citizen IDs: PDPA keeps them out of the logs.
+        for name in ("httpx", "httpcore"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         self.http = httpx.Client(base_url=base_url, verify=ctx, timeout=timeout_s)
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ request without one is refused. Every failure is a JSON body `{"error": code, "m
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from kiosk.registry.service import Registry, Result
 from kiosk.seal import TrustList
 
 log = logging.getLogger(__name__)
+CITIZEN_ID_IN_TEXT = re.compile(r"\d{13}")
 PEER_KEY = "kiosk.peer"  # scope["extensions"][PEER_KEY] = the client certificate's common name
 
 
@@ -183,7 +185,8 @@ def json_errors() -> dict[Any, Callable[[Request, Exception], Awaitable[Response
         return JSONResponse({"error": "database_unavailable", "message": "try again later"}, status_code=503)
 
     async def internal(request: Request, exc: Exception) -> Response:
-        log.exception("internal error on %s %s", request.method, request.url.path)
+        path = CITIZEN_ID_IN_TEXT.sub("<cid>", request.url.path)  # no citizen ID in logs
+        log.exception("internal error on %s %s", request.method, path)
         return JSONResponse({"error": "internal", "message": "internal error"}, status_code=500)
 
     return {v.ApiError: api_error, HTTPException: http_error, DatabaseUnavailable: unavailable, Exception: internal}

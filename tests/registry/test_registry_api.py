@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import ssl
 import threading
 from datetime import date, datetime, timedelta
@@ -52,7 +53,8 @@ def test_mutual_tls_identifies_the_kiosk_and_refuses_strangers(running: Running,
         assert c.health()["peer"] == "KIOSK-T1"  # the service still serves its own kiosks
 
 
-def test_citizen_record_has_house_entries_and_history(running: Running) -> None:
+def test_citizen_record_has_house_entries_and_history(running: Running, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     with running.client() as c:
         person = c.citizen(SOMCHAI)
         assert person["name_th"]["first"] == "สมชาย" and person["dob"] == "1985-03-15"
@@ -64,6 +66,7 @@ def test_citizen_record_has_house_entries_and_history(running: Running) -> None:
         assert e.value.status == 422 and e.value.code == "invalid_citizen_id"
         extra = generated_people(1)[0].cid
         assert c.citizen(extra)["citizen_id"] == extra
+    assert SOMCHAI not in caplog.text and extra not in caplog.text  # citizen IDs never reach the logs
 
 
 def test_extracts_carry_a_seal_that_verifies_offline(running: Running) -> None:
