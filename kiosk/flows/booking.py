@@ -230,7 +230,14 @@ def ticket_document(ticket: Ticket, office: Office | None) -> Document:
         ("เวลา / Time", ticket.start),
         ("เลขที่ / Reference", ticket.booking_id),
     )
-    return Document("ticket", "ใบนัดหมาย / Appointment", lines, qr=ticket.qr)
+    facts = (
+        ("booking_id", ticket.booking_id),
+        ("office", office.name_th if office else ticket.office_id),
+        ("service", ticket.service),
+        ("day", ticket.day.isoformat()),
+        ("start", ticket.start),
+    )
+    return Document("ticket", "ใบนัดหมาย / Appointment", lines, qr=ticket.qr, facts=facts)
 
 
 def _days(state: BookingState, now: float) -> list[dict[str, object]]:

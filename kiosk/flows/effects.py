@@ -157,6 +157,8 @@ class Document:
     sealed: bool = False
     form: str = ""
     qr: str = ""  # a plain QR (a booking ticket's); the seal is separate
+    facts: tuple[tuple[str, str], ...] = ()  # machine-readable values the printed layout needs (day, reference...)
+    citizen_id: str = field(default="", repr=False)  # whose extract: the registry issues and seals it
 
 
 @dataclass(frozen=True)

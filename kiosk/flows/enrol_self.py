@@ -21,6 +21,7 @@ from kiosk.flows.identity import (
     handle_card,
     handle_verify,
     identity_data,
+    mask_citizen_id,
 )
 from kiosk.flows.machine import Flow, Stage, Step
 from kiosk.flows.passcode import personal_patterns, problem
@@ -130,11 +131,13 @@ def _confirm_consent(flow: Flow[EnrolSelf], state: EnrolSelf, code: str, now: fl
 
 def _receipt(state: EnrolSelf) -> Document:
     assert state.card is not None and state.activation is not None
-    return Document(
-        "receipt",
-        "ThaiD enrolment / ลงทะเบียน ThaiD",
-        (("reference", state.activation.reference), ("name", state.card.name_th)),
+    facts = (
+        ("reference", state.activation.reference),
+        ("citizen_id_masked", mask_citizen_id(state.card.citizen_id)),
+        ("expires_at", state.activation.expires_at.isoformat()),
     )
+    lines = (("reference", state.activation.reference), ("name", state.card.name_th))
+    return Document("receipt", "ThaiD enrolment / ลงทะเบียน ThaiD", lines, facts=facts)
 
 
 def data(state: EnrolSelf, now: float) -> Mapping[str, object]:

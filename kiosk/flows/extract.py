@@ -136,7 +136,15 @@ def _failed(flow: Flow[Extract], state: Extract, now: float, reason: str) -> Ste
 
 def document(state: Extract) -> Document:
     assert state.record is not None
-    return Document("extract", FORMS[state.form], state.record.fields, sealed=True, form=state.form)
+    assert state.card is not None
+    return Document(
+        "extract",
+        FORMS[state.form],
+        state.record.fields,
+        sealed=True,
+        form=state.form,
+        citizen_id=state.card.citizen_id,
+    )
 
 
 def preview_lines(record: Record) -> list[str]:

@@ -1,0 +1,413 @@
+"""The ports (`kiosk.flows.ports`) over the real parts: the registry client, the kiosk's store and keys, the card
+driver, the fingerprint sensor, and the printer with the documents module. Library and client errors become
+`DeviceError`s here, so journeys only ever see `DeviceFailed(device, reason)`."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kiosk.errors import DeviceError
+from kiosk.flows.effects import Booking, CancelBooking, Document, Enrolment
+from kiosk.flows.events import Activation, Office, Record, Slot, Ticket
+from kiosk.flows.ports import CardReading, Hint, KeptStrike
+
+log = logging.getLogger(__name__)
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+ACTIVATION_TTL = timedelta(minutes=15)
+OFFICE_SERVICES = ("general", "id_card")  # what the registry's offices offer (its slots carry one of these)
+
+
+class RegistryFailed(DeviceError):
+    device = "registry"
+    reason = "unreachable"
+
+
+class StoreFailed(DeviceError):
+    device = "store"
+    reason = "unavailable"
+
+
+@contextmanager
+def registry_errors() -> Iterator[None]:
+    """The registry client's errors as the journeys' device failures."""
+    from kiosk.registry_client import RegistryConflict, RegistryError, RegistryRejected, RegistryUnavailable
+
+    try:
+        yield
+    except RegistryConflict as e:
+        reason = "slot_taken" if e.code in ("slot_full", "after_cutoff") else "conflict"
+        raise RegistryFailed(str(e), reason=reason) from e
+    except RegistryRejected as e:
+        raise RegistryFailed(str(e), reason="refused") from None
+    except (RegistryUnavailable, RegistryError) as e:
+        raise RegistryFailed(str(e), reason="unreachable") from None
+
+
+def _name(n: dict[str, str]) -> str:
+    joined = " ".join(p for p in (n.get("first", ""), n.get("middle", ""), n.get("last", "")) if p)
+    prefix = n.get("prefix", "")
+    return f"{prefix}{joined}" if prefix and not prefix.isascii() else f"{prefix} {joined}".strip()
+
+
+def record_of(form: str, person: dict[str, Any]) -> Record:
+    """The registry's person as label/value lines for the preview and own-data screens."""
+    house = person.get("house") or {}
+    lines: list[tuple[str, str]] = [
+        ("ชื่อ / Name", _name(person["name_th"])),
+        ("Name", _name(person["name_en"])),
+        ("เลขประจำตัวประชาชน / ID", str(person["citizen_id"])),
+        ("วันเกิด / Born", str(person.get("dob", ""))),
+    ]
+    if form in ("own", "tr14_1"):
+        lines += [
+            ("สัญชาติ / Nationality", str(person.get("nationality", ""))),
+            ("บ้านเลขที่ / House no.", str(house.get("house_no", ""))),
+            ("ที่อยู่ / Address", str(house.get("address", ""))),
+            ("รหัสประจำบ้าน / House code", str(house.get("house_id", ""))),
+        ]
+    if form in ("own", "tr12_2"):
+        lines += [(str(e["day"]), f"{e['kind']} {e.get('detail') or ''}".strip()) for e in person.get("events", [])]
+    return Record(form, tuple(lines), datetime.now(UTC).date().isoformat())
+
+
+@dataclass
+class RegistryAdapter:
+    client: Any  # kiosk.registry_client.RegistryClient
+    unit: str
+    _offices: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, form: str, citizen_id: str) -> Record | None:
+        from kiosk.registry_client import RegistryRejected
+
+        try:
+            with registry_errors():
+                person = self.client.citizen(citizen_id)
+        except RegistryFailed as e:
+            if isinstance(e.__context__, RegistryRejected) and e.__context__.code == "citizen_not_found":
+                return None
+            raise
+        return record_of(form, person)
+
+    def offices(self) -> tuple[Office, ...]:
+        with registry_errors():
+            self._offices = self.client.offices()
+        return tuple(Office(o["code"], o["name_th"], o["name_en"], OFFICE_SERVICES) for o in self._offices)
+
+    def calendar(self, office_id: str) -> tuple[frozenset[date], frozenset[date]]:
+        office = next((o for o in self._offices if o["code"] == office_id), None)
+        if office is None:
+            self.offices()
+            office = next((o for o in self._offices if o["code"] == office_id), {})
+        holidays = frozenset(date.fromisoformat(h["day"]) for h in office.get("holidays", []))
+        closures = frozenset(date.fromisoformat(c["day"]) for c in office.get("closures", []))
+        return holidays, closures
+
+    def slots(self, office_id: str, service: str, day: date) -> tuple[Slot, ...]:
+        with registry_errors():
+            found = self.client.slots(office_id, day, day)
+        return tuple(
+            Slot(str(s["slot_id"]), str(s["start"]), int(s["capacity"]), int(s["capacity"]) - int(s["free"]))
+            for s in found
+            if s["service"] == service
+        )
+
+    def bookings(self, citizen_id: str) -> tuple[Ticket, ...]:
+        raise RegistryFailed("the registry offers no list of a citizen's bookings", reason="refused")
+
+    def book(self, op: Booking) -> Ticket:
+        from kiosk.registry_client import new_key
+
+        with registry_errors():
+            b = self.client.book(op.citizen_id, int(op.slot_id), new_key())
+        ref = str(b["booking_ref"])
+        return Ticket(ref, str(b["office_code"]), str(b["service"]), date.fromisoformat(b["day"]), str(b["start"]), ref)
+
+    def cancel(self, op: CancelBooking) -> None:
+        from kiosk.registry_client import new_key
+
+        with registry_errors():
+            self.client.cancel_booking(op.booking_id, op.citizen_id, new_key())
+
+    def enrol(self, op: Enrolment) -> Activation:
+        from kiosk.registry_client import new_key
+
+        with registry_errors():
+            answer = self.client.enrol(op.citizen_id, self.unit, new_key(), officer_id=op.officer_id)
+        code = str(answer["activation_code"])
+        return Activation(f"THAID:ACT:{code}", datetime.fromisoformat(answer["expires_at"]), code)
+
+
+def _scrypt(pin: str, salt: bytes) -> str:
+    return hashlib.scrypt(pin.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32).hex()
+
+
+@dataclass
+class LocalAdapter:
+    """The kiosk's store (outbox, signed audit log, cache) and keys."""
+
+    conn: sqlite3.Connection
+    keys: Any  # kiosk.store.KioskKeys
+    unit: str
+    kiosk_id: str
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def _audit_log(self) -> Any:
+        from kiosk.store import AuditLog
+
+        return AuditLog(self.conn, self.keys.audit_key, self.keys.subject_key)
+
+    def enqueue(self, op: Enrolment, template: bytes | None) -> str:
+        """Into the outbox, durably, before anyone is told. The registry's API takes no template: the kit's sensor
+        keeps it (see the report), so it is not written here."""
+        from kiosk.store import Outbox
+
+        payload = {"citizen_id": op.citizen_id, "unit": self.unit, "method": op.method, "officer_id": op.officer_id}
+        try:
+            return str(Outbox(self.conn).enqueue("enrol", payload, self.clock().timestamp()).key)
+        except sqlite3.Error as e:
+            raise StoreFailed(f"the outbox cannot be written: {e}") from None
+
+    def issue_activation(self, op_id: str, citizen_id: str) -> Activation:
+        """A one-time code signed by this kit's key: the queued enrolment's key, expiry, and a random nonce."""
+        expires = self.clock().replace(microsecond=0) + ACTIVATION_TTL
+        nonce = secrets.token_hex(4).upper()
+        body = f"{self.kiosk_id}|{op_id}|{int(expires.timestamp())}|{nonce}".encode()
+        signature = self.keys.audit_key.sign(body)
+        token = base64.urlsafe_b64encode(body + b"|" + signature).decode().rstrip("=")
+        return Activation(f"THAID:KIT:{token}", expires, f"{nonce[:4]}-{op_id[:4].upper()}")
+
+    def _roster(self) -> list[dict[str, str]]:
+        from kiosk.store import Cache
+
+        found = Cache(self.conn).get("officers")
+        return list(found[0]) if found else []
+
+    def add_officer(self, holder: str, officer_id: str, name: str, pin: str, *, finger_page: int = -1) -> None:
+        """Put an officer on this kit's roster (their card's holder key and a salted hash of their PIN)."""
+        from kiosk.store import Cache
+
+        salt = secrets.token_bytes(16)
+        entry = {
+            "holder": holder,
+            "officer_id": officer_id,
+            "name": name,
+            "salt": salt.hex(),
+            "pin_hash": _scrypt(pin, salt),
+            "finger_page": str(finger_page),
+        }
+        roster = [o for o in self._roster() if o["holder"] != holder] + [entry]
+        Cache(self.conn).put("officers", roster, self.clock().timestamp())
+
+    def officer_by_page(self, page: int) -> tuple[str, str] | None:
+        o = next((o for o in self._roster() if o.get("finger_page") == str(page)), None)
+        return (o["officer_id"], o["name"]) if o else None
+
+    def check_officer_pin(self, holder: str, pin: str) -> tuple[str, str] | None:
+        o = next((o for o in self._roster() if o["holder"] == holder), None)
+        if o is None or not hmac.compare_digest(_scrypt(pin, bytes.fromhex(o["salt"])), o["pin_hash"]):
+            return None
+        return o["officer_id"], o["name"]
+
+    def is_officer(self, holder: str) -> bool:
+        return any(o["holder"] == holder for o in self._roster())
+
+    def audit(self, event: str, fields: dict[str, str], at: datetime) -> None:
+        self._audit_log().append(event, at.timestamp(), **fields)
+
+    def save_attempts(self, strikes: list[KeptStrike]) -> None:
+        from kiosk.store import Cache
+
+        rows = [
+            [
+                s.holder,
+                s.factor,
+                s.failures,
+                s.first_at.isoformat(),
+                s.locked_until.isoformat() if s.locked_until else "",
+            ]
+            for s in strikes
+        ]
+        Cache(self.conn).put("attempts", rows, self.clock().timestamp())
+
+    def load_attempts(self) -> list[KeptStrike]:
+        from kiosk.store import Cache
+
+        found = Cache(self.conn).get("attempts")
+        rows = found[0] if found else []
+        return [
+            KeptStrike(h, f, int(n), datetime.fromisoformat(a), datetime.fromisoformat(u) if u else None)
+            for h, f, n, a, u in rows
+        ]
+
+
+@dataclass
+class CardAdapter:
+    reader: Any  # kiosk.drivers.card.CardReader
+
+    def read(self, timeout_s: float) -> CardReading:
+        from kiosk.flows.host import reading_of
+
+        data = self.reader.read_now(timeout_s)
+        return reading_of(data, data.photo)
+
+
+@dataclass
+class FingerAdapter:
+    sensor: Any  # kiosk.drivers.finger.FingerSensor
+    officers: Callable[[int], tuple[str, str] | None]
+
+    def verify(self, citizen_id: str, hint: Hint, timeout_s: float) -> tuple[bool, str]:
+        # Citizens' templates live in the registry, which offers no matching API yet: nothing to match against.
+        return False, "not_enrolled"
+
+    def enrol(self, hint: Hint, timeout_s: float) -> tuple[bytes, int]:
+        enrolment = self.sensor.enroll(
+            timeout_s=timeout_s,
+            on_capture=lambda capture: hint(capture.quality.hint()),
+            on_prompt=lambda prompt: hint(str(prompt.value)),
+        )
+        return self.sensor.export_template(), int(enrolment.quality_percent())
+
+    def identify_officer(self, hint: Hint, timeout_s: float) -> tuple[str, str] | None:
+        hint("place")
+        hit = self.sensor.identify(timeout_s=timeout_s, on_capture=lambda capture: hint(capture.quality.hint()))
+        return None if hit is None else self.officers(int(hit.page))
+
+    def cancel(self) -> None:
+        self.sensor.cancel()
+
+
+@dataclass
+class PrinterAdapter:
+    """Journeys' documents as the documents module's models, printed and confirmed by the printer driver."""
+
+    issuer: Any  # kiosk.drivers.printer.service.DocumentIssuer
+    registry: Any  # kiosk.registry_client.RegistryClient
+    kiosk_id: str
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    _issued: dict[str, Any] = field(default_factory=dict)  # document number -> model document (for reprints)
+
+    def print(self, document: Document, reprint_of: str, sent: Callable[[str, str], None]) -> str:
+        from kiosk.drivers.printer.job import PrintJob
+
+        if reprint_of and reprint_of in self._issued:
+            model = self._issued[reprint_of].as_reprint()
+        else:
+            model = self._model(document)
+            self._issued[model.document_number] = model
+        job_id = f"{model.document_number}#{secrets.token_hex(3)}"
+        sent(job_id, model.document_number)
+        self.issuer.issue(PrintJob(model))
+        return job_id
+
+    def void(self, job_id: str, reason: str) -> None:
+        log.info("print job %s voided (%s)", job_id, reason)
+
+    def _model(self, d: Document) -> Any:
+        from kiosk.documents import model as m
+
+        facts = dict(d.facts)
+        now = self.clock()
+        if d.kind == "ticket":
+            day = date.fromisoformat(facts["day"])
+            hh, mm = (int(x) for x in facts["start"].split(":"))
+            return m.BookingTicket(
+                document_number=facts["booking_id"],
+                kiosk_id=self.kiosk_id,
+                issued_at=now,
+                seal=d.qr,
+                office=facts["office"],
+                service=facts["service"],
+                slot_start=datetime.combine(day, time(hh, mm), tzinfo=BANGKOK),
+                slot_minutes=30,
+                booking_code=facts["booking_id"],
+            )
+        if d.kind == "receipt":
+            return m.EnrolmentReceipt(
+                document_number=facts["reference"],
+                kiosk_id=self.kiosk_id,
+                issued_at=now,
+                seal=facts["reference"],
+                citizen_id_masked=facts["citizen_id_masked"],
+                method=m.EnrolmentMethod.SELF_SERVICE,
+                reference=facts["reference"],
+                activation_expires_at=datetime.fromisoformat(facts["expires_at"]),
+            )
+        return self._extract(d, now)
+
+    def _extract(self, d: Document, now: datetime) -> Any:
+        from kiosk.documents import model as m
+        from kiosk.registry_client import new_key
+        from kiosk.text.dates import PartialDate
+
+        with registry_errors():
+            body = self.registry.issue_extract(d.citizen_id, d.form.upper(), new_key())
+        person = body["person"]
+        nt, ne = person["name_th"], person["name_en"]
+        name_th = m.PersonName(nt["prefix"], nt["first"], nt["last"], nt.get("middle", ""))
+        name_en = m.PersonName(ne["prefix"], ne["first"], ne["last"], ne.get("middle", ""))
+        y, mo, dd = (int(x) for x in str(person["dob"]).split("-"))
+        dob = PartialDate(y, mo or None, dd or None)
+        common = {"document_number": body["doc_no"], "kiosk_id": self.kiosk_id, "issued_at": now, "seal": body["seal"]}
+        if d.form == "tr12_2":
+            events = tuple(
+                m.HistoryEntry(
+                    date.fromisoformat(e["day"]),
+                    m.HistoryEvent(e["kind"]),
+                    e.get("office_code") or "",
+                    e.get("detail") or "",
+                )
+                for e in person.get("events", [])
+                if e["kind"] in {v.value for v in m.HistoryEvent}
+            )
+            return m.CivilRegistrationHistory(
+                **common,
+                registrar_office=body["issuer"],
+                citizen_id=person["citizen_id"],
+                name_th=name_th,
+                name_en=name_en,
+                date_of_birth=dob,
+                events=events,
+            )
+        house = person["house"]
+        entry = (person.get("house_entries") or [{}])[-1]
+        return m.HouseRegisterEntry(
+            **common,
+            registrar_office=house.get("office_code", ""),
+            house_number=house["house_no"],
+            address=house["address"],
+            house_code=str(house["house_id"]),
+            citizen_id=person["citizen_id"],
+            name_th=name_th,
+            name_en=name_en,
+            sex=m.Sex(person["sex"]),
+            date_of_birth=dob,
+            nationality=person.get("nationality", ""),
+            house_status=m.HouseStatus.HOUSE_OWNER if entry.get("relation") == "owner" else m.HouseStatus.RESIDENT,
+            mother_name="",
+            father_name="",  # the registry keeps no parents: printed blank, never invented
+            moved_in_on=date.fromisoformat(entry["moved_in"]) if entry.get("moved_in") else None,
+        )
+
+
+def token_of(activation: Activation) -> dict[str, str]:
+    """For tests: the parts of a kit-signed activation token."""
+    raw = activation.qr.removeprefix("THAID:KIT:")
+    data = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+    kiosk, op, expires, nonce, _sig = data.split(b"|", 4)
+    return {"kiosk": kiosk.decode(), "op": op.decode(), "expires": expires.decode(), "nonce": nonce.decode()}
+
+
+__all__ = ["CardAdapter", "FingerAdapter", "LocalAdapter", "PrinterAdapter", "RegistryAdapter", "record_of"]
