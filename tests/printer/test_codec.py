@@ -108,3 +108,12 @@ def test_blank_runs_become_feeds_and_short_gaps_stay_raster() -> None:
     total_rows = sum(b[6] | b[7] << 8 for b in out if b[:2] == b"\x1dv") + 54 + 39
     assert total_rows == 100
     assert list(codec.raster_commands(img, 128, 0)) == list(codec.raster_bands(img, 128))
+
+
+def test_trimmed_bands_end_after_their_last_inked_byte() -> None:
+    img = Image.new("1", (384, 20), 1)
+    img.putpixel((70, 3), 0)  # last ink in byte column 8
+    (band,) = codec.raster_commands(img, 128, 0, trim_right=True)
+    assert band[4] == 9 and len(band) == 8 + 9 * 20
+    unpacked = np.unpackbits(np.frombuffer(band[8:], dtype=np.uint8)).reshape(20, 72).astype(bool)
+    assert (unpacked == codec.dots_of(img)[:, :72]).all()

@@ -66,14 +66,28 @@ def raster_bands(image: Image.Image, band_rows: int) -> Iterator[bytes]:
         yield raster_band(dots[top : top + band_rows])
 
 
-def raster_commands(image: Image.Image, band_rows: int, min_blank_rows: int = 0) -> Iterator[bytes]:
+def trimmed(dots: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The band without its white right-hand side: raster data is printed from the left edge (after ESC @, which
+    resets the justification to left), so a narrower band puts every dot in the same place."""
+    columns = np.where(dots.any(axis=0))[0]
+    if columns.size == 0:
+        return dots[:, :8]
+    return dots[:, : -(-(int(columns[-1]) + 1) // 8) * 8]
+
+
+def raster_commands(
+    image: Image.Image, band_rows: int, min_blank_rows: int = 0, *, trim_right: bool = False
+) -> Iterator[bytes]:
     """Like `raster_bands`, but runs of at least `min_blank_rows` white rows become paper feeds (ESC J), which take
-    3 bytes instead of a full row of zeros each: a text document is 40-50 % blank rows. 0 sends every row."""
+    3 bytes instead of a full row of zeros each: a text document is 40-50 % blank rows. 0 sends every row.
+    With `trim_right`, each band is cut after its last inked byte column."""
     if not 1 <= band_rows <= MAX_BAND_ROWS:
         raise ValueError("band_rows out of range")
     dots = dots_of(image)
+    fit = trimmed if trim_right else (lambda band: band)
     if min_blank_rows <= 0:
-        yield from raster_bands(image, band_rows)
+        for top in range(0, dots.shape[0], band_rows):
+            yield raster_band(fit(dots[top : top + band_rows]))
         return
     inked: NDArray[np.bool_] = np.asarray(dots.any(axis=1), dtype=bool)
     row, height = 0, dots.shape[0]
@@ -87,7 +101,7 @@ def raster_commands(image: Image.Image, band_rows: int, min_blank_rows: int = 0)
                 row = end
                 continue
         end = _band_end(inked, row, band_rows, min_blank_rows)
-        yield raster_band(dots[row:end])
+        yield raster_band(fit(dots[row:end]))
         row = end
 
 

@@ -45,6 +45,7 @@ class PrinterProfile:
     # Blank runs of this many rows or more are sent as ESC J feeds rather than raster rows (0: send every row).
     # Assumes the vertical motion unit is one dot (GS P default of 203 dpi printers).
     feed_blank_rows: int = 16
+    trim_right: bool = True  # bands end after their last inked byte column (raster printed from the left edge)
     asb: bool = False  # ask for automatic status back, so paper out mid-job stops the sending at the next band
 
 
@@ -182,7 +183,9 @@ class EscPosPrinter:
         write_timeout_s = self.timing.confirm_timeout_s
         self.last_unsolicited = None  # what was reported before the status check is old news
         self.transport.write(codec.INIT + (codec.enable_asb() if self.profile.asb else b""), write_timeout_s)
-        for band in codec.raster_commands(image, self.profile.band_rows, self.profile.feed_blank_rows):
+        for band in codec.raster_commands(
+            image, self.profile.band_rows, self.profile.feed_blank_rows, trim_right=self.profile.trim_right
+        ):
             self.transport.write(band, write_timeout_s)
             self._check_unsolicited()
         if self.profile.has_cutter:
