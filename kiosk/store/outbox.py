@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from kiosk.registry_client import OPERATIONS
+
 State = Literal["queued", "sent", "acknowledged", "failed"]
 STATES: tuple[State, ...] = ("queued", "sent", "acknowledged", "failed")
 
@@ -67,6 +69,13 @@ class Outbox:
 
     def enqueue(self, kind: str, payload: dict[str, Any], now: float, *, key: str | None = None) -> Operation:
         """Queue an operation; when this returns, it is on disk (WAL + synchronous=FULL) and will be sent."""
+        if kind not in OPERATIONS:
+            raise ValueError(f"unknown outbox operation {kind!r} (known: {', '.join(OPERATIONS)})")
+        path = OPERATIONS[kind][1]
+        try:
+            path.format(**payload)
+        except KeyError as e:
+            raise ValueError(f"{kind} needs {e.args[0]!r} in its payload") from None
         key = key or uuid.uuid4().hex
         with transaction(self.conn):
             self.conn.execute(

@@ -29,7 +29,7 @@ ENGINES = ["sqlite", "postgresql"]
 @pytest.fixture(scope="session")
 def pg_dsn() -> Iterator[str]:
     """A PostgreSQL server for the whole session, started and stopped by the project's own script."""
-    folder = tempfile.mkdtemp(prefix="kiosk-pg-")
+    folder = tempfile.mkdtemp(prefix="kiosk-pg-", dir="/tmp")  # the postgres user must reach it
     try:
         run = subprocess.run(
             [str(ROOT / "scripts" / "pg"), "start", folder, "--fast"], capture_output=True, text=True, timeout=60

@@ -206,3 +206,12 @@ def test_queueing_and_syncing_from_two_threads_each_with_its_connection(tmp_path
     ops = outbox.list()
     assert [op.payload["slot_id"] for op in ops] == list(range(150))
     assert fake.order == [op.key for op in ops] and all(op.state == "acknowledged" for op in ops)
+
+
+def test_unknown_or_incomplete_operations_are_refused_at_queue_time(tmp_path: Path) -> None:
+    outbox = store(tmp_path)
+    with pytest.raises(ValueError):
+        outbox.enqueue("launch_rocket", {"citizen_id": CID}, now=0.0)
+    with pytest.raises(ValueError):
+        outbox.enqueue("cancel_booking", {"citizen_id": CID}, now=0.0)  # no booking ref
+    assert outbox.counts()["queued"] == 0
