@@ -113,7 +113,7 @@ class SimulatedCoproc:
 
     def restart(self, reset_cause: int | None = None) -> None:
         """Reset the board (a new process) on the same link, like an RP2040 behind a UART: the host keeps its port."""
-        self._end_process()
+        self.halt()
         if reset_cause is not None:
             self.reset_cause = reset_cause
         self._launch()
@@ -144,7 +144,8 @@ class SimulatedCoproc:
             self.stop()
             raise RuntimeError("the firmware did not start: " + self.stderr_text())
 
-    def _end_process(self) -> None:
+    def halt(self) -> None:
+        """End the firmware but keep the line open: a hung or unpowered board behind a UART (no hang-up is seen)."""
         proc = self._proc
         if proc is not None and proc.poll() is None:
             proc.terminate()
@@ -157,7 +158,7 @@ class SimulatedCoproc:
 
     def stop(self) -> None:
         """End the firmware and close both ptys: the host sees its port hang up, like a pulled USB cable."""
-        self._end_process()
+        self.halt()
         self._control = -1
         for fd in self._fds:
             with contextlib.suppress(OSError):

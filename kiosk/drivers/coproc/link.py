@@ -268,8 +268,7 @@ class CoprocLink:
                 seq = self._endpoint.take_seq()
                 self._want = seq
                 self._result = None
-                bad_before = self._deframer.bad_frames
-                bytes_before = self._bytes_in
+                before = (self._deframer.bad_frames, self._deframer.frames, self._bytes_in)
             n = self._framer.build(kind, seq, payload, len(payload))
             frame = bytes(self._framer.out[:n])
             deadline = time.monotonic() + self.reply_timeout_s
@@ -292,7 +291,7 @@ class CoprocLink:
                     if time.monotonic() >= deadline:
                         self._want = wire.NO_SEQ
                         self._endpoint.abandon()
-                        raise self._no_answer(kind, bad_before, bytes_before, acked)
+                        raise self._no_answer(kind, before, acked)
         code, data = result
         if code != wire.R_OK:
             name = wire.RESULT_NAMES[code] if code < len(wire.RESULT_NAMES) else f"code_{code}"
@@ -307,10 +306,12 @@ class CoprocLink:
 
         return answered
 
-    def _no_answer(self, kind: int, bad_before: int, bytes_before: int, acked: bool) -> CoprocError:
+    def _no_answer(self, kind: int, before: tuple[int, int, int], acked: bool) -> CoprocError:
+        """Garbled if what came back was not frames (bad ones, or bytes that never formed one), else silent."""
         what = f"command 0x{kind:02x}"
-        bad = self._deframer.bad_frames - bad_before
-        if bad or (self._bytes_in > bytes_before and not acked):
+        bad = self._deframer.bad_frames - before[0]
+        frames = self._deframer.frames - before[1]
+        if bad or (self._bytes_in > before[2] and not frames):
             return CoprocGarbled(f"{what}: no valid answer in {self.reply_timeout_s} s ({bad} bad frames)")
         if acked:
             return CoprocSilent(f"{what}: acknowledged but not answered within {self.reply_timeout_s} s")

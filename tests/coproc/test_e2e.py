@@ -1,0 +1,255 @@
+"""End to end: the firmware under MicroPython on a pty against the real host driver, its pins on the control pty."""
+
+from __future__ import annotations
+
+import os
+import time
+import tty
+
+import pytest
+
+from kiosk.drivers.coproc import (
+    CoprocBooted,
+    CoprocRejected,
+    CoprocWrongVersion,
+    PowerCycling,
+    PresenceDetected,
+    TamperClosed,
+    TamperOpened,
+    WatchdogSettings,
+    WatchdogWarning,
+    wire,
+)
+from kiosk.drivers.coproc.link import CoprocLink, SerialPort, open_port
+from kiosk.runner import DeviceFailed
+from simulator.coproc import SimulatedCoproc
+from tests.coproc.conftest import Events
+
+
+def test_handshake_identifies_the_firmware(link: CoprocLink, events: Events) -> None:
+    info = link.info()
+    assert info.protocol_version == wire.PROTOCOL_VERSION
+    assert info.firmware_version == "1.0.0"
+    assert info.boot_reason == "power_on"
+    assert set(wire.COMMANDS) <= set(info.commands)
+    assert events.expect(CoprocBooted) == CoprocBooted("power_on")
+
+
+def test_host_refuses_a_protocol_it_does_not_speak(port: SerialPort) -> None:
+    newer_host = CoprocLink(port, protocol_version=wire.PROTOCOL_VERSION + 1)
+    try:
+        with pytest.raises(CoprocWrongVersion) as e:
+            newer_host.open()
+        assert e.value.device == "coproc" and e.value.reason == "wrong_version"
+    finally:
+        newer_host.close()
+
+
+def test_light_ring_follows_level_and_colour(link: CoprocLink, sim: SimulatedCoproc) -> None:
+    link.light(128, (255, 200, 100))
+    assert sim.wait_state(lambda s: s.ring_rgb == (128, 100, 50), 2.0), sim.state()
+    state = sim.state()
+    assert state.ring == bytes([128, 100, 50]) * sim.pins["LIGHT_RING_PIXELS"]
+    link.light(0)
+    assert sim.wait_state(lambda s: s.ring_rgb == (0, 0, 0), 2.0)
+    with pytest.raises(ValueError):
+        link.light(256)
+
+
+def test_status_pattern_drives_the_leds(link: CoprocLink, sim: SimulatedCoproc) -> None:
+    link.pattern("idle")
+    assert sim.wait_state(lambda s: s.green == 1 and s.red == 0, 2.0)
+    link.pattern("error")
+    assert sim.wait_state(lambda s: s.green == 0 and s.red == 1, 2.0)
+    link.pattern("out_of_service")  # slow red blink: both levels seen within a second and a bit
+    since = time.monotonic()
+    assert sim.wait_state(lambda s: s.red == 0, 2.0)
+    assert sim.wait_state(lambda s: s.red == 1, 2.0)
+    red_lines = {
+        line for t, line in sim.history() if t >= since and line.startswith(f"pin {sim.pins['STATUS_RED_PIN']}")
+    }
+    assert len(red_lines) == 2
+    assert link.status().pattern == "out_of_service"
+
+
+def test_buzzer_sounds_for_its_duration(link: CoprocLink, sim: SimulatedCoproc) -> None:
+    link.buzz(2400, 0.2)
+    assert sim.wait_state(lambda s: s.buzzer_hz == 2400, 1.0)
+    started = time.monotonic()
+    assert sim.wait_state(lambda s: s.buzzer_hz == 0, 2.0)
+    assert time.monotonic() - started < 1.0
+
+
+def test_status_reports_what_was_commanded(link: CoprocLink, sim: SimulatedCoproc) -> None:
+    link.light(40, (1, 2, 3))
+    link.set_journey(True)
+    status = link.status()
+    assert status.light_level == 40 and status.light_rgb == (1, 2, 3)
+    assert status.in_journey and not status.tamper_open and not status.tamper_latched
+    assert not status.watchdog_armed and status.power_cycles == 0
+
+
+def test_tamper_outside_a_journey_is_reported_not_latched(
+    link: CoprocLink, sim: SimulatedCoproc, events: Events
+) -> None:
+    sim.set_tamper_open(True)
+    assert events.expect(TamperOpened) == TamperOpened(latched=False)
+    sim.set_tamper_open(False)
+    assert events.expect(TamperClosed) == TamperClosed(latched=False)
+    assert not link.status().tamper_latched
+
+
+def test_tamper_in_a_journey_latches_until_acknowledged(link: CoprocLink, sim: SimulatedCoproc, events: Events) -> None:
+    link.set_journey(True)
+    sim.set_tamper_open(True)
+    assert events.expect(TamperOpened, timeout_s=1.0) == TamperOpened(latched=True)
+    with pytest.raises(CoprocRejected) as refused:
+        link.ack_tamper()  # an officer cannot clear it with the door still open
+    assert refused.value.reason == "still_open"
+    link.set_journey(False)
+    sim.set_tamper_open(False)
+    assert events.expect(TamperClosed) == TamperClosed(latched=True)
+    assert link.status().tamper_latched
+    link.ack_tamper()
+    status = link.status()
+    assert not status.tamper_latched and not status.tamper_open
+
+
+def test_tamper_bounce_outside_a_journey_settles_to_one_report(
+    link: CoprocLink, sim: SimulatedCoproc, events: Events
+) -> None:
+    for level in (True, False, True, False, True):
+        sim.set_tamper_open(level)
+    assert events.expect(TamperOpened) == TamperOpened(latched=False)
+    events.none_of(TamperClosed, within_s=0.3)
+    assert link.status().tamper_open
+
+
+def test_presence_wakes_once_per_holdoff(link: CoprocLink, sim: SimulatedCoproc, events: Events) -> None:
+    sim.set_presence(True)
+    assert events.expect(PresenceDetected) == PresenceDetected()
+    sim.set_presence(False)
+    sim.set_presence(True)  # the same person still moving: inside the hold-off
+    events.none_of(PresenceDetected, within_s=0.5)
+    assert link.status().presence
+
+
+def test_missed_heartbeats_warn_then_power_cycle_the_pi(link: CoprocLink, sim: SimulatedCoproc, events: Events) -> None:
+    settings = WatchdogSettings(warn_after_s=0.4, grace_s=0.4, off_s=0.3, boot_grace_s=30.0)
+    link.configure_watchdog(settings)
+    link.start_heartbeat(0.1)
+    events.none_of(WatchdogWarning, within_s=1.0)  # fed: nothing happens
+    assert sim.state().pi_powered
+    link.stop_heartbeat()  # the kiosk hangs
+    stopped = time.monotonic()
+    warning = events.expect(WatchdogWarning, timeout_s=3.0)
+    assert isinstance(warning, WatchdogWarning) and 0 < warning.seconds_left <= 0.4
+    assert events.expect(PowerCycling, timeout_s=3.0) == PowerCycling(off_s=0.3)
+    assert sim.wait_state(lambda s: not s.pi_powered, 3.0)
+    assert sim.wait_state(lambda s: s.pi_powered, 3.0)
+    relay = [
+        (t, line) for t, line in sim.history() if t >= stopped and line.startswith(f"pin {sim.pins['PI_POWER_PIN']}")
+    ]
+    assert [line for _, line in relay] == [f"pin {sim.pins['PI_POWER_PIN']} 0", f"pin {sim.pins['PI_POWER_PIN']} 1"]
+    assert relay[1][0] - relay[0][0] >= 0.25
+    link.heartbeat()  # the Pi is back
+    status = link.status()
+    assert status.power_cycles == 1 and status.watchdog_armed
+
+
+def test_ctrl_c_and_noise_on_the_line_do_not_stop_the_firmware(link: CoprocLink, sim: SimulatedCoproc) -> None:
+    other = os.open(sim.link_path, os.O_RDWR | os.O_NOCTTY)  # a second writer on the same serial line
+    try:
+        tty.setraw(other)
+        os.write(other, b"\x03\x03\x03\x04\x1a" + bytes(range(1, 200)) + b"\x03")
+        link.heartbeat()
+        os.write(other, b"\x00\xff\x13\x01\x80\x00")  # a frame's start with a bad CRC
+        link.light(7)
+        assert sim.wait_state(lambda s: s.ring_rgb == (7, 7, 7), 2.0)
+    finally:
+        os.close(other)
+    assert sim.running
+    assert "Traceback" not in sim.stderr_text()
+
+
+def test_the_firmware_retransmits_until_acknowledged_and_drops_duplicates(sim: SimulatedCoproc) -> None:
+    fd = os.open(sim.link_path, os.O_RDWR | os.O_NOCTTY)
+    tty.setraw(fd)
+    framer, deframer = wire.Framer(), wire.Deframer()
+
+    def send(kind: int, seq: int, payload: bytes = b"") -> None:
+        n = framer.build(kind, seq, payload, len(payload))
+        os.write(fd, bytes(framer.out[:n]))
+
+    def frames_for(seconds: float) -> list[bytes]:
+        got: list[bytes] = []
+        deadline = time.monotonic() + seconds
+        os.set_blocking(fd, False)
+        while time.monotonic() < deadline:
+            try:
+                data = os.read(fd, 256)
+            except BlockingIOError:
+                time.sleep(0.01)
+                continue
+            for b in data:
+                m = deframer.push(b)
+                if m >= 0:
+                    got.append(bytes(deframer.body[:m]))
+        return got
+
+    try:
+        frames_for(1.5)  # let the unacknowledged BOOTED frame run out of retries
+        light = bytes([9, 255, 255, 255])
+        send(wire.K_LIGHT, 3, light)
+        send(wire.K_LIGHT, 3, light)  # our retransmission: acknowledged again, carried out once
+        got = frames_for(0.35)  # we never ACK the result: the firmware sends it again every 100 ms
+    finally:
+        os.close(fd)
+    acks = [f for f in got if f[0] == wire.K_ACK]
+    results = [f for f in got if f[0] == wire.K_RESULT]
+    assert acks == [bytes([wire.K_ACK, 3])] * 2
+    assert len(results) >= 3
+    assert {f[1] for f in results} == {results[0][1]}  # the same seq each time: one result, retransmitted
+    assert results[0][2:] == bytes([3, wire.R_OK])
+    lines = [line for _, line in sim.history() if line.startswith(f"np {sim.pins['LIGHT_RING_PIN']} 090909")]
+    assert len(lines) == 1
+
+
+def test_a_board_reset_is_reported_and_its_state_restored(
+    link: CoprocLink, sim: SimulatedCoproc, events: Events
+) -> None:
+    assert events.expect(CoprocBooted) == CoprocBooted("power_on")
+    link.light(200, (10, 20, 30))
+    link.set_journey(True)
+    link.configure_watchdog(WatchdogSettings(warn_after_s=5.0))
+    link.start_heartbeat(0.2)
+    sim.restart(reset_cause=3)  # the board's own watchdog reset it
+    assert events.expect(CoprocBooted, timeout_s=5.0) == CoprocBooted("watchdog")
+    status = link.status()
+    assert status.light_level == 200 and status.light_rgb == (10, 20, 30)
+    assert status.in_journey and status.watchdog_armed
+    assert link.info().boot_reason == "watchdog"
+    assert sim.wait_state(lambda s: s.ring_rgb == (200 * 10 // 255, 200 * 20 // 255, 200 * 30 // 255), 2.0)
+
+
+def test_a_vanished_board_is_a_device_failure(link: CoprocLink, sim: SimulatedCoproc, events: Events) -> None:
+    link.start_heartbeat(0.1)
+    sim.stop()  # the USB cable is pulled
+    failed = events.expect(DeviceFailed, timeout_s=5.0)
+    assert isinstance(failed, DeviceFailed) and failed.device == "coproc"
+    assert failed.reason == "port"
+
+
+def test_heartbeat_without_a_board_reports_silent_once(sim: SimulatedCoproc, events: Events) -> None:
+    port = open_port(sim.link_path, 115200)
+    link = CoprocLink(port, events.post, reply_timeout_s=0.3)
+    try:
+        link.open()
+        sim.halt()  # the board hangs; the line stays
+        link.start_heartbeat(0.05)
+        failed = events.expect(DeviceFailed, timeout_s=3.0)
+        assert failed == DeviceFailed("coproc", "silent", failed.detail)  # type: ignore[union-attr]
+        events.none_of(DeviceFailed, within_s=0.8)  # one report per outage, not one per heartbeat
+    finally:
+        link.close()
+        port.close()
