@@ -277,3 +277,15 @@ def test_paced_printer_runs_out_of_paper_mid_document(make_printer: MakePrinter,
             assert 0 < sim.current_document().height < renderer.render(job.document).height
     finally:
         sim.close()
+
+
+def test_usb_printer_class_device_transport(
+    pty_url: str, sim: SimulatedPrinter, make_printer: MakePrinter, renderer: Renderer
+) -> None:
+    """The /dev/usb/lpN transport (a plain character device) driven here on the simulator's pty node."""
+    doc = sample("receipt", "en")
+    job = make_printer("usblp://" + pty_url).print_job(PrintJob(doc), renderer.render(doc))
+    assert job.state is JobState.CONFIRMED
+    assert qr_texts(sim.documents()[0]) == [doc.seal]
+    with pytest.raises(PrinterLinkError):
+        open_transport("/dev/usb/lp99", baud=0)

@@ -1,11 +1,15 @@
-"""Byte pipes to a printer: a pyserial port (UART, USB serial, pty, socket://) or a raw TCP socket (port 9100).
+"""Byte pipes to a printer: a pyserial port (UART, USB serial, pty, socket://), a raw TCP socket (port 9100), or a
+USB printer-class device node (/dev/usb/lp0, Linux usblp: bidirectional printers answer status through it).
 
 Reads and writes take a timeout; transport failures become PrinterLinkError / PrinterTimeout here, at the boundary.
 """
 
 from __future__ import annotations
 
+import os
+import select
 import socket
+import time
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -83,8 +87,46 @@ class SocketTransport:
         self.sock.close()
 
 
+class FdTransport:
+    """A character device opened non-blocking (/dev/usb/lpN); waits go through select() with the deadline."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def write(self, data: bytes, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        view = memoryview(data)
+        try:
+            while view:
+                remaining = deadline - time.monotonic()
+                _, writable, _ = select.select([], [self.fd], [], max(remaining, 0.0))
+                if not writable:
+                    raise PrinterTimeout("the printer did not take the data in time")
+                view = view[os.write(self.fd, view) :]
+        except OSError as e:
+            raise PrinterLinkError(f"write to the printer device failed: {e}") from e
+
+    def read(self, timeout_s: float) -> bytes:
+        try:
+            readable, _, _ = select.select([self.fd], [], [], max(timeout_s, 0.0))
+            if not readable:
+                return b""
+            return os.read(self.fd, 4096)
+        except BlockingIOError:
+            return b""
+        except OSError as e:
+            raise PrinterLinkError(f"read from the printer device failed: {e}") from e
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+USBLP_SCHEME = "usblp://"
+
+
 def open_transport(url: str, *, baud: int, connect_timeout_s: float = 3.0) -> Transport:
-    """`tcp://host:9100` opens a socket; anything else is a pyserial URL (/dev/ttyUSB0, a pty path, socket://, loop://)."""
+    """`tcp://host:9100` opens a socket; `/dev/usb/lpN` (or `usblp://<path>`) a USB printer-class device; anything
+    else is a pyserial URL (/dev/ttyUSB0, a pty path, socket://, loop://)."""
     if url.startswith("tcp://"):
         parts = urlsplit(url)
         if not parts.hostname:
@@ -95,6 +137,12 @@ def open_transport(url: str, *, baud: int, connect_timeout_s: float = 3.0) -> Tr
             raise PrinterLinkError(f"cannot connect to {url}: {e}") from e
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return SocketTransport(sock)
+    if url.startswith(("/dev/usb/lp", USBLP_SCHEME)):
+        path = url.removeprefix(USBLP_SCHEME)
+        try:
+            return FdTransport(os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_NOCTTY))
+        except OSError as e:
+            raise PrinterLinkError(f"cannot open {path}: {e}") from e
     try:
         port = serial.serial_for_url(url, baudrate=baud, timeout=0, write_timeout=connect_timeout_s)
     except (serial.SerialException, OSError, ValueError) as e:
