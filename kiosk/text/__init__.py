@@ -17,9 +17,10 @@ from kiosk.text.numbers import (
     mask_citizen_id,
     to_thai_digits,
 )
-from kiosk.text.wrap import break_points, clusters, wrap
+from kiosk.text.wrap import MeasuringFont, break_points, clusters, wrap
 
 __all__ = [
+    "MeasuringFont",
     "PartialDate",
     "break_points",
     "buddhist_year",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from kiosk.drivers.printer import codec
@@ -117,3 +119,22 @@ def test_trimmed_bands_end_after_their_last_inked_byte() -> None:
     assert band[4] == 9 and len(band) == 8 + 9 * 20
     unpacked = np.unpackbits(np.frombuffer(band[8:], dtype=np.uint8)).reshape(20, 72).astype(bool)
     assert (unpacked == codec.dots_of(img)[:, :72]).all()
+
+
+_answers = st.one_of(
+    st.sampled_from([0x12, 0x16, 0x1A, 0x1E, 0x32, 0x52, 0x7E]).map(lambda b: bytes([b])),  # DLE EOT answers
+    st.sampled_from([PrinterStatus().asb_bytes(), PrinterStatus(paper_out=True, cover_open=True).asb_bytes()]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_answers, max_size=30), st.lists(st.integers(1, 9), min_size=1, max_size=10))
+def test_parser_output_does_not_depend_on_how_the_bytes_arrive(answers: list[bytes], cuts: list[int]) -> None:
+    stream = b"".join(answers)
+    whole = ResponseParser().feed(stream)
+    assert [r.data for r in whole] == answers
+    parser, pieces, i = ResponseParser(), [], 0
+    for n in cuts * (len(stream) // max(sum(cuts), 1) + 1):
+        pieces += parser.feed(stream[i : i + n])
+        i += n
+    assert pieces == whole
