@@ -23,7 +23,9 @@ def register(sub: Any) -> None:
     init = reg_sub.add_parser("init", help="create the registry's CA, TLS certificate, seal key and database")
     seed = reg_sub.add_parser("seed", help="fill the database with the synthetic population, offices and slots")
     serve = reg_sub.add_parser("serve", help="serve the kiosk API (mutual TLS) and the public verify page")
-    for p in (init, seed, serve):
+    revoke = reg_sub.add_parser("revoke", help="revoke a kiosk's certificates (takes effect when serve restarts)")
+    revoke.add_argument("kiosk_id")
+    for p in (init, seed, serve, revoke):
         p.add_argument("--home", type=Path, default=Path("var/registry"), help="registry folder (var/registry)")
         p.add_argument("--database", help="sqlite:///FILE or postgresql://... (default: HOME/registry.sqlite3)")
     init.add_argument("--alg", choices=("ES256", "EdDSA"), default="ES256", help="seal signature algorithm")
@@ -67,6 +69,12 @@ def cmd_registry(args: argparse.Namespace, cfg: Config) -> int:
         open_database(database).close()
         print(f"registry at {home.root}: created {', '.join(created) or 'nothing (all present)'}; database ready")
         return 0
+    if args.registry_command == "revoke":
+        serials = home.revoke(args.kiosk_id)
+        print(
+            f"revoked {len(serials)} certificate(s) of {args.kiosk_id}: {', '.join(f'{s:x}' for s in serials) or '-'}"
+        )
+        return 0 if serials else 1
     if args.registry_command == "seed":
         from kiosk.registry.population import seed
 
@@ -89,11 +97,10 @@ def cmd_registry(args: argparse.Namespace, cfg: Config) -> int:
 
 def cmd_enrol_device(args: argparse.Namespace, cfg: Config) -> int:
     from kiosk.registry.home import RegistryHome
-    from kiosk.registry.pki import enrol_kiosk
 
     kiosk_id = args.kiosk_id or cfg.kiosk.id
     r = cfg.registry
-    cert = enrol_kiosk(RegistryHome(args.registry_home).authority(), kiosk_id, r.client_cert, r.client_key, r.ca_cert)
+    cert = RegistryHome(args.registry_home).enrol_kiosk(kiosk_id, r.client_cert, r.client_key, r.ca_cert)
     print(
         f"kiosk {kiosk_id}: certificate {r.client_cert} "
         f"(serial {cert.serial_number:x}, valid until {cert.not_valid_after_utc:%Y-%m-%d})"

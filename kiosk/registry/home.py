@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
 
 from kiosk.registry import pki
 from kiosk.seal import SigningKey, TrustList
@@ -75,6 +80,49 @@ class RegistryHome:
             TrustList((*old, trusted)).save(self.trust_list)
             created.append("seal signing key")
         return created
+
+    @property
+    def issued_dir(self) -> Path:
+        return self.ca_dir / "issued"
+
+    @property
+    def crl(self) -> Path:
+        return self.ca_dir / "crl.pem"
+
+    @property
+    def revoked_file(self) -> Path:
+        return self.ca_dir / "revoked.json"
+
+    def enrol_kiosk(self, kiosk_id: str, cert_path: Path, key_path: Path, ca_path: Path) -> x509.Certificate:
+        """Certify a new kiosk key (see `pki.enrol_kiosk`) and keep a copy of the certificate for revocation."""
+        cert = pki.enrol_kiosk(self.authority(), kiosk_id, cert_path, key_path, ca_path)
+        pki.write_cert(self.issued_dir / f"{cert.serial_number:x}.pem", cert)
+        return cert
+
+    def revoke(self, kiosk_id: str) -> list[int]:
+        """Revoke every certificate issued to `kiosk_id` and rewrite the CRL; the API refuses them once restarted."""
+        revoked = self._revoked()
+        serials = []
+        for path in sorted(self.issued_dir.glob("*.pem")) if self.issued_dir.exists() else []:
+            cert = pki.read_cert(path)
+            names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+            if names and names[0].value == kiosk_id and cert.serial_number not in revoked:
+                revoked[cert.serial_number] = datetime.now(UTC)
+                serials.append(cert.serial_number)
+        self.revoked_file.write_text(json.dumps({f"{s:x}": t.isoformat() for s, t in revoked.items()}, indent=1))
+        self.write_crl()
+        return serials
+
+    def _revoked(self) -> dict[int, datetime]:
+        if not self.revoked_file.exists():
+            return {}
+        raw = json.loads(self.revoked_file.read_text())
+        return {int(s, 16): datetime.fromisoformat(t) for s, t in raw.items()}
+
+    def write_crl(self) -> Path:
+        crl = pki.revocation_list(self.authority(), self._revoked())
+        self.crl.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
+        return self.crl
 
     def authority(self) -> pki.Authority:
         return pki.Authority.load(self.ca_dir)

@@ -136,6 +136,24 @@ class Authority:
         )
 
 
+def revocation_list(
+    authority: Authority, revoked: dict[int, datetime], days: int = 365
+) -> x509.CertificateRevocationList:
+    """A CRL naming `revoked` serials; the TLS server loads it and refuses those certificates at the handshake."""
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(authority.cert.subject)
+        .last_update(now - timedelta(minutes=5))
+        .next_update(now + timedelta(days=days))
+    )
+    for serial, when in sorted(revoked.items()):
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
+        )
+    return builder.sign(authority.key, hashes.SHA256())
+
+
 def kiosk_csr(key: ec.EllipticCurvePrivateKey, kiosk_id: str) -> x509.CertificateSigningRequest:
     return x509.CertificateSigningRequestBuilder().subject_name(_name(kiosk_id)).sign(key, hashes.SHA256())
 

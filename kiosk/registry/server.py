@@ -43,14 +43,26 @@ class MutualTlsH11(H11Protocol):
             self.app = PeerIdentity(self.app, cn)
 
 
+def tls_context(home: RegistryHome, *, client_certs: bool) -> ssl.SSLContext:
+    """The server side: its certificate; with `client_certs`, a certificate from the registry CA is required and
+    checked against the CRL (a fresh CRL is written at start-up, so revocations made offline take effect)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(home.server_cert, home.server_key)
+    if client_certs:
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(cafile=str(home.ca_cert))
+        ctx.load_verify_locations(cafile=str(home.write_crl()))
+        ctx.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
+    return ctx
+
+
 def _config(app: ASGIApp, home: RegistryHome, *, client_certs: bool, **kw: Any) -> uvicorn.Config:
+    context = tls_context(home, client_certs=client_certs)
     return uvicorn.Config(
         app,
         http=MutualTlsH11,
-        ssl_certfile=str(home.server_cert),
-        ssl_keyfile=str(home.server_key),
-        ssl_ca_certs=str(home.ca_cert) if client_certs else None,
-        ssl_cert_reqs=ssl.CERT_REQUIRED if client_certs else ssl.CERT_NONE,
+        ssl_context_factory=lambda config, default: context,
         lifespan="off",
         ws="none",
         access_log=False,

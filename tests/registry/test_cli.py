@@ -17,6 +17,12 @@ from kiosk.store import Outbox, open_store
 SOMCHAI = "1101700123456"
 
 
+@pytest.fixture(autouse=True)
+def only_these_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parse with the core and registry commands only, so other areas' command modules cannot break these tests."""
+    monkeypatch.setattr("kiosk.cli.COMMAND_MODULES", ("kiosk.commands.core", "kiosk.commands.registry"))
+
+
 def write_config(tmp_path: Path, url: str = "https://127.0.0.1:9") -> Path:
     var = tmp_path / "var"
     cfg = tmp_path / "kiosk.toml"
@@ -67,6 +73,18 @@ def test_registry_lifecycle_from_the_command_line(tmp_path: Path, capsys: pytest
         assert (tmp_path / "var/trust.json").exists()
         assert main(["--config", str(cfg), "outbox", "--state", "failed"]) == 0
         assert "reason=already_enrolled" in capsys.readouterr().out
+    finally:
+        server.stop()
+
+    capsys.readouterr()
+    assert main(["registry", "revoke", "--home", str(home), "KIOSK-CLI-1"]) == 0
+    assert "revoked 1 certificate(s) of KIOSK-CLI-1" in capsys.readouterr().out
+    server = RegistryServer(RegistryHome(home), RegistryHome(home).default_database).start()
+    try:
+        cfg = write_config(tmp_path, server.api_url)
+        outbox.enqueue("enrol", {"citizen_id": SOMCHAI, "unit": "u2", "method": "self"}, now=4.0)
+        assert main(["--config", str(cfg), "sync"]) == 1  # a revoked kiosk gets nothing: the handshake fails
+        assert "still pending 1" in capsys.readouterr().out
     finally:
         server.stop()
 
