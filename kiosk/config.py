@@ -80,6 +80,9 @@ class CoprocSection:
     baud: int = 115200
     heartbeat_s: float = 1.0
     watchdog_grace_s: float = 30.0
+    watchdog_warn_s: float = 5.0  # without a heartbeat this long the board warns; it power-cycles the Pi a grace later
+    watchdog_boot_grace_s: float = 120.0  # extra time the Pi gets to boot after a power cycle
+    reply_timeout_s: float = 1.0
 
 
 @dataclass(frozen=True)
