@@ -12,21 +12,46 @@ from kiosk.cli import main
 from kiosk.documents.samples import sample
 
 
-def test_status_on_the_simulated_printer(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["printer", "status", "--simulated"]) == 0
+@pytest.fixture
+def config(tmp_path: Path) -> str:
+    """An explicit (default) configuration, so no kiosk.toml of the machine is picked up."""
+    path = tmp_path / "kiosk.toml"
+    path.write_text("[printer]\nwidth_dots = 384\n")
+    return str(path)
+
+
+def test_status_on_the_simulated_printer(config: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--config", config, "printer", "status", "--simulated"]) == 0
     assert "ready" in capsys.readouterr().out
 
 
-def test_print_sample_reaches_the_roll(tmp_path: Path) -> None:
+def test_print_sample_reaches_the_roll(config: str, tmp_path: Path) -> None:
     roll = tmp_path / "roll.png"
-    assert main(["printer", "print-sample", "--doc", "ticket", "--lang", "en", "--simulated", "--roll", str(roll)]) == 0
+    assert (
+        main(
+            [
+                "--config",
+                config,
+                "printer",
+                "print-sample",
+                "--doc",
+                "ticket",
+                "--lang",
+                "en",
+                "--simulated",
+                "--roll",
+                str(roll),
+            ]
+        )
+        == 0
+    )
     texts = [r.text for r in zxingcpp.read_barcodes(Image.open(roll).convert("L"))]
     assert texts == [sample("ticket", "en").seal]
 
 
-def test_print_sample_as_png(tmp_path: Path) -> None:
+def test_print_sample_as_png(config: str, tmp_path: Path) -> None:
     out = tmp_path / "tr14.png"
-    assert main(["printer", "print-sample", "--doc", "tr14", "--reprint", "--png", str(out)]) == 0
+    assert main(["--config", config, "printer", "print-sample", "--doc", "tr14", "--reprint", "--png", str(out)]) == 0
     assert Image.open(out).width == 384
 
 
