@@ -25,7 +25,7 @@ class Hint(StrEnum):
     FACE_UNCLEAR = "face_unclear"
     MOVE_CLOSER = "move_closer"
     MOVE_BACK = "move_back"
-    CENTRE_FACE = "centre_face"
+    CENTRE_FACE = "center"  # the code the screens already use
     LOOK_STRAIGHT = "look_straight"
     LEVEL_HEAD = "level_head"
     HOLD_STILL = "hold_still"

@@ -1,0 +1,99 @@
+"""The camera-driven loops behind the journeys' face port: capture with guidance, the liveness run, the match.
+
+Blocking calls for the runner's worker threads (the shape of `kiosk.flows.ports.FacePort`). Every loop runs against
+a deadline from an injected monotonic clock; each camera read has its own deadline; nothing sleeps. Frames live
+only in local variables; the portrait's template is made, used and forgotten inside `match`.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from kiosk.drivers.camera import Camera
+from kiosk.face.errors import FaceError
+from kiosk.face.imaging import RGB
+from kiosk.face.liveness import ChallengeLimits, Phase, observe, start, step
+from kiosk.face.quality import relevant_faces
+from kiosk.face.spoof import screen_cues
+from kiosk.face.verifier import FaceVerifier
+
+Hint = Callable[[str], None]
+
+
+class FaceCaptureTimeout(FaceError):
+    """No frame passed the quality gates before the capture's deadline."""
+
+    reason = "timeout"
+
+
+class FaceService:
+    def __init__(
+        self,
+        camera: Camera,
+        verifier: FaceVerifier,
+        *,
+        challenge: ChallengeLimits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        frame_timeout_s: float = 1.0,
+    ) -> None:
+        self.camera = camera
+        self.verifier = verifier
+        self.challenge = challenge or ChallengeLimits()
+        self.clock = clock
+        self.rng = rng or random.SystemRandom()
+        self.frame_timeout_s = frame_timeout_s
+
+    def _read(self, deadline: float) -> RGB | None:
+        remaining = deadline - self.clock()
+        if remaining <= 0:
+            return None
+        return self.camera.read(min(self.frame_timeout_s, remaining))
+
+    def capture(self, portrait: bytes | None, hint: Hint, timeout_s: float) -> RGB:
+        """Read frames until one passes every quality gate; guidance is sent each time it changes."""
+        deadline = self.clock() + timeout_s
+        last = ""
+        while (frame := self._read(deadline)) is not None:
+            quality = self.verifier.assess(frame)
+            code = "ok" if quality.ok else quality.hints[0].value
+            if code != last:
+                hint(code)
+                last = code
+            if quality.ok:
+                return frame
+        raise FaceCaptureTimeout(f"no usable face within {timeout_s:.0f} s")
+
+    def liveness(self, prompt: Hint, timeout_s: float) -> tuple[bool, str]:
+        """Run one challenge: prompts "look_straight", then each action ("blink", "turn_left", "turn_right")."""
+        now = self.clock()
+        state = start(now, self.rng, replace(self.challenge, deadline_s=timeout_s))
+        shown = ""
+        while not state.done:
+            wanted = "look_straight" if state.phase is Phase.SETTLE else str(state.current)
+            if wanted != shown:
+                prompt(wanted)
+                shown = wanted
+            frame = self._read(state.deadline_s)
+            now = self.clock()
+            if frame is None:
+                state = step(state, observe(None), now)
+                continue
+            analysis = self.verifier.analyse(frame)
+            faces = len(relevant_faces(analysis.detections, self.verifier.limits.other_face_ratio))
+            cues = screen_cues(frame, analysis.primary).suspicious if analysis.primary is not None else False
+            state = step(state, observe(analysis.landmarks, faces, screen_cues=cues), now)
+        return state.passed, "" if state.failure is None else state.failure.value
+
+    def match(self, frame: object, portrait: bytes) -> tuple[bool, float]:
+        """Compare a captured frame with the chip portrait: (accepted, cosine score)."""
+        if not isinstance(frame, np.ndarray):
+            raise FaceError("not a camera frame", reason="bad_frame")
+        with self.verifier.enrol_portrait(portrait) as template:
+            result = self.verifier.verify(frame, template)
+        return result.accepted, result.score

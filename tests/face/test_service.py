@@ -1,0 +1,104 @@
+"""FaceService over a real (folder) camera and the int8 models, with a clock that advances per camera read."""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from kiosk.drivers.camera import Camera
+from kiosk.drivers.camera.folder import FolderCamera
+from kiosk.face.imaging import degrade_like_chip
+from kiosk.face.liveness import ChallengeLimits
+from kiosk.face.service import FaceCaptureTimeout, FaceService
+from kiosk.face.verifier import FaceVerifier
+from tests.face.conftest import load_frame
+
+
+class StepClock:
+    """Monotonic time that moves 0.1 s per camera frame (a 10 fps camera), so deadlines are reached without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class TimedCamera:
+    def __init__(self, inner: Camera, clock: StepClock) -> None:
+        self.inner, self.clock = inner, clock
+        self.reads = 0
+
+    def read(self, timeout_s: float) -> np.ndarray:
+        assert 0 < timeout_s <= 1.0
+        self.clock.now += 0.1
+        self.reads += 1
+        return self.inner.read(timeout_s)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def save(folder: Path, name: str, image: np.ndarray) -> None:
+    Image.fromarray(image).save(folder / name)
+
+
+def service(folder: Path, verifier: FaceVerifier) -> tuple[FaceService, TimedCamera]:
+    clock = StepClock()
+    cam = TimedCamera(FolderCamera(folder), clock)
+    return FaceService(cam, verifier, clock=clock, rng=random.Random(4)), cam
+
+
+def test_capture_guides_until_a_good_frame(tmp_path: Path, faces_dir: Path, verifier: FaceVerifier) -> None:
+    good = load_frame(faces_dir / "img2.jpg")
+    save(tmp_path, "a_empty.png", np.full((480, 640, 3), 100, np.uint8))
+    save(tmp_path, "b_dark.png", (good * 0.25).astype(np.uint8))
+    save(tmp_path, "c_good.png", good)
+    svc, cam = service(tmp_path, verifier)
+    hints: list[str] = []
+    frame = svc.capture(None, hints.append, timeout_s=5.0)
+    assert hints == ["no_face", "too_dark", "ok"]
+    assert np.array_equal(frame, good) and cam.reads == 3
+
+
+def test_capture_gives_up_at_its_deadline(tmp_path: Path, verifier: FaceVerifier) -> None:
+    save(tmp_path, "empty.png", np.full((480, 640, 3), 100, np.uint8))
+    svc, cam = service(tmp_path, verifier)
+    hints: list[str] = []
+    with pytest.raises(FaceCaptureTimeout) as e:
+        svc.capture(None, hints.append, timeout_s=2.0)
+    assert e.value.reason == "timeout" and hints == ["no_face"]
+    assert 19 <= cam.reads <= 21  # 10 frames a second for 2 s
+
+
+def test_a_still_photo_fails_the_liveness_challenge(tmp_path: Path, faces_dir: Path, verifier: FaceVerifier) -> None:
+    save(tmp_path, "photo.png", load_frame(faces_dir / "img2.jpg"))
+    svc, _ = service(tmp_path, verifier)
+    prompts: list[str] = []
+    passed, reason = svc.liveness(prompts.append, timeout_s=3.0)
+    assert not passed and reason == "timeout"
+    assert prompts[0] == "look_straight" and prompts[1] in ("blink", "turn_left", "turn_right")
+
+
+def test_liveness_fails_when_the_face_leaves(tmp_path: Path, verifier: FaceVerifier) -> None:
+    save(tmp_path, "empty.png", np.full((480, 640, 3), 100, np.uint8))
+    svc, _ = service(tmp_path, verifier)
+    svc.challenge = ChallengeLimits(max_face_lost_s=0.5)
+    assert svc.liveness(lambda _: None, timeout_s=10.0) == (False, "face_lost")
+
+
+def test_match_against_the_chip_portrait(tmp_path: Path, faces_dir: Path, verifier: FaceVerifier) -> None:
+    portrait = degrade_like_chip(load_frame(faces_dir / "img1.jpg"), 180.0)
+    buf = io.BytesIO()
+    Image.fromarray(portrait).save(buf, format="JPEG", quality=40)
+    save(tmp_path, "x.png", np.zeros((8, 8, 3), np.uint8))
+    svc, _ = service(tmp_path, verifier)
+    accepted, score = svc.match(load_frame(faces_dir / "img7.jpg"), buf.getvalue())
+    assert accepted and score >= verifier.threshold
+    accepted, score = svc.match(load_frame(faces_dir / "img19.jpg"), buf.getvalue())
+    assert not accepted and score < verifier.threshold
