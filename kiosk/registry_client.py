@@ -139,8 +139,12 @@ class RegistryClient:
         return self.request(method, template.format(**payload), body=body, key=key)
 
     @staticmethod
-    def _ok(reply: Reply) -> dict[str, Any]:
+    def _ok(reply: Reply, **expected: type) -> dict[str, Any]:
+        """The body of a 2xx answer, checked to hold `expected` fields of the given types; else a typed error."""
         if reply.ok:
+            for name, kind in expected.items():
+                if not isinstance(reply.body.get(name), kind):
+                    raise RegistryError(f"malformed registry answer: {name!r} missing or not {kind.__name__}")
             return reply.body
         cls = RegistryConflict if reply.status == 409 else RegistryRejected
         raise cls(reply.status, reply.error or "error", str(reply.body.get("message", "")), reply.body)
@@ -148,7 +152,7 @@ class RegistryClient:
     # ---- the API -----------------------------------------------------------------------------------------------
 
     def health(self) -> dict[str, Any]:
-        return self._ok(self.request("GET", "/v1/health"))
+        return self._ok(self.request("GET", "/v1/health"), ok=bool, peer=str)
 
     def trust_list(self) -> TrustList:
         try:
@@ -157,13 +161,17 @@ class RegistryClient:
             raise RegistryError(f"the registry's trust list is malformed: {e}") from None
 
     def citizen(self, citizen_id: str) -> dict[str, Any]:
-        return self._ok(self.request("GET", f"/v1/citizens/{citizen_id}"))
+        person = self._ok(self.request("GET", f"/v1/citizens/{citizen_id}"), citizen_id=str, name_th=dict, events=list)
+        if person["citizen_id"] != citizen_id:
+            raise RegistryError("the registry answered with another citizen's record")
+        return person
 
     def issue_extract(self, citizen_id: str, doc_type: str, key: str) -> dict[str, Any]:
-        return self._ok(self.submit("issue_extract", {"citizen_id": citizen_id, "doc_type": doc_type}, key))
+        reply = self.submit("issue_extract", {"citizen_id": citizen_id, "doc_type": doc_type}, key)
+        return self._ok(reply, doc_no=str, doc_type=str, seal=str, person=dict, issued_at=str, valid_until=str)
 
     def extract(self, doc_no: str) -> dict[str, Any]:
-        return self._ok(self.request("GET", f"/v1/extracts/{doc_no}"))
+        return self._ok(self.request("GET", f"/v1/extracts/{doc_no}"), doc_no=str, seal=str, person=dict)
 
     def offices(self) -> list[dict[str, Any]]:
         offices = self._ok(self.request("GET", "/v1/offices")).get("offices")
@@ -179,16 +187,17 @@ class RegistryClient:
         return slots
 
     def book(self, citizen_id: str, slot_id: int, key: str) -> dict[str, Any]:
-        return self._ok(self.submit("book", {"citizen_id": citizen_id, "slot_id": slot_id}, key))
+        reply = self.submit("book", {"citizen_id": citizen_id, "slot_id": slot_id}, key)
+        return self._ok(reply, booking_ref=str, day=str, start=str, office_code=str)
 
     def cancel_booking(self, ref: str, citizen_id: str, key: str) -> dict[str, Any]:
-        return self._ok(self.submit("cancel_booking", {"ref": ref, "citizen_id": citizen_id}, key))
+        return self._ok(self.submit("cancel_booking", {"ref": ref, "citizen_id": citizen_id}, key), cancelled=bool)
 
     def enrol(self, citizen_id: str, unit: str, key: str, *, officer_id: str = "") -> dict[str, Any]:
         payload = {"citizen_id": citizen_id, "unit": unit, "method": "officer" if officer_id else "self"}
         if officer_id:
             payload["officer_id"] = officer_id
-        return self._ok(self.submit("enrol", payload, key))
+        return self._ok(self.submit("enrol", payload, key), activation_code=str, expires_at=str)
 
     def activate(self, citizen_id: str, activation_code: str) -> dict[str, Any]:
         body = {"citizen_id": citizen_id, "activation_code": activation_code}
@@ -199,8 +208,8 @@ class RegistryClient:
         return self._ok(self.submit("create_officer", payload, key))
 
     def verify_officer_pin(self, officer_id: str, pin: str) -> dict[str, Any]:
-        return self._ok(self.request("POST", f"/v1/officers/{officer_id}/verify", body={"pin": pin}))
+        return self._ok(self.request("POST", f"/v1/officers/{officer_id}/verify", body={"pin": pin}), verified=bool)
 
     def enrolment_report(self, friday: date, unit: str = "") -> dict[str, Any]:
         params = {"friday": friday.isoformat(), **({"unit": unit} if unit else {})}
-        return self._ok(self.request("GET", "/v1/reports/enrolments", params=params))
+        return self._ok(self.request("GET", "/v1/reports/enrolments", params=params), friday=str, units=list)

@@ -318,3 +318,14 @@ def test_fuzzed_requests_never_get_a_server_error(running: Running, path: str, b
         response = c.http.post(path, content=json.dumps(body).encode(), headers=headers)
     assert response.status_code < 500, response.text
     assert isinstance(response.json(), dict)
+
+
+def test_client_checks_the_shape_of_answers() -> None:
+    from kiosk.registry_client import RegistryClient, RegistryError, Reply
+
+    assert RegistryClient._ok(Reply(201, {"booking_ref": "B1"}), booking_ref=str) == {"booking_ref": "B1"}
+    with pytest.raises(RegistryError, match="booking_ref"):
+        RegistryClient._ok(Reply(201, {"booking_ref": 7}), booking_ref=str)
+    with pytest.raises(RegistryConflict) as e:
+        RegistryClient._ok(Reply(409, {"error": "slot_full", "message": "taken"}), booking_ref=str)
+    assert e.value.code == "slot_full" and e.value.status == 409
