@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.runner import Runner
 
 if TYPE_CHECKING:
+    from kiosk.flows.context import Limits
     from kiosk.ui.port import ScreenPort
 
 log = logging.getLogger(__name__)
@@ -36,12 +39,179 @@ def run(cfg: Config, *, simulator: bool = False, headless: str | None = None) ->
 
 
 def compose(cfg: Config, runner: Runner, screen: ScreenPort) -> Callable[[], None]:
-    """Build the devices and the journeys' executor from `cfg` and subscribe them to `runner`; the executor shows
-    screens through `screen.show(name, data)`. Returns what closes them all, in reverse order of building."""
+    """Build the store, registry link, devices and the journeys' executor from `cfg`, all subscribed to `runner`;
+    the executor shows screens through `screen.show(name, data)`. Returns what closes them, in reverse order.
+
+    A device that cannot be opened is left out and reported as down, so the menu offers only what can finish."""
     try:
-        adapters = importlib.import_module("kiosk.flows.adapters")
+        from kiosk.flows import adapters
     except ImportError:
         log.warning("the journeys' device adapters (kiosk.flows.adapters) are not available: no journeys run")
         return lambda: None
-    built: Callable[[], None] = adapters.start(cfg, runner, screen)
-    return built
+    from kiosk.flows.context import DeviceStatus
+    from kiosk.flows.host import JourneyHost
+    from kiosk.flows.ports import Ports
+    from kiosk.registry_client import RegistryClient
+    from kiosk.store import load_or_create, open_store
+
+    stack = contextlib.ExitStack()
+    try:
+        keys = load_or_create(cfg.kiosk.data_dir / "keys")
+        conn = open_store(cfg.store.path)
+        stack.callback(conn.close)
+        client = RegistryClient(
+            cfg.registry.url,
+            ca_cert=cfg.registry.ca_cert,
+            client_cert=cfg.registry.client_cert,
+            client_key=cfg.registry.client_key,
+            timeout_s=cfg.registry.timeout_s,
+        )
+        stack.callback(client.close)
+        local = adapters.LocalAdapter(conn, keys, cfg.kiosk.unit, cfg.kiosk.id)
+        reader = _card_reader(cfg, runner, stack)
+        sensor = _finger_sensor(cfg, stack)
+        issuer = _document_issuer(cfg, stack)
+        ports = Ports(
+            local=local,
+            registry=adapters.RegistryAdapter(client, cfg.kiosk.unit),
+            card=adapters.CardAdapter(reader) if reader is not None else None,
+            finger=adapters.FingerAdapter(sensor, local.officer_by_page) if sensor is not None else None,
+            printer=adapters.PrinterAdapter(issuer, client, cfg.kiosk.id) if issuer is not None else None,
+        )
+        status = DeviceStatus(
+            card=reader is not None,
+            camera=False,  # no face port is wired yet: journeys that need a face are not offered
+            finger=sensor is not None,
+            printer="ok" if issuer is not None else "absent",
+            field_kit=sensor is not None,  # a kit with a sensor offers officer-assisted enrolment
+        )
+        host = JourneyHost(
+            runner,
+            screen,
+            ports,
+            secret=keys.subject_key,
+            limits=limits_of(cfg),
+            status=status,
+            language=cfg.kiosk.language,
+            read_photo=cfg.card.read_photo,
+        )
+        stack.callback(host.close)
+        _start_sync(cfg, client, stack)
+    except BaseException:
+        stack.close()
+        raise
+    return stack.close
+
+
+def limits_of(cfg: Config) -> Limits:
+    """The journeys' limits from the config's values (journeys never see the config itself)."""
+    from kiosk.flows.context import Limits
+    from kiosk.flows.passcode import PasscodeRules
+
+    p = cfg.passcode
+    return Limits(
+        inactivity_warning_s=cfg.ui.inactivity_warning_s,
+        inactivity_timeout_s=cfg.ui.inactivity_timeout_s,
+        liveness_s=cfg.face.liveness_timeout_s,
+        face_max_attempts=cfg.face.max_attempts,
+        liveness=cfg.face.liveness,
+        reject_expired=cfg.card.reject_expired,
+        passcode=PasscodeRules(p.length, p.max_run, p.max_repeat, p.max_attempts),
+    )
+
+
+def _card_reader(cfg: Config, runner: Runner, stack: contextlib.ExitStack) -> Any | None:
+    """The PC/SC reader watcher: it posts insertions, removals and reads to the runner from its own thread."""
+    if not cfg.card.enabled:
+        return None
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kiosk.drivers.card.pcsc import PcscCardReader
+
+    zone = ZoneInfo(cfg.kiosk.timezone)
+    reader = PcscCardReader(
+        runner.post,
+        today=lambda: datetime.now(zone).date(),
+        reader=cfg.card.reader,
+        share_mode=cfg.card.share_mode,
+        read_photo=cfg.card.read_photo,
+        reject_expired=cfg.card.reject_expired,
+    )
+    reader.start()
+    stack.callback(reader.stop)
+    return reader
+
+
+def _finger_sensor(cfg: Config, stack: contextlib.ExitStack) -> Any | None:
+    if not cfg.finger.enabled:
+        return None
+    from kiosk.drivers.finger import FingerSettings
+    from kiosk.drivers.finger.uart import FingerUart, open_port
+    from kiosk.errors import DeviceError
+
+    f = cfg.finger
+    try:
+        port = open_port(f.port, f.baud)
+    except DeviceError as e:
+        log.warning("fingerprint sensor unavailable: %s", e)
+        return None
+    stack.callback(port.close)
+    settings = FingerSettings(
+        address=f.address,
+        password=f.password,
+        packet_size=f.packet_size,
+        capture_timeout_s=f.capture_timeout_s,
+        reply_timeout_s=f.reply_timeout_s,
+        has_led=f.has_led,
+        match_threshold=f.match_threshold,
+    )
+    return FingerUart(port, settings)
+
+
+def _document_issuer(cfg: Config, stack: contextlib.ExitStack) -> Any | None:
+    if not cfg.printer.enabled:
+        return None
+    from kiosk.documents.renderer import Renderer
+    from kiosk.drivers.printer.escpos import PrinterProfile, Timing, open_printer
+    from kiosk.drivers.printer.service import DocumentIssuer
+    from kiosk.errors import DeviceError
+
+    p = cfg.printer
+    try:
+        printer = open_printer(
+            p.transport,
+            baud=p.baud,
+            profile=PrinterProfile(width_dots=p.width_dots, has_cutter=p.has_cutter),
+            timing=Timing(status_timeout_s=p.status_timeout_s, confirm_timeout_s=p.confirm_timeout_s),
+            near_end_max_lines=p.near_end_max_lines,
+        )
+    except DeviceError as e:
+        log.warning("printer unavailable: %s", e)
+        return None
+    stack.callback(printer.close)
+    return DocumentIssuer(printer, Renderer(p.width_dots))
+
+
+def _start_sync(cfg: Config, client: Any, stack: contextlib.ExitStack) -> None:
+    """Send the outbox to the registry in the background, a pass every `sync_interval_s` (back-off inside)."""
+    import time
+
+    from kiosk.store import Outbox, Syncer, client_sender, open_store
+
+    conn = open_store(cfg.store.path)  # the syncer's own connection: it never shares a transaction with the kiosk
+    syncer = Syncer(Outbox(conn), client_sender(client))
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(cfg.store.sync_interval_s):
+            try:
+                syncer.sync(time.time())
+            except Exception:
+                log.exception("outbox sync pass failed")
+
+    thread = threading.Thread(target=loop, name="kiosk-sync", daemon=True)
+    thread.start()
+    stack.callback(conn.close)
+    stack.callback(thread.join, 5.0)
+    stack.callback(stop.set)

@@ -251,6 +251,27 @@ class Rig:
         changes["ui"] = dataclasses.replace(cfg.ui, fullscreen=False)
         return dataclasses.replace(cfg, **changes)
 
+    def provision(self, cfg: Config) -> None:
+        """Put the test officers on the kiosk's roster (their card's holder key and PIN), as a district office would
+        when it hands out a field kit. `cfg` is the kiosk's config from `kiosk_config`."""
+        try:
+            from kiosk.flows.adapters import LocalAdapter
+        except ImportError:
+            return
+        from kiosk.flows.attempts import holder_key
+        from kiosk.store import load_or_create, open_store
+
+        keys = load_or_create(cfg.kiosk.data_dir / "keys")
+        conn = open_store(cfg.store.path)
+        try:
+            local = LocalAdapter(conn, keys, cfg.kiosk.unit, cfg.kiosk.id)
+            for c in self.citizens:
+                if c.officer and c.pin:
+                    name = c.name_th.full()
+                    local.add_officer(holder_key(c.cid, keys.subject_key), f"OFF-{c.key.upper()}", name, c.pin)
+        finally:
+            conn.close()
+
     def _bump(self) -> None:
         self.levers.changed += 1
         for fn in list(self.on_change):

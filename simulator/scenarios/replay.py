@@ -149,6 +149,7 @@ class Player:
         ui = replace(cfg.ui, width=scenario.size[0], height=scenario.size[1], large_text=scenario.large_text)
         kiosk = replace(cfg.kiosk, language="en" if scenario.language == "en" else "th")
         self.cfg = rig.kiosk_config(replace(cfg, ui=ui, kiosk=kiosk))
+        rig.provision(self.cfg)
         self.surface = pygame.Surface(scenario.size)
         self.session = KioskSession(
             self.cfg,
