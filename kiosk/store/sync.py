@@ -70,6 +70,25 @@ class Syncer:
         with transaction(self.conn):
             self.conn.execute("UPDATE sync_state SET next_attempt_at = 0 WHERE id = 1")
 
+    def submit(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        now: float,
+        *,
+        max_ops: int = 20,
+        clock: Callable[[], float] | None = None,
+    ) -> Operation:
+        """Queue durably, then (unless backing off) send what is pending, oldest first, up to `max_ops`. Returns the
+        operation as it stands: acknowledged (with the registry's answer), failed (with its reason), or still
+        queued/sent, which a journey tells the citizen as "recorded, will be sent"."""
+        op = self.outbox.enqueue(kind, payload, now)
+        if now >= self.state()[1]:
+            self.sync(now, max_ops=max_ops, clock=clock)
+        settled = self.outbox.get(op.key)
+        assert settled is not None
+        return settled
+
     def sync(self, now: float, *, max_ops: int | None = None, clock: Callable[[], float] | None = None) -> SyncReport:
         """One pass: send pending operations oldest first until done, `max_ops`, or a transient failure."""
         report = SyncReport()

@@ -215,3 +215,22 @@ def test_unknown_or_incomplete_operations_are_refused_at_queue_time(tmp_path: Pa
     with pytest.raises(ValueError):
         outbox.enqueue("cancel_booking", {"citizen_id": CID}, now=0.0)  # no booking ref
     assert outbox.counts()["queued"] == 0
+
+
+def test_submit_answers_at_once_online_and_queues_offline(tmp_path: Path) -> None:
+    outbox, fake = store(tmp_path), FakeRegistry()
+    syncer = Syncer(outbox, fake.send, Backoff(base_s=10.0))
+    online = syncer.submit("book", {"citizen_id": CID, "slot_id": 1}, now=0.0)
+    assert online.state == "acknowledged" and online.response == {"n": 1}
+    fake.down = True
+    offline = syncer.submit("book", {"citizen_id": CID, "slot_id": 2}, now=1.0)
+    assert offline.state == "sent" and offline.attempts == 1  # tried once, kept for later
+    calls = len(fake.order)
+    later = syncer.submit("book", {"citizen_id": CID, "slot_id": 3}, now=2.0)  # backing off: no network at all
+    assert later.state == "queued" and len(fake.order) == calls
+    fake.down = False
+    syncer.link_restored()
+    assert len(syncer.sync(now=3.0).acknowledged) == 2
+    assert [op.payload["slot_id"] for op in outbox.list()] == [1, 2, 3] and fake.order == [
+        op.key for op in outbox.list()
+    ]
