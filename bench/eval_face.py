@@ -78,6 +78,8 @@ def report(label: str, genuine: npt.NDArray[np.float64], impostor: npt.NDArray[n
         f"FRR {100 * r.frr:.2f}% ({r.false_rejects}/{r.genuine})"
     )
     print(f"zero-FAR threshold {zero:.4f}: FRR {100 * rz.frr:.2f}% ({rz.false_rejects}/{rz.genuine})")
+    sweep = [rates(genuine, impostor, t / 100) for t in range(34, 52, 2)]
+    print("sweep: " + "  ".join(f"{r.threshold:.2f} FAR {100 * r.far:.2f}/FRR {100 * r.frr:.1f}" for r in sweep))
 
 
 def main() -> int:

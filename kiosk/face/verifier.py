@@ -124,7 +124,7 @@ class FaceModels:
 class FaceVerifier:
     portrait_min_detection_score = 0.5
 
-    def __init__(self, models: FaceModels, *, threshold: float = 0.40, limits: QualityLimits | None = None) -> None:
+    def __init__(self, models: FaceModels, *, threshold: float = 0.42, limits: QualityLimits | None = None) -> None:
         self.models = models
         self.threshold = threshold
         self.limits = limits or QualityLimits()
