@@ -1,6 +1,7 @@
 """The co-processor application: answers the host's commands and runs the input, watchdog and status-light tasks."""
 
 import asyncio
+import os
 import struct
 import time
 
@@ -11,6 +12,7 @@ from hw import Hardware
 from policy import A_NONE, A_POWER_OFF, A_POWER_ON, A_WARN, TamperLatch, WatchdogPolicy
 
 FIRMWARE_VERSION = "1.0.0"
+LATCH_PATH = "/tamper_latch"  # on the board's littlefs; written only when the latch sets or clears
 
 # Per status pattern: (green, red) LED modes. 0 off, 1 on, 2 slow blink (1 Hz), 3 fast blink (5 Hz).
 PATTERN_MODES = ((0, 0), (1, 0), (2, 0), (3, 0), (0, 1), (0, 2))
@@ -29,11 +31,15 @@ def _led(mode: int, phase: int) -> int:
 
 
 class Coproc:
-    def __init__(self, hw: Hardware, port: StreamPort) -> None:
+    """`latch_path` is a file in flash that outlives a reset while the tamper latch is set (None: not kept)."""
+
+    def __init__(self, hw: Hardware, port: StreamPort, latch_path: str | None = None) -> None:
         self.hw = hw
         self.channel = Channel(port, self.on_command)
         self.watchdog = WatchdogPolicy(time.ticks_ms())
         self.tamper = TamperLatch()
+        self.latch_path = latch_path
+        self.tamper.latched = self._latch_kept()
         self.boot_reason = hw.boot_reason()
         self.started_ms = time.ticks_ms()
         self.light = bytearray(4)  # level, red, green, blue
@@ -140,6 +146,7 @@ class Coproc:
                 return wire.R_BAD_LENGTH
             if not self.tamper.acknowledge():
                 return wire.R_STILL_OPEN
+            self._keep_latch(False)
         elif kind == wire.K_WATCHDOG:
             if n != struct.calcsize(wire.FMT_WATCHDOG):
                 return wire.R_BAD_LENGTH
@@ -163,8 +170,32 @@ class Coproc:
         self.channel.commit(struct.calcsize(fmt))
 
     def _report_tamper(self, is_open: bool) -> None:
+        was_latched = self.tamper.latched
         if self.tamper.observe(is_open):
+            if self.tamper.latched and not was_latched:
+                self._keep_latch(True)  # before the event: a reset must not be a way to clear the alarm
             self._event(wire.K_TAMPER, wire.FMT_TAMPER, 1 if self.tamper.open else 0, 1 if self.tamper.latched else 0)
+
+    def _latch_kept(self) -> bool:
+        if self.latch_path is None:
+            return False
+        try:
+            with open(self.latch_path, "rb"):
+                return True
+        except OSError:
+            return False
+
+    def _keep_latch(self, latched: bool) -> None:
+        if self.latch_path is None:
+            return
+        try:
+            if latched:
+                with open(self.latch_path, "wb") as f:
+                    f.write(b"1")
+            else:
+                os.remove(self.latch_path)
+        except OSError:
+            pass  # a full or read-only filesystem must not stop the board; the latch still holds in RAM
 
     async def inputs_task(self) -> None:
         hw = self.hw
@@ -250,4 +281,4 @@ def main() -> None:
 
     micropython.kbd_intr(-1)  # a 0x03 in a frame must not raise KeyboardInterrupt
     port = StreamPort(sys.stdin.buffer, sys.stdout.buffer)
-    asyncio.run(Coproc(Hardware(), port).run())
+    asyncio.run(Coproc(Hardware(), port, LATCH_PATH).run())

@@ -1,8 +1,9 @@
 """Runs the firmware under MicroPython's unix port: link on stdio (default) or a pty path, fake pins on a control pty.
 
-    micropython -X heapsize=192k unix_main.py [--link PATH] [--control PATH]
+    micropython -X heapsize=192k unix_main.py [--link PATH] [--control PATH] [--state DIR]
 
 with MICROPYPATH=firmware/testing:firmware:.frozen so the fake `machine` and `neopixel` shadow the missing ones.
+--state names a directory that stands in for the board's flash (the tamper latch outlives a reset there).
 Diagnostics go to stderr: stdout may be the link.
 """
 
@@ -17,7 +18,7 @@ from channel import StreamPort
 from hw import Hardware
 
 
-async def _run(link, control):
+async def _run(link, control, state):
     control_task = None
     if control:
         control_task = asyncio.create_task(machine.serve(control))
@@ -30,7 +31,8 @@ async def _run(link, control):
     # Fake pins fire their handlers from the control task, where an Event is safe; a pending ThreadSafeFlag would
     # slow every wake-up of the unix port's event loop to ~3 ms.
     try:
-        await Coproc(Hardware(asyncio.Event()), port).run()
+        latch_path = state + "/tamper_latch" if state else None
+        await Coproc(Hardware(asyncio.Event()), port, latch_path).run()
     finally:
         if control_task is not None:
             control_task.cancel()
@@ -40,18 +42,21 @@ def main():
     args = sys.argv[1:]
     link = None
     control = None
+    state = None
     while args:
         flag = args.pop(0)
         if flag == "--link" and args:
             link = args.pop(0)
         elif flag == "--control" and args:
             control = args.pop(0)
+        elif flag == "--state" and args:
+            state = args.pop(0)
         else:
-            print("usage: unix_main.py [--link PATH] [--control PATH]", file=sys.stderr)
+            print("usage: unix_main.py [--link PATH] [--control PATH] [--state DIR]", file=sys.stderr)
             sys.exit(2)
     micropython.kbd_intr(-1)
     try:
-        asyncio.run(_run(link, control))
+        asyncio.run(_run(link, control, state))
     except OSError as e:
         print("coproc firmware: link closed:", e, file=sys.stderr)
 

@@ -14,6 +14,7 @@ import runpy
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import tty
@@ -92,6 +93,7 @@ class SimulatedCoproc:
         self._stderr: list[str] = []
         self._token = 0
         self.link_path = ""
+        self.flash_dir = ""  # stands in for the board's flash: kept across restart(), removed by stop()
 
     # Life cycle ------------------------------------------------------------------------------------------------
     def start(self) -> str:
@@ -103,6 +105,7 @@ class SimulatedCoproc:
         for fd in (link_slave, control_slave):
             tty.setraw(fd)
         self.link_path = os.ttyname(link_slave)
+        self.flash_dir = tempfile.mkdtemp(prefix="coproc-flash-")
         self._link_master = link_master
         self._control = control_master
         self._fds = [link_master, link_slave, control_master, control_slave]
@@ -134,6 +137,8 @@ class SimulatedCoproc:
             str(FIRMWARE_DIR / "testing" / "unix_main.py"),
             "--control",
             self._control_path,
+            "--state",
+            self.flash_dir,
         ]
         launched = time.monotonic()
         self._proc = subprocess.Popen(
@@ -164,6 +169,9 @@ class SimulatedCoproc:
             with contextlib.suppress(OSError):
                 os.close(fd)
         self._fds = []
+        if self.flash_dir:
+            shutil.rmtree(self.flash_dir, ignore_errors=True)
+            self.flash_dir = ""
         for t in self._threads:
             t.join(timeout=2.0)
         self._threads = []

@@ -115,6 +115,21 @@ def test_tamper_in_a_journey_latches_until_acknowledged(link: CoprocLink, sim: S
     assert not status.tamper_latched and not status.tamper_open
 
 
+def test_a_latched_tamper_survives_a_board_reset(link: CoprocLink, sim: SimulatedCoproc, events: Events) -> None:
+    link.set_journey(True)
+    sim.set_tamper_open(True)
+    assert events.expect(TamperOpened) == TamperOpened(latched=True)
+    sim.set_tamper_open(False)
+    assert events.expect(TamperClosed) == TamperClosed(latched=True)
+    sim.restart()  # pulling the board's power is no way to clear the alarm
+    link.identify()
+    assert link.status().tamper_latched
+    link.ack_tamper()
+    sim.restart()
+    link.identify()
+    assert not link.status().tamper_latched
+
+
 def test_tamper_bounce_outside_a_journey_settles_to_one_report(
     link: CoprocLink, sim: SimulatedCoproc, events: Events
 ) -> None:
