@@ -33,7 +33,7 @@ from kiosk.registry.db import open_database  # noqa: E402
 from kiosk.registry.home import RegistryHome  # noqa: E402
 from kiosk.registry.population import generated_people, seed  # noqa: E402
 from kiosk.registry_client import RegistryClient, new_key  # noqa: E402
-from kiosk.store import Outbox, Syncer, client_sender, open_store  # noqa: E402
+from kiosk.store import Outbox, Syncer, client_sender, load_or_create, open_store  # noqa: E402
 
 KIOSKS = (1, 4, 8)
 
@@ -161,7 +161,7 @@ def bench_engine(
     url = prepared(args.sync_ops)
     proc, api = serve(home, url)
     try:
-        outbox = Outbox(open_store(work / f"outbox-{engine}.sqlite3"))
+        outbox = Outbox(open_store(work / f"outbox-{engine}.sqlite3"), load_or_create(work / "keys").data_key)
         t0 = time.perf_counter()
         for cid in people[: args.sync_ops]:
             outbox.enqueue("enrol", {"citizen_id": cid, "unit": "unit-bench", "method": "self"}, time.time())

@@ -150,14 +150,16 @@ def _trust_list(path: Path, cfg: Config) -> Any:
 
 def cmd_sync(args: argparse.Namespace, cfg: Config) -> int:
     from kiosk.registry_client import RegistryClient, RegistryError
-    from kiosk.store import Backoff, Cache, Outbox, Syncer, client_sender, open_store
+    from kiosk.store import Backoff, Cache, Outbox, Syncer, client_sender, load_or_create, open_store
 
     conn = open_store(cfg.store.path)
+    keys = load_or_create(cfg.kiosk.data_dir / "keys")
     r = cfg.registry
     with RegistryClient(
         r.url, ca_cert=r.ca_cert, client_cert=r.client_cert, client_key=r.client_key, timeout_s=r.timeout_s
     ) as client:
-        syncer = Syncer(Outbox(conn), client_sender(client), Backoff(max_s=cfg.store.max_backoff_s))
+        outbox = Outbox(conn, keys.data_key)
+        syncer = Syncer(outbox, client_sender(client), Backoff(max_s=cfg.store.max_backoff_s))
         if args.ignore_backoff:
             syncer.link_restored()
         report = syncer.sync(time.time(), clock=time.time)
@@ -189,9 +191,9 @@ def mask(value: Any) -> Any:
 
 
 def cmd_outbox(args: argparse.Namespace, cfg: Config) -> int:
-    from kiosk.store import Outbox, open_store
+    from kiosk.store import Outbox, load_or_create, open_store
 
-    outbox = Outbox(open_store(cfg.store.path))
+    outbox = Outbox(open_store(cfg.store.path), load_or_create(cfg.kiosk.data_dir / "keys").data_key)
     print("  ".join(f"{state}: {n}" for state, n in outbox.counts().items()))
     for op in outbox.list(args.state, args.limit):
         created = datetime.fromtimestamp(op.created_at, UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -4,7 +4,7 @@ from kiosk.store.audit import AuditCheck, AuditEntry, AuditError, AuditLog, veri
 from kiosk.store.cache import Cache
 from kiosk.store.db import open_store
 from kiosk.store.keys import KioskKeys, load_or_create
-from kiosk.store.outbox import Operation, Outbox
+from kiosk.store.outbox import Operation, Outbox, OutboxKeyError
 from kiosk.store.sync import Backoff, Syncer, SyncReport, client_sender
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "KioskKeys",
     "Operation",
     "Outbox",
+    "OutboxKeyError",
     "SyncReport",
     "Syncer",
     "client_sender",

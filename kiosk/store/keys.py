@@ -1,4 +1,6 @@
-"""The kiosk's local secrets: the Ed25519 key that signs its audit log and the HMAC key that hides citizen IDs."""
+"""The kiosk's local secrets: the Ed25519 key that signs its audit log, the HMAC key that hides citizen IDs in it,
+and the AES key that encrypts outbox payloads at rest. They sit on the kiosk's own storage (0600): on a fielded kiosk
+put `keys/` on a secure element or an encrypted partition, or the encryption only guards against copying the DB."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 @dataclass(frozen=True)
 class KioskKeys:
-    audit_key: Ed25519PrivateKey
-    subject_key: bytes
+    audit_key: Ed25519PrivateKey  # signs the audit log
+    subject_key: bytes  # HMAC key: citizen IDs in the audit log
+    data_key: bytes  # AES-256 key: outbox payloads and answers at rest
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -29,15 +32,16 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def load_or_create(directory: Path) -> KioskKeys:
-    audit_path, subject_path = directory / "audit.key", directory / "subject.key"
+    audit_path, subject_path, data_path = directory / "audit.key", directory / "subject.key", directory / "data.key"
     if not audit_path.exists():
         pem = Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
         _write_private(audit_path, pem)
-    if not subject_path.exists():
-        _write_private(subject_path, secrets.token_bytes(32))
+    for path in (subject_path, data_path):
+        if not path.exists():
+            _write_private(path, secrets.token_bytes(32))
     key = serialization.load_pem_private_key(audit_path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{audit_path}: not an Ed25519 key")
-    return KioskKeys(key, subject_path.read_bytes())
+    return KioskKeys(key, subject_path.read_bytes(), data_path.read_bytes())

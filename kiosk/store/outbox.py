@@ -4,13 +4,18 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from kiosk.registry_client import OPERATIONS
 
@@ -35,19 +40,37 @@ class Operation:
 _COLUMNS = "seq, key, kind, payload, state, created_at, attempts, status, reason, response"
 
 
-def _op(row: tuple[Any, ...]) -> Operation:
-    return Operation(
-        seq=row[0],
-        key=row[1],
-        kind=row[2],
-        payload=json.loads(row[3]),
-        state=row[4],
-        created_at=row[5],
-        attempts=row[6],
-        status=row[7],
-        reason=row[8],
-        response=json.loads(row[9]) if row[9] is not None else None,
-    )
+ENCRYPTED = "enc1:"
+
+
+class PayloadCipher:
+    """AES-256-GCM for payloads and answers at rest (they hold citizen IDs, names, activation codes); the
+    operation's idempotency key is the associated data, so a sealed payload cannot be moved to another row."""
+
+    def __init__(self, data_key: bytes | None) -> None:
+        self.aead = AESGCM(data_key) if data_key is not None else None
+
+    def seal(self, key: str, value: Any) -> str:
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+        if self.aead is None:
+            return text
+        nonce = os.urandom(12)
+        return ENCRYPTED + base64.b64encode(nonce + self.aead.encrypt(nonce, text.encode(), key.encode())).decode()
+
+    def open(self, key: str, stored: str) -> Any:
+        if not stored.startswith(ENCRYPTED):
+            return json.loads(stored)
+        if self.aead is None:
+            raise OutboxKeyError("this outbox row is encrypted: open the outbox with the kiosk's data key")
+        raw = base64.b64decode(stored[len(ENCRYPTED) :])
+        try:
+            return json.loads(self.aead.decrypt(raw[:12], raw[12:], key.encode()))
+        except InvalidTag:
+            raise OutboxKeyError("an outbox row does not decrypt with this data key") from None
+
+
+class OutboxKeyError(ValueError):
+    """An encrypted outbox row cannot be read with the key given."""
 
 
 @contextmanager
@@ -62,10 +85,26 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 class Outbox:
-    """Over one SQLite connection; give each thread (UI, sync worker) its own `open_store` connection."""
+    """Over one SQLite connection; give each thread (UI, sync worker) its own `open_store` connection. With
+    `data_key` (`KioskKeys.data_key`), payloads and answers are encrypted at rest."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, data_key: bytes | None = None) -> None:
         self.conn = conn
+        self.cipher = PayloadCipher(data_key)
+
+    def _op(self, row: tuple[Any, ...]) -> Operation:
+        return Operation(
+            seq=row[0],
+            key=row[1],
+            kind=row[2],
+            payload=self.cipher.open(row[1], row[3]),
+            state=row[4],
+            created_at=row[5],
+            attempts=row[6],
+            status=row[7],
+            reason=row[8],
+            response=self.cipher.open(row[1], row[9]) if row[9] is not None else None,
+        )
 
     def enqueue(self, kind: str, payload: dict[str, Any], now: float, *, key: str | None = None) -> Operation:
         """Queue an operation; when this returns, it is on disk (WAL + synchronous=FULL) and will be sent."""
@@ -81,7 +120,7 @@ class Outbox:
             self.conn.execute(
                 "INSERT INTO outbox (key, kind, payload, state, created_at, updated_at)"
                 " VALUES (?, ?, ?, 'queued', ?, ?)",
-                (key, kind, json.dumps(payload, sort_keys=True), now, now),
+                (key, kind, self.cipher.seal(key, payload), now, now),
             )
         op = self.get(key)
         assert op is not None
@@ -89,19 +128,19 @@ class Outbox:
 
     def get(self, key: str) -> Operation | None:
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE key = ?", (key,)).fetchone()
-        return _op(row) if row else None
+        return self._op(row) if row else None
 
     def next_pending(self) -> Operation | None:
         """The oldest operation not yet settled (queued, or sent without an answer)."""
         row = self.conn.execute(
             f"SELECT {_COLUMNS} FROM outbox WHERE state IN ('queued', 'sent') ORDER BY seq LIMIT 1"
         ).fetchone()
-        return _op(row) if row else None
+        return self._op(row) if row else None
 
     def list(self, state: State | None = None, limit: int = 1000) -> list[Operation]:
         where, params = ("WHERE state = ?", (state, limit)) if state else ("", (limit,))
         rows = self.conn.execute(f"SELECT {_COLUMNS} FROM outbox {where} ORDER BY seq LIMIT ?", params).fetchall()
-        return [_op(r) for r in rows]
+        return [self._op(r) for r in rows]
 
     def counts(self) -> dict[str, int]:
         found = dict(self.conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
@@ -125,13 +164,14 @@ class Outbox:
         state: State = "acknowledged" if 200 <= status < 300 else "failed"
         reason = "" if state == "acknowledged" else str(response.get("error") or f"http_{status}")
         with transaction(self.conn):
+            (key,) = self.conn.execute("SELECT key FROM outbox WHERE seq = ?", (seq,)).fetchone()
             self.conn.execute(
                 "UPDATE outbox SET state = ?, status = ?, reason = ?, response = ?, updated_at = ? "
                 "WHERE seq = ? AND state IN ('queued', 'sent')",
-                (state, status, reason, json.dumps(response), now, seq),
+                (state, status, reason, self.cipher.seal(key, response), now, seq),
             )
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE seq = ?", (seq,)).fetchone()
-        return _op(row)
+        return self._op(row)
 
     def prune(self, settled_before: float) -> int:
         """Forget settled operations older than `settled_before` (they hold citizen IDs: keep no longer than needed)."""

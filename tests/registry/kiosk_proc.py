@@ -17,8 +17,8 @@ from kiosk.store import AuditLog, Backoff, Outbox, Syncer, client_sender, load_o
 
 def main(mode: str, store: Path, ops_file: Path, url: str, certs: Path) -> int:
     conn = open_store(store)
-    outbox = Outbox(conn)
     keys = load_or_create(store.parent / "keys")
+    outbox = Outbox(conn, keys.data_key)
     audit = AuditLog(conn, keys.audit_key, keys.subject_key)
     client = RegistryClient(
         url, ca_cert=certs / "ca.pem", client_cert=certs / "kiosk.pem", client_key=certs / "kiosk.key", timeout_s=3

@@ -12,7 +12,7 @@ from kiosk.cli import main
 from kiosk.registry.home import RegistryHome
 from kiosk.registry.server import RegistryServer
 from kiosk.seal.qr import qr_image
-from kiosk.store import Outbox, open_store
+from kiosk.store import Outbox, load_or_create, open_store
 
 SOMCHAI = "1101700123456"
 
@@ -30,6 +30,7 @@ def write_config(tmp_path: Path, url: str = "https://127.0.0.1:9") -> Path:
         f"""
 [kiosk]
 id = "KIOSK-CLI-1"
+data_dir = "{var}"
 [registry]
 url = "{url}"
 ca_cert = "{var}/pki/ca.pem"
@@ -59,7 +60,7 @@ def test_registry_lifecycle_from_the_command_line(tmp_path: Path, capsys: pytest
     server = RegistryServer(RegistryHome(home), RegistryHome(home).default_database).start()
     try:
         cfg = write_config(tmp_path, server.api_url)
-        outbox = Outbox(open_store(tmp_path / "var/kiosk.sqlite3"))
+        outbox = Outbox(open_store(tmp_path / "var/kiosk.sqlite3"), load_or_create(tmp_path / "var/keys").data_key)
         outbox.enqueue("issue_extract", {"citizen_id": SOMCHAI, "doc_type": "TR14_1"}, now=1.0)
         outbox.enqueue("enrol", {"citizen_id": SOMCHAI, "unit": "u1", "method": "self"}, now=2.0)
         outbox.enqueue("enrol", {"citizen_id": SOMCHAI, "unit": "u1", "method": "self"}, now=3.0)
@@ -112,7 +113,9 @@ def test_sync_without_a_link_backs_off(tmp_path: Path, capsys: pytest.CaptureFix
     main(["registry", "init", "--home", str(home)])
     cfg = write_config(tmp_path)  # port 9: nothing listens
     main(["--config", str(cfg), "enrol-device", "--registry-home", str(home)])
-    Outbox(open_store(tmp_path / "var/kiosk.sqlite3")).enqueue("book", {"citizen_id": SOMCHAI, "slot_id": 1}, now=1.0)
+    Outbox(open_store(tmp_path / "var/kiosk.sqlite3"), load_or_create(tmp_path / "var/keys").data_key).enqueue(
+        "book", {"citizen_id": SOMCHAI, "slot_id": 1}, now=1.0
+    )
     capsys.readouterr()
     assert main(["--config", str(cfg), "sync"]) == 1
     out = capsys.readouterr().out

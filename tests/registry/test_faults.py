@@ -114,7 +114,8 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(running: Running,
     assert proc.returncode == 0 and "DONE" in out, out
     assert kills >= 2, f"the test should have killed the kiosk (seed {seed})"
 
-    outbox = Outbox(open_store(store))
+    kiosk_keys = load_or_create(store.parent / "keys")
+    outbox = Outbox(open_store(store), kiosk_keys.data_key)
     settled = {op.key: op for op in outbox.list(limit=10_000)}
     assert acks <= set(settled), f"acknowledged operations lost (seed {seed})"
     assert len(settled) == len(ops) and outbox.counts()["queued"] == outbox.counts()["sent"] == 0
@@ -131,8 +132,10 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(running: Running,
     keys = {k for (k,) in server_rows(running, f"SELECT key FROM idempotency WHERE client = '{CLIENT}'")}
     assert keys == set(settled)  # each operation reached the registry exactly once (same key on every resend)
 
-    kiosk_keys = load_or_create(store.parent / "keys")
     assert verify_chain(outbox.conn, kiosk_keys.audit_key.public_key()).ok
+    outbox.conn.execute("PRAGMA wal_checkpoint(FULL)")
+    on_disk = b"".join(p.read_bytes() for p in store.parent.glob("kiosk.sqlite3*"))
+    assert not any(op.payload["citizen_id"].encode() in on_disk for op in settled.values())  # encrypted at rest
 
 
 @pytest.fixture

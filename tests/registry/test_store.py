@@ -17,6 +17,7 @@ from kiosk.store import (
     Cache,
     Operation,
     Outbox,
+    OutboxKeyError,
     Syncer,
     load_or_create,
     open_store,
@@ -234,3 +235,28 @@ def test_submit_answers_at_once_online_and_queues_offline(tmp_path: Path) -> Non
     assert [op.payload["slot_id"] for op in outbox.list()] == [1, 2, 3] and fake.order == [
         op.key for op in outbox.list()
     ]
+
+
+def test_payloads_and_answers_are_encrypted_at_rest(tmp_path: Path) -> None:
+    keys = load_or_create(tmp_path / "keys")
+    conn = open_store(tmp_path / "kiosk.sqlite3")
+    outbox = Outbox(conn, keys.data_key)
+    op = outbox.enqueue("issue_extract", {"citizen_id": CID, "doc_type": "TR14_1"}, now=0.0)
+    outbox.settle(op.seq, 201, {"person": {"name_th": {"first": "สมชาย"}}, "doc_no": "TR141-2026-00000001"}, 1.0)
+    back = outbox.get(op.key)
+    assert back is not None and back.payload["citizen_id"] == CID and back.response is not None
+    assert back.response["person"]["name_th"]["first"] == "สมชาย"
+    conn.execute("PRAGMA wal_checkpoint(FULL)")
+    data = b"".join(p.read_bytes() for p in tmp_path.glob("kiosk.sqlite3*"))
+    assert CID.encode() not in data and "สมชาย".encode() not in data
+    with pytest.raises(OutboxKeyError):
+        Outbox(conn, load_or_create(tmp_path / "other").data_key).get(op.key)
+    with pytest.raises(OutboxKeyError):
+        Outbox(conn).get(op.key)
+    # a sealed payload moved to another row (another key as associated data) does not open
+    other = outbox.enqueue("book", {"citizen_id": CID, "slot_id": 1}, now=2.0)
+    conn.execute(
+        "UPDATE outbox SET payload = (SELECT payload FROM outbox WHERE seq = ?) WHERE seq = ?", (op.seq, other.seq)
+    )
+    with pytest.raises(OutboxKeyError):
+        outbox.get(other.key)
