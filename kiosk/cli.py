@@ -16,8 +16,10 @@ from kiosk.errors import ConfigError, KioskError
 # Each module has `register(subparsers)` adding its commands; a command's handler is `func(args, cfg) -> int`.
 COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.core",
+    "kiosk.drivers.card.commands",
     "kiosk.drivers.finger.commands",
     "kiosk.drivers.printer.commands",
+    "kiosk.drivers.coproc.commands",
     "kiosk.commands.registry",
     "kiosk.commands.report",
 )

@@ -13,6 +13,7 @@ connection is an inserted card). Each vpcd reader entry gives two slots, on its 
 from __future__ import annotations
 
 import collections
+import ctypes
 import os
 import re
 import shutil
@@ -36,6 +37,14 @@ READY_LINE = "daemon ready"
 SLOTS_PER_ENTRY = 2
 _ATTEMPT = re.compile(r"Attempting startup of (.+?) using ")
 _PORT = re.compile(r"Waiting for virtual ICC on port (\d+)")
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM it when the thread that started it exits, so no pcscd outlives its test
+    (the setting survives the exec chain unshare -> sh -> pcscd: none of them is set-user-ID)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class PcscdError(RuntimeError):
@@ -152,6 +161,7 @@ class PrivatePcscd:
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         threading.Thread(target=self._drain, args=(self._proc,), name="pcscd-log", daemon=True).start()
         deadline = time.monotonic() + timeout_s
@@ -243,7 +253,7 @@ class VirtualStack:
         was_known = self.cards[slot].card is not None
         self.cards[slot].remove()
         self.cards[slot].card = None
-        if was_known and wait_s:
+        if was_known and wait_s and self.pcscd.running:
             self.wait_slot(slot, present=False, timeout_s=wait_s)
 
     def wait_slot(self, slot: int, *, present: bool, timeout_s: float) -> None:

@@ -168,11 +168,15 @@ class Connection:
         return bytes(response[:-2]), int(response[-2]), int(response[-1])
 
     def _failure(self, hresult: int, what: str) -> CardError:
-        if _code(hresult) in BROKEN_CODES:
-            return self._lost(f"{what}: PC/SC {_code(hresult):08X}")
-        return error_for(hresult, what)
+        """Clear codes map straight to their error; an exchange that broke, or a code pcsc-lite gives in odd
+        moments (8010006A when pcscd is stopped mid-transmit), is decided by what the reader says now."""
+        code = _code(hresult)
+        if code in REMOVED_CODES | GONE_CODES | MUTE_CODES or code == scard.SCARD_E_TIMEOUT:
+            return error_for(hresult, what)
+        fallback = None if code in BROKEN_CODES else error_for(hresult, what)
+        return self._lost(f"{what}: PC/SC {code:08X}", fallback)
 
-    def _lost(self, detail: str) -> CardError:
+    def _lost(self, detail: str, fallback: CardError | None = None) -> CardError:
         """An exchange broke: the card was pulled, the reader went, or the card misbehaved. Ask the reader which,
         waiting (bounded by `settle_s`) for pcscd to notice a removal."""
         deadline = time.monotonic() + self.settle_s
@@ -188,7 +192,7 @@ class Connection:
                 state = reader_state(self._context, self.reader, current, remaining_ms)
         except ReaderUnavailable as e:
             return ReaderUnavailable(f"{e} ({detail})")
-        return MalformedResponse(f"the card stopped answering ({detail})")
+        return fallback or MalformedResponse(f"the card stopped answering ({detail})")
 
     def close(self) -> None:
         if self._card is not None:
