@@ -62,6 +62,8 @@ class CameraSection:
     folder: Path = Path("")
     width: int = 640
     height: int = 480
+    mirrored: bool = False  # the module delivers mirror images (some USB webcams): flipped back in the driver
+    rotation_deg: Literal[0, 90, 180, 270] = 0  # clockwise turn that makes frames upright (camera mounted turned)
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,17 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
-from kiosk.drivers.camera import Camera
+from kiosk.drivers.camera import Camera, open_camera
 from kiosk.face.errors import FaceError
 from kiosk.face.imaging import RGB
 from kiosk.face.liveness import ChallengeLimits, Phase, observe, start, step
 from kiosk.face.quality import relevant_faces
 from kiosk.face.spoof import screen_cues
-from kiosk.face.verifier import FaceVerifier
+from kiosk.face.verifier import FaceModels, FaceVerifier
 
 Hint = Callable[[str], None]
 
@@ -97,3 +98,28 @@ class FaceService:
         with self.verifier.enrol_portrait(portrait) as template:
             result = self.verifier.verify(frame, template)
         return result.accepted, result.score
+
+
+def open_face_service(
+    *,
+    backend: str,
+    device: str = "0",
+    folder: Path = Path(""),
+    width: int = 640,
+    height: int = 480,
+    mirrored: bool = False,
+    rotation_deg: int = 0,
+    model: str = "int8",
+    threshold: float = 0.42,
+) -> FaceService:
+    """Camera + models + verifier from plain values (the composition root passes the [camera] and [face] sections'
+    fields). Raises CameraUnavailable or ModelUnavailable; the camera is closed again if the models fail."""
+    camera = open_camera(
+        backend, device=device, folder=folder, width=width, height=height, mirrored=mirrored, rotation_deg=rotation_deg
+    )
+    try:
+        verifier = FaceVerifier(FaceModels.load(model), threshold=threshold)
+    except BaseException:
+        camera.close()
+        raise
+    return FaceService(camera, verifier)

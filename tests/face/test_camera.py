@@ -43,7 +43,7 @@ def test_folder_camera_single_file_and_typed_errors(tmp_path: Path) -> None:
     assert open_camera("folder", folder=p).read(1.0).shape == (480, 640, 3)
     with pytest.raises(CameraUnavailable) as e:
         open_camera("folder", folder=tmp_path / "missing")
-    assert e.value.reason == "no_folder" and e.value.device == "camera"
+    assert e.value.reason == "unavailable" and e.value.device == "camera" and "not found" in str(e.value)
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(CameraUnavailable):
@@ -58,23 +58,37 @@ def test_folder_camera_single_file_and_typed_errors(tmp_path: Path) -> None:
     assert e2.value.reason == "bad_frame"
 
 
-def test_unknown_backend_is_a_typed_error() -> None:
+def test_unknown_backend_or_rotation_is_a_typed_error(tmp_path: Path) -> None:
     with pytest.raises(CameraUnavailable):
         open_camera("kinect")
+    write_images(tmp_path, 1)
+    with pytest.raises(CameraUnavailable):
+        open_camera("folder", folder=tmp_path, rotation_deg=45)
+
+
+def test_mirrored_and_turned_cameras_deliver_upright_unmirrored_frames(tmp_path: Path) -> None:
+    img = np.zeros((40, 60, 3), dtype=np.uint8)
+    img[0, 0] = (255, 0, 0)  # red in the top-left corner of what the module delivers
+    Image.fromarray(img).save(tmp_path / "f.png")
+    assert tuple(open_camera("folder", folder=tmp_path, mirrored=True).read(1.0)[0, -1]) == (255, 0, 0)
+    turned = open_camera("folder", folder=tmp_path, rotation_deg=90).read(1.0)
+    assert turned.shape == (60, 40, 3) and tuple(turned[0, -1]) == (255, 0, 0)  # clockwise: top-left -> top-right
+    upside = open_camera("folder", folder=tmp_path, rotation_deg=180).read(1.0)
+    assert tuple(upside[-1, -1]) == (255, 0, 0) and upside.flags["C_CONTIGUOUS"]
 
 
 @pytest.mark.skipif(importlib.util.find_spec("picamera2") is not None, reason="picamera2 importable here")
 def test_missing_picamera2_is_camera_unavailable_not_import_error() -> None:
     with pytest.raises(CameraUnavailable) as e:
         open_camera("picamera2")
-    assert e.value.reason == "no_picamera2"
+    assert e.value.reason == "unavailable" and "picamera2" in str(e.value)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("cv2") is not None, reason="OpenCV installed here")
 def test_missing_opencv_is_camera_unavailable() -> None:
     with pytest.raises(CameraUnavailable) as e:
         open_camera("opencv", device="0")
-    assert e.value.reason == "no_opencv"
+    assert e.value.reason == "unavailable" and "OpenCV" in str(e.value)
 
 
 class ScriptedCapture:

@@ -102,3 +102,21 @@ def test_match_against_the_chip_portrait(tmp_path: Path, faces_dir: Path, verifi
     assert accepted and score >= verifier.threshold
     accepted, score = svc.match(load_frame(faces_dir / "img19.jpg"), buf.getvalue())
     assert not accepted and score < verifier.threshold
+
+
+def test_open_face_service_from_config_values(tmp_path: Path, faces_dir: Path) -> None:
+    from kiosk.config import CameraSection, FaceSection
+    from kiosk.drivers.camera import CameraUnavailable
+    from kiosk.face.service import open_face_service
+
+    save(tmp_path, "a.png", load_frame(faces_dir / "img2.jpg"))
+    cam, face = CameraSection(backend="folder", folder=tmp_path), FaceSection()
+    svc = open_face_service(
+        backend=cam.backend, folder=cam.folder, width=cam.width, height=cam.height, model=face.model,
+        threshold=face.match_threshold,
+    )  # fmt: skip
+    assert svc.verifier.threshold == face.match_threshold
+    assert svc.capture(None, lambda _: None, timeout_s=2.0).shape == (480, 640, 3)
+    svc.camera.close()
+    with pytest.raises(CameraUnavailable):
+        open_face_service(backend="folder", folder=tmp_path / "nothing")

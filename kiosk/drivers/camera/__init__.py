@@ -34,25 +34,60 @@ class Camera(Protocol):
     def close(self) -> None: ...
 
 
+class Oriented:
+    """Turns and un-mirrors another camera's frames so that everything downstream sees an upright, unmirrored
+    view (the liveness challenge's left and right depend on it)."""
+
+    def __init__(self, inner: Camera, *, mirrored: bool = False, rotation_deg: int = 0) -> None:
+        if rotation_deg not in (0, 90, 180, 270):
+            raise CameraUnavailable(f"camera rotation must be 0, 90, 180 or 270, not {rotation_deg}")
+        self.inner = inner
+        self.mirrored = mirrored
+        self.rotation_deg = rotation_deg
+
+    def read(self, timeout_s: float) -> Frame:
+        frame = self.inner.read(timeout_s)
+        if self.mirrored:
+            frame = frame[:, ::-1]
+        if self.rotation_deg:
+            frame = np.rot90(frame, k=-self.rotation_deg // 90)
+        return np.ascontiguousarray(frame)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def open_camera(
-    backend: str, *, device: str = "0", folder: Path = Path(""), width: int = 640, height: int = 480
+    backend: str,
+    *,
+    device: str = "0",
+    folder: Path = Path(""),
+    width: int = 640,
+    height: int = 480,
+    mirrored: bool = False,
+    rotation_deg: int = 0,
 ) -> Camera:
     """Open the back end named in the config; raises CameraUnavailable when it cannot be opened here."""
+    if rotation_deg not in (0, 90, 180, 270):
+        raise CameraUnavailable(f"camera rotation must be 0, 90, 180 or 270, not {rotation_deg}")
+    camera: Camera
     if backend == "folder":
         from kiosk.drivers.camera.folder import FolderCamera
 
-        return FolderCamera(folder, width=width, height=height)
-    if backend == "opencv":
+        camera = FolderCamera(folder, width=width, height=height)
+    elif backend == "opencv":
         from kiosk.drivers.camera.webcam import OpenCvCamera
 
-        return OpenCvCamera(device, width=width, height=height)
-    if backend == "picamera2":
+        camera = OpenCvCamera(device, width=width, height=height)
+    elif backend == "picamera2":
         from kiosk.drivers.camera.picam import PiCamera
 
-        return PiCamera(width=width, height=height)
-    raise CameraUnavailable(
-        f"unknown camera back end {backend!r} (one of {', '.join(BACKENDS)})", reason="unknown_backend"
-    )
+        camera = PiCamera(width=width, height=height)
+    else:
+        raise CameraUnavailable(f"unknown camera back end {backend!r} (one of {', '.join(BACKENDS)})")
+    if mirrored or rotation_deg:
+        return Oriented(camera, mirrored=mirrored, rotation_deg=rotation_deg)
+    return camera
 
 
 __all__ = [
@@ -63,5 +98,6 @@ __all__ = [
     "CameraTimeout",
     "CameraUnavailable",
     "Frame",
+    "Oriented",
     "open_camera",
 ]

@@ -11,7 +11,8 @@ class CameraError(DeviceError):
 
 
 class CameraUnavailable(CameraError):
-    """No camera: the back end's library is not installed, the device is missing or busy, or the folder is empty."""
+    """No camera: the back end's library is not installed, the device is missing or busy, or the folder is empty.
+    The reason stays "unavailable" (the journeys' executor reads it as "camera down"); the message says why."""
 
     reason = "unavailable"
 

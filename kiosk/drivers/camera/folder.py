@@ -22,9 +22,9 @@ class FolderCamera:
         elif source.is_dir() and str(source) not in ("", "."):
             files = sorted(p for p in source.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
         else:
-            raise CameraUnavailable(f"camera folder not found: {source}", reason="no_folder")
+            raise CameraUnavailable(f"camera folder not found: {source}")
         if not files:
-            raise CameraUnavailable(f"no image files in {source}", reason="empty_folder")
+            raise CameraUnavailable(f"no image files in {source}")
         self.files = files
         self.size = (width, height)
         self._next = 0

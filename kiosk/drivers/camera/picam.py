@@ -20,14 +20,14 @@ class PiCamera:
         try:
             module: Any = importlib.import_module("picamera2")
         except ImportError as e:  # on PyPI x86 wheels it installs but cannot import (no libcamera bindings)
-            raise CameraUnavailable(f"picamera2 is not usable here: {e}", reason="no_picamera2") from e
+            raise CameraUnavailable(f"picamera2 is not usable here: {e}") from e
         try:
             cam = module.Picamera2(index)
             config = cam.create_video_configuration(main={"format": "BGR888", "size": (width, height)})
             cam.configure(config)
             cam.start()
         except (RuntimeError, IndexError, OSError) as e:
-            raise CameraUnavailable(f"no Pi camera: {e}", reason="no_device") from e
+            raise CameraUnavailable(f"no Pi camera: {e}") from e
         self._cam = cam
 
     def read(self, timeout_s: float) -> npt.NDArray[np.uint8]:

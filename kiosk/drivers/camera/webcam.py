@@ -25,13 +25,13 @@ class OpenCvCamera:
         try:
             self._cv2: Any = importlib.import_module("cv2")
         except ImportError as e:
-            raise CameraUnavailable("OpenCV is not installed (the 'webcam' extra)", reason="no_opencv") from e
+            raise CameraUnavailable("OpenCV is not installed (the 'webcam' extra)") from e
         source: int | str = int(device) if device.isdigit() else device
         cap = self._cv2.VideoCapture(source, self._cv2.CAP_V4L2) if isinstance(source, int) else None
         if cap is None or not cap.isOpened():
             cap = self._cv2.VideoCapture(source)
         if not cap.isOpened():
-            raise CameraUnavailable(f"cannot open camera {device!r}", reason="no_device")
+            raise CameraUnavailable(f"cannot open camera {device!r}")
         cap.set(self._cv2.CAP_PROP_FRAME_WIDTH, width)
         cap.set(self._cv2.CAP_PROP_FRAME_HEIGHT, height)
         self._cap = cap
