@@ -4,7 +4,8 @@ Never on the board. The control channel is any stream (a pty in tests and the si
 
   in:  ``set <gpio> <0|1>``   drive an input pin (edges fire its IRQ handler)
        ``ping <token>``       answered with ``pong <token>`` once everything before it is handled
-  out: ``pin <gpio> <0|1>``   an output pin changed
+  out: (every line ends `` @<ticks_ms>``, the board's own time of the change)
+       ``pin <gpio> <0|1>``   an output pin changed
        ``pwm <gpio> <freq_hz> <duty_u16>``
        ``np <gpio> <hex rgb of every pixel>``   a NeoPixel write (see neopixel.py)
        ``wdt <timeout_ms>``   the hardware watchdog was started
@@ -28,7 +29,7 @@ _control = None
 
 def _emit(line):
     if _control is not None:
-        _control.write(line.encode() + b"\n")
+        _control.write(f"{line} @{time.ticks_ms()}\n".encode())
 
 
 def _initial_levels():

@@ -60,6 +60,15 @@ class BoardState:
         return (self.ring[0], self.ring[1], self.ring[2]) if len(self.ring) >= 3 else (0, 0, 0)
 
 
+@dataclass(frozen=True)
+class ControlLine:
+    """One line the fake machine wrote: what changed, when the host read it, and the board's own clock then."""
+
+    host_t: float
+    text: str
+    board_ms: int
+
+
 @dataclass
 class _Observed:
     pins: dict[int, int] = field(default_factory=dict)
@@ -67,7 +76,7 @@ class _Observed:
     pixels: dict[int, bytes] = field(default_factory=dict)
     watchdog_ms: int | None = None
     resets: list[str] = field(default_factory=list)
-    history: list[tuple[float, str]] = field(default_factory=list)
+    history: list[ControlLine] = field(default_factory=list)
 
 
 class SimulatedCoproc:
@@ -226,7 +235,7 @@ class SimulatedCoproc:
                 resets=tuple(seen.resets),
             )
 
-    def history(self) -> list[tuple[float, str]]:
+    def history(self) -> list[ControlLine]:
         """Every control line the firmware wrote, with the monotonic time it arrived."""
         with self._cond:
             return list(self._seen.history)
@@ -236,7 +245,7 @@ class SimulatedCoproc:
         deadline = time.monotonic() + timeout_s
         with self._cond:
             while True:
-                if any(t >= after and line.startswith(prefix) for t, line in self._seen.history):
+                if any(c.host_t >= after and c.text.startswith(prefix) for c in self._seen.history):
                     return True
                 left = deadline - time.monotonic()
                 if left <= 0 or self._control < 0:
@@ -284,8 +293,13 @@ class SimulatedCoproc:
 
     def _observe(self, line: str) -> None:
         seen = self._seen
-        seen.history.append((time.monotonic(), line))
-        words = line.split()
+        text, _, stamp = line.rpartition(" @")
+        try:
+            board_ms = int(stamp)
+        except ValueError:
+            return  # a line cut short by the firmware exiting
+        seen.history.append(ControlLine(time.monotonic(), text, board_ms))
+        words = text.split()
         try:
             if words[0] == "pin" and len(words) == 3:
                 seen.pins[int(words[1])] = int(words[2])

@@ -66,7 +66,7 @@ def test_status_pattern_drives_the_leds(link: CoprocLink, sim: SimulatedCoproc) 
     assert sim.wait_state(lambda s: s.red == 0, 2.0)
     assert sim.wait_state(lambda s: s.red == 1, 2.0)
     red_lines = {
-        line for t, line in sim.history() if t >= since and line.startswith(f"pin {sim.pins['STATUS_RED_PIN']}")
+        c.text for c in sim.history() if c.host_t >= since and c.text.startswith(f"pin {sim.pins['STATUS_RED_PIN']}")
     }
     assert len(red_lines) == 2
     assert link.status().pattern == "out_of_service"
@@ -75,9 +75,11 @@ def test_status_pattern_drives_the_leds(link: CoprocLink, sim: SimulatedCoproc) 
 def test_buzzer_sounds_for_its_duration(link: CoprocLink, sim: SimulatedCoproc) -> None:
     link.buzz(2400, 0.2)
     assert sim.wait_state(lambda s: s.buzzer_hz == 2400, 1.0)
-    started = time.monotonic()
-    assert sim.wait_state(lambda s: s.buzzer_hz == 0, 2.0)
-    assert time.monotonic() - started < 1.0
+    assert sim.wait_state(lambda s: s.buzzer_hz == 0, 2.0)  # silenced by the board itself
+    buzzer = [c for c in sim.history() if c.text.startswith(f"pwm {sim.pins['BUZZER_PIN']}")]
+    on = next(c for c in buzzer if c.text.endswith(" 32768"))
+    off = buzzer[-1]
+    assert off.text.endswith(" 0") and off.board_ms - on.board_ms >= 200
 
 
 def test_status_reports_what_was_commanded(link: CoprocLink, sim: SimulatedCoproc) -> None:
@@ -150,7 +152,7 @@ def test_presence_wakes_once_per_holdoff(link: CoprocLink, sim: SimulatedCoproc,
 
 
 def test_missed_heartbeats_warn_then_power_cycle_the_pi(link: CoprocLink, sim: SimulatedCoproc, events: Events) -> None:
-    settings = WatchdogSettings(warn_after_s=0.4, grace_s=0.4, off_s=0.3, boot_grace_s=30.0)
+    settings = WatchdogSettings(warn_after_s=0.8, grace_s=0.4, off_s=0.3, boot_grace_s=30.0)
     link.configure_watchdog(settings)
     link.start_heartbeat(0.1)
     events.none_of(WatchdogWarning, within_s=1.0)  # fed: nothing happens
@@ -158,15 +160,13 @@ def test_missed_heartbeats_warn_then_power_cycle_the_pi(link: CoprocLink, sim: S
     link.stop_heartbeat()  # the kiosk hangs
     stopped = time.monotonic()
     warning = events.expect(WatchdogWarning, timeout_s=3.0)
-    assert isinstance(warning, WatchdogWarning) and 0 < warning.seconds_left <= 0.4
+    assert isinstance(warning, WatchdogWarning) and 0 < warning.seconds_left <= settings.grace_s
     assert events.expect(PowerCycling, timeout_s=3.0) == PowerCycling(off_s=0.3)
     assert sim.wait_state(lambda s: not s.pi_powered, 3.0)
     assert sim.wait_state(lambda s: s.pi_powered, 3.0)
-    relay = [
-        (t, line) for t, line in sim.history() if t >= stopped and line.startswith(f"pin {sim.pins['PI_POWER_PIN']}")
-    ]
-    assert [line for _, line in relay] == [f"pin {sim.pins['PI_POWER_PIN']} 0", f"pin {sim.pins['PI_POWER_PIN']} 1"]
-    assert relay[1][0] - relay[0][0] >= 0.25
+    relay = [c for c in sim.history() if c.host_t >= stopped and c.text.startswith(f"pin {sim.pins['PI_POWER_PIN']}")]
+    assert [c.text for c in relay] == [f"pin {sim.pins['PI_POWER_PIN']} 0", f"pin {sim.pins['PI_POWER_PIN']} 1"]
+    assert relay[1].board_ms - relay[0].board_ms >= 300  # off for off_s by the board's own clock
     link.heartbeat()  # the Pi is back
     status = link.status()
     assert status.power_cycles == 1 and status.watchdog_armed
@@ -217,7 +217,7 @@ def test_the_firmware_retransmits_until_acknowledged_and_drops_duplicates(sim: S
         light = bytes([9, 255, 255, 255])
         send(wire.K_LIGHT, 3, light)
         send(wire.K_LIGHT, 3, light)  # our retransmission: acknowledged again, carried out once
-        got = frames_for(0.35)  # we never ACK the result: the firmware sends it again every 100 ms
+        got = frames_for(0.6)  # we never ACK the result: the firmware sends it again every 100 ms
     finally:
         os.close(fd)
     acks = [f for f in got if f[0] == wire.K_ACK]
@@ -226,7 +226,7 @@ def test_the_firmware_retransmits_until_acknowledged_and_drops_duplicates(sim: S
     assert len(results) >= 3
     assert {f[1] for f in results} == {results[0][1]}  # the same seq each time: one result, retransmitted
     assert results[0][2:] == bytes([3, wire.R_OK])
-    lines = [line for _, line in sim.history() if line.startswith(f"np {sim.pins['LIGHT_RING_PIN']} 090909")]
+    lines = [c for c in sim.history() if c.text.startswith(f"np {sim.pins['LIGHT_RING_PIN']} 090909")]
     assert len(lines) == 1
 
 
