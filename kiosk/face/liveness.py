@@ -98,7 +98,7 @@ class ChallengeLimits:
     neutral_deg: float = 12.0  # |yaw| and |pitch| counted as frontal
     blink_closed_ratio: float = 0.55  # eyes closed when EAR < this x the person's open-eye EAR
     blink_open_ratio: float = 0.85  # re-opened when EAR > this x the open-eye EAR
-    min_open_ear: float = 0.18  # an open-eye baseline below this is not trusted (squinting, bad landmarks)
+    min_open_ear: float = 0.12  # open-eye baseline below this is not trusted; open eyes on ../shared/faces: 0.21-0.31
     max_face_lost_s: float = 1.0
     max_jump_widths: float = 0.6  # largest centre move between consecutive frames, in face widths
     min_nonplanar_residual: float = 0.05  # affine-fit residual (face widths) a real head turn must exceed (LIVENESS.md)
