@@ -42,8 +42,10 @@ def test_document_prints_confirmed_and_its_qr_decodes(
     doc = sample("tr14")
     image = renderer.render(doc)
     printer = make_printer(wire)
-    job = printer.print_job(PrintJob(doc), image)
+    seen: list[float] = []
+    job = printer.print_job(PrintJob(doc), image, progress=seen.append)
     assert job.state is JobState.CONFIRMED
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) > 5
     (printed,) = sim.documents()
     assert same_pixels(printed, image)
     assert printed.height == image.height + printer.profile.cut_feed_dots

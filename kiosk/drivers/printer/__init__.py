@@ -13,6 +13,7 @@ Use:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from PIL import Image
@@ -39,7 +40,9 @@ class Printer(Protocol):
 
     def check_ready(self, raster_lines: int = 0) -> PrinterStatus: ...
 
-    def print_job(self, job: PrintJob, image: Image.Image) -> PrintJob: ...
+    def print_job(
+        self, job: PrintJob, image: Image.Image, progress: Callable[[float], None] | None = None
+    ) -> PrintJob: ...
 
     def cancel(self) -> None: ...
 

@@ -29,6 +29,7 @@ from kiosk.drivers.printer.job import JobState, PrintJob
 from kiosk.drivers.printer.transport import Transport
 
 log = logging.getLogger(__name__)
+Progress = Callable[[float], None]
 STOPPED = codec.N2_COVER_OPEN | codec.N2_PAPER_END_STOP | codec.N2_ERROR  # DLE EOT 2 bits that halt printing
 
 
@@ -129,11 +130,13 @@ class EscPosPrinter:
 
     # -- printing -----------------------------------------------------------------------------------------------
 
-    def print_job(self, job: PrintJob, image: Image.Image) -> PrintJob:
+    def print_job(self, job: PrintJob, image: Image.Image, progress: Progress | None = None) -> PrintJob:
         """Print `image` (the rendered `job.document`) and return the job CONFIRMED.
 
-        Raises a PrinterError whose `job` is the unchanged job when nothing was sent (refused: not ready, near end
-        and too long), or the FAILED job when the printer may hold part of it (void it, reprint).
+        `progress(fraction)` is called as the bands go out (0..1 of the bytes); the job counts as printed only when
+        this returns, after the printer confirmed it. Raises a PrinterError whose `job` is the unchanged job when
+        nothing was sent (refused: not ready, near end and too long), or the FAILED job when the printer may hold
+        part of it (void it, reprint).
         """
         if job.state is not JobState.RENDERED:
             raise PrinterError(f"job {job.document_number} is {job.state.value}, not rendered", job=job)
@@ -145,18 +148,18 @@ class EscPosPrinter:
             raise
         sent = job.sent()
         try:
-            self._send_and_confirm(image)
+            self._send_and_confirm(image, progress)
         except PrinterError as e:
             e.job = sent.failed(e.reason)
             log.warning("print job attempt %d failed: %s", job.attempt, e.reason)
             raise
         return sent.confirmed()
 
-    def print_image(self, image: Image.Image) -> None:
+    def print_image(self, image: Image.Image, progress: Progress | None = None) -> None:
         """Print an image that is not a tracked document (a test page): the same checks and confirmation."""
         self._check_width(image)
         self.check_ready(image.height)
-        self._send_and_confirm(image)
+        self._send_and_confirm(image, progress)
 
     def cancel(self) -> None:
         """Clear the printer's buffers (real-time), so the rest of a failed job is not printed once paper is back."""
@@ -171,22 +174,28 @@ class EscPosPrinter:
         if image.width != self.profile.width_dots:
             raise PrinterError(f"image is {image.width} dots wide, the paper {self.profile.width_dots}")
 
-    def _send_and_confirm(self, image: Image.Image) -> None:
+    def _send_and_confirm(self, image: Image.Image, progress: Progress | None) -> None:
         try:
-            self._send(image)
+            self._send(image, progress or (lambda fraction: None))
             self._confirm()
         except PrinterError:
             self._abandon()
             raise
 
-    def _send(self, image: Image.Image) -> None:
+    def _send(self, image: Image.Image, progress: Progress) -> None:
         write_timeout_s = self.timing.confirm_timeout_s
         self.last_unsolicited = None  # what was reported before the status check is old news
         self.transport.write(codec.INIT + (codec.enable_asb() if self.profile.asb else b""), write_timeout_s)
-        for band in codec.raster_commands(
-            image, self.profile.band_rows, self.profile.feed_blank_rows, trim_right=self.profile.trim_right
-        ):
-            self.transport.write(band, write_timeout_s)
+        commands = list(
+            codec.raster_commands(
+                image, self.profile.band_rows, self.profile.feed_blank_rows, trim_right=self.profile.trim_right
+            )
+        )
+        total, done = sum(len(c) for c in commands), 0
+        for command in commands:
+            self.transport.write(command, write_timeout_s)
+            done += len(command)
+            progress(done / total)
             self._check_unsolicited()
         if self.profile.has_cutter:
             tail = codec.feed_dots(self.profile.cut_feed_dots) + codec.cut(partial=self.profile.partial_cut)
