@@ -206,7 +206,15 @@ def _start_sync(cfg: Config, client: Any, stack: contextlib.ExitStack) -> None:
     def loop() -> None:
         while not stop.wait(cfg.store.sync_interval_s):
             try:
-                syncer.sync(time.time())
+                report = syncer.sync(time.time())
+                if report.acknowledged or report.failed or report.error:
+                    log.info(
+                        "outbox sync: %d sent, %d refused, %d waiting%s",
+                        len(report.acknowledged),
+                        len(report.failed),
+                        report.remaining,
+                        f" ({report.error})" if report.error else "",
+                    )
             except Exception:
                 log.exception("outbox sync pass failed")
 

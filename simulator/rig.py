@@ -268,7 +268,8 @@ class Rig:
             for c in self.citizens:
                 if c.officer and c.pin:
                     name = c.name_th.full()
-                    local.add_officer(holder_key(c.cid, keys.subject_key), f"OFF-{c.key.upper()}", name, c.pin)
+                    # The registry knows its officers by their citizen ID (kiosk.registry.population).
+                    local.add_officer(holder_key(c.cid, keys.subject_key), c.cid, name, c.pin)
         finally:
             conn.close()
 

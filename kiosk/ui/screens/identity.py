@@ -54,6 +54,7 @@ FINGER_HINTS: dict[str, str] = {
     "lift_finger": N_("Lift your finger"),
     "press_harder": N_("Press a little more firmly, finger flat"),
     "again": N_("Place the same finger again"),
+    "place_again": N_("Place the same finger again"),
     "poor_image": N_("Press a little more firmly, finger flat"),
     "reading": N_("Reading your fingerprint…"),
 }
