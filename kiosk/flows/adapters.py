@@ -10,6 +10,7 @@ import hmac
 import logging
 import secrets
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -162,6 +163,8 @@ class LocalAdapter:
     unit: str
     kiosk_id: str
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # One SQLite connection is shared by the audit writer, the workers and the outbox sync: one user at a time.
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     def _audit_log(self) -> Any:
         from kiosk.store import AuditLog
@@ -169,15 +172,16 @@ class LocalAdapter:
         return AuditLog(self.conn, self.keys.audit_key, self.keys.subject_key)
 
     def enqueue(self, op: Enrolment, template: bytes | None) -> str:
-        """Into the outbox, durably, before anyone is told. The registry's API takes no template: the kit's sensor
-        keeps it (see the report), so it is not written here."""
-        from kiosk.store import Outbox
+        """Into the outbox, durably, before anyone is told. The registry's enrolment API has no field for a finger
+        template, so none is written: it is dropped with the rest of the citizen's data on Forget."""
+        with self.lock:
+            from kiosk.store import Outbox
 
-        payload = {"citizen_id": op.citizen_id, "unit": self.unit, "method": op.method, "officer_id": op.officer_id}
-        try:
-            return str(Outbox(self.conn).enqueue("enrol", payload, self.clock().timestamp()).key)
-        except sqlite3.Error as e:
-            raise StoreFailed(f"the outbox cannot be written: {e}") from None
+            payload = {"citizen_id": op.citizen_id, "unit": self.unit, "method": op.method, "officer_id": op.officer_id}
+            try:
+                return str(Outbox(self.conn).enqueue("enrol", payload, self.clock().timestamp()).key)
+            except sqlite3.Error as e:
+                raise StoreFailed(f"the outbox cannot be written: {e}") from None
 
     def issue_activation(self, op_id: str, citizen_id: str) -> Activation:
         """A one-time code signed by this kit's key: the queued enrolment's key, expiry, and a random nonce."""
@@ -189,26 +193,28 @@ class LocalAdapter:
         return Activation(f"THAID:KIT:{token}", expires, f"{nonce[:4]}-{op_id[:4].upper()}")
 
     def _roster(self) -> list[dict[str, str]]:
-        from kiosk.store import Cache
+        with self.lock:
+            from kiosk.store import Cache
 
-        found = Cache(self.conn).get("officers")
-        return list(found[0]) if found else []
+            found = Cache(self.conn).get("officers")
+            return list(found[0]) if found else []
 
     def add_officer(self, holder: str, officer_id: str, name: str, pin: str, *, finger_page: int = -1) -> None:
         """Put an officer on this kit's roster (their card's holder key and a salted hash of their PIN)."""
-        from kiosk.store import Cache
+        with self.lock:
+            from kiosk.store import Cache
 
-        salt = secrets.token_bytes(16)
-        entry = {
-            "holder": holder,
-            "officer_id": officer_id,
-            "name": name,
-            "salt": salt.hex(),
-            "pin_hash": _scrypt(pin, salt),
-            "finger_page": str(finger_page),
-        }
-        roster = [o for o in self._roster() if o["holder"] != holder] + [entry]
-        Cache(self.conn).put("officers", roster, self.clock().timestamp())
+            salt = secrets.token_bytes(16)
+            entry = {
+                "holder": holder,
+                "officer_id": officer_id,
+                "name": name,
+                "salt": salt.hex(),
+                "pin_hash": _scrypt(pin, salt),
+                "finger_page": str(finger_page),
+            }
+            roster = [o for o in self._roster() if o["holder"] != holder] + [entry]
+            Cache(self.conn).put("officers", roster, self.clock().timestamp())
 
     def officer_by_page(self, page: int) -> tuple[str, str] | None:
         o = next((o for o in self._roster() if o.get("finger_page") == str(page)), None)
@@ -224,32 +230,35 @@ class LocalAdapter:
         return any(o["holder"] == holder for o in self._roster())
 
     def audit(self, event: str, fields: dict[str, str], at: datetime) -> None:
-        self._audit_log().append(event, at.timestamp(), **fields)
+        with self.lock:
+            self._audit_log().append(event, at.timestamp(), **fields)
 
     def save_attempts(self, strikes: list[KeptStrike]) -> None:
-        from kiosk.store import Cache
+        with self.lock:
+            from kiosk.store import Cache
 
-        rows = [
-            [
-                s.holder,
-                s.factor,
-                s.failures,
-                s.first_at.isoformat(),
-                s.locked_until.isoformat() if s.locked_until else "",
+            rows = [
+                [
+                    s.holder,
+                    s.factor,
+                    s.failures,
+                    s.first_at.isoformat(),
+                    s.locked_until.isoformat() if s.locked_until else "",
+                ]
+                for s in strikes
             ]
-            for s in strikes
-        ]
-        Cache(self.conn).put("attempts", rows, self.clock().timestamp())
+            Cache(self.conn).put("attempts", rows, self.clock().timestamp())
 
     def load_attempts(self) -> list[KeptStrike]:
-        from kiosk.store import Cache
+        with self.lock:
+            from kiosk.store import Cache
 
-        found = Cache(self.conn).get("attempts")
-        rows = found[0] if found else []
-        return [
-            KeptStrike(h, f, int(n), datetime.fromisoformat(a), datetime.fromisoformat(u) if u else None)
-            for h, f, n, a, u in rows
-        ]
+            found = Cache(self.conn).get("attempts")
+            rows = found[0] if found else []
+            return [
+                KeptStrike(h, f, int(n), datetime.fromisoformat(a), datetime.fromisoformat(u) if u else None)
+                for h, f, n, a, u in rows
+            ]
 
 
 @dataclass
@@ -275,18 +284,28 @@ class FingerAdapter:
     def enrol(self, hint: Hint, timeout_s: float) -> tuple[bytes, int]:
         enrolment = self.sensor.enroll(
             timeout_s=timeout_s,
-            on_capture=lambda capture: hint(capture.quality.hint()),
+            on_capture=_quality_hint(hint),
             on_prompt=lambda prompt: hint(str(prompt.value)),
         )
-        return self.sensor.export_template(), int(enrolment.quality_percent())
+        return bytes(enrolment.template), int(enrolment.quality_percent)
 
     def identify_officer(self, hint: Hint, timeout_s: float) -> tuple[str, str] | None:
         hint("place")
-        hit = self.sensor.identify(timeout_s=timeout_s, on_capture=lambda capture: hint(capture.quality.hint()))
+        hit = self.sensor.identify(timeout_s=timeout_s, on_capture=_quality_hint(hint))
         return None if hit is None else self.officers(int(hit.page))
 
     def cancel(self) -> None:
         self.sensor.cancel()
+
+
+def _quality_hint(hint: Hint) -> Callable[[Any], None]:
+    """The sensor's per-capture quality as a screen hint (a good capture says nothing)."""
+
+    def on_capture(capture: Any) -> None:
+        if capture.quality.hint:
+            hint(capture.quality.hint)
+
+    return on_capture
 
 
 @dataclass

@@ -50,6 +50,12 @@ PIN_MAX_DIGITS = 8
 PIN_MIN_DIGITS = 4
 
 
+def officer_ref(state: OfficerEnrol) -> str:
+    """How audit lines name the officer: their card's holder hash (an officer ID may be a citizen ID), or the
+    sensor sign-in."""
+    return state.officer_holder[:16] if state.officer_holder else "finger-sign-in"
+
+
 def citizen_id_valid(cid: str) -> bool:
     """13 digits whose last is the check digit: (11 - sum(d[i] * (13 - i)) % 11) % 10."""
     if len(cid) != 13 or not cid.isascii() or not cid.isdigit():
@@ -119,7 +125,7 @@ def _sign_in(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: 
         case "officer_insert", CardInserted():
             return flow.go(state, "officer_reading", now, ReadCard(), Light("card_slot", False))
         case "officer_reading", CardReadFailed(reason=reason):
-            return flow.abort(state, "card_unreadable", now, reason)
+            return flow.abort(state, "card_expired" if reason == "card_expired" else "card_unreadable", now, reason)
         case "officer_reading", CardRead(card=card):
             if state.ctx.attempts.locked(card.holder, "pin", now):
                 return flow.abort(state, "locked_out", now, "pin", Audit("locked_out", {"factor": "pin"}))
@@ -134,7 +140,8 @@ def _sign_in(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: 
                 book = book.succeed(state.officer_holder, "pin")
             signed = replace(state, officer_id=oid, officer_name=name, ctx=replace(state.ctx, attempts=book))
             stage = "officer_remove" if state.card_in else "citizen_insert"
-            audit = Audit("officer_signed_in", {"officer": oid, "method": "card" if state.officer_holder else "finger"})
+            method = "card" if state.officer_holder else "finger"
+            audit = Audit("officer_signed_in", {"officer": officer_ref(signed), "method": method})
             return flow.go(signed, stage, now, audit, PersistAttempts(book), Light("finger", False))
         case "officer_checking", OfficerRejected(reason="not_an_officer"):
             return flow.abort(state, "officer_rejected", now, "not_an_officer")
@@ -172,7 +179,8 @@ def _citizen(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: 
         case "citizen_insert", CardInserted():
             return flow.go(state, "citizen_reading", now, ReadCard(), Light("card_slot", False))
         case "citizen_reading", CardReadFailed(reason=reason):
-            return next_citizen(flow, state, now, "card_not_thai_id" if reason == "not_thai_id" else "card_unreadable")
+            known = {"not_thai_id": "card_not_thai_id", "card_expired": "card_expired"}
+            return next_citizen(flow, state, now, known.get(reason, "card_unreadable"))
         case "citizen_reading", CardRead(card=card):
             if card.holder == state.officer_holder:
                 return next_citizen(flow, state, now, "wrong_card")
@@ -217,7 +225,7 @@ def _citizen(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: 
             assert state.card is not None
             return flow.go(state, "issuing", now, IssueActivation(op_id, state.card.citizen_id), op_id=op_id)
         case "issuing", ActivationIssued(activation=activation):
-            audit = Audit("enrolled", {"method": "officer", "officer": state.officer_id, "queued": state.op_id})
+            audit = Audit("enrolled", {"method": "officer", "officer": officer_ref(state), "queued": state.op_id})
             return flow.go(state, "officer_qr", now, audit, Beep("success"), activation=activation)
         case "officer_qr", Tapped(action="done"):
             return next_citizen(flow, replace(state, enrolled=state.enrolled + 1), now, "")
@@ -260,7 +268,7 @@ def next_citizen(
         enrolled=state.enrolled,
     )
     stage = "citizen_remove" if state.card_in else "citizen_insert"
-    audit = Audit("citizen_ended", {"outcome": outcome or "enrolled", "officer": state.officer_id})
+    audit = Audit("citizen_ended", {"outcome": outcome or "enrolled", "officer": officer_ref(state)})
     return flow.go(fresh, stage, now, *effects, Forget(), audit, error=outcome)
 
 

@@ -710,8 +710,9 @@ def start(cfg: Any, runner: Runner, screen: ScreenSink) -> Callable[[], None]:
             try:
                 client.health()
                 reports.append(DeviceReport("registry", "ok"))
-                if syncer is not None and syncer.due(datetime.now(UTC).timestamp()):
-                    syncer.sync(datetime.now(UTC).timestamp(), max_ops=20)
+                with local.lock:
+                    if syncer is not None and syncer.due(datetime.now(UTC).timestamp()):
+                        syncer.sync(datetime.now(UTC).timestamp(), max_ops=20)
             except Exception as e:
                 log.info("registry not reachable: %s", e)
                 reports.append(DeviceReport("registry", "unreachable"))

@@ -1,0 +1,186 @@
+"""Journeys end to end through the real drivers: the virtual card behind pcscd (vpcd), the ESC/POS printer and the
+fingerprint sensor on pseudo-terminals, the registry service on loopback over mutual TLS, the kiosk's SQLite store.
+The composition root's `kiosk.flows.host.start` builds everything from config, exactly as `kiosk run` does."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from kiosk.config import Config
+from kiosk.flows import host
+from kiosk.flows.adapters import LocalAdapter
+from kiosk.flows.attempts import holder_key
+from kiosk.runner import Runner
+from kiosk.ui.events import Tapped
+from tests.conftest import missing_stack
+from tests.flows.fakes import Screens
+
+pytestmark = pytest.mark.stack
+
+
+class Kiosk:
+    def __init__(self, rig: Any, cfg: Config) -> None:
+        self.rig = rig
+        self.runner = Runner(tick_s=0.02)
+        self.screens = Screens()
+        self.close_host = host.start(cfg, self.runner, self.screens)
+
+    def close(self) -> None:
+        self.close_host()
+        self.runner.close()
+
+    def tap(self, action: str, value: str = "") -> Kiosk:
+        self.runner.post(Tapped(action, value))
+        self.runner.run_pending()
+        return self
+
+    def until(self, cond: Callable[[], bool], timeout_s: float = 30.0) -> Kiosk:
+        deadline = time.monotonic() + timeout_s
+        self.runner.run(until=lambda: cond() or time.monotonic() > deadline)
+        assert cond(), f"timed out; screens so far: {self.screens.shown[-4:]}"
+        return self
+
+    def on(self, name: str, timeout_s: float = 30.0) -> Kiosk:
+        return self.until(lambda: bool(self.screens.shown) and self.screens.last[0] == name, timeout_s)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {k: v for k, v in self.screens.last[1].items() if k != "photo"} if self.screens.shown else {}
+
+
+@pytest.fixture(scope="module")
+def rig() -> Iterator[Any]:
+    try:
+        from simulator.rig import Rig
+        from simulator.vcard.pcscd import missing_parts
+    except ImportError as e:
+        missing_stack(f"simulator: {e}")
+    lacking = missing_parts()
+    if lacking:
+        missing_stack("pcscd + vpcd: " + ", ".join(lacking))
+    r = Rig()
+    r.start(devices=("card", "printer", "registry", "finger"))
+    if any(d in r.missing for d in ("card", "printer", "registry", "finger")):
+        r.stop()
+        missing_stack(f"simulated devices: {r.missing}")
+    yield r
+    r.stop()
+
+
+def config(rig: Any, **sections: Any) -> Config:
+    cfg: Config = rig.kiosk_config(Config())
+    changes = {name: dataclasses.replace(getattr(cfg, name), **values) for name, values in sections.items()}
+    return dataclasses.replace(cfg, **changes)
+
+
+def test_booking_through_the_real_card_registry_and_printer(rig: Any) -> None:
+    k = Kiosk(rig, config(rig))
+    try:
+        k.on("attract").tap("start").tap("language", "th").tap("service", "booking").on("consent")
+        k.tap("accept").on("insert_card")
+        rig.insert_card("somchai")
+        k.on("booking_action").tap("new_booking").on("booking_office")
+        k.tap("office", k.data["offices"][0]["id"]).tap("service", "general").on("booking_calendar")
+        day = next(d["date"] for d in k.data["days"] if d["available"])
+        k.tap("day", day).on("booking_slots")
+        slot = next(s["time"] for s in k.data["slots"] if s["available"])
+        before = rig.documents_printed()
+        k.tap("slot", slot).on("booking_confirmed")
+        assert k.data["date"] == day and k.data["time"] == slot and k.data["reference"].startswith("B")
+        k.tap("print").on("attract")
+        assert rig.documents_printed() == before + 1
+    finally:
+        rig.remove_card()
+        k.close()
+    check_audit(config(rig), ["journey_started", "consent_given", "booked", "journey_ended"])
+
+
+def check_audit(cfg: Config, expected: list[str]) -> None:
+    """The kiosk's signed audit log holds each step, verifies end to end, and names no one."""
+    from kiosk.store import AuditLog, load_or_create, open_store, verify_chain
+
+    conn = open_store(cfg.store.path)
+    try:
+        keys = load_or_create(cfg.kiosk.data_dir / "keys")
+        entries = AuditLog(conn, keys.audit_key, keys.subject_key).entries()
+        check = verify_chain(conn, keys.audit_key.public_key())
+    finally:
+        conn.close()
+    kinds = [e.kind for e in entries]
+    assert set(expected) <= set(kinds), kinds
+    assert check.ok, check
+    assert not any(ch.isdigit() and len(ch) == 13 for e in entries for ch in map(str, e.detail.values()))
+
+
+def test_a_card_pulled_mid_journey_wipes_and_ends(rig: Any) -> None:
+    k = Kiosk(rig, config(rig))
+    try:
+        k.on("attract").tap("start").tap("language", "en").tap("service", "booking").tap("accept")
+        rig.insert_card("ruethai")
+        k.on("booking_action")
+        rig.remove_card()
+        k.until(lambda: k.screens.last[0] == "error" and k.data["reason"] == "card_removed")
+    finally:
+        k.close()
+
+
+def test_officer_enrolment_offline_then_synced_when_the_link_is_back(rig: Any) -> None:
+    cfg = config(rig, camera={"enabled": False}, store={"sync_interval_s": 0.3})
+    from kiosk.store import Outbox, load_or_create, open_store
+
+    conn = open_store(cfg.store.path)
+    keys = load_or_create(cfg.kiosk.data_dir / "keys")
+    officer = rig.citizen("pitak")  # an officer in the registry's test population
+    LocalAdapter(conn, keys, cfg.kiosk.unit, cfg.kiosk.id).add_officer(
+        holder_key(officer.cid, keys.subject_key), officer.cid, "เจ้าหน้าที่ พิทักษ์", "58203947"
+    )
+    rig.set_online(False)
+    k = Kiosk(rig, cfg)
+    try:
+        k.on("attract").tap("start").tap("language", "th").tap("service", "thaid_officer").on("officer_signin")
+        k.tap("sign_in", "card")
+        rig.insert_card("pitak")
+        k.on("passcode")
+        for d in "58203947":
+            k.tap("digit", d)
+        k.tap("ok").on("remove_card")
+        rig.remove_card()
+        k.on("insert_card")
+        citizen = rig.citizen("somsak")
+        rig.insert_card("somsak")
+        k.on("card_data").tap("confirm").on("citizen_id_entry")
+        for d in citizen.cid:
+            k.tap("digit", d)
+        k.tap("ok").on("consent").tap("accept").on("finger")
+        placed = False
+        deadline = time.monotonic() + 30
+        while k.screens.last[0] == "finger" and time.monotonic() < deadline:
+            hint = k.data.get("hint", "")
+            if hint in ("place", "place_finger", "place_again") and not placed:
+                rig.place_finger("somsak")
+                placed = True
+            elif hint in ("lift_finger", "lift") and placed:
+                rig.lift_finger()
+                placed = False
+            k.runner.run(until=lambda h=hint: k.data.get("hint", "") != h or k.screens.last[0] != "finger")  # type: ignore[misc]
+        rig.lift_finger()
+        k.on("activation_qr")
+        assert k.data["offline"] is True and k.data["payload"].startswith("THAID:KIT:")
+        queued = [op for op in Outbox(conn).list() if op.kind == "enrol"]
+        assert queued and queued[-1].state in ("queued", "sent")
+        rig.set_online(True)  # the link is back: the kit syncs on its own
+        try:
+            k.until(lambda: Outbox(conn).get(queued[-1].key).state == "acknowledged", 20.0)  # type: ignore[union-attr]
+        except AssertionError:
+            raise AssertionError(f"not synced: {Outbox(conn).get(queued[-1].key)}") from None
+    finally:
+        rig.set_online(True)
+        rig.remove_card()
+        k.close()
+        conn.close()
+    check_audit(cfg, ["officer_signed_in", "consent_given", "finger_captured", "enrolled"])
