@@ -5,7 +5,9 @@ driver over pcscd (pyscard); the simulator's virtual card sits behind the same p
 
 Event order for one insertion: `CardInserted`, then `CardIdentityRead` (everything but the photo, early), then
 `CardPhotoRead`, or `CardReadFailed` at any point after `CardInserted`; a `CardReadFailed` voids whatever that
-insertion already delivered. `CardRemoved` follows whenever the card leaves the reader.
+insertion already delivered. `CardRemoved` follows whenever the card leaves the reader. The reader (or pcscd)
+going away is `CardReadFailed("reader_unavailable")`, posted once per outage, with `CardRemoved` first if a card
+was in it; the watcher keeps retrying and reads again once a reader is back.
 """
 
 from __future__ import annotations
