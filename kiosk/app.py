@@ -14,8 +14,10 @@ from kiosk.errors import KioskError
 from kiosk.runner import Runner
 
 if TYPE_CHECKING:
+    from kiosk.drivers.camera import Camera
     from kiosk.flows.context import Limits
     from kiosk.ui.port import ScreenPort
+    from kiosk.ui.preview import Preview
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +40,19 @@ def run(cfg: Config, *, simulator: bool = False, headless: str | None = None) ->
     return code
 
 
-def compose(cfg: Config, runner: Runner, screen: ScreenPort) -> Callable[[], None]:
+def compose(
+    cfg: Config,
+    runner: Runner,
+    screen: ScreenPort,
+    *,
+    camera: Camera | None = None,
+    preview: Preview | None = None,
+) -> Callable[[], None]:
     """Build the store, registry link, devices and the journeys' executor from `cfg`, all subscribed to `runner`;
     the executor shows screens through `screen.show(name, data)`. Returns what closes them, in reverse order.
 
-    A device that cannot be opened is left out and reported as down, so the menu offers only what can finish."""
+    A device that cannot be opened is left out and reported as down, so the menu offers only what can finish.
+    `camera` replaces the configured one (the simulator's); `preview` gets every frame the face service reads."""
     try:
         from kiosk.flows import adapters
     except ImportError:
@@ -71,16 +81,18 @@ def compose(cfg: Config, runner: Runner, screen: ScreenPort) -> Callable[[], Non
         reader = _card_reader(cfg, runner, stack)
         sensor = _finger_sensor(cfg, stack)
         issuer = _document_issuer(cfg, stack)
+        face = _face_service(cfg, stack, camera, preview)
         ports = Ports(
             local=local,
             registry=adapters.RegistryAdapter(client, cfg.kiosk.unit),
             card=adapters.CardAdapter(reader) if reader is not None else None,
+            face=face,
             finger=adapters.FingerAdapter(sensor, local.officer_by_page) if sensor is not None else None,
             printer=adapters.PrinterAdapter(issuer, client, cfg.kiosk.id) if issuer is not None else None,
         )
         status = DeviceStatus(
             card=reader is not None,
-            camera=False,  # no face port is wired yet: journeys that need a face are not offered
+            camera=face is not None,
             finger=sensor is not None,
             printer="ok" if issuer is not None else "absent",
             field_kit=sensor is not None,  # a kit with a sensor offers officer-assisted enrolment
@@ -191,6 +203,35 @@ def _document_issuer(cfg: Config, stack: contextlib.ExitStack) -> Any | None:
         return None
     stack.callback(printer.close)
     return DocumentIssuer(printer, Renderer(p.width_dots))
+
+
+def _face_service(cfg: Config, stack: contextlib.ExitStack, camera: Camera | None, preview: Preview | None) -> Any:
+    """Camera and face models; None (the face journeys are not offered) when either cannot be had here."""
+    if not cfg.camera.enabled and camera is None:
+        return None
+    from kiosk.drivers.camera import open_camera
+    from kiosk.errors import DeviceError
+    from kiosk.face.service import FaceService
+    from kiosk.face.verifier import FaceModels, FaceVerifier
+
+    c = cfg.camera
+    try:
+        if camera is None:
+            camera = open_camera(
+                c.backend,
+                device=c.device,
+                folder=c.folder,
+                width=c.width,
+                height=c.height,
+                mirrored=c.mirrored,
+                rotation_deg=c.rotation_deg,
+            )
+        stack.callback(camera.close)
+        verifier = FaceVerifier(FaceModels.load(cfg.face.model), threshold=cfg.face.match_threshold)
+    except DeviceError as e:
+        log.warning("camera or face models unavailable: %s", e)
+        return None
+    return FaceService(preview.tee(camera) if preview is not None else camera, verifier)
 
 
 def _start_sync(cfg: Config, client: Any, stack: contextlib.ExitStack) -> None:

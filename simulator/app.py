@@ -73,7 +73,7 @@ def run_window(cfg: Config, *, max_s: float | None = None, screenshot: Path | No
         text = Text(cfg.ui.font)
         kiosk_cfg = rig.kiosk_config(cfg)
         rig.provision(kiosk_cfg)
-        session = KioskSession(kiosk_cfg, text, area=pygame.Rect(lay.kiosk), camera=rig.frame)
+        session = KioskSession(kiosk_cfg, text, area=pygame.Rect(lay.kiosk), camera=rig.camera())
         panel = Panel(rig, text)
         clock = pygame.time.Clock()
         started = time.monotonic()

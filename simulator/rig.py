@@ -174,6 +174,16 @@ class Rig:
         self._stack.callback(stop.set)
         self.photos.insert(0, Photo("webcam", Path(device)))
 
+    @property
+    def has_webcam(self) -> bool:
+        return any(p.label == "webcam" for p in self.photos)
+
+    def camera(self) -> Any:
+        """The kiosk's camera in the simulator: whoever is in front of it now (see simulator.camera)."""
+        from simulator.camera import RigCamera
+
+        return RigCamera(self.frame)
+
     def board(self) -> Any:
         """The firmware's outputs now (light ring, status LEDs, buzzer, Pi power), or None without a co-processor."""
         return None if self.coproc is None else self.coproc.state()
@@ -248,6 +258,10 @@ class Rig:
             )
         changes["store"] = dataclasses.replace(cfg.store, path=self.state_dir / "kiosk.sqlite3")
         changes["kiosk"] = dataclasses.replace(cfg.kiosk, data_dir=self.state_dir)
+        if not self.has_webcam and cfg.face.liveness:
+            # A photo cannot blink or turn its head, and the liveness check exists to refuse exactly that.
+            log.warning("liveness check off in the simulator: no webcam, the camera shows still photos")
+            changes["face"] = dataclasses.replace(cfg.face, liveness=False)
         changes["ui"] = dataclasses.replace(cfg.ui, fullscreen=False)
         return dataclasses.replace(cfg, **changes)
 

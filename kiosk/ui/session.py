@@ -7,18 +7,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 import pygame
 
 from kiosk.config import Config
+from kiosk.drivers.camera import Camera
 from kiosk.runner import Clock, Runner
-from kiosk.ui.canvas import FrameSource
 from kiosk.ui.loop import ScreenLoop
 from kiosk.ui.port import ScreenPort
+from kiosk.ui.preview import Preview
 from kiosk.ui.text import Text
 from kiosk.ui.view import KioskView, ScreenState
 
 log = logging.getLogger(__name__)
+
+
+class Compose(Protocol):
+    """`kiosk.app.compose`'s shape: builds the journeys and devices onto the runner; returns their closer."""
+
+    def __call__(
+        self, cfg: Config, runner: Runner, screen: ScreenPort, *, camera: Camera | None, preview: Preview | None
+    ) -> Callable[[], None]: ...
 
 
 class KioskSession:
@@ -28,21 +38,25 @@ class KioskSession:
         text: Text,
         *,
         area: pygame.Rect,
-        camera: FrameSource | None = None,
+        camera: Camera | None = None,
         clock: Clock | None = None,
-        compose: Callable[[Config, Runner, ScreenPort], Callable[[], None]] | None = None,
+        compose: Compose | None = None,
     ) -> None:
+        """`camera` replaces the configured camera (the simulator's); the camera screens show what it delivers."""
         self.cfg = cfg
         self.runner = Runner(clock)
         self.port = ScreenPort(ScreenState("attract"))
-        self.view = KioskView(text, language=cfg.kiosk.language, large_text=cfg.ui.large_text, camera=camera)
+        self.preview = Preview()
+        self.view = KioskView(
+            text, language=cfg.kiosk.language, large_text=cfg.ui.large_text, camera=self.preview.latest
+        )
         self.loop = ScreenLoop(self.view, self.runner, self.port, area=area)
         self._close: Callable[[], None] = lambda: None
         if compose is None:
             from kiosk.app import compose as default_compose
 
             compose = default_compose
-        self._close = compose(cfg, self.runner, self.port)
+        self._close = compose(cfg, self.runner, self.port, camera=camera, preview=self.preview)
 
     def close(self) -> None:
         try:

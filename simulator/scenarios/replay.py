@@ -1,7 +1,8 @@
 """Replays a scenario against the simulator without a window: steps pull device levers or touch the screen, and
 expectations wait (the kiosk keeps running) until they hold or their time is up.
 
-A scenario is TOML: top-level `name`, optional `language`, `large_text`, `size = [w, h]`, then `[[step]]` tables,
+A scenario is TOML: top-level `name`, optional `language`, `large_text`, `size = [w, h]`, `liveness` (default: on only
+with a webcam, since still photos cannot pass it), then `[[step]]` tables,
 each with exactly one of these keys (plus `timeout_s` for the waiting ones):
 
   tap = "action" (+ value)       touch the control with that action (and value) on the current screen
@@ -39,9 +40,8 @@ from typing import Any
 import pygame
 
 from kiosk.config import Config
-from kiosk.runner import Runner, SystemClock
-from kiosk.ui.port import ScreenPort
-from kiosk.ui.session import KioskSession
+from kiosk.runner import SystemClock
+from kiosk.ui.session import Compose, KioskSession
 from kiosk.ui.text import Text
 from simulator.rig import Rig
 
@@ -89,6 +89,7 @@ class Scenario:
     large_text: bool = False
     size: tuple[int, int] = (800, 480)
     stem: str = "scenario"
+    liveness: bool | None = None  # None: the simulator's default (on only with a webcam)
 
 
 def load(path: Path) -> Scenario:
@@ -96,7 +97,7 @@ def load(path: Path) -> Scenario:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise ScenarioError(f"{path}: {e}") from e
-    known = {"name", "step", "language", "large_text", "size", "about"}
+    known = {"name", "step", "language", "large_text", "size", "about", "liveness"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ScenarioError(f"{path}: unknown key {unknown[0]!r}")
@@ -114,6 +115,7 @@ def load(path: Path) -> Scenario:
         large_text=bool(raw.get("large_text", False)),
         size=(int(size[0]), int(size[1])),
         stem=path.stem,
+        liveness=None if "liveness" not in raw else bool(raw["liveness"]),
     )
 
 
@@ -134,9 +136,6 @@ class Result:
     artifacts: Path | None = None
 
 
-Compose = Callable[[Config, Runner, ScreenPort], Callable[[], None]]
-
-
 class Player:
     """Runs one scenario on a rig and a kiosk session drawn onto an off-screen surface."""
 
@@ -149,13 +148,15 @@ class Player:
         ui = replace(cfg.ui, width=scenario.size[0], height=scenario.size[1], large_text=scenario.large_text)
         kiosk = replace(cfg.kiosk, language="en" if scenario.language == "en" else "th")
         self.cfg = rig.kiosk_config(replace(cfg, ui=ui, kiosk=kiosk))
+        if scenario.liveness is not None:
+            self.cfg = replace(self.cfg, face=replace(self.cfg.face, liveness=scenario.liveness))
         rig.provision(self.cfg)
         self.surface = pygame.Surface(scenario.size)
         self.session = KioskSession(
             self.cfg,
             Text(cfg.ui.font),
             area=self.surface.get_rect(),
-            camera=rig.frame,
+            camera=rig.camera(),
             clock=self.clock,
             compose=compose,
         )

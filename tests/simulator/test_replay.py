@@ -29,7 +29,7 @@ def rig() -> Iterator[Rig]:
     r.stop()
 
 
-def double(cfg: Config, runner: Runner, port: ScreenPort) -> Callable[[], None]:
+def double(cfg: Config, runner: Runner, port: ScreenPort, **devices: object) -> Callable[[], None]:
     """attract -> language -> menu; "print" prints a test page through the real driver; 30 s idle -> timed_out."""
     from kiosk.drivers.printer.escpos import PrinterProfile, open_printer
 
