@@ -1,4 +1,5 @@
-"""Per-stage latency of the face pipeline (detection, landmarks, alignment, embedding, total) and peak memory.
+"""Per-stage latency of the face pipeline (detection, landmarks, alignment, embedding, total; one liveness frame)
+and peak memory.
 
     .venv/bin/python bench/bench_face.py [--runs 15] [--fp32 /work/convenv/build/sface_fp32.tflite]
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import random
 import resource
 import statistics
 import subprocess
@@ -26,7 +28,9 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.face.imaging import RGB
+from kiosk.face.liveness import observe, start, step
 from kiosk.face.runtime import available_runtimes
+from kiosk.face.spoof import screen_cues
 from kiosk.face.verifier import FaceModels, FaceVerifier
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +63,9 @@ def bench(label: str, models: FaceModels, images: list[RGB], runs: int) -> None:
     v = FaceVerifier(models)
     for image in images:  # warm-up (XNNPACK packs weights on first run)
         v.analyse(image)
-    stages: dict[str, list[float]] = {k: [] for k in ("detection", "landmarks", "alignment", "embedding", "total")}
+    names = ("detection", "landmarks", "alignment", "embedding", "total", "liveness_frame")
+    stages: dict[str, list[float]] = {k: [] for k in names}
+    challenge = start(0.0, random.Random(0))
     gc.collect()
     tracemalloc.start()
     for _ in range(runs):
@@ -76,6 +82,12 @@ def bench(label: str, models: FaceModels, images: list[RGB], runs: int) -> None:
             t_embed = total - times.detection_s - times.landmarks_s - times.alignment_s
             stages["embedding"].append(t_embed if analysis.aligned is not None else 0.0)
             stages["total"].append(total)
+        for image in images:  # one liveness frame: detection + landmarks + screen cues + observation + step
+            t = time.perf_counter()
+            analysis = v.analyse(image)
+            cues = screen_cues(image, analysis.primary).suspicious if analysis.primary is not None else False
+            challenge = step(challenge, observe(analysis.landmarks, 1, screen_cues=cues), 1.0)
+            stages["liveness_frame"].append(time.perf_counter() - t)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     med = {k: 1000 * statistics.median(v) for k, v in stages.items()}
