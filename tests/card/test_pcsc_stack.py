@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -124,6 +125,26 @@ def test_6a86_fallback_and_6c_through_pcscd(stack: VirtualStack, slot0: str) -> 
     assert isinstance(data, CardData) and data.name_th.middle == "วิลเลียม"
     responses = [(a[3], a[4]) for a in card.log if a[1] == 0xC0]
     assert responses[:3] == [(0x00, 0x00), (0x01, 0x00), (0x01, 13)]  # 6A 86, then 6C 0D, then the data
+
+
+def test_concurrent_reads_of_one_card_do_not_interleave(stack: VirtualStack, slot0: str) -> None:
+    """The watcher reads on insertion while a journey calls read_now: each read is one PC/SC transaction."""
+    card = card_of("thanakorn")
+    with Events(slot0) as events:
+        stack.insert(card)
+        assert isinstance(events.next(), CardInserted)
+        results: list[CardData] = []
+        readers = [
+            threading.Thread(target=lambda: results.append(read_card(slot0, reject_expired_on=TODAY))) for _ in range(3)
+        ]
+        for t in readers:
+            t.start()
+        seen = events.until(lambda e: isinstance(e, CardPhotoRead | CardReadFailed))
+        for t in readers:
+            t.join()
+    assert [type(e) for e in seen] == [CardIdentityRead, CardPhotoRead]
+    assert len(results) == 3 and all(r.photo == cz.portrait_jpeg(cz.by_key("thanakorn")) for r in results)
+    assert card.apdu_count == 4 * FULL_READ_APDUS
 
 
 # --------------------------------------------------------------------------------------------------- bad cards

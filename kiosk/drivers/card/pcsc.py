@@ -130,6 +130,7 @@ class Connection:
         self._card: Any = None
         self._protocol = 0
         self._events = 0
+        self._in_transaction = False
         self.atr = b""
 
     def __enter__(self) -> Connection:
@@ -158,6 +159,13 @@ class Connection:
         if hresult != scard.SCARD_S_SUCCESS:
             raise self._failure(hresult, "reading the ATR")
         self.atr = bytes(atr)
+        # A read is a sequence (SELECT, READ, GET RESPONSE of *that* READ): in shared mode another reader of the
+        # same card (another process, or a second read here) must not interleave, so the whole read is one
+        # PC/SC transaction.
+        hresult = scard.SCardBeginTransaction(self._card)
+        if hresult != scard.SCARD_S_SUCCESS:
+            raise self._failure(hresult, "starting the transaction")
+        self._in_transaction = True
 
     def transmit(self, apdu: bytes) -> tuple[bytes, int, int]:
         hresult, response = scard.SCardTransmit(self._card, self._protocol, list(apdu))
@@ -196,6 +204,9 @@ class Connection:
 
     def close(self) -> None:
         if self._card is not None:
+            if self._in_transaction:
+                scard.SCardEndTransaction(self._card, scard.SCARD_LEAVE_CARD)
+                self._in_transaction = False
             scard.SCardDisconnect(self._card, scard.SCARD_LEAVE_CARD)
             self._card = None
         if self._context is not None:
