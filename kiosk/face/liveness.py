@@ -117,7 +117,8 @@ class ChallengeState:
     last_face_s: float | None = None
     last_centre: tuple[float, float] | None = None
     frontal_rigid: npt.NDArray[np.float64] | None = None
-    max_turn_residual: float = 0.0
+    turn_residual: float = 0.0  # largest non-planarity seen at the turned pose during the current action
+    min_turn_residual: float = 1.0  # the smallest of those over the turns completed so far
     frames: int = 0
     cue_frames: int = 0
 
@@ -164,8 +165,6 @@ def _finish(state: ChallengeState) -> ChallengeState:
     lim = state.limits
     if state.frames and state.cue_frames / state.frames > lim.max_screen_cue_fraction:
         return _fail(state, Failure.SCREEN_CUES)
-    if state.max_turn_residual < lim.min_nonplanar_residual:
-        return _fail(state, Failure.FLAT_MOTION)
     return replace(state, phase=Phase.PASSED, frontal_rigid=None)
 
 
@@ -212,11 +211,15 @@ def step(state: ChallengeState, obs: Observation, now_s: float) -> ChallengeStat
             reached = sign * obs.yaw_deg >= lim.turn_deg and abs(obs.pitch_deg) <= 2 * lim.neutral_deg
             if reached and obs.rigid is not None and state.frontal_rigid is not None:
                 residual = affine_residual(state.frontal_rigid, obs.rigid)
-                state = replace(state, max_turn_residual=max(state.max_turn_residual, residual))
+                state = replace(state, turn_residual=max(state.turn_residual, residual))
         return replace(state, phase=Phase.RETURN) if reached else state
-    # RETURN: back to frontal with open eyes completes the action.
+    # RETURN: back to frontal with open eyes completes the action; each turn must have moved like a head.
     if frontal and obs.ear >= state.open_ear * lim.blink_open_ratio:
+        if action is not Action.BLINK:
+            if state.turn_residual < lim.min_nonplanar_residual:
+                return _fail(state, Failure.FLAT_MOTION)
+            state = replace(state, min_turn_residual=min(state.min_turn_residual, state.turn_residual))
         if state.index + 1 == len(state.actions):
             return _finish(state)
-        return replace(state, index=state.index + 1, phase=Phase.ACT)
+        return replace(state, index=state.index + 1, phase=Phase.ACT, turn_residual=0.0)
     return state

@@ -77,7 +77,7 @@ def test_a_live_person_following_the_prompts_passes(seed: int) -> None:
     state = start(0.0, random.Random(seed))
     state, t = run(state, script_for(state))
     assert state.phase is Phase.PASSED, state.failure
-    assert state.failure is None and state.max_turn_residual > ChallengeLimits().min_nonplanar_residual
+    assert state.failure is None and state.min_turn_residual > ChallengeLimits().min_nonplanar_residual
     assert t < ChallengeLimits().deadline_s
 
 
@@ -166,7 +166,16 @@ def test_a_flat_photo_turned_fails_even_if_the_model_reports_yaw() -> None:
     script = neutral(5) + flat(15, 2) + flat(35, 3) + neutral(3) + flat(-15, 2) + flat(-35, 3) + neutral(3)
     script += frames("face", 2, ear=0.08) + neutral(3)
     state, _ = run(state, script)
-    assert state.phase is Phase.FAILED and state.failure is Failure.FLAT_MOTION
+    assert state.phase is Phase.FAILED and state.failure is Failure.FLAT_MOTION and state.index == 0
+
+
+def test_every_turn_must_move_like_a_head() -> None:
+    """One real turn does not cover for a flat one: the check is per turn."""
+    frontal = synthetic.mesh()
+    state = ChallengeState((Action.TURN_LEFT, Action.TURN_RIGHT, Action.BLINK), 20.0, ChallengeLimits())
+    flat_right = [observe(Landmarks(synthetic.flat_turn(frontal, -35), 1.0)) for _ in range(3)]
+    state, _ = run(state, neutral(5) + perform(Action.TURN_LEFT) + flat_right + neutral(3))
+    assert state.failure is Failure.FLAT_MOTION and state.index == 1
 
 
 def test_affine_residual_separates_head_turn_from_flat_turn() -> None:
