@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.drivers.card import (
     BadCheckDigit,
+    CardError,
     CardExpired,
     CardRemovedError,
     CardTimeout,
@@ -201,3 +204,38 @@ def test_card_image_refuses_what_does_not_fit() -> None:
         CardImage.of(cz.by_key("somchai"), issuer="ก" * 101).memory()
     with pytest.raises(ValueError):
         CardImage.of(cz.by_key("somchai"), photo=b"\xff" * 5101).memory()
+
+
+# ------------------------------------------------------------------------------------------------------- fuzzing
+
+SWS = st.sampled_from([0x9000, 0x6100, 0x610D, 0x6164, 0x61FF, 0x6C0D, 0x6C00, 0x6A86, 0x6A82, 0x6985, 0x6F00])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    mutations=st.dictionaries(
+        st.integers(1, FULL_READ),
+        st.tuples(st.binary(max_size=260), SWS | st.integers(0, 0xFFFF)),
+        max_size=4,
+    )
+)
+def test_any_garbled_answers_give_data_or_a_typed_error(mutations: dict[int, tuple[bytes, int]]) -> None:
+    """Whatever the card answers to any APDUs, a read returns data or raises a CardError: never anything else."""
+    card = card_of("ruethai")
+    honest = in_memory_transmit(card)
+    count = 0
+
+    def transmit(apdu: bytes) -> tuple[bytes, int, int]:
+        nonlocal count
+        count += 1
+        if count in mutations:
+            data, sw = mutations[count]
+            return data, sw >> 8, sw & 0xFF
+        return honest(apdu)
+
+    s = c.Session(transmit, card.atr)
+    try:
+        s.read_identity(reject_expired_on=TODAY)
+        s.read_photo()
+    except CardError:
+        pass
