@@ -15,6 +15,7 @@ each with exactly one of these keys (plus `timeout_s` for the waiting ones):
   advance_s = 61                  move the kiosk's clock forward (inactivity and other deadlines)
   wait_s = 0.5                    let real time pass (devices work meanwhile)
   expect_screen = "menu"          wait until that screen is shown (+ language = "en")
+  expect_shown = "error"          wait until that screen has been shown since the previous step (even briefly)
   expect_text = "…"               wait until a drawn string contains it
   expect_printed = 1              wait until that many documents came out of the printer
   expect_outbox = { pending = 1 } the store's outbox counts by state
@@ -51,8 +52,8 @@ DEFAULT_TIMEOUT_S = 10.0
 FRAME_S = 1 / 60
 ACTIONS = (
     "tap", "type", "insert_card", "pull_card", "show_face", "place_finger", "lift_finger", "sensor_silent",
-    "paper_out", "cover_open", "online", "tamper", "advance_s", "wait_s", "expect_screen", "expect_text",
-    "expect_printed", "expect_outbox", "screenshot",
+    "paper_out", "cover_open", "online", "tamper", "advance_s", "wait_s", "expect_screen", "expect_shown",
+    "expect_text", "expect_printed", "expect_outbox", "screenshot",
 )  # fmt: skip
 MODIFIERS = frozenset({"value", "timeout_s", "pull_mid_read", "worn", "language"})
 
@@ -189,7 +190,8 @@ class Player:
         try:
             self.frame()
             for st in self.scenario.steps:
-                self.step(st)
+                mark = len(self.session.port.history)
+                self.step(st, mark)
                 done += 1
             return Result(self.scenario.name, True, done, screens=self.session.port.history, artifacts=self.out)
         except (StepFailed, KeyError) as e:
@@ -201,7 +203,7 @@ class Player:
             if roll is not None and roll.height > 0:
                 roll.save(self.out / "roll.png")
 
-    def step(self, st: dict[str, Any]) -> None:
+    def step(self, st: dict[str, Any], mark: int = 0) -> None:
         timeout = float(st.get("timeout_s", DEFAULT_TIMEOUT_S))
         action = next(k for k in st if k in ACTIONS)
         arg = st[action]
@@ -255,6 +257,8 @@ class Player:
                     ),
                     timeout,
                 )
+            case "expect_shown":
+                self.wait_until(f"screen {arg!r} shown", lambda: arg in self.session.port.history[mark:], timeout)
             case "expect_text":
                 self.wait_until(f"text {arg!r}", lambda: any(str(arg) in s for s in self.session.view.texts), timeout)
             case "expect_printed":
