@@ -46,7 +46,7 @@ from kiosk.flows.identity import CARD_STAGES, IdentityState, ask_for_card, handl
 from kiosk.flows.machine import Flow, Stage, Step
 
 CONSENT_VERSION = "bora-booking-2026-1"
-SLOT_GONE = frozenset({"slot_taken", "conflict", "full"})
+SLOT_GONE = frozenset({"slot_taken", "full"})  # the registry took the slot meanwhile: choose another
 
 
 @dataclass(frozen=True, kw_only=True)
