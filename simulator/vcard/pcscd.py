@@ -165,10 +165,14 @@ class PrivatePcscd:
         )
         threading.Thread(target=self._drain, args=(self._proc,), name="pcscd-log", daemon=True).start()
         deadline = time.monotonic() + timeout_s
-        if not self._ready.wait(timeout_s) or not self._wait_socket(deadline):
+        # `_ready` is also set when the process ends, so a pcscd (or unshare) that fails is reported at once.
+        if not self._ready.wait(timeout_s) or self._exited.is_set() or not self._wait_socket(deadline):
             tail = "\n".join(list(self.log)[-15:])
             self.stop()
-            raise PcscdError(f"private pcscd not ready within {timeout_s} s:\n{tail}")
+            hint = ""
+            if "unshare failed" in tail or "not permitted" in tail:
+                hint = " (a private mount namespace needs root with CAP_SYS_ADMIN, or unprivileged user namespaces)"
+            raise PcscdError(f"private pcscd did not start{hint}:\n{tail}")
         self.slots = self._slots_from_log()
         if len(self.slots) != self.entries * SLOTS_PER_ENTRY:
             self.stop()
@@ -189,6 +193,7 @@ class PrivatePcscd:
             if READY_LINE in line:
                 self._ready.set()
         self._exited.set()
+        self._ready.set()
 
     def _slots_from_log(self) -> list[VirtualSlot]:
         slots, pending = [], None
