@@ -1,6 +1,7 @@
 """The co-processor application: answers the host's commands and runs the input, watchdog and status-light tasks."""
 
 import asyncio
+import gc
 import os
 import struct
 import time
@@ -75,8 +76,20 @@ class Coproc:
                 uptime_s = time.ticks_diff(time.ticks_ms(), self.started_ms) // 1000
                 level, red, green, blue = self.light
                 cycles = self.watchdog.cycles & 0xFFFF
+                heap_free = gc.mem_free()
                 struct.pack_into(
-                    wire.FMT_STATUS, buf, 2, self.flags(), level, red, green, blue, self.pattern, cycles, uptime_s
+                    wire.FMT_STATUS,
+                    buf,
+                    2,
+                    self.flags(),
+                    level,
+                    red,
+                    green,
+                    blue,
+                    self.pattern,
+                    cycles,
+                    uptime_s,
+                    heap_free,
                 )
                 ch.commit(2 + struct.calcsize(wire.FMT_STATUS))
             return
@@ -136,7 +149,7 @@ class Coproc:
                 return wire.R_BAD_VALUE
             self.hw.buzz(freq_hz if duration_ms else 0)
             self._buzzing = bool(freq_hz and duration_ms)
-            self._buzz_until = time.ticks_add(now, duration_ms)
+            self._buzz_until = time.ticks_add(time.ticks_ms(), duration_ms)  # from when it sounded
         elif kind == wire.K_JOURNEY:
             if n != 1:
                 return wire.R_BAD_LENGTH
@@ -232,6 +245,7 @@ class Coproc:
             elif action == A_POWER_OFF:
                 self._event(wire.K_POWER_CYCLE, wire.FMT_POWER_CYCLE, self.watchdog.off_ms & 0xFFFF, 0)
                 hw.pi_powered(False)
+                self.watchdog.powered_off(time.ticks_ms())  # off time counts from the relay, not the decision
             elif action == A_POWER_ON:
                 hw.pi_powered(True)
             if self._buzzing and time.ticks_diff(now, self._buzz_until) >= 0:

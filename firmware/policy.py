@@ -75,6 +75,11 @@ class WatchdogPolicy:
         self._allow_ms = 0
         self._streak = 0
 
+    def powered_off(self, now: Ticks) -> None:
+        """The relay actually opened at `now` (after A_POWER_OFF): the off time counts from here."""
+        if self.state == S_POWER_OFF:
+            self._since = now
+
     def ms_until_power_cycle(self, now: Ticks) -> int:
         left = self._allow_ms + self.warn_after_ms + self.grace_ms - ticks_diff(now, self._since)
         return left if left > 0 else 0

@@ -89,6 +89,7 @@ def test_status_reports_what_was_commanded(link: CoprocLink, sim: SimulatedCopro
     assert status.light_level == 40 and status.light_rgb == (1, 2, 3)
     assert status.in_journey and not status.tamper_open and not status.tamper_latched
     assert not status.watchdog_armed and status.power_cycles == 0
+    assert 0 < status.heap_free_bytes < 192 * 1024  # the RP2040-sized heap the simulator gives it
 
 
 def test_tamper_outside_a_journey_is_reported_not_latched(

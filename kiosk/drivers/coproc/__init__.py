@@ -81,6 +81,7 @@ class CoprocStatus:
     pattern: Pattern
     power_cycles: int
     uptime_s: int
+    heap_free_bytes: int
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ def describe(status: CoprocStatus) -> list[str]:
         f"watchdog: {'armed' if status.watchdog_armed else 'disarmed'}, {status.power_cycles} power cycles",
         f"light: level {status.light_level}, colour #{red:02x}{green:02x}{blue:02x}",
         f"pattern: {status.pattern}",
-        f"uptime: {status.uptime_s} s",
+        f"uptime: {status.uptime_s} s, free heap {status.heap_free_bytes} bytes",
     ]
 
 

@@ -190,7 +190,7 @@ class CoprocLink:
         data = self._request(wire.K_STATUS)
         if len(data) != struct.calcsize(wire.FMT_STATUS):
             raise CoprocGarbled(f"status reply of {len(data)} bytes")
-        flags, level, red, green, blue, pattern, cycles, uptime_s = struct.unpack(wire.FMT_STATUS, data)
+        flags, level, red, green, blue, pattern, cycles, uptime_s, heap_free = struct.unpack(wire.FMT_STATUS, data)
         return CoprocStatus(
             tamper_open=bool(flags & wire.F_TAMPER_OPEN),
             tamper_latched=bool(flags & wire.F_TAMPER_LATCHED),
@@ -202,6 +202,7 @@ class CoprocLink:
             pattern=cast(Pattern, wire.PATTERN_NAMES[pattern] if pattern < len(wire.PATTERN_NAMES) else "off"),
             power_cycles=cycles,
             uptime_s=uptime_s,
+            heap_free_bytes=heap_free,
         )
 
     def heartbeat(self) -> None:
