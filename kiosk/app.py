@@ -106,6 +106,8 @@ def compose(
             status=status,
             language=cfg.kiosk.language,
             read_photo=cfg.card.read_photo,
+            probe=_probe(issuer, client),
+            probe_s=PROBE_S,
         )
         stack.callback(host.close)
         _start_sync(cfg, client, stack)
@@ -202,7 +204,66 @@ def _document_issuer(cfg: Config, stack: contextlib.ExitStack) -> Any | None:
         log.warning("printer unavailable: %s", e)
         return None
     stack.callback(printer.close)
-    return DocumentIssuer(printer, Renderer(p.width_dots))
+    return DocumentIssuer(LockedPrinter(printer), Renderer(p.width_dots))
+
+
+PROBE_S = 3.0  # how often printer and registry are asked how they are, so the menu follows paper and network
+
+
+class LockedPrinter:
+    """One printer conversation at a time: a status probe must not talk over a job (the driver is not shared-safe)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.inner, name)
+        if not callable(attr):
+            return attr
+
+        def locked(*args: Any, **kwargs: Any) -> Any:
+            with self.lock:
+                return attr(*args, **kwargs)
+
+        return locked
+
+
+def printer_state(st: Any) -> str:
+    """A printer status as the executor's device state, the most specific condition first."""
+    if st.cover_open:
+        return "cover_open"
+    if st.paper_out:
+        return "paper_out"
+    if st.offline:
+        return "offline"
+    return "near_end" if st.paper_near_end else "ok"
+
+
+def _probe(issuer: Any | None, client: Any) -> Callable[[], list[Any]]:
+    """Status polls for the executor (run on a worker): the printer's real-time status, the registry's health."""
+    from kiosk.errors import DeviceError, KioskError
+    from kiosk.flows.host import DeviceReport
+
+    def probe() -> list[Any]:
+        reports = []
+        printer = issuer.printer if issuer is not None else None
+        if isinstance(printer, LockedPrinter) and printer.lock.acquire(blocking=False):
+            try:
+                state = printer_state(printer.inner.status())
+            except DeviceError:
+                state = "offline"
+            finally:
+                printer.lock.release()
+            reports.append(DeviceReport("printer", state))
+        try:
+            client.health()
+            reports.append(DeviceReport("registry", "ok"))
+        except KioskError:
+            reports.append(DeviceReport("registry", "unreachable"))
+        return reports
+
+    return probe
 
 
 def _face_service(cfg: Config, stack: contextlib.ExitStack, camera: Camera | None, preview: Preview | None) -> Any:

@@ -123,6 +123,9 @@ def load(path: Path) -> Scenario:
 def artifacts_dir(stem: str) -> Path:
     base = Path(os.environ.get("KIOSK_ARTIFACTS", "artifacts"))
     d = base / "scenarios" / stem
+    if d.exists():
+        for old in d.glob("*.png"):  # a previous run's pictures would pass for this run's
+            old.unlink()
     d.mkdir(parents=True, exist_ok=True)
     return d
 
