@@ -153,7 +153,7 @@ def _names(name_th: str, name_en: str | None, lang: Lang) -> list[Block]:
 
 
 def _with_nationality(name: str, nationality: str, lang: Lang) -> str:
-    if not nationality:
+    if not name.strip() or not nationality:
         return name
     return f"{name} ({label('nationality', lang)} {nationality})"
 

@@ -202,7 +202,7 @@ class Renderer:
         gap = self.scale.margin_dots
         value_w = self.content_dots - label_w - gap
         label_lines = wrap(block.label, label_font, label_w)
-        value_lines = wrap(block.value, value_font, value_w)
+        value_lines = wrap(block.value.strip() or "-", value_font, value_w)  # an unknown value shows as a dash
         # align the first baselines of the label and the value
         label_dy = value_font.getmetrics()[0] - label_font.getmetrics()[0]
         height = max(

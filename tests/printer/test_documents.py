@@ -13,7 +13,7 @@ import zxingcpp
 from PIL import Image
 
 from kiosk.documents import EnrolmentReceipt, Renderer, SealTooLarge, TextLayoutUnavailable, render
-from kiosk.documents.blocks import Banner, Seal
+from kiosk.documents.blocks import Banner, Field, Seal
 from kiosk.documents.layout import layout
 from kiosk.documents.renderer import QR_QUIET_MODULES, qr_matrix
 from kiosk.documents.samples import SAMPLE_KINDS, enrolment_receipt, house_register_entry, sample
@@ -133,3 +133,13 @@ def test_png_preview_is_the_printed_raster(renderer: Renderer) -> None:
     png = renderer.render_png(doc)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert (np.asarray(Image.open(io.BytesIO(png))) == np.asarray(renderer.render(doc))).all()
+
+
+def test_unknown_values_print_as_a_dash(renderer: Renderer) -> None:
+    """The registry may not know the parents: the field shows '-', never an invented or dangling value."""
+    doc = dataclasses.replace(house_register_entry(), mother_name="", father_name="", moved_in_on=None)
+    values = {getattr(b, "label", ""): getattr(b, "value", None) for b in layout(doc)}
+    assert values["มารดา"] == "" and values["บิดา"] == "" and values["วันที่ย้ายเข้า"] == "-"
+    blank = renderer.render_blocks([Field("มารดา", "")])
+    dash = renderer.render_blocks([Field("มารดา", "-")])
+    assert (np.asarray(blank) == np.asarray(dash)).all()
