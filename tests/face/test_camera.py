@@ -151,27 +151,3 @@ def test_opencv_backend_reports_a_camera_that_stops_delivering(monkeypatch: pyte
             cam.read(timeout_s=3.0)
     finally:
         cam.close()
-
-
-def test_source_camera_paces_frames_and_shows_an_empty_scene() -> None:
-    import time
-
-    from kiosk.drivers.camera.source import SourceCamera
-
-    scene: list[np.ndarray | None] = [None]
-    cam = SourceCamera(lambda: scene[0], fps=20.0, width=64, height=48)
-    t0 = time.monotonic()
-    first = cam.read(1.0)
-    assert first.shape == (48, 64, 3) and int(first[0, 0, 0]) == 96  # nobody in front of the camera
-    scene[0] = np.full((48, 64, 4), 7, dtype=np.uint8)
-    frames = [cam.read(1.0) for _ in range(4)]
-    elapsed = time.monotonic() - t0
-    assert all(int(f[0, 0, 0]) == 7 and f.shape == (48, 64, 3) for f in frames)
-    assert elapsed >= 4 * 0.05 - 0.01  # paced at 20 frames a second, not as fast as the loop asks
-    cam.close()
-    frozen = SourceCamera(lambda: None, fps=20.0, clock=lambda: 50.0)
-    frozen.read(1.0)
-    with pytest.raises(CameraTimeout):
-        frozen.read(0.01)  # the next frame is due 0.05 s later: past this read's deadline
-    with pytest.raises(CameraError):
-        cam.read(1.0)
