@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator.vcard.card import ThaiIdCard
@@ -35,6 +35,7 @@ VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 SOCKET_ENV = "PCSCLITE_CSOCK_NAME"
 READY_LINE = "daemon ready"
 SLOTS_PER_ENTRY = 2
+REMOVAL_SEEN_S = 3.0  # pcscd polls vpcd every 400 ms
 _ATTEMPT = re.compile(r"Attempting startup of (.+?) using ")
 _PORT = re.compile(r"Waiting for virtual ICC on port (\d+)")
 
@@ -239,27 +240,36 @@ class VirtualStack:
 
     pcscd: PrivatePcscd
     cards: list[VirtualCard]
+    _removal_unseen: set[int] = field(default_factory=set)  # slots pulled out that pcscd may not have noticed yet
 
     @property
     def readers(self) -> list[str]:
         return [slot.reader for slot in self.pcscd.slots]
 
     def insert(self, card: ThaiIdCard, slot: int = 0, *, wait_s: float = 0.0) -> VirtualCard:
-        """Put `card` in `slot`; with `wait_s`, return only once pcscd has seen it (raises PcscdError if not)."""
+        """Put `card` in `slot` (pulling out any card there); with `wait_s`, return once pcscd has seen it.
+
+        A card pulled out of the slot is first waited for until pcscd has seen the slot empty: vpcd would otherwise
+        take the new card at its next presence poll as the same card, and pcscd would never report a removal."""
         self.remove(slot)
+        if slot in self._removal_unseen:
+            if self.pcscd.running:
+                self.wait_slot(slot, present=False, timeout_s=REMOVAL_SEEN_S)
+            self._removal_unseen.discard(slot)
         self.cards[slot].insert(card)
         if wait_s:
             self.wait_slot(slot, present=True, timeout_s=wait_s)
         return self.cards[slot]
 
-    def remove(self, slot: int = 0, *, wait_s: float = 2.0) -> None:
-        """Pull the card out of `slot` and wait for pcscd to see the slot empty. Without that wait a card inserted
-        next could be taken by vpcd's next presence poll as the same card, and pcscd would never report a removal."""
-        was_known = self.cards[slot].card is not None
-        self.cards[slot].remove()
-        self.cards[slot].card = None
-        if was_known and wait_s and self.pcscd.running:
+    def remove(self, slot: int = 0, *, wait_s: float = 0.0) -> None:
+        """Pull the card out of `slot` at once; with `wait_s`, also wait until pcscd has seen the slot empty."""
+        if self.cards[slot].card is not None:
+            self.cards[slot].remove()
+            self.cards[slot].card = None
+            self._removal_unseen.add(slot)
+        if wait_s and slot in self._removal_unseen and self.pcscd.running:
             self.wait_slot(slot, present=False, timeout_s=wait_s)
+            self._removal_unseen.discard(slot)
 
     def wait_slot(self, slot: int, *, present: bool, timeout_s: float) -> None:
         """Block (in pcscd's SCardGetStatusChange, no polling here) until pcscd reports the slot full or empty."""
