@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ class TfliteModel:
             raise ModelUnavailable(f"TFLite runtime {names[0]!r} not importable: {e}", reason="no_runtime") from e
         self.runtime = names[0]
         self.path = path
+        self._lock = threading.Lock()
         try:
             self._interp: Any = module.Interpreter(model_path=str(path), num_threads=num_threads)
             self._interp.allocate_tensors()
@@ -79,10 +81,14 @@ class TfliteModel:
         return Quantization(float(scale), int(zero))
 
     def run(self, tensor: npt.NDArray[Any]) -> list[npt.NDArray[Any]]:
-        """Run on one input tensor (already in the model's dtype and shape); outputs are copies."""
-        self._interp.set_tensor(self._input["index"], tensor)
-        self._interp.invoke()
-        return [np.array(self._interp.get_tensor(d["index"])) for d in self._outputs]
+        """Run on one input tensor (already in the model's dtype and shape); outputs are copies.
+
+        An interpreter is not thread-safe: a stale journey's worker may still be running when the next one starts,
+        so each model's set/invoke/get is serialized."""
+        with self._lock:
+            self._interp.set_tensor(self._input["index"], tensor)
+            self._interp.invoke()
+            return [np.array(self._interp.get_tensor(d["index"])) for d in self._outputs]
 
     def run_float(self, tensor: npt.NDArray[np.float32]) -> list[npt.NDArray[np.float32]]:
         """Run on a real-valued input, quantizing it when the model's input is integer; outputs de-quantized."""

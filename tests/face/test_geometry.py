@@ -152,3 +152,20 @@ def test_degrade_like_chip_shrinks_to_the_face_size() -> None:
     img = np.full((400, 300, 3), 128, dtype=np.uint8)
     small = degrade_like_chip(img, face_width_px=200.0, target_face_px=64)
     assert small.shape == (128, 96, 3)
+
+
+def test_models_can_be_shared_between_worker_threads() -> None:
+    """A stale journey's worker and the next journey's may use the same models at once: results stay exact."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kiosk.face.embedding import Embedder
+    from kiosk.face.runtime import TfliteModel
+    from kiosk.models import EMBEDDING, verified_path
+
+    embedder = Embedder(TfliteModel(verified_path(EMBEDDING["int8"])))
+    rng = np.random.default_rng(5)
+    faces = [rng.integers(0, 255, (ALIGNED_SIDE, ALIGNED_SIDE, 3), dtype=np.uint8) for _ in range(6)]
+    expected = [embedder.embed(f) for f in faces]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(embedder.embed, faces * 4))
+    assert all(np.array_equal(g, expected[i % len(faces)]) for i, g in enumerate(got))
