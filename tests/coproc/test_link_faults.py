@@ -142,7 +142,9 @@ def test_a_board_whose_checksums_are_wrong_is_garbling(make_peer: Callable[..., 
 
 
 def test_firmware_speaking_another_protocol_is_refused(make_peer: Callable[..., Peer]) -> None:
-    peer = make_peer(lambda kind, seq, payload: [peer.frame(wire.K_ACK, seq=seq), identify_reply(peer, seq, proto=2)])
+    peer: Peer = make_peer(
+        lambda kind, seq, payload: [peer.frame(wire.K_ACK, seq=seq), identify_reply(peer, seq, proto=2)]
+    )
     link = connect(peer)
     with pytest.raises(CoprocWrongVersion, match="protocol 2"):
         link.open()
@@ -151,7 +153,7 @@ def test_firmware_speaking_another_protocol_is_refused(make_peer: Callable[..., 
 
 def test_firmware_lacking_a_command_is_refused(make_peer: Callable[..., Peer]) -> None:
     fewer = bytes(k for k in wire.COMMANDS if k != wire.K_WATCHDOG)
-    peer = make_peer(lambda kind, seq, payload: [identify_reply(peer, seq, commands=fewer)])
+    peer: Peer = make_peer(lambda kind, seq, payload: [identify_reply(peer, seq, commands=fewer)])
     link = connect(peer)
     with pytest.raises(CoprocWrongVersion, match="0x18"):
         link.open()
@@ -203,7 +205,7 @@ def test_results_for_another_command_are_not_taken_for_ours(make_peer: Callable[
 
 
 def test_a_closed_port_is_a_port_error(make_peer: Callable[..., Peer]) -> None:
-    peer = make_peer(lambda kind, seq, payload: [identify_reply(peer, seq)])
+    peer: Peer = make_peer(lambda kind, seq, payload: [identify_reply(peer, seq)])
     port = open_port(peer.path, 115200)
     link = CoprocLink(port, reply_timeout_s=0.4)
     link.open()
