@@ -211,6 +211,10 @@ class SimulatedCoproc:
         level = self.pins["PRESENCE_ACTIVE_LEVEL"] if active else 1 - self.pins["PRESENCE_ACTIVE_LEVEL"]
         self._send(f"set {self.pins['PRESENCE_PIN']} {level}")
 
+    def inject_to_host(self, data: bytes) -> None:
+        """Line noise from the board's side: bytes the host reads as if the firmware had sent them."""
+        os.write(self._link_master, data)
+
     def sync(self, timeout_s: float = 2.0) -> bool:
         """True once the firmware has handled every control line sent before this call."""
         self._token += 1

@@ -189,6 +189,17 @@ def test_ctrl_c_and_noise_on_the_line_do_not_stop_the_firmware(link: CoprocLink,
     assert "Traceback" not in sim.stderr_text()
 
 
+def test_noise_from_the_board_side_costs_nothing_but_bad_frames(
+    link: CoprocLink, sim: SimulatedCoproc, events: Events
+) -> None:
+    sim.inject_to_host(b"\x03garbage\x00\x05\x11\x22\x33\x44\x00" + bytes(range(1, 120)))
+    link.light(3)
+    assert link.status().light_level == 3
+    assert link.bad_frames >= 1
+    sim.set_presence(True)
+    assert events.expect(PresenceDetected) == PresenceDetected()
+
+
 def test_the_firmware_retransmits_until_acknowledged_and_drops_duplicates(sim: SimulatedCoproc) -> None:
     fd = os.open(sim.link_path, os.O_RDWR | os.O_NOCTTY)
     tty.setraw(fd)

@@ -18,6 +18,7 @@ from typing import Protocol, cast
 
 from kiosk.drivers.coproc import (
     BootReason,
+    Coproc,
     CoprocBooted,
     CoprocError,
     CoprocGarbled,
@@ -424,3 +425,7 @@ class CoprocLink:
 def _boot_reason(index: int) -> BootReason:
     names = wire.BOOT_REASON_NAMES
     return cast(BootReason, names[index] if index < len(names) else "unknown")
+
+
+def _implements_the_interface(link: CoprocLink) -> Coproc:
+    return link  # mypy checks CoprocLink against the Coproc protocol here
