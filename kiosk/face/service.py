@@ -8,6 +8,7 @@ only in local variables; the portrait's template is made, used and forgotten ins
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -32,6 +33,12 @@ class FaceCaptureTimeout(FaceError):
     reason = "timeout"
 
 
+class FaceCancelled(FaceError):
+    """The loop was ended by cancel() or by a newer request (its result would reach nobody)."""
+
+    reason = "cancelled"
+
+
 class FaceService:
     def __init__(
         self,
@@ -49,8 +56,22 @@ class FaceService:
         self.clock = clock
         self.rng = rng or random.SystemRandom()
         self.frame_timeout_s = frame_timeout_s
+        self._turn = 0  # each capture/liveness call takes a turn; a newer call or cancel() ends the older loop
+        self._turn_lock = threading.Lock()
 
-    def _read(self, deadline: float) -> RGB | None:
+    def cancel(self) -> None:
+        """End any capture or liveness loop still running (e.g. a journey that was abandoned) at its next frame."""
+        with self._turn_lock:
+            self._turn += 1
+
+    def _take_turn(self) -> int:
+        with self._turn_lock:
+            self._turn += 1
+            return self._turn
+
+    def _read(self, deadline: float, turn: int) -> RGB | None:
+        if turn != self._turn:
+            raise FaceCancelled("superseded by a newer face request or cancelled")
         remaining = deadline - self.clock()
         if remaining <= 0:
             return None
@@ -58,9 +79,10 @@ class FaceService:
 
     def capture(self, portrait: bytes | None, hint: Hint, timeout_s: float) -> RGB:
         """Read frames until one passes every quality gate; guidance is sent each time it changes."""
+        turn = self._take_turn()
         deadline = self.clock() + timeout_s
         last = ""
-        while (frame := self._read(deadline)) is not None:
+        while (frame := self._read(deadline, turn)) is not None:
             quality = self.verifier.assess(frame)
             code = "ok" if quality.ok else quality.hints[0].value
             if code != last:
@@ -71,7 +93,10 @@ class FaceService:
         raise FaceCaptureTimeout(f"no usable face within {timeout_s:.0f} s")
 
     def liveness(self, prompt: Hint, timeout_s: float) -> tuple[bool, str]:
-        """Run one challenge: prompts "look_straight", then each action ("blink", "turn_left", "turn_right")."""
+        """Run one challenge: prompts "look_straight", then each action ("blink", "turn_left", "turn_right").
+        Returns (passed, "" or the failure: timeout, face_lost, multiple_faces, face_jumped, flat_motion,
+        screen_cues, cancelled)."""
+        turn = self._take_turn()
         now = self.clock()
         state = start(now, self.rng, replace(self.challenge, deadline_s=timeout_s))
         shown = ""
@@ -80,7 +105,10 @@ class FaceService:
             if wanted != shown:
                 prompt(wanted)
                 shown = wanted
-            frame = self._read(state.deadline_s)
+            try:
+                frame = self._read(state.deadline_s, turn)
+            except FaceCancelled:
+                return False, FaceCancelled.reason
             now = self.clock()
             if frame is None:
                 state = step(state, observe(None), now)

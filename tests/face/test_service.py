@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from kiosk.drivers.camera import Camera
 from kiosk.drivers.camera.folder import FolderCamera
 from kiosk.face.imaging import degrade_like_chip
 from kiosk.face.liveness import ChallengeLimits
-from kiosk.face.service import FaceCaptureTimeout, FaceService
+from kiosk.face.service import FaceCancelled, FaceCaptureTimeout, FaceService
 from kiosk.face.verifier import FaceVerifier
 from tests.face.conftest import load_frame
 
@@ -120,3 +121,48 @@ def test_open_face_service_from_config_values(tmp_path: Path, faces_dir: Path) -
     svc.camera.close()
     with pytest.raises(CameraUnavailable):
         open_face_service(backend="folder", folder=tmp_path / "nothing")
+
+
+class SignallingCamera:
+    """Sets `reading` once the loop under test has taken its turn and reads frames."""
+
+    def __init__(self, inner: Camera) -> None:
+        self.inner = inner
+        self.reading = threading.Event()
+
+    def read(self, timeout_s: float) -> np.ndarray:
+        self.reading.set()
+        return self.inner.read(timeout_s)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_cancel_and_newer_requests_end_a_running_loop(tmp_path: Path, faces_dir: Path, verifier: FaceVerifier) -> None:
+    save(tmp_path, "photo.png", load_frame(faces_dir / "img2.jpg"))
+    cam = SignallingCamera(FolderCamera(tmp_path))
+    svc = FaceService(cam, verifier, rng=random.Random(1))  # real clock: 60 s deadlines
+    results: list[object] = []
+    worker = threading.Thread(target=lambda: results.append(svc.liveness(lambda _: None, timeout_s=60.0)))
+    worker.start()
+    assert cam.reading.wait(10.0)
+    svc.cancel()
+    worker.join(timeout=10.0)
+    assert not worker.is_alive() and results == [(False, "cancelled")]
+
+    save(tmp_path, "photo.png", np.full((480, 640, 3), 100, np.uint8))  # nobody: capture would run to its deadline
+    errors: list[FaceCancelled] = []
+
+    def capture() -> None:
+        try:
+            svc.capture(None, lambda _: None, timeout_s=60.0)
+        except FaceCancelled as e:
+            errors.append(e)
+
+    cam.reading.clear()
+    stale = threading.Thread(target=capture)
+    stale.start()
+    assert cam.reading.wait(10.0)
+    svc.liveness(lambda _: None, timeout_s=0.5)  # the next journey's request supersedes the stale capture
+    stale.join(timeout=10.0)
+    assert not stale.is_alive() and len(errors) == 1 and errors[0].reason == "cancelled"
