@@ -61,7 +61,6 @@ def compose(
     from kiosk.flows.context import DeviceStatus
     from kiosk.flows.host import JourneyHost
     from kiosk.flows.ports import Ports
-    from kiosk.registry_client import RegistryClient
     from kiosk.store import load_or_create, open_store
 
     stack = contextlib.ExitStack()
@@ -69,14 +68,7 @@ def compose(
         keys = load_or_create(cfg.kiosk.data_dir / "keys")
         conn = open_store(cfg.store.path)
         stack.callback(conn.close)
-        client = RegistryClient(
-            cfg.registry.url,
-            ca_cert=cfg.registry.ca_cert,
-            client_cert=cfg.registry.client_cert,
-            client_key=cfg.registry.client_key,
-            timeout_s=cfg.registry.timeout_s,
-        )
-        stack.callback(client.close)
+        client = _registry_client(cfg, stack)
         local = adapters.LocalAdapter(conn, keys, cfg.kiosk.unit, cfg.kiosk.id)
         reader = _card_reader(cfg, runner, stack)
         sensor = _finger_sensor(cfg, stack)
@@ -84,17 +76,18 @@ def compose(
         face = _face_service(cfg, stack, camera, preview)
         ports = Ports(
             local=local,
-            registry=adapters.RegistryAdapter(client, cfg.kiosk.unit),
+            registry=adapters.RegistryAdapter(client, cfg.kiosk.unit) if client is not None else UnreachableRegistry(),
             card=adapters.CardAdapter(reader) if reader is not None else None,
             face=face,
             finger=adapters.FingerAdapter(sensor, local.officer_by_page) if sensor is not None else None,
-            printer=adapters.PrinterAdapter(issuer, client, cfg.kiosk.id) if issuer is not None else None,
+            printer=adapters.PrinterAdapter(issuer, client, cfg.kiosk.id) if issuer and client else None,
         )
         status = DeviceStatus(
             card=reader is not None,
             camera=face is not None,
             finger=sensor is not None,
             printer="ok" if issuer is not None else "absent",
+            registry=client is not None,
             field_kit=sensor is not None,  # a kit with a sensor offers officer-assisted enrolment
         )
         host = JourneyHost(
@@ -110,7 +103,8 @@ def compose(
             probe_s=PROBE_S,
         )
         stack.callback(host.close)
-        _start_sync(cfg, client, stack)
+        if client is not None:
+            _start_sync(cfg, client, stack)
     except BaseException:
         stack.close()
         raise
@@ -229,6 +223,34 @@ class LockedPrinter:
         return locked
 
 
+def _registry_client(cfg: Config, stack: contextlib.ExitStack) -> Any | None:
+    """The mutual-TLS client; None when this kiosk has no credentials yet (not enrolled with the registry)."""
+    from kiosk.registry_client import RegistryClient, RegistryError
+
+    r = cfg.registry
+    try:
+        client = RegistryClient(
+            r.url, ca_cert=r.ca_cert, client_cert=r.client_cert, client_key=r.client_key, timeout_s=r.timeout_s
+        )
+    except RegistryError as e:
+        log.error("registry unavailable, only offline services offered: %s", e)
+        return None
+    stack.callback(client.close)
+    return client
+
+
+class UnreachableRegistry:
+    """The registry port of a kiosk that has no credentials: every call fails as an unreachable registry would."""
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        from kiosk.flows.adapters import RegistryFailed
+
+        def unreachable(*args: Any, **kwargs: Any) -> Any:
+            raise RegistryFailed("this kiosk has no registry credentials", reason="unreachable")
+
+        return unreachable
+
+
 def printer_state(st: Any) -> str:
     """A printer status as the executor's device state, the most specific condition first."""
     if st.cover_open:
@@ -256,6 +278,8 @@ def _probe(issuer: Any | None, client: Any) -> Callable[[], list[Any]]:
             finally:
                 printer.lock.release()
             reports.append(DeviceReport("printer", state))
+        if client is None:
+            return reports
         try:
             client.health()
             reports.append(DeviceReport("registry", "ok"))
