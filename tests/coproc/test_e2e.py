@@ -11,7 +11,9 @@ import pytest
 
 from kiosk.drivers.coproc import (
     CoprocBooted,
+    CoprocPortError,
     CoprocRejected,
+    CoprocSilent,
     CoprocWrongVersion,
     PowerCycling,
     PresenceDetected,
@@ -21,7 +23,7 @@ from kiosk.drivers.coproc import (
     WatchdogWarning,
     wire,
 )
-from kiosk.drivers.coproc.link import CoprocLink, SerialPort, open_port
+from kiosk.drivers.coproc.link import CoprocLink, SerialPort, connect, open_port
 from kiosk.runner import DeviceFailed
 from simulator.coproc import SimulatedCoproc
 from tests.coproc.conftest import Events
@@ -263,6 +265,23 @@ def test_a_vanished_board_is_a_device_failure(link: CoprocLink, sim: SimulatedCo
     failed = events.expect(DeviceFailed, timeout_s=5.0)
     assert isinstance(failed, DeviceFailed) and failed.device == "coproc"
     assert failed.reason == "port"
+
+
+def test_connect_arms_the_watchdog_and_keeps_it_fed(sim: SimulatedCoproc, events: Events) -> None:
+    settings = WatchdogSettings(warn_after_s=0.5, grace_s=5.0)
+    link = connect(sim.link_path, 115200, events.post, watchdog=settings, heartbeat_s=0.1)
+    try:
+        assert link.status().watchdog_armed
+        events.none_of(WatchdogWarning, within_s=1.2)
+    finally:
+        link.close()
+    with pytest.raises(CoprocPortError):
+        link.heartbeat()  # the port went with the link
+
+
+def test_connect_leaves_nothing_open_when_the_board_is_wrong(sim: SimulatedCoproc) -> None:
+    with pytest.raises(CoprocSilent):
+        connect("loop://", 115200, lambda e: None, watchdog=WatchdogSettings(), heartbeat_s=1.0, reply_timeout_s=0.3)
 
 
 def test_heartbeat_without_a_board_reports_silent_once(sim: SimulatedCoproc, events: Events) -> None:

@@ -69,6 +69,32 @@ def open_port(url: str, baud: int, write_timeout_s: float = 1.0) -> SerialPort:
     return port
 
 
+def connect(
+    url: str,
+    baud: int,
+    post: Callable[[object], None],
+    *,
+    watchdog: WatchdogSettings,
+    heartbeat_s: float,
+    reply_timeout_s: float = 1.0,
+) -> CoprocLink:
+    """The kiosk's way in: open the port, identify the board, arm its watchdog and start the heartbeat.
+
+    Raises a CoprocError (port, silent, garbled, wrong_version) and leaves nothing open when the board is unusable;
+    `close()` on the returned link stops everything and closes the port.
+    """
+    port = open_port(url, baud)
+    link = CoprocLink(port, post, reply_timeout_s=reply_timeout_s, owns_port=True)
+    try:
+        link.open()
+        link.configure_watchdog(watchdog)
+        link.start_heartbeat(heartbeat_s)
+    except BaseException:
+        link.close()
+        raise
+    return link
+
+
 @dataclass
 class _Commanded:
     """What the host last told the board, re-sent after the board restarts (the board keeps nothing across resets)."""
@@ -90,8 +116,10 @@ class CoprocLink:
         reply_timeout_s: float = 1.0,
         retry_s: float = 0.1,
         protocol_version: int = wire.PROTOCOL_VERSION,
+        owns_port: bool = False,
     ) -> None:
         self._port = port
+        self._owns_port = owns_port
         port.timeout = READ_SLICE_S  # the reader must wake to notice close()
         self._post = post or (lambda event: None)
         self.reply_timeout_s = reply_timeout_s
@@ -127,12 +155,14 @@ class CoprocLink:
         return self.identify()
 
     def close(self) -> None:
-        """Stop the heartbeat and the reader (the port itself belongs to whoever opened it)."""
+        """Stop the heartbeat and the reader; close the port only if this link owns it (see `connect`)."""
         self.stop_heartbeat()
         self._stop.set()
         if self._reader is not None:
             self._reader.join(timeout=2.0)
             self._reader = None
+        if self._owns_port:
+            self._port.close()
 
     def __enter__(self) -> CoprocLink:
         self.open()
