@@ -62,6 +62,10 @@ class _SqliteTx:
         return [tuple(r) for r in self.conn.execute(sql, tuple(params)).fetchall()]
 
 
+# SQLITE_BUSY, _LOCKED, _NOMEM, _READONLY, _IOERR, _FULL, _CANTOPEN: the database, not the request, is at fault
+_SQLITE_UNAVAILABLE = frozenset({5, 6, 7, 8, 10, 13, 14})
+
+
 class SqliteDatabase:
     """One connection behind a lock: SQLite has one writer anyway; BEGIN IMMEDIATE avoids upgrade deadlocks."""
 
@@ -78,13 +82,19 @@ class SqliteDatabase:
     @contextmanager
     def transaction(self) -> Iterator[_SqliteTx]:
         with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield _SqliteTx(self.conn)
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield _SqliteTx(self.conn)
+                except BaseException:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
+                self.conn.execute("COMMIT")
+            except sqlite3.OperationalError as e:
+                if e.sqlite_errorcode & 0xFF in _SQLITE_UNAVAILABLE:
+                    raise DatabaseUnavailable(f"SQLite: {e.sqlite_errorname}") from None
                 raise
-            self.conn.execute("COMMIT")
 
     def close(self) -> None:
         with self.lock:
@@ -115,33 +125,75 @@ class _PgTx:
 
 
 class PostgresDatabase:
-    """A small fixed pool of psycopg connections; each transaction takes one for its whole duration."""
+    """A small fixed pool of psycopg connections; each transaction takes one for its whole duration. A connection
+    lost (server restarted, network) is replaced on next use; while the server is away, DatabaseUnavailable."""
 
     dialect: Dialect = "postgresql"
 
     def __init__(self, dsn: str, pool_size: int = 4) -> None:
-        import psycopg
-
+        self.dsn = dsn
         self.pool: queue.Queue[Any] = queue.Queue()
         try:
             for _ in range(pool_size):
-                self.pool.put(psycopg.connect(dsn, autocommit=True, connect_timeout=10))
-        except psycopg.OperationalError as e:
+                self.pool.put(self._connect())
+        except DatabaseUnavailable:
             self.close()
+            raise
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        try:
+            return psycopg.connect(self.dsn, autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as e:
             raise DatabaseUnavailable(f"cannot connect to PostgreSQL: {e}") from None
+
+    def _begin(self, conn: Any) -> Any:
+        """BEGIN on `conn`, or on a fresh connection if that one is gone (nothing has run yet: safe to retry)."""
+        import psycopg
+
+        if conn is not None and not conn.closed and not conn.broken:
+            try:
+                conn.execute("BEGIN")
+                return conn
+            except (psycopg.OperationalError, psycopg.InterfaceError):
+                conn.close()
+        fresh = self._connect()
+        try:
+            fresh.execute("BEGIN")
+        except (psycopg.OperationalError, psycopg.InterfaceError) as e:
+            fresh.close()
+            raise DatabaseUnavailable(f"PostgreSQL refused a transaction: {e}") from None
+        return fresh
 
     @contextmanager
     def transaction(self) -> Iterator[_PgTx]:
+        import psycopg
+
         conn = self.pool.get()
         try:
-            with conn.transaction():
+            conn = self._begin(conn)
+            try:
                 yield _PgTx(conn)
+            except BaseException:
+                if not conn.closed and not conn.broken:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except (psycopg.OperationalError, psycopg.InterfaceError) as e:
+            raise DatabaseUnavailable(f"PostgreSQL connection lost: {e}") from None
+        except DatabaseUnavailable:
+            conn = None
+            raise
         finally:
-            self.pool.put(conn)
+            usable = conn is not None and not conn.closed and not conn.broken
+            self.pool.put(conn if usable else None)
 
     def close(self) -> None:
         while not self.pool.empty():
-            self.pool.get_nowait().close()
+            conn = self.pool.get_nowait()
+            if conn is not None:
+                conn.close()
 
 
 def open_database(url: str) -> SqliteDatabase | PostgresDatabase:

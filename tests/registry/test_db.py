@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import tempfile
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,6 +14,9 @@ from kiosk.registry.db import DatabaseUnavailable, IntegrityError, migrate, open
 from kiosk.registry.migrations import MIGRATIONS
 from kiosk.registry.population import generated_people, seed
 from kiosk.registry.validate import is_valid_cid
+from kiosk.registry_client import RegistryUnavailable, new_key
+from tests.conftest import ROOT, missing_stack
+from tests.registry.conftest import start_registry
 
 
 def test_migrations_apply_once_in_order(database_url: str) -> None:
@@ -69,3 +76,33 @@ def test_seeding_is_repeatable_and_ids_are_valid(database_url: str) -> None:
 def test_unreachable_postgresql_is_a_typed_error() -> None:
     with pytest.raises(DatabaseUnavailable):
         open_database("postgresql://postgres@127.0.0.1:9/none?connect_timeout=2")
+
+
+def test_postgresql_outage_is_a_503_and_the_service_recovers(home: Any, tmp_path: Path) -> None:
+    """The fleet database goes away under a running service: kiosks get 503 (transient), never a 500, and the
+    service reconnects by itself when the database is back on the same address."""
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-pg-outage-", dir="/tmp"))
+    pg = str(ROOT / "scripts" / "pg")
+    run = subprocess.run([pg, "start", str(folder), "--fast"], capture_output=True, text=True, timeout=60)
+    if run.returncode == 3:
+        missing_stack("PostgreSQL 15 server binaries (apt-get install postgresql)")
+    assert run.returncode == 0, run.stderr
+    port = (folder / "port").read_text().strip()
+    r = None
+    try:
+        r = start_registry(home, run.stdout.strip(), tmp_path / "kiosk")
+        with r.client() as c:
+            assert c.citizen("1101700123456")["citizen_id"] == "1101700123456"
+            subprocess.run([pg, "stop", str(folder)], check=True, timeout=60)
+            for _ in range(3):
+                response = c.http.get("/v1/citizens/1101700123456")
+                assert response.status_code == 503 and response.json()["error"] == "database_unavailable"
+            with pytest.raises(RegistryUnavailable):
+                c.enrol("1101700123456", "unit-1", new_key())
+            subprocess.run([pg, "start", str(folder), port, "--fast"], check=True, capture_output=True, timeout=60)
+            assert c.citizen("1101700123456")["citizen_id"] == "1101700123456"
+            assert c.enrol("1101700123456", "unit-1", new_key())["activation_code"]
+    finally:
+        if r is not None:
+            r.server.stop()
+        subprocess.run([pg, "stop", str(folder), "--remove"], check=False, timeout=60)
