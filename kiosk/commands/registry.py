@@ -57,6 +57,10 @@ def register(sub: Any) -> None:
     outbox.add_argument("--limit", type=int, default=50)
     outbox.set_defaults(func=cmd_outbox)
 
+    audit = sub.add_parser("audit", help="check the audit log's hash chain and signatures; show the last entries")
+    audit.add_argument("--last", type=int, default=20)
+    audit.set_defaults(func=cmd_audit)
+
 
 def cmd_registry(args: argparse.Namespace, cfg: Config) -> int:
     from kiosk.registry.db import open_database
@@ -200,3 +204,21 @@ def cmd_outbox(args: argparse.Namespace, cfg: Config) -> int:
         line = f"#{op.seq} {created} {op.kind:<14} {op.state:<12} tries={op.attempts} {json.dumps(mask(op.payload))}"
         print(line + (f"  reason={op.reason}" if op.reason else ""))
     return 0
+
+
+def cmd_audit(args: argparse.Namespace, cfg: Config) -> int:
+    from kiosk.store import AuditLog, load_or_create, open_store, verify_chain
+
+    keys = load_or_create(cfg.kiosk.data_dir / "keys")
+    conn = open_store(cfg.store.path)
+    check = verify_chain(conn, keys.audit_key.public_key())
+    if check.ok:
+        print(f"audit log intact: {check.entries} entries, chain and signatures verified")
+    else:
+        print(f"audit log BROKEN at entry {check.first_bad_seq}: {check.reason}")
+    entries = AuditLog(conn, keys.audit_key, keys.subject_key).entries()
+    for e in entries[-args.last :] if args.last > 0 else []:
+        when = datetime.fromtimestamp(e.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        subject = f" citizen#{e.subject[:8]}" if e.subject else ""
+        print(f"#{e.seq} {when} {e.kind}{subject} {json.dumps(e.detail, ensure_ascii=False)}")
+    return 0 if check.ok else 1

@@ -108,6 +108,23 @@ def test_registry_lifecycle_from_the_command_line(tmp_path: Path, capsys: pytest
     assert main(["--config", str(cfg), "verify", str(tmp_path / "not-a-photo.png")]) == 2
 
 
+def test_audit_command_verifies_the_chain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kiosk.store import AuditLog
+
+    cfg = write_config(tmp_path)
+    keys = load_or_create(tmp_path / "var/keys")
+    conn = open_store(tmp_path / "var/kiosk.sqlite3")
+    log = AuditLog(conn, keys.audit_key, keys.subject_key)
+    for n in range(3):
+        log.append("extract_printed", 1_790_000_000.0 + n, citizen_id=SOMCHAI, doc_no=f"TR141-2026-{n:08d}")
+    assert main(["--config", str(cfg), "audit"]) == 0
+    out = capsys.readouterr().out
+    assert "intact: 3 entries" in out and "TR141-2026-00000002" in out and SOMCHAI not in out
+    conn.execute("UPDATE audit SET at = at + 1 WHERE seq = 2")
+    assert main(["--config", str(cfg), "audit"]) == 1
+    assert "BROKEN at entry 2" in capsys.readouterr().out
+
+
 def test_sync_without_a_link_backs_off(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     home = tmp_path / "registry"
     main(["registry", "init", "--home", str(home)])
