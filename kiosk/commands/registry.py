@@ -18,7 +18,7 @@ VERIFY_EXIT = {"valid": 0, "invalid": 3, "expired": 4, "unknown_key": 5}
 
 
 def register(sub: Any) -> None:
-    reg = sub.add_parser("registry", help="run the reference registry service (init, seed, serve)")
+    reg = sub.add_parser("registry", help="run the reference registry service (init, seed, serve, revoke)")
     reg_sub = reg.add_subparsers(dest="registry_command", required=True, metavar="ACTION")
     init = reg_sub.add_parser("init", help="create the registry's CA, TLS certificate, seal key and database")
     seed = reg_sub.add_parser("seed", help="fill the database with the synthetic population, offices and slots")
