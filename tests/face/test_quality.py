@@ -25,8 +25,8 @@ def crop(level: float = 140, texture: float = 40, seed: int = 0) -> np.ndarray:
     return np.clip(np.repeat(img, 3, axis=2), 0, 255).astype(np.uint8)
 
 
-def marks(**pose: float) -> Landmarks:
-    return Landmarks(synthetic.mesh(**pose), 0.99)
+def marks(yaw_deg: float = 0.0, pitch_deg: float = 0.0, roll_deg: float = 0.0) -> Landmarks:
+    return Landmarks(synthetic.mesh(yaw_deg, pitch_deg, roll_deg), 0.99)
 
 
 def hints(
