@@ -12,6 +12,7 @@ import pytest
 from kiosk.drivers.coproc import (
     CoprocBooted,
     CoprocPortError,
+    CoprocRecovered,
     CoprocRejected,
     CoprocSilent,
     CoprocWrongVersion,
@@ -282,6 +283,30 @@ def test_connect_arms_the_watchdog_and_keeps_it_fed(sim: SimulatedCoproc, events
 def test_connect_leaves_nothing_open_when_the_board_is_wrong(sim: SimulatedCoproc) -> None:
     with pytest.raises(CoprocSilent):
         connect("loop://", 115200, lambda e: None, watchdog=WatchdogSettings(), heartbeat_s=1.0, reply_timeout_s=0.3)
+
+
+def test_the_link_reconnects_when_the_board_comes_back(micropython: str, events: Events) -> None:
+    first = SimulatedCoproc(micropython=micropython)
+    paths = [first.start()]  # like /dev/ttyACM0, which disappears while the board resets and then returns
+    link = CoprocLink(
+        open_port(paths[0], 115200), events.post, owns_port=True, reopen=lambda: open_port(paths[-1], 115200)
+    )
+    second = SimulatedCoproc(micropython=micropython)
+    try:
+        link.open()
+        link.light(90, (0, 0, 255))
+        link.start_heartbeat(0.1)
+        first.stop()
+        failed = events.expect(DeviceFailed)
+        assert isinstance(failed, DeviceFailed) and (failed.device, failed.reason) == ("coproc", "port")
+        paths.append(second.start())
+        assert events.expect(CoprocRecovered, timeout_s=5.0) == CoprocRecovered()
+        assert link.status().light_rgb == (0, 0, 255)  # restored on the new board
+        assert second.wait_state(lambda s: s.ring_rgb == (0, 0, 90), 2.0)
+    finally:
+        link.close()
+        first.stop()
+        second.stop()
 
 
 def test_heartbeat_without_a_board_reports_silent_once(sim: SimulatedCoproc, events: Events) -> None:

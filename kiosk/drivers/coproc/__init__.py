@@ -57,7 +57,14 @@ class CoprocBooted:
     reason: BootReason
 
 
-CoprocEvent = TamperOpened | TamperClosed | PresenceDetected | WatchdogWarning | PowerCycling | CoprocBooted
+@dataclass(frozen=True)
+class CoprocRecovered:
+    """The board answers again after a DeviceFailed("coproc", ...); its commanded state has been restored."""
+
+
+CoprocEvent = (
+    TamperOpened | TamperClosed | PresenceDetected | WatchdogWarning | PowerCycling | CoprocBooted | CoprocRecovered
+)
 
 
 # Results ---------------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ stop-and-wait: one outstanding at a time, retransmitted every `retry_s` until ac
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import struct
 import threading
@@ -24,6 +25,7 @@ from kiosk.drivers.coproc import (
     CoprocGarbled,
     CoprocInfo,
     CoprocPortError,
+    CoprocRecovered,
     CoprocRejected,
     CoprocSilent,
     CoprocStatus,
@@ -84,7 +86,7 @@ def connect(
     `close()` on the returned link stops everything and closes the port.
     """
     port = open_port(url, baud)
-    link = CoprocLink(port, post, reply_timeout_s=reply_timeout_s, owns_port=True)
+    link = CoprocLink(port, post, reply_timeout_s=reply_timeout_s, owns_port=True, reopen=lambda: open_port(url, baud))
     try:
         link.open()
         link.configure_watchdog(watchdog)
@@ -106,7 +108,11 @@ class _Commanded:
 
 
 class CoprocLink:
-    """One board on one port. `post` receives the CoprocEvent dataclasses and `DeviceFailed` from driver threads."""
+    """One board on one port. `post` receives the CoprocEvent dataclasses and `DeviceFailed` from driver threads.
+
+    With `reopen` (a way to open the port again) the heartbeat thread reconnects after the port fails, e.g. when a
+    board reset makes /dev/ttyACM0 disappear and come back, restores the commanded state and posts CoprocRecovered.
+    """
 
     def __init__(
         self,
@@ -117,9 +123,11 @@ class CoprocLink:
         retry_s: float = 0.1,
         protocol_version: int = wire.PROTOCOL_VERSION,
         owns_port: bool = False,
+        reopen: Callable[[], SerialPort] | None = None,
     ) -> None:
         self._port = port
         self._owns_port = owns_port
+        self._reopen = reopen
         port.timeout = READ_SLICE_S  # the reader must wake to notice close()
         self._post = post or (lambda event: None)
         self.reply_timeout_s = reply_timeout_s
@@ -149,9 +157,7 @@ class CoprocLink:
     def open(self) -> CoprocInfo:
         """Start reading, identify the board and refuse firmware this driver does not understand."""
         if self._reader is None:
-            self._reader = threading.Thread(target=self._read_loop, name="coproc-reader", daemon=True)
-            self._reader.start()
-            self._write(b"\x00")  # ends whatever partial frame the board may hold
+            self._start_reader()
         return self.identify()
 
     def close(self) -> None:
@@ -359,26 +365,35 @@ class CoprocLink:
                 raise CoprocPortError(f"write failed: {e}") from e
 
     # The reader thread -----------------------------------------------------------------------------------------
-    def _read_loop(self) -> None:
+    def _start_reader(self) -> None:
+        self._stop = threading.Event()
+        self._reader = threading.Thread(
+            target=self._read_loop, args=(self._port, self._deframer, self._stop), name="coproc-reader", daemon=True
+        )
+        self._reader.start()
+        self._write(b"\x00")  # ends whatever partial frame the board may hold
+
+    def _read_loop(self, port: SerialPort, deframer: wire.Deframer, stop: threading.Event) -> None:
         import serial
 
-        push = self._deframer.push
-        while not self._stop.is_set():
+        push = deframer.push
+        while not stop.is_set():
             try:
-                data = self._port.read(self._port.in_waiting or 1)
+                data = port.read(port.in_waiting or 1)
             except (serial.SerialException, OSError, TypeError) as e:
                 # pyserial raises TypeError from inside read() when the port is closed under it.
                 with self._cond:
                     self._port_error = CoprocPortError(f"read failed: {e}")
                     self._cond.notify_all()
-                self._post(DeviceFailed("coproc", "port", str(e)))
+                if self._heartbeat is None:  # otherwise the heartbeat reports it, once per outage
+                    self._post(DeviceFailed("coproc", "port", str(e)))
                 return
             self._bytes_in += len(data)
             for b in data:
                 m = push(b)
                 if m >= 0:
                     try:
-                        self._on_body(bytes(self._deframer.body[:m]))
+                        self._on_body(bytes(deframer.body[:m]))
                     except CoprocPortError:
                         log.warning("could not acknowledge a frame: port failed")
 
@@ -430,10 +445,33 @@ class CoprocLink:
         self._heartbeat_wake.set()
 
     # The heartbeat thread --------------------------------------------------------------------------------------
+    def _reconnect(self) -> None:
+        """Open the port again after it failed (CoprocPortError while it is still absent), then restore the board."""
+        assert self._reopen is not None
+        port = self._reopen()
+        port.timeout = READ_SLICE_S
+        with self._request_lock:
+            self._stop.set()
+            if self._reader is not None:
+                self._reader.join(timeout=2.0)
+            with contextlib.suppress(Exception):
+                self._port.close()
+            self._port = port
+            self._owns_port = True
+            with self._cond:
+                self._deframer = wire.Deframer()
+                self._endpoint.peer_last = wire.NO_SEQ  # possibly a new board: its first frame is fresh
+                self._port_error = None
+            self._start_reader()
+        log.info("co-processor port reopened")
+        self.restore()
+
     def _heartbeat_loop(self, interval_s: float) -> None:
         failing = False
         while not self._heartbeat_stop.is_set():
             try:
+                if self._port_error is not None and self._reopen is not None:
+                    self._reconnect()
                 booted = self._booted
                 if booted is not None:
                     self._booted = None
@@ -442,6 +480,7 @@ class CoprocLink:
                 self.heartbeat()
                 if failing:
                     log.info("co-processor answering again")
+                    self._post(CoprocRecovered())
                 failing = False
             except CoprocError as e:
                 if not failing:
