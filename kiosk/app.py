@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -74,11 +75,13 @@ def compose(
         sensor = _finger_sensor(cfg, stack)
         issuer = _document_issuer(cfg, stack)
         face = _face_service(cfg, stack, camera, preview)
+        board = _coproc(cfg, runner, stack)
         ports = Ports(
             local=local,
             registry=adapters.RegistryAdapter(client, cfg.kiosk.unit) if client is not None else UnreachableRegistry(),
             card=adapters.CardAdapter(reader) if reader is not None else None,
             face=face,
+            signals=_signals(board, stack),
             finger=adapters.FingerAdapter(sensor, local.officer_by_page) if sensor is not None else None,
             printer=adapters.PrinterAdapter(issuer, client, cfg.kiosk.id) if issuer and client else None,
         )
@@ -221,6 +224,89 @@ class LockedPrinter:
                 return attr(*args, **kwargs)
 
         return locked
+
+
+def _coproc(cfg: Config, runner: Runner, stack: contextlib.ExitStack) -> Any | None:
+    """The I/O co-processor: heartbeat and watchdog armed; its tamper switch becomes the executor's device state."""
+    if not cfg.coproc.enabled:
+        return None
+    from kiosk.drivers.coproc import CoprocError, TamperClosed, TamperOpened, WatchdogSettings
+    from kiosk.drivers.coproc.link import connect
+    from kiosk.flows.host import DeviceReport
+
+    def post(event: object) -> None:
+        runner.post(event)
+        if isinstance(event, TamperOpened):
+            runner.post(DeviceReport("tamper", "open"))
+        elif isinstance(event, TamperClosed) and not event.latched:
+            runner.post(DeviceReport("tamper", "ok"))
+
+    c = cfg.coproc
+    try:
+        link = connect(
+            c.port, c.baud, post, watchdog=WatchdogSettings(grace_s=c.watchdog_grace_s), heartbeat_s=c.heartbeat_s
+        )
+    except CoprocError as e:
+        log.warning("co-processor unavailable (no lights, buzzer, tamper switch or watchdog): %s", e)
+        return None
+    stack.callback(link.close)
+    try:
+        if link.status().tamper_open:
+            runner.post(DeviceReport("tamper", "open"))
+    except CoprocError as e:
+        log.warning("co-processor status unknown: %s", e)
+    return link
+
+
+def _signals(board: Any | None, stack: contextlib.ExitStack) -> CoprocSignals | None:
+    if board is None:
+        return None
+    signals = CoprocSignals(board)
+    stack.callback(signals.close)
+    return signals
+
+
+BEEPS: dict[str, tuple[int, float]] = {  # kind -> (Hz, seconds)
+    "attention": (1500, 0.12),
+    "success": (2000, 0.10),
+    "warning": (1000, 0.30),
+    "error": (400, 0.40),
+}
+
+
+class CoprocSignals:
+    """The journeys' beeps and indicator lights on the co-processor (the SignalPort). A lit indicator shows as the
+    board's "attention" pattern; all off is "idle". The executor calls these on the event thread, so each command
+    is queued to this object's own thread, in order, and never waits for the board."""
+
+    def __init__(self, link: Any) -> None:
+        self.link = link
+        self._lit: set[str] = set()
+        self._queue: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._send, name="coproc-signals", daemon=True)
+        self._thread.start()
+
+    def beep(self, kind: str) -> None:
+        hz, seconds = BEEPS.get(kind, BEEPS["attention"])
+        self._queue.put(lambda: self.link.buzz(hz, seconds))
+
+    def light(self, name: str, on: bool) -> None:
+        (self._lit.add if on else self._lit.discard)(name)
+        pattern = "attention" if self._lit else "idle"
+        self._queue.put(lambda: self.link.pattern(pattern))
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=5.0)
+
+    def _send(self) -> None:
+        from kiosk.drivers.coproc import CoprocError
+
+        while (command := self._queue.get()) is not None:
+            try:
+                command()
+            except CoprocError as e:
+                log.warning("co-processor signal not delivered: %s", e)
 
 
 def _registry_client(cfg: Config, stack: contextlib.ExitStack) -> Any | None:
