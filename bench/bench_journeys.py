@@ -212,6 +212,7 @@ CITIZENS = ["somsak", "somchai", "ruethai", "boonmee", "kanokwan", "thanakorn", 
 def with_devices(rig: Any, journey: str, run: int) -> Callable[[], tuple[Any, ...]]:
     import dataclasses
 
+    from kiosk import app
     from kiosk.config import Config
     from kiosk.flows import host as host_mod
     from kiosk.flows.adapters import LocalAdapter
@@ -243,7 +244,7 @@ def with_devices(rig: Any, journey: str, run: int) -> Callable[[], tuple[Any, ..
 
             host_mod.JourneyHost.__init__ = spy  # type: ignore[method-assign]
             try:
-                return host_mod.start(cfg, r, s)
+                return app.compose(cfg, r, s)  # type: ignore[arg-type]
             finally:
                 host_mod.JourneyHost.__init__ = original  # type: ignore[method-assign]
 

@@ -647,10 +647,3 @@ def reading_of(identity: card_driver.CardIdentity, photo: bytes | None) -> CardR
         address=" ".join(identity.address.lines()),
         photo=photo,
     )
-
-
-def start(cfg: Any, runner: Runner, screen: ScreenSink) -> Callable[[], None]:
-    """The executor over the real devices, built from `cfg` (see `kiosk.flows.wiring`)."""
-    from kiosk.flows import wiring
-
-    return wiring.start(cfg, runner, screen)

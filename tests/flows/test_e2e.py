@@ -1,6 +1,6 @@
 """Journeys end to end through the real drivers: the virtual card behind pcscd (vpcd), the ESC/POS printer and the
 fingerprint sensor on pseudo-terminals, the registry service on loopback over mutual TLS, the kiosk's SQLite store.
-The composition root's `kiosk.flows.host.start` builds everything from config, exactly as `kiosk run` does."""
+The composition root (`kiosk.app.compose`) builds everything from config, exactly as `kiosk run` does."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from kiosk import app
 from kiosk.config import Config
-from kiosk.flows import host
 from kiosk.flows.adapters import LocalAdapter
 from kiosk.flows.attempts import holder_key
 from kiosk.runner import Runner
@@ -28,9 +28,14 @@ class Kiosk:
         self.rig = rig
         self.runner = Runner(tick_s=0.02)
         self.screens = Screens()
-        self.close_host = host.start(cfg, self.runner, self.screens)
+        self.close_host = app.compose(cfg, self.runner, self.screens)  # type: ignore[arg-type]
 
     def close(self) -> None:
+        """Take the card out and let pcscd see the slot empty before the next test's reader starts watching."""
+        self.rig.remove_card()
+        self.rig.lift_finger()
+        deadline = time.monotonic() + 1.5
+        self.runner.run(until=lambda: time.monotonic() > deadline)
         self.close_host()
         self.runner.close()
 
