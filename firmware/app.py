@@ -19,6 +19,7 @@ LATCH_PATH = "/tamper_latch"  # on the board's littlefs; written only when the l
 PATTERN_MODES = ((0, 0), (1, 0), (2, 0), (3, 0), (0, 1), (0, 2))
 PATTERN_TICK_MS = 100
 WATCHDOG_TICK_MS = 50
+MAINTENANCE_DELAY_MS = 300  # time for the RESULT (and a retransmission or two) to reach the host before we go
 
 
 def _led(mode: int, phase: int) -> int:
@@ -47,6 +48,10 @@ class Coproc:
         self.pattern = 0
         self._pattern_changed = asyncio.Event()
         self._buzz_until = self.started_ms
+        self.maintenance = 0
+        self._maintenance_at = self.started_ms
+        self._done = asyncio.Event()  # set when the link closes or maintenance begins: run() then returns
+        self._link_error: OSError | None = None
         self._buzzing = False
         self._last_presence = time.ticks_add(self.started_ms, -board.PRESENCE_HOLDOFF_MS)
 
@@ -161,6 +166,13 @@ class Coproc:
             if not self.tamper.acknowledge():
                 return wire.R_STILL_OPEN
             self._keep_latch(False)
+        elif kind == wire.K_MAINTENANCE:
+            if n != 1:
+                return wire.R_BAD_LENGTH
+            if body[2] not in (wire.M_REPL, wire.M_BOOTLOADER):
+                return wire.R_BAD_VALUE
+            self.maintenance = body[2]
+            self._maintenance_at = time.ticks_add(now, MAINTENANCE_DELAY_MS)
         elif kind == wire.K_WATCHDOG:
             if n != struct.calcsize(wire.FMT_WATCHDOG):
                 return wire.R_BAD_LENGTH
@@ -249,6 +261,9 @@ class Coproc:
                 self.watchdog.powered_off(time.ticks_ms())  # off time counts from the relay, not the decision
             elif action == A_POWER_ON:
                 hw.pi_powered(True)
+            if self.maintenance and time.ticks_diff(now, self._maintenance_at) >= 0:
+                self._done.set()
+                return
             if self._buzzing and time.ticks_diff(now, self._buzz_until) >= 0:
                 self._buzzing = False
                 hw.buzz(0)
@@ -268,6 +283,13 @@ class Coproc:
             except asyncio.TimeoutError:
                 pass
 
+    async def _rx_task(self) -> None:
+        try:
+            await self.channel.rx_task()
+        except OSError as e:  # the port closed: only under the unix port, USB CDC stdio never ends
+            self._link_error = e
+        self._done.set()
+
     async def run(self) -> None:
         ch = self.channel
         buf = ch.begin(wire.K_BOOTED)
@@ -280,12 +302,16 @@ class Coproc:
             asyncio.create_task(self.inputs_task()),
             asyncio.create_task(self.watchdog_task()),
             asyncio.create_task(self.pattern_task()),
+            asyncio.create_task(self._rx_task()),
         )
-        try:
-            await ch.rx_task()
-        finally:
-            for task in tasks:
-                task.cancel()
+        await self._done.wait()
+        for task in tasks:
+            task.cancel()
+        if self._link_error is not None:
+            raise self._link_error
+        if self.maintenance:
+            self.hw.light(0, 0, 0, 0)
+            self.hw.leave(self.maintenance == wire.M_BOOTLOADER)
 
 
 def main() -> None:
@@ -297,3 +323,4 @@ def main() -> None:
     micropython.kbd_intr(-1)  # a 0x03 in a frame must not raise KeyboardInterrupt
     port = StreamPort(sys.stdin.buffer, sys.stdout.buffer)
     asyncio.run(Coproc(Hardware(), port, LATCH_PATH).run())
+    micropython.kbd_intr(3)  # maintenance: the REPL (and mpremote) work again

@@ -31,6 +31,7 @@ class Hardware:
         self.tamper.irq(self._on_tamper, Pin.IRQ_RISING | Pin.IRQ_FALLING)
         self.presence.irq(self._on_presence, Pin.IRQ_RISING)
         self._wdt: machine.WDT | None = None
+        self._feeder: machine.Timer | None = None
 
     def _on_tamper(self, pin: Pin) -> None:
         self.tamper_edge = True
@@ -73,6 +74,15 @@ class Hardware:
     def feed_watchdog(self) -> None:
         if self._wdt is not None:
             self._wdt.feed()
+
+    def leave(self, to_bootloader: bool) -> None:
+        """Hand the board to maintenance. The RP2040's watchdog cannot be stopped once started, so for the REPL a
+        timer keeps feeding it; the bootloader resets the chip anyway."""
+        if to_bootloader:
+            machine.bootloader()
+        wdt = self._wdt
+        if wdt is not None:
+            self._feeder = machine.Timer(-1, mode=machine.Timer.PERIODIC, period=1000, callback=lambda t: wdt.feed())
 
     def boot_reason(self) -> int:
         """An index into wire.BOOT_REASON_NAMES."""

@@ -33,6 +33,7 @@ K_BUZZ = 0x15  # FMT_BUZZ: frequency Hz, duration ms
 K_JOURNEY = 0x16  # FMT_JOURNEY: 1 while a citizen is in a journey (tamper then latches)
 K_TAMPER_ACK = 0x17  # clears the tamper latch; refused with R_STILL_OPEN while the enclosure is open
 K_WATCHDOG = 0x18  # FMT_WATCHDOG: enabled, warn after ms, grace ms, power-off ms, boot grace ms, max cycles
+K_MAINTENANCE = 0x19  # FMT_MAINTENANCE: M_REPL (stop, Ctrl-C works again: mpremote) or M_BOOTLOADER (UF2 flashing)
 # Firmware -> host.
 K_RESULT = 0x20  # FMT_RESULT_HEAD (for seq, code) + data
 K_BOOTED = 0x30  # FMT_BOOTED: boot reason
@@ -41,7 +42,18 @@ K_PRESENCE = 0x32  # no payload
 K_WATCHDOG_WARNING = 0x33  # FMT_WARNING: ms until the Pi is power-cycled
 K_POWER_CYCLE = 0x34  # FMT_POWER_CYCLE: ms the Pi's power stays off (best effort: the host is about to lose power)
 
-COMMANDS = (K_IDENTIFY, K_HEARTBEAT, K_STATUS, K_LIGHT, K_PATTERN, K_BUZZ, K_JOURNEY, K_TAMPER_ACK, K_WATCHDOG)
+COMMANDS = (
+    K_IDENTIFY,
+    K_HEARTBEAT,
+    K_STATUS,
+    K_LIGHT,
+    K_PATTERN,
+    K_BUZZ,
+    K_JOURNEY,
+    K_TAMPER_ACK,
+    K_WATCHDOG,
+    K_MAINTENANCE,
+)
 
 FMT_RESULT_HEAD = ">BB"
 FMT_IDENTIFY_HEAD = ">BBB"
@@ -52,6 +64,7 @@ FMT_PATTERN = ">B"
 FMT_BUZZ = ">HH"
 FMT_JOURNEY = ">B"
 FMT_WATCHDOG = ">BIIHIB"
+FMT_MAINTENANCE = ">B"
 FMT_BOOTED = ">B"
 FMT_TAMPER = ">BB"
 FMT_WARNING = ">I"
@@ -64,6 +77,9 @@ R_BAD_LENGTH = 2
 R_BAD_VALUE = 3
 R_STILL_OPEN = 4
 RESULT_NAMES = ("ok", "unknown_command", "bad_length", "bad_value", "still_open")
+
+M_REPL = 1
+M_BOOTLOADER = 2
 
 # Status flags (heartbeat and status replies).
 F_TAMPER_OPEN = 0x01

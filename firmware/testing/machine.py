@@ -10,6 +10,8 @@ Never on the board. The control channel is any stream (a pty in tests and the si
        ``np <gpio> <hex rgb of every pixel>``   a NeoPixel write (see neopixel.py)
        ``wdt <timeout_ms>``   the hardware watchdog was started
        ``reset <why>``        machine.reset() or a starved watchdog: the process then exits
+       ``timer <period_ms>``  a machine.Timer was started (its callback never runs here)
+       ``bootloader``         machine.bootloader(): the process then exits
 
 Initial input levels come from the environment, e.g. ``FAKE_PINS=20:0,21:0``; ``FAKE_RESET_CAUSE`` sets reset_cause().
 """
@@ -137,6 +139,19 @@ class WDT:
 
 def reset_cause():
     return int(os.getenv("FAKE_RESET_CAUSE") or PWRON_RESET)
+
+
+class Timer:
+    PERIODIC = 1
+    ONE_SHOT = 0
+
+    def __init__(self, id=-1, mode=PERIODIC, period=-1, freq=-1, callback=None):
+        _emit(f"timer {period}")
+
+
+def bootloader(value=None):
+    _emit("bootloader")
+    sys.exit(0)
 
 
 def reset():

@@ -196,6 +196,17 @@ class SimulatedCoproc:
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    def wait_exit(self, timeout_s: float) -> bool:
+        """True once the firmware's process has ended (maintenance, a reset) within `timeout_s`."""
+        proc = self._proc
+        if proc is None:
+            return True
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
     def stderr_text(self) -> str:
         with self._cond:
             return "".join(self._stderr)

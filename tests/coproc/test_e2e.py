@@ -285,6 +285,18 @@ def test_connect_leaves_nothing_open_when_the_board_is_wrong(sim: SimulatedCopro
         connect("loop://", 115200, lambda e: None, watchdog=WatchdogSettings(), heartbeat_s=1.0, reply_timeout_s=0.3)
 
 
+@pytest.mark.parametrize("mode", ["repl", "bootloader"])
+def test_maintenance_hands_the_board_over(link: CoprocLink, sim: SimulatedCoproc, mode: str) -> None:
+    link.light(50)
+    link.maintenance("repl" if mode == "repl" else "bootloader")
+    if mode == "repl":
+        assert sim.wait_line("timer 1000", 3.0)  # the RP2040 watchdog stays fed while someone works in the REPL
+    else:
+        assert sim.wait_line("bootloader", 3.0)
+    assert sim.wait_state(lambda s: s.ring_rgb == (0, 0, 0), 2.0)  # the light goes out with the application
+    assert sim.wait_exit(3.0)
+
+
 def test_the_link_reconnects_when_the_board_comes_back(micropython: str, events: Events) -> None:
     first = SimulatedCoproc(micropython=micropython)
     paths = [first.start()]  # like /dev/ttyACM0, which disappears while the board resets and then returns

@@ -14,6 +14,7 @@ from kiosk.errors import DeviceError
 
 Pattern = Literal["off", "idle", "busy", "attention", "error", "out_of_service"]
 BootReason = Literal["unknown", "power_on", "watchdog", "reset"]
+Maintenance = Literal["repl", "bootloader"]
 
 
 # Events posted to the runner (from the driver's reader thread) --------------------------------------------------
@@ -170,3 +171,5 @@ class Coproc(Protocol):
     def ack_tamper(self) -> None: ...
 
     def configure_watchdog(self, settings: WatchdogSettings) -> None: ...
+
+    def maintenance(self, mode: Maintenance) -> None: ...

@@ -44,6 +44,8 @@ def register(sub: Any) -> None:
     buzz.add_argument("--hz", type=int, default=2000)
     buzz.add_argument("--seconds", type=float, default=0.2)
     action("ack-tamper", cmd_ack_tamper, "clear a latched tamper alarm (the enclosure must be closed)")
+    maint = action("maintenance", cmd_maintenance, "stop the firmware for mpremote (repl) or reboot to the UF2 loader")
+    maint.add_argument("mode", choices=("repl", "bootloader"))
     watch = action("watch", cmd_watch, "print the board's events as they arrive")
     watch.add_argument("--seconds", type=float, default=0.0, help="stop after this long (default: until Ctrl-C)")
     watch.add_argument(
@@ -123,6 +125,15 @@ def cmd_buzz(link: CoprocLink, args: argparse.Namespace) -> int:
 def cmd_ack_tamper(link: CoprocLink, args: argparse.Namespace) -> int:
     link.ack_tamper()
     print("tamper latch cleared")
+    return 0
+
+
+def cmd_maintenance(link: CoprocLink, args: argparse.Namespace) -> int:
+    link.maintenance(args.mode)
+    if args.mode == "repl":
+        print("the board is in its REPL: Ctrl-C and mpremote work; reset it (or power-cycle) to run the kiosk firmware")
+    else:
+        print("the board is rebooting into its UF2 bootloader: copy the new firmware to the RPI-RP2 drive")
     return 0
 
 

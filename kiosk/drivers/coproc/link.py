@@ -30,6 +30,7 @@ from kiosk.drivers.coproc import (
     CoprocSilent,
     CoprocStatus,
     CoprocWrongVersion,
+    Maintenance,
     Pattern,
     PowerCycling,
     PresenceDetected,
@@ -284,6 +285,12 @@ class CoprocLink:
         )
         self._request(wire.K_WATCHDOG, payload)
         self._commanded.watchdog = settings
+
+    def maintenance(self, mode: Maintenance) -> None:
+        """Hand the board over: "repl" stops the application so mpremote can reach it (Ctrl-C works again);
+        "bootloader" reboots it into the RP2040's UF2 loader. The board stops watching the Pi and the enclosure."""
+        code = wire.M_BOOTLOADER if mode == "bootloader" else wire.M_REPL
+        self._request(wire.K_MAINTENANCE, struct.pack(wire.FMT_MAINTENANCE, code))
 
     def restore(self) -> None:
         """Re-identify and re-send everything commanded so far (after the board restarted)."""
