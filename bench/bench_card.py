@@ -42,7 +42,7 @@ def timed_reads(stack: VirtualStack, runs: int, *, photo: bool) -> tuple[list[fl
         read_card(stack.readers[0], read_photo=photo, reject_expired_on=TODAY)
         times.append(time.perf_counter() - start)
         apdus = card.apdu_count
-        stack.remove(wait_s=3.0)
+        stack.remove()
     return times, apdus
 
 
@@ -63,7 +63,7 @@ def insertion_to_name(stack: VirtualStack, runs: int) -> tuple[list[float], list
             seen_s.append(stamps[CardInserted] - start)
             name_s.append(stamps[CardIdentityRead] - start)
             photo_s.append(stamps[CardPhotoRead] - start)
-            stack.remove(wait_s=3.0)
+            stack.remove()
             events.get(timeout=10)  # CardRemoved
     finally:
         watcher.stop()

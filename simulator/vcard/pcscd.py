@@ -261,8 +261,9 @@ class VirtualStack:
             self.wait_slot(slot, present=True, timeout_s=wait_s)
         return self.cards[slot]
 
-    def remove(self, slot: int = 0, *, wait_s: float = 0.0) -> None:
-        """Pull the card out of `slot` at once; with `wait_s`, also wait until pcscd has seen the slot empty."""
+    def remove(self, slot: int = 0, *, wait_s: float = REMOVAL_SEEN_S) -> None:
+        """Pull the card out of `slot` and wait (up to `wait_s`, ~0.4 s in practice) until pcscd has seen the slot
+        empty, so that a card watcher started next never reports the pulled card; `wait_s=0` returns at once."""
         if self.cards[slot].card is not None:
             self.cards[slot].remove()
             self.cards[slot].card = None

@@ -50,7 +50,7 @@ def stack() -> Iterator[VirtualStack]:
 @pytest.fixture
 def slot0(stack: VirtualStack) -> Iterator[str]:
     yield stack.readers[0]
-    stack.remove(0, wait_s=3.0)  # the next test must not see this card as still present
+    stack.remove(0)
 
 
 def card_of(key: str, behaviour: CardBehaviour | None = None, **changes: object) -> ThaiIdCard:
