@@ -545,11 +545,13 @@ class JourneyHost:
         self._reading = self._identity = None
         self._read_failed = ""
         self._want_read = False
-        if self.ports.finger is not None:
+        for port in (self.ports.face, self.ports.finger):
+            if port is None:
+                continue
             try:
-                self.ports.finger.cancel()
+                port.cancel()
             except DeviceError:
-                log.warning("the finger sensor did not take the cancel")
+                log.warning("%s did not take the cancel", type(port).__name__)
 
     # --- the attempt book across restarts -----------------------------------------------------------------------
 

@@ -129,6 +129,11 @@ def handle_verify(
     """The face and finger stages. `then` continues once the person is verified."""
     stage = state.stage
     if stage in ("face_capture", "liveness", "face_match") and isinstance(event, DeviceFailed):
+        if event.device == "face" and event.reason == "cancelled":
+            return state, []  # a loop this journey no longer wants ended: nothing to do
+        if event.device == "face" and event.reason == "timeout" and stage != "face_match":
+            # no usable face (or no challenge met) in time: a failed try, not a broken camera
+            return _face_failed(flow, state, now, "timeout" if stage == "face_capture" else "not_live", on_face_locked)
         if event.device in ("camera", "face") and on_face_locked == "finger_or_refer" and _finger_possible(state, now):
             return _start_finger(flow, state, now, Audit("camera_failed", {"reason": event.reason}))
         return None  # the engine turns it into the device_error notice

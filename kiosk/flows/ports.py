@@ -43,6 +43,10 @@ class FacePort(Protocol):
 
     def match(self, frame: object, portrait: bytes) -> tuple[bool, float]: ...
 
+    def cancel(self) -> None:
+        """End a capture or liveness loop still running (the journey that asked is over)."""
+        ...
+
 
 class FingerPort(Protocol):
     def verify(self, citizen_id: str, hint: Hint, timeout_s: float) -> tuple[bool, str]:

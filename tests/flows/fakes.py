@@ -119,6 +119,7 @@ class FakeFace:
     accept: bool = True
     hold: threading.Event | None = None  # capture waits for this (to test late answers)
     captures: int = 0
+    cancelled: bool = False
 
     def capture(self, portrait: bytes | None, hint: Hint, timeout_s: float) -> object:
         self.captures += 1
@@ -134,6 +135,9 @@ class FakeFace:
     def match(self, frame: object, portrait: bytes) -> tuple[bool, float]:
         assert portrait == PORTRAIT
         return self.accept, 0.8 if self.accept else 0.1
+
+    def cancel(self) -> None:
+        self.cancelled = True
 
 
 @dataclass

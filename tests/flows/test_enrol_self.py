@@ -227,3 +227,14 @@ def test_leaving_the_activation_qr_alone_ends_normally() -> None:
     run = to_passcode(Run.start(enrol_self.FLOW)).send(Entered(GOOD), Entered(GOOD), Entered(GOOD), EnrolAccepted(ACT))
     run.wait(Limits().inactivity_timeout_s)
     assert run.stage == "closed" and End("done") in run.last
+
+
+def test_the_face_service_timing_out_is_a_failed_try_and_a_cancelled_loop_is_ignored() -> None:
+    run = to_face(Run.start(enrol_self.FLOW)).send(DeviceFailed("face", "cancelled"))
+    assert run.stage == "face_capture"
+    run.send(DeviceFailed("face", "timeout"))
+    assert run.stage == "face_retry" and run.at("reason") == "face_timeout" and run.at("attempts_left") == 2
+    run.send(Tapped("retry"), FaceCaptured(), DeviceFailed("face", "timeout"))
+    assert run.at("reason") == "liveness_failed" and run.at("attempts_left") == 1
+    run.send(Tapped("retry"), DeviceFailed("camera", "gone"))
+    assert run.state.outcome == "device_error" and run.at("reason") == "camera_failed"

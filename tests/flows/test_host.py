@@ -172,6 +172,7 @@ def test_a_late_answer_never_reaches_the_next_person() -> None:
         time.sleep(0.05)
         k.post(Tick())
         assert k.shown[0] == "insert_card"  # their FaceCaptured was dropped
+        assert face.cancelled  # and the camera loop was told to stop when the journey was wiped
     finally:
         k.close()
 
