@@ -215,6 +215,17 @@ def test_a_closed_port_is_a_port_error(make_peer: Callable[..., Peer]) -> None:
     link.close()
 
 
+def test_a_port_in_use_is_a_port_error(make_peer: Callable[..., Peer]) -> None:
+    peer = make_peer(lambda kind, seq, payload: [])
+    first = open_port(peer.path, 115200)
+    try:
+        with pytest.raises(CoprocPortError, match="cannot open"):
+            open_port(peer.path, 115200)  # e.g. `kiosk coproc status` while the kiosk runs
+    finally:
+        first.close()
+    open_port(peer.path, 115200).close()
+
+
 def test_an_unopenable_port_is_a_port_error(tmp_path: object) -> None:
     with pytest.raises(CoprocPortError):
         open_port("/dev/nonexistent-coproc", 115200)

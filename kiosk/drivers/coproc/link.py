@@ -60,12 +60,15 @@ class SerialPort(Protocol):
 
 
 def open_port(url: str, baud: int, write_timeout_s: float = 1.0) -> SerialPort:
-    """Open `url` (a device, a pty path, `socket://`, `loop://`) at `baud`; CoprocPortError when it cannot."""
+    """Open `url` (a device, a pty path, `socket://`, `loop://`) at `baud`; CoprocPortError when it cannot.
+
+    Opened exclusively: `kiosk coproc ...` run beside the kiosk gets a clear error instead of stealing its frames.
+    """
     import serial
 
     try:
         port: SerialPort = serial.serial_for_url(
-            url, baudrate=baud, timeout=READ_SLICE_S, write_timeout=write_timeout_s
+            url, baudrate=baud, timeout=READ_SLICE_S, write_timeout=write_timeout_s, exclusive=True
         )
     except (serial.SerialException, OSError, ValueError) as e:
         raise CoprocPortError(f"cannot open {url}: {e}") from e
@@ -455,14 +458,14 @@ class CoprocLink:
     def _reconnect(self) -> None:
         """Open the port again after it failed (CoprocPortError while it is still absent), then restore the board."""
         assert self._reopen is not None
-        port = self._reopen()
-        port.timeout = READ_SLICE_S
         with self._request_lock:
             self._stop.set()
             if self._reader is not None:
                 self._reader.join(timeout=2.0)
             with contextlib.suppress(Exception):
-                self._port.close()
+                self._port.close()  # first: the port is opened exclusively, and may be the same device node
+            port = self._reopen()
+            port.timeout = READ_SLICE_S
             self._port = port
             self._owns_port = True
             with self._cond:
