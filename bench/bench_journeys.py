@@ -6,8 +6,8 @@ stage trace. Two set-ups:
 
   in-memory   the executor with in-memory ports: what the journeys, the executor and the runner themselves cost
   devices     the real drivers against the simulated devices (virtual card via pcscd+vpcd, ESC/POS printer and
-              fingerprint sensor on ptys, registry over mutual TLS on loopback): booking and officer enrolment
-              (the journeys needing a face need the face pipeline, not wired yet)
+              fingerprint sensor on ptys, registry over mutual TLS on loopback, the face pipeline on the simulator's
+              camera showing the citizen's photo from ../shared/faces; liveness is off there: a photo cannot blink)
 
 python bench/bench_journeys.py [--runs 5] [--devices]     prints medians of --runs runs, in milliseconds
 """
@@ -244,10 +244,11 @@ def with_devices(rig: Any, journey: str, run: int) -> Callable[[], tuple[Any, ..
 
             host_mod.JourneyHost.__init__ = spy  # type: ignore[method-assign]
             try:
-                return app.compose(cfg, r, s)  # type: ignore[arg-type]
+                return app.compose(cfg, r, s, camera=rig.camera())  # type: ignore[arg-type]
             finally:
                 host_mod.JourneyHost.__init__ = original  # type: ignore[method-assign]
 
+        rig.show_person(who)
         close_host = compose_host(runner, screens)
         state = {"on": False}
 
@@ -310,7 +311,7 @@ def main() -> int:
                 return 1
             device_runs = {
                 j: [run_once(j, with_devices(rig, j, n)) for n in range(args.runs)]
-                for j in ("booking", "thaid_officer")
+                for j in ("thaid", "extract", "booking", "own_data", "thaid_officer")
             }
             report("real drivers, simulated devices", device_runs)
         finally:
