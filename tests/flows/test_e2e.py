@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -24,11 +25,12 @@ pytestmark = pytest.mark.stack
 
 
 class Kiosk:
-    def __init__(self, rig: Any, cfg: Config) -> None:
+    def __init__(self, rig: Any, cfg: Config, *, camera: bool = False) -> None:
         self.rig = rig
         self.runner = Runner(tick_s=0.02)
         self.screens = Screens()
-        self.close_host = app.compose(cfg, self.runner, self.screens)  # type: ignore[arg-type]
+        cam = rig.camera() if camera else None
+        self.close_host = app.compose(cfg, self.runner, self.screens, camera=cam)  # type: ignore[arg-type]
 
     def close(self) -> None:
         """Take the card out and let pcscd see the slot empty before the next test's reader starts watching."""
@@ -189,3 +191,38 @@ def test_officer_enrolment_offline_then_synced_when_the_link_is_back(rig: Any) -
         k.close()
         conn.close()
     check_audit(cfg, ["officer_signed_in", "consent_given", "finger_captured", "enrolled"])
+
+
+def test_certified_extract_with_the_face_pipeline_prints_a_seal_that_verifies_offline(rig: Any) -> None:
+    import zxingcpp
+
+    from kiosk.seal import TrustList, verify
+    from tests.conftest import FACES
+
+    if not (FACES / "identities.json").exists():
+        pytest.skip(f"test photos not present: {FACES}")
+    cfg = config(rig)
+    citizen = rig.citizen("somchai")
+    rig.show_person("somchai")
+    k = Kiosk(rig, cfg, camera=True)
+    try:
+        k.on("attract").tap("start").tap("language", "th").tap("service", "extract").on("extract_choice")
+        k.tap("document", "tr14_1").tap("accept").on("insert_card")
+        rig.insert_card("somchai")
+        k.on("extract_preview", 60.0)
+        assert any(citizen.cid in line for line in k.data["lines"])
+        before = rig.documents_printed()
+        k.tap("print").on("printed", 60.0)
+        number = k.data["document_no"]
+        k.tap("done").on("attract")
+    finally:
+        rig.show_person("")
+        k.close()
+    assert rig.documents_printed() == before + 1
+    paper = rig.printer.documents()[-1]
+    codes = [c.text for c in zxingcpp.read_barcodes(paper) if c.text]
+    assert codes, "no QR seal found on the printed extract"
+    check = verify(codes[-1], TrustList.load(cfg.registry.trust_list), datetime.now(UTC))
+    assert check.ok, check
+    assert check.document is not None and check.document.doc_no == number and check.document.citizen_id == citizen.cid
+    check_audit(cfg, ["verified", "printed"])
