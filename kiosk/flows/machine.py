@@ -135,6 +135,8 @@ class Flow(Generic[S]):
                 raise DefinitionError(f"{self.name}.{name}: a machine stage needs a device and a Limits timeout")
             if st.keypad and st.waits != "user":
                 raise DefinitionError(f"{self.name}.{name}: only a user stage can have a keypad")
+            if st.screen not in SCREENS and st.waits not in ("notice", "closed"):
+                raise DefinitionError(f"{self.name}.{name}: screen {st.screen!r} is not in the catalogue")
         try:
             self.state_type(stage=self.first, ctx=Context())
         except TypeError as e:

@@ -129,3 +129,29 @@ def test_home_returns_to_attract_when_left_alone() -> None:
     assert state.stage == "language"
     assert home.step(state, Tick(), 59.9)[0].stage == "language"
     assert home.step(state, Tick(), 60.0)[0].stage == "attract"
+
+
+def test_stage_tables_are_checked_when_a_journey_is_defined() -> None:
+    from dataclasses import dataclass
+
+    from kiosk.flows.machine import DefinitionError, Flow, JourneyState, Stage
+
+    @dataclass(frozen=True, kw_only=True)
+    class S(JourneyState):
+        pass
+
+    def define(stages: dict[str, Stage], first: str = "a") -> None:
+        Flow("t", S, stages, first=first, handle=lambda f, s, e, n: None, data=lambda s, n: {})
+
+    define({"a": Stage("consent", "user")})
+    bad = [
+        ({"a": Stage("consent", "user")}, "b"),  # first stage undeclared
+        ({"a": Stage("working", "machine", device="registry")}, "a"),  # no deadline
+        ({"a": Stage("working", "machine", device="registry", timeout="no_such_limit")}, "a"),
+        ({"a": Stage("working", "machine", timeout="registry_s")}, "a"),  # no device
+        ({"a": Stage("working", "machine", device="x", timeout="registry_s", keypad=4)}, "a"),
+        ({"a": Stage("no_such_screen", "user")}, "a"),
+    ]
+    for stages, first in bad:
+        with pytest.raises(DefinitionError):
+            define(stages, first)
