@@ -7,7 +7,13 @@ libpcsclite (and so pyscard) honours. libpcsclite reads that variable once per p
 socket path: `default_run_dir()` is stable for the process and a restarted pcscd reuses it.
 
 Readiness is the log line "daemon ready" plus the socket file; the vpcd TCP ports are never probed (to vpcd a
-connection is an inserted card). Each vpcd reader entry gives two slots, on its port and the next one.
+connection is an inserted card). The vpcd reader entry gives two slots, on its port and the next one. A second
+entry is useless: Debian's vpcd 3.3 keeps one slot table per pcscd, indexed by slot only, so entries overwrite each
+other; more slots in parallel means more pcscd processes (one per client process).
+
+vpcd listens on every interface (INADDR_ANY) for as long as this pcscd runs; its reverse mode (DEVICENAME
+`host:port`, vpcd connecting to the card) would stay on loopback but aborts pcscd ("bit out of range 0 - FD_SETSIZE")
+whenever nothing is listening. Another reason vpcd never ships on a kiosk image.
 """
 
 from __future__ import annotations
@@ -95,9 +101,14 @@ def _free_port_pair() -> int:
 
 
 class PrivatePcscd:
-    """`with PrivatePcscd(readers=n) as pcscd:` a pcscd with 2n virtual slots, reachable via `client_env()`."""
+    """`with PrivatePcscd() as pcscd:` a pcscd with two virtual slots, reachable via `client_env()`.
+
+    Start it from a thread that outlives it (normally the main thread): the process is told to die with the thread
+    that started it, so a crashed test never leaves a pcscd behind."""
 
     def __init__(self, readers: int = 1, *, run_dir: Path | None = None, log_apdus: bool = False) -> None:
+        if readers != 1:
+            raise ValueError("vpcd supports one reader entry (two slots) per pcscd: see the module docstring")
         self.entries = readers
         self.run_dir = run_dir or default_run_dir()
         self.log_apdus = log_apdus
