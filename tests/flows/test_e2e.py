@@ -226,3 +226,55 @@ def test_certified_extract_with_the_face_pipeline_prints_a_seal_that_verifies_of
     assert check.ok, check
     assert check.document is not None and check.document.doc_no == number and check.document.citizen_id == citizen.cid
     check_audit(cfg, ["verified", "printed"])
+
+
+def faces_or_skip() -> None:
+    from tests.conftest import FACES
+
+    if not (FACES / "identities.json").exists():
+        pytest.skip(f"test photos not present: {FACES}")
+
+
+def type_code(k: Kiosk, code: str) -> None:
+    for d in code:
+        k.tap("digit", d)
+    k.tap("ok")
+
+
+def test_self_enrolment_with_the_face_pipeline_to_the_registrys_activation_code(rig: Any) -> None:
+    faces_or_skip()
+    rig.show_person("kanokwan")
+    k = Kiosk(rig, config(rig), camera=True)
+    try:
+        k.on("attract").tap("start").tap("language", "th").tap("service", "thaid").on("consent").tap("accept")
+        rig.insert_card("kanokwan")
+        k.on("card_data").tap("confirm").on("passcode", 60.0)
+        type_code(k, "12345678")  # a sequence: refused, same screen
+        k.until(lambda: k.data.get("error") == "sequence")
+        for _ in range(3):
+            type_code(k, "25806147")
+        k.on("activation_qr", 30.0)
+        assert k.data["payload"].startswith("THAID:ACT:") and k.data["expires_in_s"] > 0
+        k.tap("done").on("attract")
+    finally:
+        rig.show_person("")
+        k.close()
+    check_audit(config(rig), ["consent_given", "verified", "consent_confirmed", "enrolled"])
+
+
+def test_own_data_is_shown_after_the_face_match_and_nothing_is_printed(rig: Any) -> None:
+    faces_or_skip()
+    citizen = rig.citizen("thanakorn")
+    rig.show_person("thanakorn")
+    before = rig.documents_printed()
+    k = Kiosk(rig, config(rig), camera=True)
+    try:
+        k.on("attract").tap("start").tap("language", "en").tap("service", "own_data").on("consent").tap("accept")
+        rig.insert_card("thanakorn")
+        k.on("own_data", 60.0)
+        assert any(row["value"] == citizen.cid for row in k.data["rows"])
+        k.tap("done").on("attract")
+    finally:
+        rig.show_person("")
+        k.close()
+    assert rig.documents_printed() == before
