@@ -232,6 +232,10 @@ class PrivatePcscd:
         self._exited.wait(timeout_s)
         if proc.stdout is not None:
             proc.stdout.close()
+        for made in ("run", "reader.conf.d"):
+            shutil.rmtree(self.run_dir / made, ignore_errors=True)
+        with suppress(OSError):
+            self.run_dir.rmdir()  # only if nothing else is in it
 
     @property
     def running(self) -> bool:
