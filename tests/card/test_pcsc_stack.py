@@ -161,8 +161,9 @@ def test_concurrent_reads_of_one_card_do_not_interleave(stack: VirtualStack, slo
         ("somchai", CardBehaviour(faults=(Fault(2, "status", sw=0x6F00),)), {}, "unexpected_status", False),
         ("somchai", CardBehaviour(faults=(Fault(30, "status", sw=0x6A86),)), {}, "unexpected_status", True),
         ("somchai", None, {"sex": "9"}, "malformed_response", False),
+        ("somchai", CardBehaviour(atr=bytes.fromhex("3B")), {}, "not_thai_id", False),
     ],
-    ids=["expired", "check-digit", "not-thai", "corrupt", "truncated", "status", "status-photo", "bad-field"],
+    ids=["expired", "check-digit", "not-thai", "corrupt", "truncated", "status", "status-photo", "field", "atr"],
 )
 def test_bad_cards_give_their_reason_and_no_data(
     stack: VirtualStack,

@@ -53,9 +53,15 @@ GONE_CODES = {
     scard.SCARD_E_NO_READERS_AVAILABLE,
     scard.SCARD_E_SHARING_VIOLATION,
 }
-MUTE_CODES = {scard.SCARD_W_UNRESPONSIVE_CARD, scard.SCARD_W_UNPOWERED_CARD, scard.SCARD_W_UNSUPPORTED_CARD}
+# A card that gives no ATR (upside down, not a chip card), or an ATR offering no protocol the reader speaks.
+MUTE_CODES = {
+    scard.SCARD_W_UNRESPONSIVE_CARD,
+    scard.SCARD_W_UNPOWERED_CARD,
+    scard.SCARD_W_UNSUPPORTED_CARD,
+    scard.SCARD_E_PROTO_MISMATCH,
+}
 # Codes that mean "the exchange broke": a pulled card, or a reader or card fault; the reader's state tells which.
-BROKEN_CODES = {scard.SCARD_E_NOT_TRANSACTED, scard.SCARD_F_COMM_ERROR, scard.SCARD_E_PROTO_MISMATCH}
+BROKEN_CODES = {scard.SCARD_E_NOT_TRANSACTED, scard.SCARD_F_COMM_ERROR}
 
 
 def _code(hresult: int) -> int:
@@ -116,7 +122,8 @@ def reader_state(context: Any, reader: str, current: int, timeout_ms: int) -> tu
 
 
 def card_present(event_state: int) -> bool:
-    return bool(event_state & scard.SCARD_STATE_PRESENT) and not event_state & scard.SCARD_STATE_MUTE
+    """A card is in the reader, answering or not (a mute one is reported as unreadable when connecting)."""
+    return bool(event_state & scard.SCARD_STATE_PRESENT)
 
 
 class Connection:
