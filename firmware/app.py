@@ -54,6 +54,20 @@ class Coproc:
         self._link_error: OSError | None = None
         self._buzzing = False
         self._last_presence = time.ticks_add(self.started_ms, -board.PRESENCE_HOLDOFF_MS)
+        size = struct.calcsize
+        # kind -> (payload length, handler); the handler answers with exactly one RESULT.
+        self._commands = {
+            wire.K_IDENTIFY: (0, self._identify),
+            wire.K_HEARTBEAT: (0, self._heartbeat),
+            wire.K_STATUS: (0, self._status),
+            wire.K_LIGHT: (size(wire.FMT_LIGHT), self._light),
+            wire.K_PATTERN: (size(wire.FMT_PATTERN), self._pattern),
+            wire.K_BUZZ: (size(wire.FMT_BUZZ), self._buzz),
+            wire.K_JOURNEY: (size(wire.FMT_JOURNEY), self._journey),
+            wire.K_TAMPER_ACK: (0, self._tamper_ack),
+            wire.K_WATCHDOG: (size(wire.FMT_WATCHDOG), self._configure_watchdog),
+            wire.K_MAINTENANCE: (size(wire.FMT_MAINTENANCE), self._maintenance),
+        }
 
     # Commands -----------------------------------------------------------------------------------------------
     def flags(self) -> int:
@@ -71,45 +85,20 @@ class Coproc:
         return f
 
     def on_command(self, kind: int, seq: int, body: bytearray, n: int) -> None:
-        ch = self.channel
-        if kind == wire.K_IDENTIFY:
-            self._identify(seq)
-            return
-        if kind == wire.K_STATUS:
-            buf = ch.result(seq, wire.R_OK)
-            if buf is not None:
-                uptime_s = time.ticks_diff(time.ticks_ms(), self.started_ms) // 1000
-                level, red, green, blue = self.light
-                cycles = self.watchdog.cycles & 0xFFFF
-                gc.collect()  # live data, not garbage awaiting collection; a status request is rare
-                heap_free = gc.mem_free()
-                struct.pack_into(
-                    wire.FMT_STATUS,
-                    buf,
-                    2,
-                    self.flags(),
-                    level,
-                    red,
-                    green,
-                    blue,
-                    self.pattern,
-                    cycles,
-                    uptime_s,
-                    heap_free,
-                )
-                ch.commit(2 + struct.calcsize(wire.FMT_STATUS))
-            return
-        code = self._apply(kind, body, n)
-        buf = ch.result(seq, code)
-        if buf is None:
-            return
-        if kind == wire.K_HEARTBEAT and code == wire.R_OK:
-            buf[2] = self.flags()
-            ch.commit(3)
+        """Called by the channel for each new command; every command is answered with exactly one RESULT."""
+        entry = self._commands.get(kind)
+        if entry is None:
+            self._reply(seq, wire.R_UNKNOWN_COMMAND)
+        elif n != entry[0]:
+            self._reply(seq, wire.R_BAD_LENGTH)
         else:
-            ch.commit(2)
+            entry[1](seq, body)
 
-    def _identify(self, seq: int) -> None:
+    def _reply(self, seq: int, code: int) -> None:
+        if self.channel.result(seq, code) is not None:
+            self.channel.commit(2)
+
+    def _identify(self, seq: int, body: bytearray) -> None:
         buf = self.channel.result(seq, wire.R_OK)
         if buf is None:
             return
@@ -124,65 +113,79 @@ class Coproc:
             at += 1
         self.channel.commit(at)
 
-    def _apply(self, kind: int, body: bytearray, n: int) -> int:
-        """Carry out a command with no reply data; returns a result code."""
-        now = time.ticks_ms()
-        if kind == wire.K_HEARTBEAT:
-            if n != 0:
-                return wire.R_BAD_LENGTH
-            self.watchdog.heartbeat(now)
-        elif kind == wire.K_LIGHT:
-            if n != 4:
-                return wire.R_BAD_LENGTH
-            level, red, green, blue = struct.unpack_from(wire.FMT_LIGHT, body, 2)
-            self.light[0] = level
-            self.light[1] = red
-            self.light[2] = green
-            self.light[3] = blue
-            self.hw.light(level, red, green, blue)
-        elif kind == wire.K_PATTERN:
-            if n != 1:
-                return wire.R_BAD_LENGTH
-            if body[2] >= len(PATTERN_MODES):
-                return wire.R_BAD_VALUE
-            self.pattern = body[2]
-            self._pattern_changed.set()
-        elif kind == wire.K_BUZZ:
-            if n != 4:
-                return wire.R_BAD_LENGTH
-            freq_hz, duration_ms = struct.unpack_from(wire.FMT_BUZZ, body, 2)
-            if freq_hz and not 20 <= freq_hz <= 20000:
-                return wire.R_BAD_VALUE
-            self.hw.buzz(freq_hz if duration_ms else 0)
-            self._buzzing = bool(freq_hz and duration_ms)
-            self._buzz_until = time.ticks_add(time.ticks_ms(), duration_ms)  # from when it sounded
-        elif kind == wire.K_JOURNEY:
-            if n != 1:
-                return wire.R_BAD_LENGTH
-            self.tamper.in_journey = body[2] != 0
-        elif kind == wire.K_TAMPER_ACK:
-            if n != 0:
-                return wire.R_BAD_LENGTH
-            if not self.tamper.acknowledge():
-                return wire.R_STILL_OPEN
-            self._keep_latch(False)
-        elif kind == wire.K_MAINTENANCE:
-            if n != 1:
-                return wire.R_BAD_LENGTH
-            if body[2] not in (wire.M_REPL, wire.M_BOOTLOADER):
-                return wire.R_BAD_VALUE
-            self.maintenance = body[2]
-            self._maintenance_at = time.ticks_add(now, MAINTENANCE_DELAY_MS)
-        elif kind == wire.K_WATCHDOG:
-            if n != struct.calcsize(wire.FMT_WATCHDOG):
-                return wire.R_BAD_LENGTH
-            enabled, warn_ms, grace_ms, off_ms, boot_ms, max_cycles = struct.unpack_from(wire.FMT_WATCHDOG, body, 2)
-            if enabled and (warn_ms < 100 or off_ms < 100):
-                return wire.R_BAD_VALUE
-            self.watchdog.configure(bool(enabled), warn_ms, grace_ms, off_ms, boot_ms, max_cycles, now)
-        else:
-            return wire.R_UNKNOWN_COMMAND
-        return wire.R_OK
+    def _heartbeat(self, seq: int, body: bytearray) -> None:
+        self.watchdog.heartbeat(time.ticks_ms())
+        buf = self.channel.result(seq, wire.R_OK)
+        if buf is not None:
+            buf[2] = self.flags()
+            self.channel.commit(3)
+
+    def _status(self, seq: int, body: bytearray) -> None:
+        buf = self.channel.result(seq, wire.R_OK)
+        if buf is None:
+            return
+        uptime_s = time.ticks_diff(time.ticks_ms(), self.started_ms) // 1000
+        level, red, green, blue = self.light
+        cycles = self.watchdog.cycles & 0xFFFF
+        gc.collect()  # live data, not garbage awaiting collection; a status request is rare
+        heap_free = gc.mem_free()
+        values = (self.flags(), level, red, green, blue, self.pattern, cycles, uptime_s, heap_free)
+        struct.pack_into(wire.FMT_STATUS, buf, 2, *values)
+        self.channel.commit(2 + struct.calcsize(wire.FMT_STATUS))
+
+    def _light(self, seq: int, body: bytearray) -> None:
+        level, red, green, blue = struct.unpack_from(wire.FMT_LIGHT, body, 2)
+        self.light[0] = level
+        self.light[1] = red
+        self.light[2] = green
+        self.light[3] = blue
+        self.hw.light(level, red, green, blue)
+        self._reply(seq, wire.R_OK)
+
+    def _pattern(self, seq: int, body: bytearray) -> None:
+        if body[2] >= len(PATTERN_MODES):
+            self._reply(seq, wire.R_BAD_VALUE)
+            return
+        self.pattern = body[2]
+        self._pattern_changed.set()
+        self._reply(seq, wire.R_OK)
+
+    def _buzz(self, seq: int, body: bytearray) -> None:
+        freq_hz, duration_ms = struct.unpack_from(wire.FMT_BUZZ, body, 2)
+        if freq_hz and not 20 <= freq_hz <= 20000:
+            self._reply(seq, wire.R_BAD_VALUE)
+            return
+        self.hw.buzz(freq_hz if duration_ms else 0)
+        self._buzzing = bool(freq_hz and duration_ms)
+        self._buzz_until = time.ticks_add(time.ticks_ms(), duration_ms)  # from when it sounded
+        self._reply(seq, wire.R_OK)
+
+    def _journey(self, seq: int, body: bytearray) -> None:
+        self.tamper.in_journey = body[2] != 0
+        self._reply(seq, wire.R_OK)
+
+    def _tamper_ack(self, seq: int, body: bytearray) -> None:
+        if not self.tamper.acknowledge():
+            self._reply(seq, wire.R_STILL_OPEN)
+            return
+        self._keep_latch(False)
+        self._reply(seq, wire.R_OK)
+
+    def _configure_watchdog(self, seq: int, body: bytearray) -> None:
+        enabled, warn_ms, grace_ms, off_ms, boot_ms, max_cycles = struct.unpack_from(wire.FMT_WATCHDOG, body, 2)
+        if enabled and (warn_ms < 100 or off_ms < 100):
+            self._reply(seq, wire.R_BAD_VALUE)
+            return
+        self.watchdog.configure(bool(enabled), warn_ms, grace_ms, off_ms, boot_ms, max_cycles, time.ticks_ms())
+        self._reply(seq, wire.R_OK)
+
+    def _maintenance(self, seq: int, body: bytearray) -> None:
+        if body[2] not in (wire.M_REPL, wire.M_BOOTLOADER):
+            self._reply(seq, wire.R_BAD_VALUE)
+            return
+        self.maintenance = body[2]
+        self._maintenance_at = time.ticks_add(time.ticks_ms(), MAINTENANCE_DELAY_MS)
+        self._reply(seq, wire.R_OK)
 
     # Events -------------------------------------------------------------------------------------------------
     def _event(self, kind: int, fmt: str, a: int, b: int) -> None:

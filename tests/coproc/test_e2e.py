@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import select
+import struct
 import time
 import tty
 
@@ -203,36 +204,74 @@ def test_noise_from_the_board_side_costs_nothing_but_bad_frames(
     assert events.expect(PresenceDetected) == PresenceDetected()
 
 
-def test_the_firmware_retransmits_until_acknowledged_and_drops_duplicates(sim: SimulatedCoproc) -> None:
-    fd = os.open(sim.link_path, os.O_RDWR | os.O_NOCTTY)
-    tty.setraw(fd)
-    framer, deframer = wire.Framer(), wire.Deframer()
+class RawHost:
+    """The host end of the line at the frame level, with no driver: for what the driver never does on purpose."""
 
-    def send(kind: int, seq: int, payload: bytes = b"") -> None:
-        n = framer.build(kind, seq, payload, len(payload))
-        os.write(fd, bytes(framer.out[:n]))
+    def __init__(self, path: str) -> None:
+        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        tty.setraw(self.fd)
+        self.framer, self.deframer = wire.Framer(), wire.Deframer()
 
-    def frames_for(seconds: float) -> list[bytes]:
+    def send(self, kind: int, seq: int, payload: bytes = b"") -> None:
+        n = self.framer.build(kind, seq, payload, len(payload))
+        os.write(self.fd, bytes(self.framer.out[:n]))
+
+    def frames_for(self, seconds: float) -> list[bytes]:
         got: list[bytes] = []
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
-            readable, _, _ = select.select([fd], [], [], left)
+            readable, _, _ = select.select([self.fd], [], [], left)
             if not readable:
                 break
-            for b in os.read(fd, 256):
-                m = deframer.push(b)
+            for b in os.read(self.fd, 256):
+                m = self.deframer.push(b)
                 if m >= 0:
-                    got.append(bytes(deframer.body[:m]))
+                    got.append(bytes(self.deframer.body[:m]))
         return got
 
+    def result_of(self, kind: int, seq: int, payload: bytes = b"") -> int:
+        """Send one command, acknowledge what comes back, return the result code answering it."""
+        self.send(kind, seq, payload)
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            for f in self.frames_for(0.2):
+                if f[0] != wire.K_ACK:
+                    self.send(wire.K_ACK, f[1])
+                if f[0] == wire.K_RESULT and f[2] == seq:
+                    return f[3]
+        raise AssertionError(f"no result for command 0x{kind:02x}")
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def test_malformed_commands_are_answered_not_obeyed(sim: SimulatedCoproc) -> None:
+    host = RawHost(sim.link_path)
     try:
-        frames_for(1.5)  # let the unacknowledged BOOTED frame run out of retries
-        light = bytes([9, 255, 255, 255])
-        send(wire.K_LIGHT, 3, light)
-        send(wire.K_LIGHT, 3, light)  # our retransmission: acknowledged again, carried out once
-        got = frames_for(0.6)  # we never ACK the result: the firmware sends it again every 100 ms
+        assert host.result_of(0x7F, 0) == wire.R_UNKNOWN_COMMAND
+        assert host.result_of(wire.K_LIGHT, 1, b"\x10\x20\x30") == wire.R_BAD_LENGTH
+        assert host.result_of(wire.K_PATTERN, 2, b"\x63") == wire.R_BAD_VALUE
+        assert host.result_of(wire.K_BUZZ, 3, b"\x00\x05\x00\x64") == wire.R_BAD_VALUE  # 5 Hz
+        assert host.result_of(wire.K_MAINTENANCE, 4, b"\x07") == wire.R_BAD_VALUE
+        watchdog = struct.pack(wire.FMT_WATCHDOG, 1, 10, 1000, 1000, 0, 3)  # warn after 10 ms: refused
+        assert host.result_of(wire.K_WATCHDOG, 5, watchdog) == wire.R_BAD_VALUE
+        assert host.result_of(wire.K_HEARTBEAT, 6) == wire.R_OK  # and the board is still fine
     finally:
-        os.close(fd)
+        host.close()
+    assert sim.running
+    assert not any(c.text.startswith("np ") and "102030" in c.text for c in sim.history())
+
+
+def test_the_firmware_retransmits_until_acknowledged_and_drops_duplicates(sim: SimulatedCoproc) -> None:
+    host = RawHost(sim.link_path)
+    try:
+        host.frames_for(1.5)  # let the unacknowledged BOOTED frame run out of retries
+        light = bytes([9, 255, 255, 255])
+        host.send(wire.K_LIGHT, 3, light)
+        host.send(wire.K_LIGHT, 3, light)  # our retransmission: acknowledged again, carried out once
+        got = host.frames_for(0.6)  # we never ACK the result: the firmware sends it again every 100 ms
+    finally:
+        host.close()
     acks = [f for f in got if f[0] == wire.K_ACK]
     results = [f for f in got if f[0] == wire.K_RESULT]
     assert acks == [bytes([wire.K_ACK, 3])] * 2
