@@ -200,7 +200,7 @@ class Flow(Generic[S]):
             return state, []
         if isinstance(event, CapabilitiesChanged):
             return replace(state, ctx=replace(state.ctx, caps=event.caps)), []
-        if isinstance(event, CardInserted | CardRemoved):
+        if isinstance(event, CardInserted | CardRemoved) and state.card_in != isinstance(event, CardInserted):
             state = replace(state, card_in=isinstance(event, CardInserted))
         if st.waits == "notice":
             return self._notice(state, event, now)

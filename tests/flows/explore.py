@@ -166,7 +166,7 @@ LATER = NOW + 10_000.0  # past every deadline
 
 def _key(state: Any) -> Any:
     """States that differ only in a session counter behave alike: count them once."""
-    return replace(state, enrolled=0) if hasattr(state, "enrolled") else state
+    return replace(state, enrolled=0) if getattr(state, "enrolled", 0) else state
 
 
 def explore(flow: Flow[Any], *, limit: int = 30_000) -> dict[str, list[Any]]:
@@ -181,7 +181,8 @@ def explore(flow: Flow[Any], *, limit: int = 30_000) -> dict[str, list[Any]]:
         steps = [flow.step(state, ev, NOW)[0] for ev in EVENTS]
         steps.append(flow.step(state, Tick(), LATER)[0])
         for new in steps:
-            if _key(new) not in seen:
-                seen.add(_key(new))
+            key = _key(new)
+            if key not in seen:
+                seen.add(key)
                 queue.append(new)
     return by_stage
