@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pygame
 
 from kiosk.ui import layout as C
@@ -18,6 +20,7 @@ DOCUMENTS: dict[str, tuple[str, str]] = {
     "tr12_2": ("ท.ร.12/2", N_("Certified civil-registration history")),
 }
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 OWN_DATA_FIELDS: dict[str, str] = {
     "name": N_("Name"),
     "citizen_id": N_("ID number"),
@@ -192,7 +195,8 @@ def own_data(cv: Canvas, d: Data) -> None:
         field = row.text("field")
         label = _(OWN_DATA_FIELDS[field]) if field in OWN_DATA_FIELDS else row.text("label", field)
         value = row.text("value")
-        rows.append((label, long_date(value, cv.language) if row.text("kind") == "date" else value))
+        is_date = row.text("kind") == "date" or ISO_DATE.fullmatch(value) is not None
+        rows.append((label, long_date(value, cv.language) if is_date else value))
     field_rows(cv, inner, rows, label_w)
 
 
