@@ -136,7 +136,7 @@ class StageTrace:
 DOWN_REASONS: Mapping[str, frozenset[str]] = {
     "card": frozenset({"reader_unavailable"}),
     "camera": frozenset({"unavailable", "gone", "camera_failed", "no_camera"}),
-    "finger": frozenset({"sensor_unavailable", "unavailable", "gone", "bad_frame", "finger_timeout"}),
+    "finger": frozenset({"unavailable", "timeout", "bad_frame"}),
     "registry": frozenset({"unreachable", "unavailable", "timeout", "tls", "registry_unavailable"}),
     "store": frozenset({"locked", "unavailable", "corrupt"}),
     "seal": frozenset({"no_key"}),

@@ -52,8 +52,21 @@ J = TypeVar("J", bound=IdentityState)
 Next = Callable[[Flow[J], J, float], Step[J]]
 OnFaceLocked = Literal["locked_out", "finger_or_refer"]
 
-# Sensor answers that mean "a bad try", not "a broken sensor": they count as a failed attempt.
-FINGER_TRY_FAILURES = frozenset({"poor_image", "no_finger", "capture_failed", "timeout"})
+# Sensor answers that mean "a bad try", not "a broken sensor": they count as a failed attempt (the finger driver's
+# reasons: no finger in time, not lifted, and every unusable-capture quality). A silent sensor ("timeout") is not.
+FINGER_TRY_FAILURES = frozenset(
+    {
+        "no_finger",
+        "not_lifted",
+        "poor_image",
+        "capture_failed",
+        "too_few_features",
+        "image_messy",
+        "feature_extraction_failed",
+        "imaging_failed",
+        "cannot_combine",
+    }
+)
 
 CARD_STAGES: dict[str, Stage] = {
     "insert_card": Stage("insert_card", "user"),
@@ -174,6 +187,8 @@ def handle_verify(
             return flow.abort(state, "refer_officer", now, "finger_not_enrolled")
         case "finger_verify", FingerMatched(accepted=False):
             return _finger_failed(flow, state, now, "no_match")
+        case "finger_verify", DeviceFailed(device="finger", reason="cancelled"):
+            return state, []
         case "finger_verify", DeviceFailed(device="finger", reason=reason) if reason in FINGER_TRY_FAILURES:
             return _finger_failed(flow, state, now, reason)
     return None

@@ -149,6 +149,7 @@ EVENTS: list[object] = [
     DeviceFailed("camera", "gone"),
     DeviceFailed("finger", "poor_image"),
     DeviceFailed("finger", "gone"),
+    DeviceFailed("finger", "timeout"),
     DeviceFailed("printer", "paper_out"),
     DeviceFailed("registry", "unreachable"),
     DeviceFailed("registry", "slot_taken"),

@@ -172,3 +172,13 @@ def test_expired_citizen_card() -> None:
     expired = replace(CARD, expiry=date(2020, 1, 1))
     run = signed_in().send(CardRemoved(), CardInserted(), CardRead(expired))
     assert run.state.error == "card_expired"
+
+
+def test_a_silent_sensor_is_a_device_error_not_a_failed_try() -> None:
+    run = citizen_checked(signed_in()).send(Entered(CARD.citizen_id), Tapped("accept"))
+    run.send(DeviceFailed("finger", "timeout"))
+    assert run.state.outcome == "device_error" and run.at("reason") == "finger_failed"
+    for reason in ("not_lifted", "too_few_features", "no_finger"):
+        again = citizen_checked(signed_in()).send(Entered(CARD.citizen_id), Tapped("accept"))
+        again.send(DeviceFailed("finger", reason))
+        assert again.stage == "finger_retry", reason
