@@ -42,7 +42,7 @@ from kiosk.flows.events import (
     Queued,
     Tapped,
 )
-from kiosk.flows.identity import FINGER_TRY_FAILURES, IdentityState, card_data
+from kiosk.flows.identity import FINGER_TRY_FAILURES, IdentityState, card_data, card_failure
 from kiosk.flows.machine import Flow, Stage, Step
 
 CONSENT_VERSION = "thaid-enrol-officer-2026-1"
@@ -125,7 +125,8 @@ def _sign_in(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: 
         case "officer_insert", CardInserted():
             return flow.go(state, "officer_reading", now, ReadCard(), Light("card_slot", False))
         case "officer_reading", CardReadFailed(reason=reason):
-            return flow.abort(state, "card_expired" if reason == "card_expired" else "card_unreadable", now, reason)
+            outcome, detail = card_failure(reason)
+            return flow.abort(state, outcome, now, detail)
         case "officer_reading", CardRead(card=card):
             if state.ctx.attempts.locked(card.holder, "pin", now):
                 return flow.abort(state, "locked_out", now, "pin", Audit("locked_out", {"factor": "pin"}))
@@ -179,7 +180,7 @@ def _citizen(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: 
         case "citizen_insert", CardInserted():
             return flow.go(state, "citizen_reading", now, ReadCard(), Light("card_slot", False))
         case "citizen_reading", CardReadFailed(reason=reason):
-            known = {"not_thai_id": "card_not_thai_id", "card_expired": "card_expired"}
+            known = {"not_thai_id": "card_not_thai_id", "card_expired": "card_expired", "card_removed": "card_removed"}
             return next_citizen(flow, state, now, known.get(reason, "card_unreadable"))
         case "citizen_reading", CardRead(card=card):
             if card.holder == state.officer_holder:

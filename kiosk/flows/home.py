@@ -25,6 +25,11 @@ class Home:
     idle_s: float = 60.0  # back to the attract screen after this long without a touch
 
 
+def offered(state: Home) -> frozenset[str]:
+    """The services the menu can offer now (capabilities also hold abilities such as "print")."""
+    return state.caps & frozenset(SERVICES)
+
+
 def step(state: Home, event: object, now: float) -> tuple[Home, list[Effect]]:
     if isinstance(event, CapabilitiesChanged):
         return replace(state, caps=event.caps), []
@@ -35,7 +40,7 @@ def step(state: Home, event: object, now: float) -> tuple[Home, list[Effect]]:
     awake = replace(state, idle_at=now + state.idle_s, error="")
     match state.stage, event:
         case "attract", Tapped() | Touched() | CardInserted():
-            if not state.caps:
+            if not offered(state):
                 return state, []  # out of service: nothing to offer
             return replace(awake, stage="language"), []
         case "language", Tapped(action="language", value=lang) if lang in LANGUAGES:
@@ -59,7 +64,7 @@ def step(state: Home, event: object, now: float) -> tuple[Home, list[Effect]]:
 
 def view(state: Home, now: float) -> Screen:
     if state.stage == "attract":
-        return Screen("attract", {}) if state.caps else Screen("out_of_service", {"reason": "maintenance"})
+        return Screen("attract", {}) if offered(state) else Screen("out_of_service", {"reason": "maintenance"})
     if state.stage == "language":
         return Screen("language", {"languages": list(LANGUAGES)})
     # The officer's service is listed only on a field kit; anything else the kiosk cannot do now is greyed out.

@@ -236,10 +236,12 @@ class JourneyHost:
         """Driver and UI events become journey events; the rest pass through."""
         if isinstance(event, card_driver.CardInserted):
             self._card_gone()
+            self._report("card", "ok")  # the reader works (the driver posts no other "reader back" event)
             self.card_in = self._card_busy = True
             return CardInserted()
         if isinstance(event, card_driver.CardRemoved):
             self._card_gone()
+            self._report("card", "ok")
             self.card_in = False
             return CardRemoved()
         if isinstance(event, card_driver.CardIdentityRead):
@@ -248,6 +250,8 @@ class JourneyHost:
         if isinstance(event, card_driver.CardPhotoRead):
             return self._card_complete(event.jpeg) if self._identity is not None else None
         if isinstance(event, card_driver.CardReadFailed):
+            if event.reason == "reader_unavailable":
+                self._report("card", event.reason)
             self._card_busy = False
             self._identity, self._read_failed = None, event.reason
             if self._want_read:

@@ -84,6 +84,18 @@ FINGER_STAGES: dict[str, Stage] = {
 }
 
 
+def card_failure(reason: str) -> tuple[str, str]:
+    """How a failed card read ends a journey (outcome, detail), from the card driver's reason."""
+    match reason:
+        case "card_expired":  # the reader itself may refuse expired cards
+            return "card_expired", ""
+        case "card_removed":
+            return "card_removed", ""
+        case "reader_unavailable":
+            return "device_error", "card:reader_unavailable"
+    return "card_unreadable", reason
+
+
 def ask_for_card(flow: Flow[J], state: J, now: float) -> Step[J]:
     """Read at once if a card is already in the slot; otherwise ask for it and light the slot."""
     if state.card_in:
@@ -100,9 +112,8 @@ def handle_card(
     if state.stage != "reading":
         return None
     if isinstance(event, CardReadFailed):
-        if event.reason == "card_expired":  # the reader itself may refuse expired cards
-            return flow.abort(state, "card_expired", now)
-        return flow.abort(state, "card_unreadable", now, event.reason)
+        outcome, detail = card_failure(event.reason)
+        return flow.abort(state, outcome, now, detail)
     if not isinstance(event, CardRead):
         return None
     card = event.card

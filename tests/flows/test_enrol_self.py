@@ -27,6 +27,7 @@ from kiosk.flows.events import (
     Activation,
     CardInserted,
     CardRead,
+    CardReadFailed,
     CardRemoved,
     DeviceFailed,
     EnrolAccepted,
@@ -238,3 +239,18 @@ def test_the_face_service_timing_out_is_a_failed_try_and_a_cancelled_loop_is_ign
     assert run.at("reason") == "liveness_failed" and run.at("attempts_left") == 1
     run.send(Tapped("retry"), DeviceFailed("camera", "gone"))
     assert run.state.outcome == "device_error" and run.at("reason") == "camera_failed"
+
+
+def test_card_read_failures_read_as_what_happened() -> None:
+    cases = {
+        "card_removed": "card_removed",
+        "card_expired": "card_expired",
+        "not_thai_id": "card_not_thai_id",
+        "malformed_response": "card_unreadable",
+        "reader_unavailable": "card_unreadable",
+    }
+    for driver_reason, screen_reason in cases.items():
+        run = Run.start(enrol_self.FLOW).send(Tapped("accept"), CardInserted(), CardReadFailed(driver_reason))
+        assert run.at("reason") == screen_reason, driver_reason
+    run = Run.start(enrol_self.FLOW).send(Tapped("accept"), CardInserted(), CardReadFailed("reader_unavailable"))
+    assert run.state.outcome == "device_error" and run.at("device") == "card"

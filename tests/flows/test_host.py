@@ -236,3 +236,10 @@ def test_registry_down_while_booking_is_a_clear_screen(kiosk: Kiosk) -> None:
     assert kiosk.shown[1]["reason"] == "registry_offline"
     kiosk.remove_card().on("attract").tap("start").tap("language", "th")
     assert "booking" in kiosk.shown[1]["disabled"]  # and the kiosk stops offering it
+
+
+def test_a_lost_reader_takes_card_services_off_the_menu_until_it_answers_again(kiosk: Kiosk) -> None:
+    kiosk.post(card_driver.CardReadFailed("reader_unavailable", "pcscd gone"))
+    assert kiosk.shown[0] == "out_of_service"  # every service needs the card reader
+    kiosk.insert_card().tap("start")
+    assert kiosk.shown[0] == "language"
