@@ -10,11 +10,25 @@ import struct
 
 import wire
 
+try:
+    from typing import TYPE_CHECKING
+except ImportError:  # MicroPython has no typing module; the annotations below are never evaluated there
+    TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Protocol
+
+    class Stream(Protocol):
+        def readinto(self, buf: bytearray, /) -> int | None: ...
+        def write(self, buf: bytearray | memoryview, /) -> int | None: ...
+
+    Handler = Callable[[int, int, bytearray, int], None]  # kind, seq, body, payload length
+
 
 class StreamPort:
     """A byte port over pollable streams: waits without spinning, then drains what is already there."""
 
-    def __init__(self, rx: object, tx: object) -> None:
+    def __init__(self, rx: "Stream", tx: "Stream") -> None:
         self._rx = rx
         self._tx = tx
         self._reader = asyncio.StreamReader(rx)
@@ -31,20 +45,22 @@ class StreamPort:
         n = 1
         one = self._one
         while n < len(buf) and self._poll.poll(0):
-            if not self._rx.readinto(one):  # type: ignore[attr-defined]
+            if not self._rx.readinto(one):
                 break
             buf[n] = one[0]
             n += 1
         return n
 
     def write(self, data: bytearray | memoryview) -> None:
-        self._tx.write(data)  # type: ignore[attr-defined]
+        self._tx.write(data)
 
 
 class Channel:
     """Stop-and-wait reliable delivery over one port, with a fixed ring of outgoing slots allocated at start-up."""
 
-    def __init__(self, port: StreamPort, handler: object, slots: int = 8, retry_ms: int = 100, max_tries: int = 10):
+    def __init__(
+        self, port: StreamPort, handler: "Handler", slots: int = 8, retry_ms: int = 100, max_tries: int = 10
+    ) -> None:
         self._port = port
         self._handler = handler  # handler(kind, seq, body, n): body[2:n + 2] is the payload
         self.retry_ms = retry_ms
@@ -146,7 +162,7 @@ class Channel:
         n = self._acker.build(wire.K_ACK, seq, body, 0)
         self._port.write(memoryview(self._acker.out)[:n])
         if self._endpoint.fresh(seq):
-            self._handler(kind, seq, body, m - 2)  # type: ignore[operator]
+            self._handler(kind, seq, body, m - 2)
 
     @property
     def bad_frames(self) -> int:
