@@ -221,15 +221,16 @@ class JourneyHost:
             event = event.event
         if isinstance(event, Tick):
             self._maybe_probe(now)
-        flow_event = self._translate(event)
-        if flow_event is None:
-            return
         before = self.caps
-        self._observe(flow_event)
-        self._step(flow_event, now)
+        flow_event = self._translate(event)
+        if flow_event is not None:
+            self._observe(flow_event)
+            self._step(flow_event, now)
         if self.caps != before:
             self.home = replace(self.home, caps=self.caps)  # the menu is always current, journey or not
             self._step(CapabilitiesChanged(self.caps), now)
+        elif flow_event is None:
+            return
         self._render(now)
 
     def _translate(self, event: object) -> object | None:
