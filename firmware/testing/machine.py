@@ -12,6 +12,7 @@ Never on the board. The control channel is any stream (a pty in tests and the si
        ``reset <why>``        machine.reset() or a starved watchdog: the process then exits
        ``timer <period_ms>``  a machine.Timer was started (its callback never runs here)
        ``bootloader``         machine.bootloader(): the process then exits
+       ``boot`` / ``ready``   the control channel opened / the firmware is built and starts running (unix_main)
 
 Initial input levels come from the environment, e.g. ``FAKE_PINS=20:0,21:0``; ``FAKE_RESET_CAUSE`` sets reset_cause().
 """

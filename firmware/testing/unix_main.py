@@ -13,16 +13,16 @@ import sys
 import machine
 import micropython
 
-from app import Coproc
-from channel import StreamPort
-from hw import Hardware
-
 
 async def _run(link, control, state):
     control_task = None
     if control:
         control_task = asyncio.create_task(machine.serve(control))
         await asyncio.sleep_ms(0)  # let the control channel open before the pins are made
+    from app import Coproc  # imported here so a broken firmware file is reported by _report, not lost
+    from channel import StreamPort
+    from hw import Hardware
+
     if link:
         stream = open(link, "r+b")
         port = StreamPort(stream, stream)
@@ -32,7 +32,9 @@ async def _run(link, control, state):
     # slow every wake-up of the unix port's event loop to ~3 ms.
     try:
         latch_path = state + "/tamper_latch" if state else None
-        await Coproc(Hardware(asyncio.Event()), port, latch_path).run()
+        coproc = Coproc(Hardware(asyncio.Event()), port, latch_path)
+        machine._emit("ready")  # the firmware is built and about to run: what the simulator waits for
+        await coproc.run()
     finally:
         if control_task is not None:
             control_task.cancel()
@@ -61,4 +63,14 @@ def main():
         print("coproc firmware: link closed:", e, file=sys.stderr)
 
 
-main()
+def _report(e):
+    # The unix port prints uncaught exceptions to stdout, which is the link here: send them to stderr instead.
+    print("coproc firmware crashed:", file=sys.stderr)
+    sys.print_exception(e, sys.stderr)
+    sys.exit(1)
+
+
+try:
+    main()
+except Exception as e:
+    _report(e)

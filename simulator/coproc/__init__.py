@@ -154,9 +154,21 @@ class SimulatedCoproc:
             cmd, stdin=self._link_master, stdout=self._link_master, stderr=subprocess.PIPE, env=env, close_fds=True
         )
         self._spawn(self._read_stderr, "coproc-sim-stderr")
-        if not self.wait_line("boot", timeout_s=10.0, after=launched):
+        if not self._started(launched, timeout_s=10.0):
             self.stop()
             raise RuntimeError("the firmware did not start: " + self.stderr_text())
+
+    def _started(self, launched: float, timeout_s: float) -> bool:
+        proc = self._proc
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while True:
+                if any(c.host_t >= launched and c.text == "ready" for c in self._seen.history):
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0 or proc is None or proc.poll() is not None:
+                    return False
+                self._cond.wait(left)
 
     def halt(self) -> None:
         """End the firmware but keep the line open: a hung or unpowered board behind a UART (no hang-up is seen)."""
@@ -336,3 +348,5 @@ class SimulatedCoproc:
         for raw in proc.stderr:
             with self._cond:
                 self._stderr.append(raw.decode("utf-8", "replace"))
+        with self._cond:
+            self._cond.notify_all()  # the process ended: whoever waits for it starting need not wait on
