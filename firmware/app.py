@@ -52,6 +52,7 @@ class Coproc:
         self._maintenance_at = self.started_ms
         self._done = asyncio.Event()  # set when the link closes or maintenance begins: run() then returns
         self._link_error: OSError | None = None
+        self._crash: BaseException | None = None
         self._buzzing = False
         self._last_presence = time.ticks_add(self.started_ms, -board.PRESENCE_HOLDOFF_MS)
         size = struct.calcsize
@@ -293,7 +294,15 @@ class Coproc:
             self._link_error = e
         self._done.set()
 
+    def _on_task_error(self, loop: object, context: dict[str, BaseException]) -> None:
+        # A task that dies would leave a half-working board (say, no tamper reports): stop everything instead.
+        self._crash = context.get("exception") or RuntimeError("task failed")
+        self._done.set()
+
     async def run(self) -> None:
+        """Run until the link closes, maintenance begins or a task fails (re-raised: on the board the hardware
+        watchdog, no longer fed, then resets it and the host sees BOOTED with reason "watchdog")."""
+        asyncio.get_event_loop().set_exception_handler(self._on_task_error)
         ch = self.channel
         buf = ch.begin(wire.K_BOOTED)
         if buf is not None:
@@ -310,6 +319,8 @@ class Coproc:
         await self._done.wait()
         for task in tasks:
             task.cancel()
+        if self._crash is not None:
+            raise self._crash
         if self._link_error is not None:
             raise self._link_error
         if self.maintenance:

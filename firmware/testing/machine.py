@@ -4,6 +4,7 @@ Never on the board. The control channel is any stream (a pty in tests and the si
 
   in:  ``set <gpio> <0|1>``   drive an input pin (edges fire its IRQ handler)
        ``ping <token>``       answered with ``pong <token>`` once everything before it is handled
+       ``break <gpio>``       from now on that pin's value() raises OSError (a hardware fault)
   out: (every line ends `` @<ticks_ms>``, the board's own time of the change)
        ``pin <gpio> <0|1>``   an output pin changed
        ``pwm <gpio> <freq_hz> <duty_u16>``
@@ -26,6 +27,7 @@ PWRON_RESET = 1
 WDT_RESET = 3
 
 _pins = {}
+_broken = set()
 _levels = {}
 _control = None
 
@@ -67,6 +69,8 @@ class Pin:
             self.value(0 if value is None else value)
 
     def value(self, v=None):
+        if self.id in _broken:
+            raise OSError("broken pin " + str(self.id))
         if v is None:
             return self._v
         v = 1 if v else 0
@@ -195,5 +199,7 @@ async def serve(path):
                 _levels[gpio] = level
             else:
                 pin._drive(level)
+        elif len(words) == 2 and words[0] == "break":
+            _broken.add(int(words[1]))
         elif len(words) == 2 and words[0] == "ping":
             _emit("pong " + words[1])

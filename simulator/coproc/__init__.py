@@ -238,6 +238,10 @@ class SimulatedCoproc:
         """Line noise from the board's side: bytes the host reads as if the firmware had sent them."""
         os.write(self._link_master, data)
 
+    def break_pin(self, name: str) -> None:
+        """A hardware fault: the pin named in board.py (e.g. "TAMPER_PIN") raises on every read from now on."""
+        self._send(f"break {self.pins[name]}")
+
     def sync(self, timeout_s: float = 2.0) -> bool:
         """True once the firmware has handled every control line sent before this call."""
         self._token += 1

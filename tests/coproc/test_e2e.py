@@ -336,6 +336,13 @@ def test_maintenance_hands_the_board_over(link: CoprocLink, sim: SimulatedCoproc
     assert sim.wait_exit(3.0)
 
 
+def test_a_failing_task_stops_the_firmware_rather_than_half_running(link: CoprocLink, sim: SimulatedCoproc) -> None:
+    sim.break_pin("TAMPER_PIN")
+    sim.set_tamper_open(True)  # the inputs task reads the pin and fails
+    assert sim.wait_exit(3.0)  # on the board the hardware watchdog then resets it
+    assert "broken pin" in sim.stderr_text()
+
+
 def test_the_link_reconnects_when_the_board_comes_back(micropython: str, events: Events) -> None:
     first = SimulatedCoproc(micropython=micropython)
     paths = [first.start()]  # like /dev/ttyACM0, which disappears while the board resets and then returns
