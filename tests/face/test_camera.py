@@ -151,3 +151,64 @@ def test_opencv_backend_reports_a_camera_that_stops_delivering(monkeypatch: pyte
             cam.read(timeout_s=3.0)
     finally:
         cam.close()
+
+
+class FakePicamera2:
+    """The slice of picamera2 0.3.x the back end uses: configure/start, capture_array(wait=False) -> job,
+    wait(job, timeout) -> array or TimeoutError (concurrent.futures' timeout is the builtin one)."""
+
+    cameras = 1
+    frames: ClassVar[list[Any]] = []
+
+    def __init__(self, index: int = 0) -> None:
+        if index >= self.cameras:
+            raise IndexError("list index out of range")
+        self.config: dict[str, Any] = {}
+        self.started = self.closed = False
+
+    def create_video_configuration(self, main: dict[str, Any]) -> dict[str, Any]:
+        return {"main": main}
+
+    def configure(self, config: dict[str, Any]) -> None:
+        self.config = config
+
+    def start(self) -> None:
+        self.started = True
+
+    def capture_array(self, name: str = "main", wait: Any = None) -> object:
+        assert name == "main" and wait is False and self.started
+        return "job"
+
+    def wait(self, job: object, timeout: float | None = None) -> Any:
+        assert timeout is not None and timeout > 0
+        if not self.frames:
+            raise TimeoutError
+        return self.frames.pop(0)
+
+    def stop(self) -> None:
+        self.started = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_picamera2_backend_with_the_library_present(monkeypatch: pytest.MonkeyPatch) -> None:
+    mod = types.ModuleType("picamera2")
+    mod.Picamera2 = FakePicamera2  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "picamera2", mod)
+    rgb = np.zeros((48, 64, 3), dtype=np.uint8)
+    rgb[..., 0] = 200  # BGR888 arrives laid out R,G,B
+    FakePicamera2.frames = [rgb]
+    cam = open_camera("picamera2", width=64, height=48)
+    assert cam._cam.config == {"main": {"format": "BGR888", "size": (64, 48)}}  # type: ignore[attr-defined]
+    frame = cam.read(timeout_s=0.5)
+    assert frame.shape == (48, 64, 3) and tuple(frame[0, 0]) == (200, 0, 0)
+    with pytest.raises(CameraTimeout):
+        cam.read(timeout_s=0.5)
+    cam.close()
+    FakePicamera2.cameras = 0
+    try:
+        with pytest.raises(CameraUnavailable):
+            open_camera("picamera2")
+    finally:
+        FakePicamera2.cameras = 1
