@@ -2,7 +2,9 @@
 
 Back ends: `picamera2` (Pi camera; the library comes from apt and is imported only when chosen), `opencv` (USB
 webcams through V4L2; the optional `webcam` extra), `folder` (image files, for the simulator and tests). A missing
-camera or library is a `CameraUnavailable`, never an ImportError. Frames are never written anywhere.
+camera or library is a `CameraUnavailable` (reason "unavailable"), never an ImportError; a late frame is a
+`CameraTimeout`, a camera that stops delivering a `CameraGone`. `mirrored` and `rotation_deg` (device quirks in the
+config) are undone here, so everything downstream sees upright, unmirrored frames. Frames are never written anywhere.
 
 Use:
     camera = open_camera("folder", folder=Path("../shared/faces"), width=640, height=480)
