@@ -103,7 +103,7 @@ def connect(
 
 @dataclass
 class _Commanded:
-    """What the host last told the board, re-sent after the board restarts (the board keeps nothing across resets)."""
+    """What the host last told the board, re-sent after it restarts (it keeps only its tamper latch across resets)."""
 
     light: tuple[int, int, int, int] | None = None
     pattern: int | None = None
