@@ -88,7 +88,9 @@ def run_window(cfg: Config, *, max_s: float | None = None, screenshot: Path | No
                     else:
                         session.loop.handle(e)
                 session.loop.step(window)
-                panel.draw(window, pygame.Rect(lay.panel), pygame.Rect(lay.camera))
+                history = session.port.history[-6:]
+                status = (f"kiosk screen: {session.view.state.name}", "recent: " + " → ".join(history))
+                panel.draw(window, pygame.Rect(lay.panel), pygame.Rect(lay.camera), status)
                 pygame.display.flip()
                 clock.tick(30)
                 if max_s is not None and time.monotonic() - started >= max_s:

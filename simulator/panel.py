@@ -90,7 +90,10 @@ class Panel:
 
     # --- the panel ----------------------------------------------------------------------------------------------
 
-    def draw(self, s: pygame.Surface, area: pygame.Rect, camera_area: pygame.Rect) -> None:
+    def draw(
+        self, s: pygame.Surface, area: pygame.Rect, camera_area: pygame.Rect, status: tuple[str, ...] = ()
+    ) -> None:
+        """`status`: lines about the kiosk itself (its screen, recent screens) shown under the camera controls."""
         self.hits = []
         pygame.draw.rect(s, BG, area)
         roll_w = 170
@@ -103,6 +106,10 @@ class Panel:
         self._network(s, pygame.Rect(left.left, y + 8, left.width, left.bottom - y - 8))
         self._roll(s, roll)
         self._camera(s, camera_area)
+        y = camera_area.top + 130
+        for line in status:
+            self.text.block(s, line, pygame.Rect(camera_area.left + 256, y, camera_area.width - 266, 20), 13, MUTED)
+            y += 20
 
     def _card(self, s: pygame.Surface, r: pygame.Rect) -> int:
         rig = self.rig

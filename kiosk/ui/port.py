@@ -8,6 +8,8 @@ from typing import Any
 
 from kiosk.ui.view import ScreenState
 
+HISTORY_KEPT = 500  # screen names remembered for scenarios and the simulator's status line (a kiosk runs for months)
+
 
 class ScreenPort:
     """Keeps the latest screen asked for; the frame loop takes it (states may be skipped, never reordered)."""
@@ -16,13 +18,18 @@ class ScreenPort:
         self._lock = threading.Lock()
         self._pending: ScreenState | None = first
         self._serial = 0
-        self.history: list[str] = []  # screen names in the order shown (scenario expectations read it)
+        self._names: list[str] = []
+        self._dropped = 0
 
     def show(self, name: str, data: Mapping[str, Any] | None = None) -> None:
         with self._lock:
             self._pending = ScreenState(name, dict(data or {}))
             self._serial += 1
-            self.history.append(name)
+            self._names.append(name)
+            if len(self._names) > HISTORY_KEPT:
+                cut = len(self._names) - HISTORY_KEPT // 2
+                del self._names[:cut]
+                self._dropped += cut
 
     def take(self) -> ScreenState | None:
         with self._lock:
@@ -31,5 +38,17 @@ class ScreenPort:
 
     @property
     def serial(self) -> int:
+        """How many screens have been asked for so far."""
         with self._lock:
             return self._serial
+
+    @property
+    def history(self) -> list[str]:
+        """The names of the most recent screens asked for, oldest first."""
+        with self._lock:
+            return list(self._names)
+
+    def since(self, serial: int) -> list[str]:
+        """The screens asked for after `serial` was read (as far as they are still remembered)."""
+        with self._lock:
+            return self._names[max(0, serial - self._dropped) :]

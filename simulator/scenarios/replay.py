@@ -193,7 +193,7 @@ class Player:
         try:
             self.frame()
             for st in self.scenario.steps:
-                mark = len(self.session.port.history)
+                mark = self.session.port.serial
                 self.step(st, mark)
                 done += 1
             return Result(self.scenario.name, True, done, screens=self.session.port.history, artifacts=self.out)
@@ -261,7 +261,7 @@ class Player:
                     timeout,
                 )
             case "expect_shown":
-                self.wait_until(f"screen {arg!r} shown", lambda: arg in self.session.port.history[mark:], timeout)
+                self.wait_until(f"screen {arg!r} shown", lambda: arg in self.session.port.since(mark), timeout)
             case "expect_text":
                 self.wait_until(f"text {arg!r}", lambda: any(str(arg) in s for s in self.session.view.texts), timeout)
             case "expect_printed":

@@ -167,3 +167,16 @@ def test_the_next_person_starts_in_thai_with_normal_text(text: Text) -> None:
     loop.port.show("attract", {})
     loop.step(surface)
     assert loop.view.language == "th" and not loop.view.large_text
+
+
+def test_the_screen_history_stays_bounded_and_since_still_answers() -> None:
+    from kiosk.ui.port import HISTORY_KEPT, ScreenPort
+
+    port = ScreenPort()
+    for i in range(HISTORY_KEPT * 3):
+        port.show("menu" if i % 2 else "attract")
+    mark = port.serial
+    assert len(port.history) <= HISTORY_KEPT
+    port.show("error")
+    assert port.since(mark) == ["error"]
+    assert port.take() is not None and port.take() is None
