@@ -15,6 +15,7 @@ python bench/bench_journeys.py [--runs 5] [--devices]     prints medians of --ru
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import time
@@ -297,6 +298,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--devices", action="store_true", help="also through the real drivers and simulated devices")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)  # the devices' start-up warnings are not figures
     journeys = ["thaid", "extract", "booking", "own_data", "thaid_officer"]
     runs = {j: [run_once(j, in_memory(j)) for _ in range(args.runs)] for j in journeys}
     report("in-memory ports", runs)
