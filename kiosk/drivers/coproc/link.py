@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Protocol
 
 from kiosk.drivers.coproc import (
     BootReason,
@@ -29,15 +29,10 @@ from kiosk.drivers.coproc import (
     CoprocRejected,
     CoprocSilent,
     CoprocStatus,
-    CoprocWrongVersion,
     Maintenance,
     Pattern,
-    PowerCycling,
-    PresenceDetected,
-    TamperClosed,
-    TamperOpened,
     WatchdogSettings,
-    WatchdogWarning,
+    messages,
     wire,
 )
 from kiosk.runner import DeviceFailed
@@ -105,8 +100,8 @@ def connect(
 class _Commanded:
     """What the host last told the board, re-sent after it restarts (it keeps only its tamper latch across resets)."""
 
-    light: tuple[int, int, int, int] | None = None
-    pattern: int | None = None
+    light: tuple[int, tuple[int, int, int]] | None = None
+    pattern: Pattern | None = None
     journey: bool | None = None
     watchdog: WatchdogSettings | None = None
 
@@ -205,22 +200,7 @@ class CoprocLink:
 
     # Commands --------------------------------------------------------------------------------------------------
     def identify(self) -> CoprocInfo:
-        data = self._request(wire.K_IDENTIFY)
-        if len(data) < 3:
-            raise CoprocGarbled("identify reply too short")
-        proto, reason, n = struct.unpack_from(wire.FMT_IDENTIFY_HEAD, data, 0)
-        if proto != self.protocol_version:
-            raise CoprocWrongVersion(f"firmware speaks protocol {proto}, this driver {self.protocol_version}")
-        commands = tuple(data[3 : 3 + n])
-        missing = sorted(set(wire.COMMANDS) - set(commands))
-        if missing:
-            raise CoprocWrongVersion("firmware lacks commands " + ", ".join(f"0x{k:02x}" for k in missing))
-        info = CoprocInfo(
-            firmware_version=data[3 + n :].decode("ascii", "replace"),
-            protocol_version=proto,
-            boot_reason=_boot_reason(reason),
-            commands=commands,
-        )
+        info = messages.identify_reply(self._request(wire.K_IDENTIFY), self.protocol_version)
         self._info = info
         return info
 
@@ -228,48 +208,25 @@ class CoprocLink:
         return self._info or self.identify()
 
     def status(self) -> CoprocStatus:
-        data = self._request(wire.K_STATUS)
-        if len(data) != struct.calcsize(wire.FMT_STATUS):
-            raise CoprocGarbled(f"status reply of {len(data)} bytes")
-        flags, level, red, green, blue, pattern, cycles, uptime_s, heap_free = struct.unpack(wire.FMT_STATUS, data)
-        return CoprocStatus(
-            tamper_open=bool(flags & wire.F_TAMPER_OPEN),
-            tamper_latched=bool(flags & wire.F_TAMPER_LATCHED),
-            presence=bool(flags & wire.F_PRESENCE),
-            watchdog_armed=bool(flags & wire.F_WATCHDOG_ARMED),
-            in_journey=bool(flags & wire.F_IN_JOURNEY),
-            light_level=level,
-            light_rgb=(red, green, blue),
-            pattern=cast(Pattern, wire.PATTERN_NAMES[pattern] if pattern < len(wire.PATTERN_NAMES) else "off"),
-            power_cycles=cycles,
-            uptime_s=uptime_s,
-            heap_free_bytes=heap_free,
-        )
+        return messages.status_reply(self._request(wire.K_STATUS))
 
     def heartbeat(self) -> None:
         self._request(wire.K_HEARTBEAT)
 
     def light(self, level: int, rgb: tuple[int, int, int] = (255, 255, 255)) -> None:
-        values = (level, *rgb)
-        if any(not 0 <= v <= 255 for v in values):
-            raise ValueError(f"light level and colour are 0..255, not {values}")
-        self._request(wire.K_LIGHT, struct.pack(wire.FMT_LIGHT, *values))
-        self._commanded.light = (level, rgb[0], rgb[1], rgb[2])
+        self._request(wire.K_LIGHT, messages.light(level, rgb))
+        self._commanded.light = (level, rgb)
 
     def pattern(self, name: Pattern) -> None:
-        index = wire.PATTERN_NAMES.index(name)
-        self._request(wire.K_PATTERN, struct.pack(wire.FMT_PATTERN, index))
-        self._commanded.pattern = index
+        self._request(wire.K_PATTERN, messages.pattern(name))
+        self._commanded.pattern = name
 
     def buzz(self, freq_hz: int, duration_s: float) -> None:
-        duration_ms = round(duration_s * 1000)
-        if not (20 <= freq_hz <= 20000 and 0 <= duration_ms <= 0xFFFF):
-            raise ValueError(f"buzz {freq_hz} Hz for {duration_s} s is out of range")
-        self._request(wire.K_BUZZ, struct.pack(wire.FMT_BUZZ, freq_hz, duration_ms))
+        self._request(wire.K_BUZZ, messages.buzz(freq_hz, duration_s))
 
     def set_journey(self, active: bool) -> None:
         """Tell the board a citizen is (or no longer is) in a journey: opening the enclosure then latches."""
-        self._request(wire.K_JOURNEY, struct.pack(wire.FMT_JOURNEY, 1 if active else 0))
+        self._request(wire.K_JOURNEY, messages.journey(active))
         self._commanded.journey = active
 
     def ack_tamper(self) -> None:
@@ -277,23 +234,13 @@ class CoprocLink:
         self._request(wire.K_TAMPER_ACK)
 
     def configure_watchdog(self, settings: WatchdogSettings) -> None:
-        payload = struct.pack(
-            wire.FMT_WATCHDOG,
-            1 if settings.enabled else 0,
-            round(settings.warn_after_s * 1000),
-            round(settings.grace_s * 1000),
-            min(0xFFFF, round(settings.off_s * 1000)),
-            round(settings.boot_grace_s * 1000),
-            settings.max_cycles,
-        )
-        self._request(wire.K_WATCHDOG, payload)
+        self._request(wire.K_WATCHDOG, messages.watchdog(settings))
         self._commanded.watchdog = settings
 
     def maintenance(self, mode: Maintenance) -> None:
         """Hand the board over: "repl" stops the application so mpremote can reach it (Ctrl-C works again);
         "bootloader" reboots it into the RP2040's UF2 loader. The board stops watching the Pi and the enclosure."""
-        code = wire.M_BOOTLOADER if mode == "bootloader" else wire.M_REPL
-        self._request(wire.K_MAINTENANCE, struct.pack(wire.FMT_MAINTENANCE, code))
+        self._request(wire.K_MAINTENANCE, messages.maintenance(mode))
 
     def restore(self) -> None:
         """Re-identify and re-send everything commanded so far (after the board restarted)."""
@@ -304,9 +251,9 @@ class CoprocLink:
         if c.journey is not None:
             self.set_journey(c.journey)
         if c.light is not None:
-            self.light(c.light[0], c.light[1:])
+            self.light(*c.light)
         if c.pattern is not None:
-            self.pattern(wire.PATTERN_NAMES[c.pattern])  # type: ignore[arg-type]
+            self.pattern(c.pattern)
 
     # The request/answer exchange ------------------------------------------------------------------------------
     def _request(self, kind: int, payload: bytes = b"") -> bytes:
@@ -428,24 +375,16 @@ class CoprocLink:
 
     def _on_event(self, kind: int, payload: bytes) -> None:
         try:
-            if kind == wire.K_TAMPER:
-                is_open, latched = struct.unpack(wire.FMT_TAMPER, payload)
-                self._post(TamperOpened(bool(latched)) if is_open else TamperClosed(bool(latched)))
-            elif kind == wire.K_PRESENCE:
-                self._post(PresenceDetected())
-            elif kind == wire.K_WATCHDOG_WARNING:
-                (left_ms,) = struct.unpack(wire.FMT_WARNING, payload)
-                self._post(WatchdogWarning(left_ms / 1000))
-            elif kind == wire.K_POWER_CYCLE:
-                (off_ms,) = struct.unpack(wire.FMT_POWER_CYCLE, payload)
-                self._post(PowerCycling(off_ms / 1000))
-            elif kind == wire.K_BOOTED:
-                (reason,) = struct.unpack(wire.FMT_BOOTED, payload)
-                self._on_booted(_boot_reason(reason))
-            else:
-                log.warning("ignoring unknown frame kind 0x%02x from the co-processor", kind)
+            event = messages.event(kind, payload)
         except struct.error:
             log.warning("ignoring malformed event 0x%02x (%d bytes)", kind, len(payload))
+            return
+        if event is None:
+            log.warning("ignoring unknown frame kind 0x%02x from the co-processor", kind)
+        elif isinstance(event, CoprocBooted):
+            self._on_booted(event.reason)
+        else:
+            self._post(event)
 
     def _on_booted(self, reason: BootReason) -> None:
         if self._heartbeat is None:
@@ -499,11 +438,6 @@ class CoprocLink:
                 failing = True
             self._heartbeat_wake.wait(interval_s)
             self._heartbeat_wake.clear()
-
-
-def _boot_reason(index: int) -> BootReason:
-    names = wire.BOOT_REASON_NAMES
-    return cast(BootReason, names[index] if index < len(names) else "unknown")
 
 
 def _implements_the_interface(link: CoprocLink) -> Coproc:
