@@ -15,12 +15,24 @@ import pytest
 from kiosk.config import Config
 from simulator.scenarios import scenario_files
 from simulator.scenarios.replay import replay
+from tests.conftest import missing_stack
+
+
+def require_simulated_devices() -> None:
+    """The scenarios drive the real stacks: a private pcscd with vpcd, and MicroPython for the co-processor."""
+    from simulator.coproc import find_micropython
+    from simulator.vcard.pcscd import missing_parts
+
+    lacking = missing_parts() + ([] if find_micropython() else ["micropython (the 'sim' extra)"])
+    if lacking:
+        missing_stack(", ".join(lacking))
 
 
 @pytest.mark.parametrize("path", scenario_files(), ids=lambda p: p.stem)
 def test_scenario(path: Path, tmp_path: Path) -> None:
     if importlib.util.find_spec("kiosk.flows.adapters") is None:
         pytest.skip("the journeys' device adapters (kiosk.flows.adapters) are not in this tree yet: no journeys run")
+    require_simulated_devices()
     cfg = Config()
     result = replay(path, cfg)
     assert result.passed, f"{result.message}\nscreens: {' → '.join(result.screens)}\nartifacts: {result.artifacts}"
