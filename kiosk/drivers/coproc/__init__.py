@@ -2,7 +2,8 @@
 
 The board (RP2040 running `firmware/`) drives the face light ring, status LEDs and buzzer, watches the enclosure's
 tamper switch and a presence sensor, and power-cycles the Pi when the heartbeat stops. The wire format lives in
-`wire.py`, the very file the firmware runs; `link.py` is the driver over an injected serial port.
+`wire.py`, the very file the firmware runs; `messages.py` turns payloads into the values below and back; `link.py`
+is the driver over an injected serial port (`link.connect` for the composition root); `commands.py` is `kiosk coproc`.
 """
 
 from __future__ import annotations
