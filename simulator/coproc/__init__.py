@@ -80,7 +80,11 @@ class _Observed:
 
 
 class SimulatedCoproc:
-    """`start()` it, give `link_path` to the host driver, drive `set_tamper_open`/`set_presence`, read `state()`."""
+    """`start()` it, give `link_path` to the host driver, drive `set_tamper_open`/`set_presence`, read `state()`.
+
+    To misbehave: `restart()` (a board reset, same line), `halt()` (a hung board), `stop()` (the cable pulled),
+    `inject_to_host()` (line noise towards the Pi), `break_pin()` (a hardware fault the firmware trips over).
+    """
 
     def __init__(
         self, *, heap: str = "192k", reset_cause: int | None = None, tamper_open: bool = False, micropython: str = ""
