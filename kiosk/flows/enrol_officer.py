@@ -95,12 +95,17 @@ STAGES: dict[str, Stage] = {
     "consent": Stage("consent", "user"),
     "finger_capture": Stage("finger", "machine", device="finger", timeout="finger_s"),
     "finger_retry": Stage("error", "user"),
+    # Worn fingers (elderly manual workers): the officer, who has checked the card and its photo against the
+    # person, may attest the identity instead; the enrolment then goes without a template.
+    "finger_attest": Stage("card_data", "user"),
     "enrol_queue": Stage("working", "machine", device="store", timeout="store_s"),
     "issuing": Stage("working", "machine", device="seal", timeout="store_s"),
     "officer_qr": Stage("activation_qr", "user"),
     "citizen_remove": Stage("remove_card", "user"),
 }
-CITIZEN_STAGES = frozenset({"citizen_reading", "check_card", "type_cid", "consent", "finger_capture", "finger_retry"})
+CITIZEN_STAGES = frozenset(
+    {"citizen_reading", "check_card", "type_cid", "consent", "finger_capture", "finger_retry", "finger_attest"}
+)
 
 
 def handle(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: float) -> Step[OfficerEnrol] | None:
@@ -203,17 +208,12 @@ def _citizen(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: 
         case "finger_capture", FingerHint(hint=hint):
             return replace(state, hint=hint), []
         case "finger_capture", FingerCaptured(handle=handle, quality=quality):
-            assert state.card is not None and state.consent_at is not None
-            op = Enrolment(
-                state.card.citizen_id,
-                state.card.holder,
-                "officer",
-                state.consent_at,
-                finger_handle=handle,
-                officer_id=state.officer_id,
-            )
             audit = Audit("finger_captured", {"quality": str(quality)})
-            return flow.go(state, "enrol_queue", now, audit, Submit(op, online=False), finger_handle=handle)
+            return _queue(flow, replace(state, finger_handle=handle), now, audit)
+        case "finger_attest", Tapped(action="confirm"):
+            return _queue(flow, state, now, Audit("finger_fallback", {"by": "officer_attestation"}))
+        case "finger_attest", Tapped(action="reject"):
+            return next_citizen(flow, state, now, "finger_worn")
         case "finger_capture", DeviceFailed(device="finger", reason=reason) if reason in FINGER_TRY_FAILURES:
             return _capture_failed(flow, state, now, reason)
         case "finger_capture", Expired():
@@ -247,11 +247,25 @@ def _typed_cid(flow: Flow[OfficerEnrol], state: OfficerEnrol, cid: str, now: flo
     return replace(state, cid_fails=fails, error="cid_mismatch"), [Audit("cid_mismatch", {}), Beep("error")]
 
 
+def _queue(flow: Flow[OfficerEnrol], state: OfficerEnrol, now: float, *effects: Effect) -> Step[OfficerEnrol]:
+    """The enrolment into the outbox (with the template's handle, or none when the officer attested)."""
+    assert state.card is not None and state.consent_at is not None
+    op = Enrolment(
+        state.card.citizen_id,
+        state.card.holder,
+        "officer",
+        state.consent_at,
+        finger_handle=state.finger_handle,
+        officer_id=state.officer_id,
+    )
+    return flow.go(state, "enrol_queue", now, *effects, Submit(op, online=False))
+
+
 def _capture_failed(flow: Flow[OfficerEnrol], state: OfficerEnrol, now: float, reason: str) -> Step[OfficerEnrol]:
     fails = state.enrol_fails + 1
     audit = Audit("finger_capture_failed", {"reason": reason, "try": str(fails)})
     if fails >= state.ctx.limits.finger_max_attempts:
-        return next_citizen(flow, state, now, "finger_worn", audit)
+        return flow.go(state, "finger_attest", now, audit, Beep("error"), enrol_fails=fails)
     return flow.go(state, "finger_retry", now, audit, Beep("error"), enrol_fails=fails, error=reason)
 
 
@@ -290,6 +304,8 @@ def data(state: OfficerEnrol, now: float) -> Mapping[str, object]:
             return {"who": "citizen"}
         case "check_card" if state.card is not None:
             return {**card_data(state.card), "officer": True}
+        case "finger_attest" if state.card is not None:
+            return {**card_data(state.card), "officer": True, "attest": True}
         case "type_cid":
             return {"attempts_left": lim.cid_max_attempts - state.cid_fails}
         case "consent":

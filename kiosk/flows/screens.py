@@ -21,7 +21,9 @@ SCREENS: Mapping[str, frozenset[str]] = {
     "reading_card": frozenset({"who", "progress"}),
     "remove_card": frozenset({"who", "error"}),
     "working": frozenset({"task", "progress"}),
-    "card_data": frozenset({"citizen_id", "name_th", "name_en", "birth_date", "address", "expires", "officer"}),
+    "card_data": frozenset(
+        {"citizen_id", "name_th", "name_en", "birth_date", "address", "expires", "officer", "attest"}
+    ),
     "face_capture": frozenset({"hint", "attempt", "max_attempts"}),
     "liveness": frozenset({"prompt"}),
     "finger": frozenset({"finger", "hint", "attempt", "max_attempts", "purpose"}),

@@ -8,6 +8,7 @@ from datetime import date
 
 from kiosk.flows import enrol_officer
 from kiosk.flows.effects import (
+    Audit,
     CaptureFinger,
     CheckOfficerPin,
     Enrolment,
@@ -122,7 +123,20 @@ def test_poor_captures_retry_then_give_up_for_this_citizen() -> None:
     assert run.screen.name == "error" and run.at("attempts_left") == 2
     run.send(Tapped("retry"), DeviceFailed("finger", "poor_image"), Tapped("retry"))
     run.wait(30.0)  # no finger within the deadline
+    assert run.stage == "finger_attest" and run.at("attest") is True and run.screen.name == "card_data"
+    run.send(Tapped("reject"))
     assert run.stage == "citizen_remove" and run.state.error == "finger_worn"
+
+
+def test_worn_fingers_the_officer_attests_and_the_enrolment_goes_without_a_template() -> None:
+    run = citizen_checked(signed_in()).send(Entered(CARD.citizen_id), Tapped("accept"))
+    for _ in range(3):
+        run.send(DeviceFailed("finger", "poor_image"), Tapped("retry"))
+    assert run.stage == "finger_attest"
+    run.send(Tapped("confirm"))
+    op = run.emitted(Submit)[0].op
+    assert isinstance(op, Enrolment) and op.finger_handle == "" and not run.emitted(Submit)[0].online
+    assert any(isinstance(e, Audit) and e.event == "finger_fallback" for e in run.last)
 
 
 def test_a_broken_sensor_is_a_device_error() -> None:
