@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import runpy
+import select
 import shutil
 import subprocess
 import sys
@@ -87,9 +89,22 @@ class SimulatedCoproc:
     """
 
     def __init__(
-        self, *, heap: str = "192k", reset_cause: int | None = None, tamper_open: bool = False, micropython: str = ""
+        self,
+        *,
+        heap: str = "192k",
+        reset_cause: int | None = None,
+        tamper_open: bool = False,
+        micropython: str = "",
+        line_error_rate: float = 0.0,
+        seed: int = 0,
     ) -> None:
+        """`line_error_rate` > 0 puts a noisy line between board and host: each byte, either way, is replaced by
+        another with that probability (seeded), so frames are lost and must be retransmitted."""
         self.micropython = micropython or find_micropython() or ""
+        self.line_error_rate = line_error_rate
+        self._rng = random.Random(seed)
+        self._board_side = -1  # the fd the firmware's stdio is on: the link pty's master, or the noisy line's
+        self._wake_r = self._wake_w = -1
         self.heap = heap
         self.reset_cause = reset_cause
         self.pins = board_pins()
@@ -122,6 +137,14 @@ class SimulatedCoproc:
         self._link_master = link_master
         self._control = control_master
         self._fds = [link_master, link_slave, control_master, control_slave]
+        self._board_side = link_master
+        if self.line_error_rate > 0:
+            board_master, board_slave = os.openpty()
+            tty.setraw(board_slave)
+            self._wake_r, self._wake_w = os.pipe()
+            self._fds += [board_master, board_slave, self._wake_r, self._wake_w]
+            self._board_side = board_master
+            self._spawn(lambda: self._noisy_line(board_slave, link_master), "coproc-sim-line")
         self._control_path = os.ttyname(control_slave)
         self._spawn(self._read_control, "coproc-sim-control")
         self._launch()
@@ -155,7 +178,7 @@ class SimulatedCoproc:
         ]
         launched = time.monotonic()
         self._proc = subprocess.Popen(
-            cmd, stdin=self._link_master, stdout=self._link_master, stderr=subprocess.PIPE, env=env, close_fds=True
+            cmd, stdin=self._board_side, stdout=self._board_side, stderr=subprocess.PIPE, env=env, close_fds=True
         )
         self._spawn(self._read_stderr, "coproc-sim-stderr")
         if not self._started(launched, timeout_s=10.0):
@@ -190,6 +213,12 @@ class SimulatedCoproc:
         """End the firmware and close both ptys: the host sees its port hang up, like a pulled USB cable."""
         self.halt()
         self._control = -1
+        if self._wake_w >= 0:
+            os.write(self._wake_w, b"x")  # ends the noisy line's thread before its fds close under it
+            for t in self._threads:
+                if t.name == "coproc-sim-line":
+                    t.join(timeout=2.0)
+            self._wake_w = -1
         for fd in self._fds:
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -307,6 +336,26 @@ class SimulatedCoproc:
 
     def _send(self, line: str) -> None:
         os.write(self._control, line.encode() + b"\n")
+
+    def _noisy_line(self, board: int, host: int) -> None:
+        """Copy bytes both ways between the firmware's pty and the host's, corrupting some."""
+        other = {board: host, host: board}
+        while True:
+            readable, _, _ = select.select([board, host, self._wake_r], [], [])
+            if self._wake_r in readable:
+                return
+            for fd in readable:
+                try:
+                    data = bytearray(os.read(fd, 4096))
+                except OSError:
+                    return
+                for i in range(len(data)):
+                    if self._rng.random() < self.line_error_rate:
+                        data[i] = (data[i] + self._rng.randint(1, 255)) & 0xFF
+                try:
+                    os.write(other[fd], data)
+                except OSError:
+                    return
 
     def _read_control(self) -> None:
         pending = b""

@@ -37,6 +37,16 @@ class Events:
             if isinstance(event, kind):
                 return event
 
+    def drain(self, within_s: float) -> list[object]:
+        """Everything seen so far, after collecting what else arrives within `within_s`."""
+        deadline = time.monotonic() + within_s
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                self.seen.append(self._queue.get(timeout=left))
+            except queue.Empty:
+                break
+        return list(self.seen)
+
     def none_of(self, kind: type, within_s: float) -> None:
         deadline = time.monotonic() + within_s
         while (left := deadline - time.monotonic()) > 0:
