@@ -89,7 +89,7 @@ def run_window(cfg: Config, *, max_s: float | None = None, screenshot: Path | No
                         session.loop.handle(e)
                 session.loop.step(window)
                 history = session.port.history[-6:]
-                status = (f"kiosk screen: {session.view.state.name}", "recent: " + " → ".join(history))
+                status = (f"kiosk screen: {session.view.state.name}", "recent: " + " > ".join(history))
                 panel.draw(window, pygame.Rect(lay.panel), pygame.Rect(lay.camera), status)
                 pygame.display.flip()
                 clock.tick(30)

@@ -41,3 +41,19 @@ def test_fonts_are_set_to_the_thai_script(text: Text) -> None:
         b = pygame.image.tobytes(unshaped.render(sample, True, (0, 0, 0), (255, 255, 255)), "RGB")
         assert a != b, sample
     assert text.font(40) is shaped, "fonts are cached, so the script is set once per size"
+
+
+def test_every_catalogued_string_has_glyphs_in_the_font(text: Text) -> None:
+    """A character the font lacks is drawn as an empty box: every UI string must be fully covered (Thai and English)."""
+    from kiosk.ui.i18n import catalogue
+
+    font = text.font(20)
+    missing_box = font.metrics("\ue000")[0]  # a private-use code point: the font's "no glyph" box
+    for lang in ("th", "en"):
+        cat = catalogue(lang)
+        messages = getattr(cat, "_catalog", {})
+        assert messages, lang
+        for msgstr in messages.values():
+            for ch in str(msgstr):
+                if not ch.isspace():
+                    assert font.metrics(ch)[0] != missing_box, (lang, msgstr, ch)
