@@ -107,7 +107,7 @@ def compose(
         )
         stack.callback(host.close)
         if client is not None:
-            _start_sync(cfg, client, stack)
+            _start_sync(cfg, client, keys.data_key, stack)
     except BaseException:
         stack.close()
         raise
@@ -405,14 +405,14 @@ def _face_service(cfg: Config, stack: contextlib.ExitStack, camera: Camera | Non
     return FaceService(preview.tee(camera) if preview is not None else camera, verifier)
 
 
-def _start_sync(cfg: Config, client: Any, stack: contextlib.ExitStack) -> None:
+def _start_sync(cfg: Config, client: Any, data_key: bytes, stack: contextlib.ExitStack) -> None:
     """Send the outbox to the registry in the background, a pass every `sync_interval_s` (back-off inside)."""
     import time
 
     from kiosk.store import Outbox, Syncer, client_sender, open_store
 
     conn = open_store(cfg.store.path)  # the syncer's own connection: it never shares a transaction with the kiosk
-    syncer = Syncer(Outbox(conn), client_sender(client))
+    syncer = Syncer(Outbox(conn, data_key), client_sender(client))
     stop = threading.Event()
 
     def loop() -> None:

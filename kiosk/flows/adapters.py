@@ -179,7 +179,8 @@ class LocalAdapter:
 
             payload = {"citizen_id": op.citizen_id, "unit": self.unit, "method": op.method, "officer_id": op.officer_id}
             try:
-                return str(Outbox(self.conn).enqueue("enrol", payload, self.clock().timestamp()).key)
+                outbox = Outbox(self.conn, self.keys.data_key)  # encrypted at rest: it holds the citizen ID
+                return str(outbox.enqueue("enrol", payload, self.clock().timestamp()).key)
             except sqlite3.Error as e:
                 raise StoreFailed(f"the outbox cannot be written: {e}") from None
 

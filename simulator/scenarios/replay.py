@@ -287,15 +287,14 @@ class Player:
         self.frame()
 
     def outbox_matches(self, want: dict[str, Any]) -> bool:
-        from kiosk.store.db import open_store
-        from kiosk.store.outbox import Outbox
+        from kiosk.store import Outbox, load_or_create, open_store
 
         path = self.cfg.store.path
         if not path.exists():
             return all(int(v) == 0 for v in want.values())
         conn = open_store(path)
         try:
-            counts = Outbox(conn).counts()
+            counts = Outbox(conn, load_or_create(self.cfg.kiosk.data_dir / "keys").data_key).counts()
         finally:
             conn.close()
         return all(counts.get(k, 0) == int(v) for k, v in want.items())

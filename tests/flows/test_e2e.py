@@ -178,13 +178,17 @@ def test_officer_enrolment_offline_then_synced_when_the_link_is_back(rig: Any) -
         rig.lift_finger()
         k.on("activation_qr")
         assert k.data["offline"] is True and k.data["payload"].startswith("THAID:KIT:")
-        queued = [op for op in Outbox(conn).list() if op.kind == "enrol"]
+        outbox = Outbox(conn, keys.data_key)
+        queued = [op for op in outbox.list() if op.kind == "enrol"]
         assert queued and queued[-1].state in ("queued", "sent")
-        rig.set_online(True)  # the link is back: the kit syncs on its own
+        assert queued[-1].payload["citizen_id"] == citizen.cid
+        (stored,) = conn.execute("SELECT payload FROM outbox WHERE key = ?", (queued[-1].key,)).fetchone()
+        assert stored.startswith("enc1:") and citizen.cid not in stored  # encrypted at rest
+        rig.set_online(True)  # the link is back: the kit syncs on its own (it must decrypt to send)
         try:
-            k.until(lambda: Outbox(conn).get(queued[-1].key).state == "acknowledged", 20.0)  # type: ignore[union-attr]
+            k.until(lambda: outbox.get(queued[-1].key).state == "acknowledged", 20.0)  # type: ignore[union-attr]
         except AssertionError:
-            raise AssertionError(f"not synced: {Outbox(conn).get(queued[-1].key)}") from None
+            raise AssertionError(f"not synced: {outbox.get(queued[-1].key)}") from None
     finally:
         rig.set_online(True)
         rig.remove_card()

@@ -83,17 +83,19 @@ def test_chart_is_drawn(tmp_path: Path) -> None:
 
 
 def test_kiosk_report_from_the_outbox(tmp_path: Path) -> None:
-    from kiosk.store import Outbox, open_store
+    from kiosk.store import Outbox, load_or_create, open_store
 
     store = tmp_path / "kiosk.sqlite3"
     conn = open_store(store)
-    outbox = Outbox(conn)
+    outbox = Outbox(conn, load_or_create(tmp_path / "var/keys").data_key)  # as the kit writes it: encrypted
     for at in (bkk(2026, 11, 18, 10), bkk(2026, 11, 19, 11), bkk(2026, 11, 12, 9)):
         outbox.enqueue("enrol", {"citizen_id": "x", "unit": "field-7", "method": "officer"}, at.timestamp())
     outbox.enqueue("book", {"citizen_id": "x", "slot_id": 1}, bkk(2026, 11, 18, 10).timestamp())
     conn.close()
     toml = tmp_path / "kiosk.toml"
-    toml.write_text(f'[kiosk]\nunit = "field-7"\n[store]\npath = "{store}"\n', encoding="utf-8")
+    toml.write_text(
+        f'[kiosk]\nunit = "field-7"\ndata_dir = "{tmp_path / "var"}"\n[store]\npath = "{store}"\n', encoding="utf-8"
+    )
     out = tmp_path / "out"
     args = ["--config", str(toml), "report", "--source", "outbox", "--friday", "2026-11-20", "--weeks", "2"]
     assert cli.main([*args, "--out", str(out)]) == 0
