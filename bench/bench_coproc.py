@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk.drivers.coproc import wire  # noqa: E402
+from kiosk.drivers.coproc import CoprocError, wire  # noqa: E402
 from kiosk.drivers.coproc.link import CoprocLink, SerialPort, open_port  # noqa: E402
 from simulator.coproc import FIRMWARE_DIR, SimulatedCoproc, find_micropython  # noqa: E402
 
@@ -96,6 +96,27 @@ def resync_ms(link: CoprocLink, sim: SimulatedCoproc, noisy: NoisyPort, rnd: ran
     return between, inside
 
 
+def noisy_line(micropython: str, rate: float, seed: int, n: int) -> tuple[list[float], int]:
+    """Light commands through a line corrupting `rate` of the bytes: (round trips in ms, commands that failed)."""
+    with SimulatedCoproc(micropython=micropython, line_error_rate=rate, seed=seed) as sim:
+        link = CoprocLink(open_port(sim.link_path, 115200), reply_timeout_s=3.0, owns_port=True)
+        times: list[float] = []
+        failed = 0
+        try:
+            link.open()
+            for i in range(n):
+                t = time.perf_counter()
+                try:
+                    link.light(i % 256)
+                except CoprocError:
+                    failed += 1
+                    continue
+                times.append((time.perf_counter() - t) * 1000)
+        finally:
+            link.close()
+    return times, failed
+
+
 def micropython_frame_us(micropython: str) -> tuple[float, float]:
     """(deframe, frame) microseconds per 8-byte-payload frame in MicroPython itself (unix port on this CPU)."""
     script = (
@@ -159,6 +180,12 @@ def main() -> int:
             finally:
                 link.close()
                 noisy.close()
+    lossy: list[float] = []
+    lossy_failed = 0
+    for seed in range(args.runs):
+        times, failed = noisy_line(micropython, 0.02, seed, 100)
+        lossy += times
+        lossy_failed += failed
     deframe_us, frame_us = micropython_frame_us(micropython)
     rate = statistics.median(rates)
     print(f"co-processor link over a pty, firmware under MicroPython unix port, {args.runs} runs")
@@ -171,6 +198,10 @@ def main() -> int:
     print(
         f"  next command answered when noise cut the frame itself, median: {statistics.median(inside):.1f} ms"
         f"  (one retransmission; the driver's retry_s is {link.retry_s * 1000:.0f} ms)"
+    )
+    print(
+        f"  with 2% of bytes corrupted both ways: command round trip median {statistics.median(lossy):.2f} ms,"
+        f" p90 {statistics.quantiles(lossy, n=10)[-1]:.1f} ms, {lossy_failed} of {100 * args.runs} commands failed"
     )
     print(
         f"  firmware heap free after the run and a collection (192 KiB heap, as an RP2040):"
