@@ -89,23 +89,25 @@ class Coproc:
         """Called by the channel for each new command; every command is answered with exactly one RESULT."""
         entry = self._commands.get(kind)
         if entry is None:
-            self._reply(seq, wire.R_UNKNOWN_COMMAND)
+            self._reply(body, wire.R_UNKNOWN_COMMAND)
         elif n != entry[0]:
-            self._reply(seq, wire.R_BAD_LENGTH)
+            self._reply(body, wire.R_BAD_LENGTH)
         else:
-            entry[1](seq, body)
+            entry[1](body)
 
-    def _reply(self, seq: int, code: int) -> None:
-        if self.channel.result(seq, code) is not None:
-            self.channel.commit(2)
+    def _reply(self, command: bytearray, code: int) -> None:
+        if self.channel.result(command, code) is not None:
+            self.channel.commit(wire.RESULT_DATA)
 
-    def _identify(self, seq: int, body: bytearray) -> None:
-        buf = self.channel.result(seq, wire.R_OK)
+    def _identify(self, body: bytearray) -> None:
+        buf = self.channel.result(body, wire.R_OK)
         if buf is None:
             return
         commands = wire.COMMANDS
-        struct.pack_into(wire.FMT_IDENTIFY_HEAD, buf, 2, wire.PROTOCOL_VERSION, self.boot_reason, len(commands))
-        at = 5
+        struct.pack_into(
+            wire.FMT_IDENTIFY_HEAD, buf, wire.RESULT_DATA, wire.PROTOCOL_VERSION, self.boot_reason, len(commands)
+        )
+        at = wire.RESULT_DATA + 3
         for kind in commands:
             buf[at] = kind
             at += 1
@@ -114,15 +116,15 @@ class Coproc:
             at += 1
         self.channel.commit(at)
 
-    def _heartbeat(self, seq: int, body: bytearray) -> None:
+    def _heartbeat(self, body: bytearray) -> None:
         self.watchdog.heartbeat(time.ticks_ms())
-        buf = self.channel.result(seq, wire.R_OK)
+        buf = self.channel.result(body, wire.R_OK)
         if buf is not None:
-            buf[2] = self.flags()
-            self.channel.commit(3)
+            buf[wire.RESULT_DATA] = self.flags()
+            self.channel.commit(wire.RESULT_DATA + 1)
 
-    def _status(self, seq: int, body: bytearray) -> None:
-        buf = self.channel.result(seq, wire.R_OK)
+    def _status(self, body: bytearray) -> None:
+        buf = self.channel.result(body, wire.R_OK)
         if buf is None:
             return
         uptime_s = time.ticks_diff(time.ticks_ms(), self.started_ms) // 1000
@@ -131,62 +133,62 @@ class Coproc:
         gc.collect()  # live data, not garbage awaiting collection; a status request is rare
         heap_free = gc.mem_free()
         values = (self.flags(), level, red, green, blue, self.pattern, cycles, uptime_s, heap_free)
-        struct.pack_into(wire.FMT_STATUS, buf, 2, *values)
-        self.channel.commit(2 + struct.calcsize(wire.FMT_STATUS))
+        struct.pack_into(wire.FMT_STATUS, buf, wire.RESULT_DATA, *values)
+        self.channel.commit(wire.RESULT_DATA + struct.calcsize(wire.FMT_STATUS))
 
-    def _light(self, seq: int, body: bytearray) -> None:
+    def _light(self, body: bytearray) -> None:
         level, red, green, blue = struct.unpack_from(wire.FMT_LIGHT, body, 2)
         self.light[0] = level
         self.light[1] = red
         self.light[2] = green
         self.light[3] = blue
         self.hw.light(level, red, green, blue)
-        self._reply(seq, wire.R_OK)
+        self._reply(body, wire.R_OK)
 
-    def _pattern(self, seq: int, body: bytearray) -> None:
+    def _pattern(self, body: bytearray) -> None:
         if body[2] >= len(PATTERN_MODES):
-            self._reply(seq, wire.R_BAD_VALUE)
+            self._reply(body, wire.R_BAD_VALUE)
             return
         self.pattern = body[2]
         self._pattern_changed.set()
-        self._reply(seq, wire.R_OK)
+        self._reply(body, wire.R_OK)
 
-    def _buzz(self, seq: int, body: bytearray) -> None:
+    def _buzz(self, body: bytearray) -> None:
         freq_hz, duration_ms = struct.unpack_from(wire.FMT_BUZZ, body, 2)
         if freq_hz and not 20 <= freq_hz <= 20000:
-            self._reply(seq, wire.R_BAD_VALUE)
+            self._reply(body, wire.R_BAD_VALUE)
             return
         self.hw.buzz(freq_hz if duration_ms else 0)
         self._buzzing = bool(freq_hz and duration_ms)
         self._buzz_until = time.ticks_add(time.ticks_ms(), duration_ms)  # from when it sounded
-        self._reply(seq, wire.R_OK)
+        self._reply(body, wire.R_OK)
 
-    def _journey(self, seq: int, body: bytearray) -> None:
+    def _journey(self, body: bytearray) -> None:
         self.tamper.in_journey = body[2] != 0
-        self._reply(seq, wire.R_OK)
+        self._reply(body, wire.R_OK)
 
-    def _tamper_ack(self, seq: int, body: bytearray) -> None:
+    def _tamper_ack(self, body: bytearray) -> None:
         if not self.tamper.acknowledge():
-            self._reply(seq, wire.R_STILL_OPEN)
+            self._reply(body, wire.R_STILL_OPEN)
             return
         self._keep_latch(False)
-        self._reply(seq, wire.R_OK)
+        self._reply(body, wire.R_OK)
 
-    def _configure_watchdog(self, seq: int, body: bytearray) -> None:
+    def _configure_watchdog(self, body: bytearray) -> None:
         enabled, warn_ms, grace_ms, off_ms, boot_ms, max_cycles = struct.unpack_from(wire.FMT_WATCHDOG, body, 2)
         if enabled and (warn_ms < 100 or off_ms < 100):
-            self._reply(seq, wire.R_BAD_VALUE)
+            self._reply(body, wire.R_BAD_VALUE)
             return
         self.watchdog.configure(bool(enabled), warn_ms, grace_ms, off_ms, boot_ms, max_cycles, time.ticks_ms())
-        self._reply(seq, wire.R_OK)
+        self._reply(body, wire.R_OK)
 
-    def _maintenance(self, seq: int, body: bytearray) -> None:
+    def _maintenance(self, body: bytearray) -> None:
         if body[2] not in (wire.M_REPL, wire.M_BOOTLOADER):
-            self._reply(seq, wire.R_BAD_VALUE)
+            self._reply(body, wire.R_BAD_VALUE)
             return
         self.maintenance = body[2]
         self._maintenance_at = time.ticks_add(time.ticks_ms(), MAINTENANCE_DELAY_MS)
-        self._reply(seq, wire.R_OK)
+        self._reply(body, wire.R_OK)
 
     # Events -------------------------------------------------------------------------------------------------
     def _event(self, kind: int, fmt: str, a: int, b: int) -> None:

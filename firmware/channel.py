@@ -107,11 +107,12 @@ class Channel:
         if self.begin(kind) is not None:
             self.commit(0)
 
-    def result(self, seq: int, code: int) -> bytearray | None:
-        """Reserve a RESULT answering `seq`; data goes from offset 2, then `commit(2 + len(data))`."""
+    def result(self, command: bytearray, code: int) -> bytearray | None:
+        """Reserve a RESULT answering the command frame `command` (kind, seq, ...); data goes from
+        wire.RESULT_DATA, then `commit(wire.RESULT_DATA + len(data))`."""
         buf = self.begin(wire.K_RESULT)
         if buf is not None:
-            struct.pack_into(wire.FMT_RESULT_HEAD, buf, 0, seq, code)
+            struct.pack_into(wire.FMT_RESULT_HEAD, buf, 0, command[1], command[0], code)
         return buf
 
     async def tx_task(self) -> None:

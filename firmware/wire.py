@@ -35,7 +35,7 @@ K_TAMPER_ACK = 0x17  # clears the tamper latch; refused with R_STILL_OPEN while 
 K_WATCHDOG = 0x18  # FMT_WATCHDOG: enabled, warn after ms, grace ms, power-off ms, boot grace ms, max cycles
 K_MAINTENANCE = 0x19  # FMT_MAINTENANCE: M_REPL (stop, Ctrl-C works again: mpremote) or M_BOOTLOADER (UF2 flashing)
 # Firmware -> host.
-K_RESULT = 0x20  # FMT_RESULT_HEAD (for seq, code) + data
+K_RESULT = 0x20  # FMT_RESULT_HEAD (for seq, for kind, code) + data from RESULT_DATA
 K_BOOTED = 0x30  # FMT_BOOTED: boot reason
 K_TAMPER = 0x31  # FMT_TAMPER: open, latched
 K_PRESENCE = 0x32  # no payload
@@ -55,7 +55,8 @@ COMMANDS = (
     K_MAINTENANCE,
 )
 
-FMT_RESULT_HEAD = ">BB"
+FMT_RESULT_HEAD = ">BBB"
+RESULT_DATA = 3
 FMT_IDENTIFY_HEAD = ">BBB"
 FMT_FLAGS = ">B"
 FMT_STATUS = ">BBBBBBHII"  # flags, level, red, green, blue, pattern, power cycles, uptime s, free heap bytes

@@ -237,8 +237,8 @@ class RawHost:
             for f in self.frames_for(0.2):
                 if f[0] != wire.K_ACK:
                     self.send(wire.K_ACK, f[1])
-                if f[0] == wire.K_RESULT and f[2] == seq:
-                    return f[3]
+                if f[0] == wire.K_RESULT and f[2:4] == bytes([seq, kind]):
+                    return f[4]
         raise AssertionError(f"no result for command 0x{kind:02x}")
 
     def close(self) -> None:
@@ -277,7 +277,7 @@ def test_the_firmware_retransmits_until_acknowledged_and_drops_duplicates(sim: S
     assert acks == [bytes([wire.K_ACK, 3])] * 2
     assert len(results) >= 3
     assert {f[1] for f in results} == {results[0][1]}  # the same seq each time: one result, retransmitted
-    assert results[0][2:] == bytes([3, wire.R_OK])
+    assert results[0][2:] == bytes([3, wire.K_LIGHT, wire.R_OK])
     lines = [c for c in sim.history() if c.text.startswith(f"np {sim.pins['LIGHT_RING_PIN']} 090909")]
     assert len(lines) == 1
 

@@ -46,8 +46,8 @@ class Peer:
         n = f.build(kind, seq, payload, len(payload))
         return bytes(f.out[:n])
 
-    def result(self, for_seq: int, code: int, data: bytes = b"") -> bytes:
-        return self.frame(wire.K_RESULT, bytes([for_seq, code]) + data)
+    def result(self, for_seq: int, for_kind: int, code: int, data: bytes = b"") -> bytes:
+        return self.frame(wire.K_RESULT, bytes([for_seq, for_kind, code]) + data)
 
     def _run(self) -> None:
         d = wire.Deframer()
@@ -103,7 +103,7 @@ def connect(peer: Peer, timeout_s: float = 0.4) -> CoprocLink:
 def identify_reply(peer: Peer, seq: int, *, proto: int = wire.PROTOCOL_VERSION, commands: bytes | None = None) -> bytes:
     cmds = bytes(wire.COMMANDS) if commands is None else commands
     data = struct.pack(wire.FMT_IDENTIFY_HEAD, proto, 1, len(cmds)) + cmds + b"9.9.9"
-    return peer.result(seq, wire.R_OK, data)
+    return peer.result(seq, wire.K_IDENTIFY, wire.R_OK, data)
 
 
 def test_a_silent_board(make_peer: Callable[..., Peer]) -> None:
@@ -179,7 +179,7 @@ def test_an_unknown_result_code_is_a_rejection(make_peer: Callable[..., Peer]) -
     def reply(kind: int, seq: int, payload: bytes) -> list[bytes]:
         if kind == wire.K_IDENTIFY:
             return [identify_reply(peer, seq)]
-        return [peer.result(seq, 77)]
+        return [peer.result(seq, kind, 77)]
 
     peer = make_peer(reply)
     link = connect(peer)
@@ -190,11 +190,14 @@ def test_an_unknown_result_code_is_a_rejection(make_peer: Callable[..., Peer]) -
     link.close()
 
 
-def test_results_for_another_command_are_not_taken_for_ours(make_peer: Callable[..., Peer]) -> None:
+@pytest.mark.parametrize("other", ["seq", "kind"])
+def test_results_for_another_command_are_not_taken_for_ours(make_peer: Callable[..., Peer], other: str) -> None:
     def reply(kind: int, seq: int, payload: bytes) -> list[bytes]:
         if kind == wire.K_IDENTIFY:
             return [identify_reply(peer, seq)]
-        return [peer.result((seq + 1) % 256, wire.R_OK, b"\x00")]  # a stale answer to some other seq
+        if other == "seq":
+            return [peer.result((seq + 1) % 256, kind, wire.R_OK, b"\x00")]  # a stale answer to some other seq
+        return [peer.result(seq, wire.K_STATUS, wire.R_OK, b"\x00")]  # same seq, other command (a host restart)
 
     peer = make_peer(reply)
     link = connect(peer)

@@ -139,7 +139,7 @@ class CoprocLink:
         self._framer = wire.Framer()
         self._acker = wire.Framer()
         self._deframer = wire.Deframer()
-        self._want = wire.NO_SEQ
+        self._want = (wire.NO_SEQ, 0)  # the seq and kind of the command awaiting its RESULT
         self._result: tuple[int, bytes] | None = None
         self._port_error: CoprocPortError | None = None
         self._bytes_in = 0
@@ -261,7 +261,7 @@ class CoprocLink:
         with self._request_lock:
             with self._cond:
                 seq = self._endpoint.take_seq()
-                self._want = seq
+                self._want = (seq, kind)
                 self._result = None
                 before = (self._deframer.bad_frames, self._deframer.frames, self._bytes_in)
             n = self._framer.build(kind, seq, payload, len(payload))
@@ -280,11 +280,11 @@ class CoprocLink:
                     if self._endpoint.awaiting != seq:
                         acked = True
                     if result is not None:
-                        self._want = wire.NO_SEQ
+                        self._want = (wire.NO_SEQ, 0)
                         self._endpoint.abandon()
                         break
                     if time.monotonic() >= deadline:
-                        self._want = wire.NO_SEQ
+                        self._want = (wire.NO_SEQ, 0)
                         self._endpoint.abandon()
                         raise self._no_answer(kind, before, acked)
         code, data = result
@@ -367,8 +367,9 @@ class CoprocLink:
             if not self._endpoint.fresh(seq):
                 return
             if kind == wire.K_RESULT:
-                if len(body) >= 4 and body[2] == self._want:
-                    self._result = (body[3], body[4:])
+                head = 2 + wire.RESULT_DATA
+                if len(body) >= head and (body[2], body[3]) == self._want:  # answers this very command
+                    self._result = (body[4], body[head:])
                     self._cond.notify_all()
                 return
         self._on_event(kind, body[2:])
