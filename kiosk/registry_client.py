@@ -7,6 +7,8 @@ returns it as a `Reply` so the outbox can record it as the operation's outcome.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import ssl
 import uuid
@@ -22,11 +24,16 @@ from kiosk.seal import TrustList, TrustListError
 
 # Outbox operation kinds: (HTTP method, path template filled from the payload, payload keys sent as the body)
 OPERATIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "enrol": ("POST", "/v1/enrolments", ("citizen_id", "unit", "method", "officer_id")),
+    "enrol": (
+        "POST",
+        "/v1/enrolments",
+        ("citizen_id", "unit", "method", "officer_id", "passcode", "finger_template"),
+    ),
     "book": ("POST", "/v1/bookings", ("citizen_id", "slot_id")),
     "cancel_booking": ("POST", "/v1/bookings/{ref}/cancel", ("citizen_id",)),
     "issue_extract": ("POST", "/v1/extracts", ("citizen_id", "doc_type")),
     "create_officer": ("POST", "/v1/officers", ("officer_id", "name", "unit", "pin")),
+    "register_kit_key": ("POST", "/v1/kit-keys", ("public_key",)),
 }
 
 
@@ -68,6 +75,20 @@ class Reply:
 
 def new_key() -> str:
     return uuid.uuid4().hex
+
+
+def enrol_payload(
+    citizen_id: str, unit: str, *, officer_id: str = "", passcode: str = "", template: bytes | None = None
+) -> dict[str, Any]:
+    """An enrolment as sent (and as queued in the outbox, which encrypts it at rest)."""
+    payload: dict[str, Any] = {"citizen_id": citizen_id, "unit": unit, "method": "officer" if officer_id else "self"}
+    if officer_id:
+        payload["officer_id"] = officer_id
+    if passcode:
+        payload["passcode"] = passcode
+    if template is not None:
+        payload["finger_template"] = base64.b64encode(template).decode()
+    return payload
 
 
 def tls_context(ca_cert: Path, client_cert: Path, client_key: Path) -> ssl.SSLContext:
@@ -193,11 +214,63 @@ class RegistryClient:
     def cancel_booking(self, ref: str, citizen_id: str, key: str) -> dict[str, Any]:
         return self._ok(self.submit("cancel_booking", {"ref": ref, "citizen_id": citizen_id}, key), cancelled=bool)
 
-    def enrol(self, citizen_id: str, unit: str, key: str, *, officer_id: str = "") -> dict[str, Any]:
-        payload = {"citizen_id": citizen_id, "unit": unit, "method": "officer" if officer_id else "self"}
-        if officer_id:
-            payload["officer_id"] = officer_id
+    def enrol(
+        self,
+        citizen_id: str,
+        unit: str,
+        key: str,
+        *,
+        officer_id: str = "",
+        passcode: str = "",
+        finger_template: bytes | None = None,
+    ) -> dict[str, Any]:
+        """The passcode travels only inside mutual TLS and is kept by the registry as a scrypt hash; the template is
+        sealed at rest there."""
+        payload = enrol_payload(citizen_id, unit, officer_id=officer_id, passcode=passcode, template=finger_template)
         return self._ok(self.submit("enrol", payload, key), activation_code=str, expires_at=str)
+
+    def finger_template(self, citizen_id: str) -> bytes | None:
+        """The citizen's enrolled index-finger template for a 1:1 match on the sensor; None when none is enrolled."""
+        reply = self.request("GET", f"/v1/citizens/{citizen_id}/finger-template")
+        if reply.status == 404 and reply.error == "not_enrolled":
+            return None
+        body = self._ok(reply, citizen_id=str, template=str)
+        if body["citizen_id"] != citizen_id:
+            raise RegistryError("the registry answered with another citizen's template")
+        try:
+            template = base64.b64decode(body["template"], validate=True)
+        except (binascii.Error, ValueError):
+            raise RegistryError("malformed registry answer: the template is not base64") from None
+        if not template:
+            raise RegistryError("malformed registry answer: an empty template")
+        return template
+
+    def citizen_bookings(self, citizen_id: str) -> list[dict[str, Any]]:
+        """The citizen's bookings from today on (not cancelled), soonest first."""
+        body = self._ok(self.request("GET", f"/v1/citizens/{citizen_id}/bookings"), citizen_id=str, bookings=list)
+        if body["citizen_id"] != citizen_id:
+            raise RegistryError("the registry answered with another citizen's bookings")
+        shape = {"booking_ref": str, "slot_id": int, "office_code": str, "service": str, "day": str, "start": str}
+        for booking in body["bookings"]:
+            if not isinstance(booking, dict) or not all(isinstance(booking.get(k), t) for k, t in shape.items()):
+                raise RegistryError("malformed registry answer: a booking lacks a field")
+            try:
+                date.fromisoformat(booking["day"])
+            except ValueError:
+                raise RegistryError("malformed registry answer: a booking's day is not a date") from None
+        bookings: list[dict[str, Any]] = body["bookings"]
+        return bookings
+
+    def register_kit_key(self, public_key: bytes, key: str) -> dict[str, Any]:
+        """Tell the registry the Ed25519 key this kit signs offline activation tokens with (bound to our cert)."""
+        payload = {"public_key": base64.b64encode(public_key).decode()}
+        return self._ok(self.submit("register_kit_key", payload, key), kiosk_id=str, key_id=str)
+
+    def redeem_kit_token(self, token: str) -> dict[str, Any]:
+        """What the phone app does with a kit's offline QR: activated now, or pending until the kit syncs."""
+        return self._ok(
+            self.request("POST", "/v1/enrolments/redeem-kit-token", body={"token": token}), activated=bool, pending=bool
+        )
 
     def activate(self, citizen_id: str, activation_code: str) -> dict[str, Any]:
         body = {"citizen_id": citizen_id, "activation_code": activation_code}

@@ -190,7 +190,7 @@ def mask(value: Any) -> Any:
     if isinstance(value, str) and len(value) == 13 and value.isdigit():
         return f"{value[0]}-xxxx-xxxxx-xx-{value[12]}"
     if isinstance(value, dict):
-        return {k: "***" if k == "pin" else mask(v) for k, v in value.items()}
+        return {k: "***" if k in ("pin", "passcode", "finger_template") else mask(v) for k, v in value.items()}
     return value
 
 

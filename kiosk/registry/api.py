@@ -12,6 +12,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -20,7 +21,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kiosk.registry import kit_tokens
 from kiosk.registry import validate as v
+from kiosk.registry.biometric import MAX_TEMPLATE_BYTES
 from kiosk.registry.db import DatabaseUnavailable
 from kiosk.registry.service import Registry, Result
 from kiosk.seal import TrustList
@@ -113,14 +116,48 @@ def api_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         return reply(await run_in_threadpool(registry.cancel_booking, client, key, ref, cid))
 
     async def enrol(request: Request) -> Response:
-        client, key, body = await mutation(request, {"citizen_id", "unit", "method", "officer_id"})
+        fields = {"citizen_id", "unit", "method", "officer_id", "passcode", "finger_template"}
+        client, key, body = await mutation(request, fields)
         cid = v.citizen_id(body.get("citizen_id"))
         unit = v.code(body.get("unit"), "unit")
         method = v.choice(body, "method", ("self", "officer"))
         officer = v.code(body.get("officer_id"), "officer_id") if body.get("officer_id") is not None else ""
         if (method == "officer") != bool(officer):
             raise v.ApiError(422, "invalid_field", "officer_id is required for, and only for, method 'officer'")
-        return reply(await run_in_threadpool(registry.enrol, client, key, cid, unit, method, officer))
+        passcode = v.digits(body, "passcode", min_len=6, max_len=12) if body.get("passcode") is not None else ""
+        template = None
+        if body.get("finger_template") is not None:
+            template = v.base64_bytes(body, "finger_template", min_bytes=16, max_bytes=MAX_TEMPLATE_BYTES)
+        return reply(
+            await run_in_threadpool(
+                lambda: registry.enrol(client, key, cid, unit, method, officer, passcode=passcode, template=template)
+            )
+        )
+
+    async def finger_template(request: Request) -> Response:
+        peer_of(request)
+        cid = v.citizen_id(request.path_params["cid"])
+        return reply(await run_in_threadpool(registry.finger_template, cid))
+
+    async def citizen_bookings(request: Request) -> Response:
+        peer_of(request)
+        cid = v.citizen_id(request.path_params["cid"])
+        return JSONResponse(await run_in_threadpool(registry.citizen_bookings, cid))
+
+    async def register_kit_key(request: Request) -> Response:
+        client, key, body = await mutation(request, {"public_key"})
+        public_key = v.base64_bytes(body, "public_key", min_bytes=32, max_bytes=32)
+        try:
+            Ed25519PublicKey.from_public_bytes(public_key)
+        except ValueError:
+            raise v.ApiError(422, "invalid_field", "public_key must be a raw Ed25519 public key") from None
+        return reply(await run_in_threadpool(registry.register_kit_key, client, key, public_key))
+
+    async def redeem_kit_token(request: Request) -> Response:
+        peer_of(request)
+        body = v.json_object(await read_body(request), {"token"})
+        token = v.text(body, "token", max_len=kit_tokens.MAX_TOKEN_CHARS)
+        return reply(await run_in_threadpool(registry.redeem_kit_token, token))
 
     async def activate(request: Request) -> Response:
         peer_of(request)
@@ -157,6 +194,8 @@ def api_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         Route("/v1/health", health),
         Route("/v1/trust-list", trust_list),
         Route("/v1/citizens/{cid}", citizen),
+        Route("/v1/citizens/{cid}/bookings", citizen_bookings),
+        Route("/v1/citizens/{cid}/finger-template", finger_template),
         Route("/v1/extracts", issue_extract, methods=["POST"]),
         Route("/v1/extracts/{doc_no}", get_extract),
         Route("/v1/offices", offices),
@@ -165,6 +204,8 @@ def api_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         Route("/v1/bookings/{ref}/cancel", cancel, methods=["POST"]),
         Route("/v1/enrolments", enrol, methods=["POST"]),
         Route("/v1/enrolments/activate", activate, methods=["POST"]),
+        Route("/v1/enrolments/redeem-kit-token", redeem_kit_token, methods=["POST"]),
+        Route("/v1/kit-keys", register_kit_key, methods=["POST"]),
         Route("/v1/officers", create_officer, methods=["POST"]),
         Route("/v1/officers/{officer_id}/verify", verify_pin, methods=["POST"]),
         Route("/v1/reports/enrolments", report),

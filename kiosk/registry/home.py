@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
 from kiosk.registry import pki
+from kiosk.registry.biometric import TemplateCipher
 from kiosk.seal import SigningKey, TrustList
 from kiosk.seal.cose import Alg
 
@@ -41,6 +42,10 @@ class RegistryHome:
     @property
     def seal_key(self) -> Path:
         return self.root / "seal" / "signing.key"
+
+    @property
+    def template_key(self) -> Path:
+        return self.root / "biometric" / "template.key"
 
     @property
     def trust_list(self) -> Path:
@@ -79,6 +84,9 @@ class RegistryHome:
             old = TrustList.load(self.trust_list).keys if self.trust_list.exists() else ()
             TrustList((*old, trusted)).save(self.trust_list)
             created.append("seal signing key")
+        if not self.template_key.exists():
+            TemplateCipher.load_or_create(self.template_key)
+            created.append("finger-template key")
         return created
 
     @property
@@ -129,6 +137,10 @@ class RegistryHome:
 
     def signer(self) -> SigningKey:
         return SigningKey.load(self.seal_key)
+
+    def templates(self) -> TemplateCipher:
+        """The key that seals citizens' finger templates at rest (made on first use if this home predates it)."""
+        return TemplateCipher.load_or_create(self.template_key)
 
     def trust(self) -> TrustList:
         return TrustList.load(self.trust_list)

@@ -72,4 +72,30 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             body TEXT NOT NULL, created_at {bigint} NOT NULL, PRIMARY KEY (client, key))
         """,
     ),
+    (
+        4,
+        "parents' names for house-register extracts",
+        """
+        ALTER TABLE citizens ADD COLUMN father_th TEXT NOT NULL DEFAULT '';
+        ALTER TABLE citizens ADD COLUMN mother_th TEXT NOT NULL DEFAULT ''
+        """,
+    ),
+    (
+        5,
+        "enrolment passcode hash and encrypted finger template, kit keys and offline activation redemptions",
+        """
+        ALTER TABLE enrolments ADD COLUMN passcode_salt TEXT;
+        ALTER TABLE enrolments ADD COLUMN passcode_hash TEXT;
+        ALTER TABLE enrolments ADD COLUMN template_sealed TEXT;
+        ALTER TABLE enrolments ADD COLUMN template_key_id TEXT;
+        ALTER TABLE enrolments ADD COLUMN idempotency_key TEXT;
+        CREATE INDEX enrolments_client_key ON enrolments (client, idempotency_key);
+        CREATE TABLE kit_keys (
+            kiosk_id TEXT NOT NULL, key_id TEXT NOT NULL, public_key TEXT NOT NULL, registered_at {bigint} NOT NULL,
+            PRIMARY KEY (kiosk_id, key_id));
+        CREATE TABLE kit_redemptions (
+            kiosk_id TEXT NOT NULL, op_key TEXT NOT NULL, nonce TEXT NOT NULL, redeemed_at {bigint} NOT NULL,
+            PRIMARY KEY (kiosk_id, op_key))
+        """,
+    ),
 )

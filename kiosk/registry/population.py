@@ -68,6 +68,8 @@ FIRST_EN = (
 LAST_TH = ("ใจดี", "รักไทย", "ศรีสุข", "บุญมา", "แก้วมณี", "ทองคำ", "สุขสวัสดิ์", "มั่นคง")
 LAST_EN = ("Jaidee", "Rakthai", "Srisuk", "Boonma", "Kaewmanee", "Thongkham", "Suksawat", "Mankhong")
 FEMALE = {1, 3, 5, 6, 8, 10}
+FATHER_FIRST_TH = ("บุญมี", "สมศักดิ์", "ประเสริฐ", "สมบัติ", "วิรัช", "ทองดี", "สุรชัย", "เฉลิม", "บุญส่ง", "สมพงษ์")
+MOTHER_FIRST_TH = ("บุญเรือน", "สมจิต", "ประนอม", "ทองใบ", "สมพร", "จันทร์เพ็ญ", "ลำดวน", "บัวผัน", "สายใจ", "มณี")
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,22 @@ class Person:
     address: str
     office_code: str
     officer_pin: str | None = None
+
+    @property
+    def parents_th(self) -> tuple[str, str]:
+        return parents_th(self.cid, self.name_th[0], self.name_th[3])
+
+
+def parents_th(cid: str, prefix_th: str, last_th: str) -> tuple[str, str]:
+    """(father, mother) as a house register writes them, derived from the citizen ID so every seeding agrees. A
+    married woman (นาง) usually carries her husband's surname, so her parents get another one."""
+    rng = random.Random(f"parents/{cid}")
+    surname = last_th
+    if prefix_th == "นาง":
+        surname = rng.choice([s for s in LAST_TH if s != last_th])
+    father = f"นาย{rng.choice(FATHER_FIRST_TH)} {surname}"
+    mother = f"นาง{rng.choice(MOTHER_FIRST_TH)} {surname}"
+    return father, mother
 
 
 def make_cid(rng: random.Random, first_digit: int = 1) -> str:
@@ -212,10 +230,16 @@ def _put_person(tx: Tx, p: Person) -> None:
             "nationality",
             "house_id",
             "status",
+            "father_th",
+            "mother_th",
         ),
-        (p.cid, *p.name_th, *p.name_en, p.dob, p.sex, "ไทย", hid, "alive"),
+        (p.cid, *p.name_th, *p.name_en, p.dob, p.sex, "ไทย", hid, "alive", *p.parents_th),
     )
-    if not inserted:
+    if not inserted:  # seeded before parents were kept (migration 4): fill them in, never overwrite
+        tx.execute(
+            "UPDATE citizens SET father_th = ?, mother_th = ? WHERE cid = ? AND father_th = '' AND mother_th = ''",
+            (*p.parents_th, p.cid),
+        )
         return
     rng = random.Random(p.cid)
     birth_year = int(p.dob[:4])

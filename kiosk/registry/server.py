@@ -100,7 +100,7 @@ class RegistryServer:
 
     def _prepare(self) -> None:
         if self.registry is None:
-            self.registry = Registry(open_database(self.database), self.home.signer())
+            self.registry = Registry(open_database(self.database), self.home.signer(), templates=self.home.templates())
         trust_list = self.home.trust()  # read once: a new key is published by restarting the service
 
         def trust() -> TrustList:

@@ -4,6 +4,7 @@ officers and weekly reports. Every mutation runs in one transaction together wit
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -14,6 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from kiosk import booking_rules, seal
+from kiosk.registry import kit_tokens
+from kiosk.registry.biometric import TemplateCipher, TemplateKeyError
 from kiosk.registry.db import IntegrityError, PostgresDatabase, SqliteDatabase, Tx
 from kiosk.registry.validate import ApiError
 
@@ -43,6 +46,12 @@ def hash_pin(pin: str, salt: bytes) -> str:
     return hashlib.scrypt(pin.encode(), salt=salt, n=SCRYPT_N, r=8, p=1, dklen=32).hex()
 
 
+def request_salt(client: str, key: str) -> bytes:
+    """A salt unique to one mutation (a kiosk never reuses a key): a retry hashes a secret to the same value, so the
+    slow hash itself tells a retry from another request and nothing faster than scrypt is ever kept."""
+    return hashlib.sha256(f"kiosk-secret-salt/{client}/{key}".encode()).digest()[:16]
+
+
 @dataclass
 class Registry:
     db: SqliteDatabase | PostgresDatabase
@@ -50,6 +59,7 @@ class Registry:
     issuer: str = "กรมการปกครอง DOPA (reference registry)"
     seal_validity: timedelta = timedelta(days=90)
     clock: Clock = utc_now
+    templates: TemplateCipher | None = None  # seals finger templates at rest; None: enrolments with one are refused
 
     # ---- idempotent mutations -------------------------------------------------------------------------------
 
@@ -90,7 +100,7 @@ class Registry:
     def _citizen(self, tx: Tx, cid: str) -> dict[str, Any]:
         row = tx.one(
             "SELECT c.cid, prefix_th, first_th, middle_th, last_th, prefix_en, first_en, middle_en, last_en, dob, sex,"
-            " nationality, status, h.house_id, h.house_no, h.address, h.office_code"
+            " nationality, status, h.house_id, h.house_no, h.address, h.office_code, father_th, mother_th"
             " FROM citizens c LEFT JOIN houses h ON h.house_id = c.house_id WHERE c.cid = ?",
             (cid,),
         )
@@ -116,6 +126,7 @@ class Registry:
                 {"house_id": e[0], "relation": e[1], "moved_in": e[2], "moved_out": e[3]} for e in entries
             ],
             "events": [{"day": e[0], "kind": e[1], "office_code": e[2], "detail": e[3]} for e in events],
+            "parents": {"father_th": row[17], "mother_th": row[18]},
         }
 
     # ---- extracts ---------------------------------------------------------------------------------------------
@@ -278,10 +289,56 @@ class Registry:
 
         return self._idempotent(client, key, {"op": "cancel", "ref": ref, "cid": cid}, op)
 
+    def citizen_bookings(self, cid: str) -> dict[str, Any]:
+        """The citizen's bookings not cancelled, from today (Bangkok) on, soonest first."""
+        today = self.clock().astimezone(booking_rules.BANGKOK).date().isoformat()
+        with self.db.transaction() as tx:
+            if tx.one("SELECT 1 FROM citizens WHERE cid = ?", (cid,)) is None:
+                raise ApiError(404, "citizen_not_found", "no citizen with this ID")
+            rows = tx.all(
+                "SELECT b.ref, b.slot_id, s.office_code, o.name_th, o.name_en, s.service, s.day, s.start_time"
+                " FROM bookings b JOIN slots s ON s.id = b.slot_id JOIN offices o ON o.code = s.office_code"
+                " WHERE b.cid = ? AND b.cancelled_at IS NULL AND s.day >= ? ORDER BY s.day, s.start_time, b.ref",
+                (cid, today),
+            )
+        bookings = [
+            {
+                "booking_ref": r[0],
+                "slot_id": int(r[1]),
+                "office_code": r[2],
+                "office_name_th": r[3],
+                "office_name_en": r[4],
+                "service": r[5],
+                "day": r[6],
+                "start": r[7],
+            }
+            for r in rows
+        ]
+        return {"citizen_id": cid, "bookings": bookings}
+
     # ---- digital-ID enrolment -------------------------------------------------------------------------------
 
-    def enrol(self, client: str, key: str, cid: str, unit: str, method: str, officer_id: str) -> Result:
+    def enrol(
+        self,
+        client: str,
+        key: str,
+        cid: str,
+        unit: str,
+        method: str,
+        officer_id: str,
+        *,
+        passcode: str = "",
+        template: bytes | None = None,
+    ) -> Result:
+        """Enrol once per citizen; the passcode is kept as a scrypt hash only, the finger template sealed."""
+        if template is not None and self.templates is None:
+            raise ApiError(503, "templates_unavailable", "this registry has no key to keep finger templates")
+        salt = request_salt(client, key)
+        passcode_hash = hash_pin(passcode, salt) if passcode else None
+        sealed = self.templates.seal(cid, template) if template is not None and self.templates is not None else None
+
         def op(tx: Tx) -> Result:
+            self._kit_lock(tx, client)
             if tx.one("SELECT 1 FROM citizens WHERE cid = ?", (cid,)) is None:
                 return 404, {"error": "citizen_not_found", "message": "no citizen with this ID"}
             if officer_id and tx.one("SELECT 1 FROM officers WHERE officer_id = ?", (officer_id,)) is None:
@@ -293,7 +350,8 @@ class Registry:
             expires = now + ACTIVATION_TTL
             tx.execute(
                 "INSERT INTO enrolments (cid, unit, method, officer_id, client, enrolled_at, report_friday,"
-                " activation_hash, activation_expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " activation_hash, activation_expires, passcode_salt, passcode_hash, template_sealed,"
+                " template_key_id, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     cid,
                     unit,
@@ -304,16 +362,112 @@ class Registry:
                     report_friday(now).isoformat(),
                     hashlib.sha256(code.encode()).hexdigest(),
                     int(expires.timestamp()),
+                    salt.hex() if passcode_hash else None,
+                    passcode_hash,
+                    sealed,
+                    self.templates.key_id if sealed is not None and self.templates is not None else None,
+                    key,
                 ),
             )
+            redeemed = tx.one(
+                "SELECT redeemed_at FROM kit_redemptions WHERE kiosk_id = ? AND op_key = ?", (client, key)
+            )
+            if redeemed is not None:  # the phone redeemed the kit's offline token before this enrolment synced
+                tx.execute("UPDATE enrolments SET activated_at = ? WHERE cid = ?", (int(redeemed[0]), cid))
             return 201, {
                 "activation_code": f"{code[:4]}-{code[4:]}",
                 "expires_at": expires.replace(microsecond=0).isoformat(),
                 "report_friday": report_friday(now).isoformat(),
             }
 
-        request = {"op": "enrol", "cid": cid, "unit": unit, "method": method, "officer": officer_id}
+        request = {
+            "op": "enrol",
+            "cid": cid,
+            "unit": unit,
+            "method": method,
+            "officer": officer_id,
+            "passcode": passcode_hash or "",
+            "template": hashlib.sha256(template).hexdigest() if template is not None else "",
+        }
         return self._idempotent(client, key, request, op)
+
+    def finger_template(self, cid: str) -> Result:
+        """The citizen's enrolled finger template, opened for a kiosk's 1:1 match on its sensor; 404 not_enrolled."""
+        with self.db.transaction() as tx:
+            if tx.one("SELECT 1 FROM citizens WHERE cid = ?", (cid,)) is None:
+                return 404, {"error": "citizen_not_found", "message": "no citizen with this ID"}
+            row = tx.one("SELECT template_sealed FROM enrolments WHERE cid = ?", (cid,))
+        if row is None or row[0] is None:
+            return 404, {"error": "not_enrolled", "message": "no finger template is enrolled for this citizen"}
+        if self.templates is None:
+            raise ApiError(503, "templates_unavailable", "this registry has no key to open finger templates")
+        try:
+            template = self.templates.open(cid, str(row[0]))
+        except TemplateKeyError:
+            raise ApiError(503, "template_unreadable", "the template does not open with the registry's key") from None
+        return 200, {"citizen_id": cid, "template": base64.b64encode(template).decode()}
+
+    # ---- offline activation (kit-signed tokens) -------------------------------------------------------------
+
+    def register_kit_key(self, client: str, key: str, public_key: bytes) -> Result:
+        """The kit's Ed25519 key that signs its offline activation tokens, bound to its certificate's name."""
+        key_id = kit_tokens.key_id(public_key)
+
+        def op(tx: Tx) -> Result:
+            known = tx.one("SELECT 1 FROM kit_keys WHERE kiosk_id = ? AND key_id = ?", (client, key_id))
+            if known is None:
+                tx.execute(
+                    "INSERT INTO kit_keys (kiosk_id, key_id, public_key, registered_at) VALUES (?, ?, ?, ?)",
+                    (client, key_id, public_key.hex(), self._epoch()),
+                )
+            return (200 if known else 201), {"kiosk_id": client, "key_id": key_id}
+
+        return self._idempotent(client, key, {"op": "kit_key", "key": public_key.hex()}, op)
+
+    def redeem_kit_token(self, token: str) -> Result:
+        """The phone app presents a kit-signed offline token: signature by a key the kit registered, not expired,
+        used once. Activates the enrolment, or (202) marks it to be activated the moment the kit syncs it."""
+        parsed = kit_tokens.parse(token)  # ApiError 422 on anything malformed
+        now = self._epoch()
+        try:
+            return self._redeem(parsed, now)
+        except IntegrityError:  # a concurrent redemption of the same token won
+            return 409, {"error": "already_activated", "message": "this token was already used"}
+
+    def _kit_lock(self, tx: Tx, kiosk_id: str) -> None:
+        """Serialise a kit's enrolments with redemptions of its tokens (on SQLite, BEGIN IMMEDIATE already does):
+        otherwise a redemption and the enrolment it names, committing together, could each miss the other."""
+        if self.db.dialect == "postgresql":
+            tx.one("SELECT pg_advisory_xact_lock(hashtext(?))", (f"kit/{kiosk_id}",))
+
+    def _redeem(self, parsed: kit_tokens.KitToken, now: int) -> Result:
+        with self.db.transaction() as tx:
+            self._kit_lock(tx, parsed.kiosk_id)
+            keys = tx.all("SELECT public_key FROM kit_keys WHERE kiosk_id = ?", (parsed.kiosk_id,))
+            if not keys:
+                return 403, {"error": "unknown_kit", "message": "this kit has not registered a signing key"}
+            if not any(kit_tokens.signed_by(parsed, bytes.fromhex(k[0])) for k in keys):
+                return 403, {"error": "bad_signature", "message": "the token is not signed by this kit"}
+            if now > parsed.expires_at:
+                return 410, {"error": "activation_expired", "message": "the token has expired; enrol again"}
+            if tx.one(
+                "SELECT 1 FROM kit_redemptions WHERE kiosk_id = ? AND op_key = ?", (parsed.kiosk_id, parsed.op_key)
+            ):
+                return 409, {"error": "already_activated", "message": "this token was already used"}
+            enrolment = tx.one(
+                "SELECT cid, activated_at FROM enrolments WHERE client = ? AND idempotency_key = ?",
+                (parsed.kiosk_id, parsed.op_key),
+            )
+            if enrolment is not None and enrolment[1] is not None:
+                return 409, {"error": "already_activated", "message": "this enrolment is already active"}
+            tx.execute(
+                "INSERT INTO kit_redemptions (kiosk_id, op_key, nonce, redeemed_at) VALUES (?, ?, ?, ?)",
+                (parsed.kiosk_id, parsed.op_key, parsed.nonce, now),
+            )
+            if enrolment is None:
+                return 202, {"activated": False, "pending": True}
+            tx.execute("UPDATE enrolments SET activated_at = ? WHERE cid = ?", (now, enrolment[0]))
+        return 200, {"activated": True, "pending": False}
 
     def activate(self, cid: str, code: str) -> Result:
         """The phone app redeems the one-time activation code (once, before it expires)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from collections.abc import Mapping
@@ -108,3 +110,26 @@ def iso_date(value: object, field: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise ApiError(422, "invalid_field", f"{field} must be a date YYYY-MM-DD") from None
+
+
+def base64_bytes(obj: Mapping[str, Any], key: str, *, min_bytes: int, max_bytes: int) -> bytes:
+    """Standard base64 (with padding), canonical, decoding to `min_bytes`..`max_bytes` bytes."""
+    value = obj.get(key)
+    if not isinstance(value, str) or len(value) > 4 * ((max_bytes + 2) // 3):
+        raise ApiError(422, "invalid_field", f"{key} must be base64 of at most {max_bytes} bytes")
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(422, "invalid_field", f"{key} must be base64") from None
+    if base64.b64encode(raw).decode() != value:
+        raise ApiError(422, "invalid_field", f"{key} must be canonical base64")
+    if not min_bytes <= len(raw) <= max_bytes:
+        raise ApiError(422, "invalid_field", f"{key} must hold {min_bytes}-{max_bytes} bytes")
+    return raw
+
+
+def digits(obj: Mapping[str, Any], key: str, *, min_len: int, max_len: int) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit() or not min_len <= len(value) <= max_len:
+        raise ApiError(422, "invalid_field", f"{key} must be {min_len}-{max_len} digits")
+    return value

@@ -37,6 +37,10 @@ class Operation:
     response: dict[str, Any] | None
 
 
+# Secrets an operation carries only until the registry has answered (a passcode, a finger template): once settled,
+# the row keeps what people need to see, never these.
+SECRET_FIELDS = frozenset({"passcode", "finger_template", "pin"})
+
 _COLUMNS = "seq, key, kind, payload, state, created_at, attempts, status, reason, response"
 
 
@@ -164,11 +168,12 @@ class Outbox:
         state: State = "acknowledged" if 200 <= status < 300 else "failed"
         reason = "" if state == "acknowledged" else str(response.get("error") or f"http_{status}")
         with transaction(self.conn):
-            (key,) = self.conn.execute("SELECT key FROM outbox WHERE seq = ?", (seq,)).fetchone()
+            key, stored = self.conn.execute("SELECT key, payload FROM outbox WHERE seq = ?", (seq,)).fetchone()
+            kept = {k: v for k, v in self.cipher.open(key, stored).items() if k not in SECRET_FIELDS}
             self.conn.execute(
-                "UPDATE outbox SET state = ?, status = ?, reason = ?, response = ?, updated_at = ? "
+                "UPDATE outbox SET state = ?, status = ?, reason = ?, payload = ?, response = ?, updated_at = ? "
                 "WHERE seq = ? AND state IN ('queued', 'sent')",
-                (state, status, reason, self.cipher.seal(key, response), now, seq),
+                (state, status, reason, self.cipher.seal(key, kept), self.cipher.seal(key, response), now, seq),
             )
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE seq = ?", (seq,)).fetchone()
         return self._op(row)

@@ -110,7 +110,7 @@ def start_registry(
     db = open_database(url)
     seed(db, now.date(), extra=120)
     clock = Clock(now)
-    registry = Registry(db, home.signer(), clock=clock)
+    registry = Registry(db, home.signer(), clock=clock, templates=home.templates())
     server = RegistryServer(home, url, registry=registry, wrap_api=wrap_api).start()
     pki.enrol_kiosk(
         home.authority(), "KIOSK-T1", kiosk_dir / "kiosk.pem", kiosk_dir / "kiosk.key", kiosk_dir / "ca.pem"
