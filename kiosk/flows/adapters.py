@@ -309,31 +309,102 @@ def _quality_hint(hint: Hint) -> Callable[[Any], None]:
     return on_capture
 
 
+KEPT_JOBS = 32  # print jobs remembered for voids and reprints (a kiosk runs for months: bounded)
+
+
 @dataclass
 class PrinterAdapter:
-    """Journeys' documents as the documents module's models, printed and confirmed by the printer driver."""
+    """Journeys' documents as the documents module's models, printed and confirmed by the printer driver.
+
+    Each job's value (`kiosk.drivers.printer.job.PrintJob`) is kept under its job id: a failure leaves it FAILED (part
+    may be on paper) or unchanged (nothing sent); `void` declares a FAILED or printed copy invalid through the issuer,
+    and the reprint that follows is the issuer's: same document number, marked "พิมพ์ซ้ำ", attempt + 1."""
 
     issuer: Any  # kiosk.drivers.printer.service.DocumentIssuer
     registry: Any  # kiosk.registry_client.RegistryClient
     kiosk_id: str
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    _issued: dict[str, Any] = field(default_factory=dict)  # document number -> model document (for reprints)
+    _jobs: dict[str, Any] = field(default_factory=dict)  # job id -> its PrintJob, oldest first
+    _next: dict[str, Any] = field(default_factory=dict)  # document number -> the copy to print next
+    _printing: dict[str, str] = field(default_factory=dict)  # job id in flight -> "" or a void asked meanwhile
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def print(self, document: Document, reprint_of: str, sent: Callable[[str, str], None]) -> str:
+        from kiosk.drivers.printer.errors import PrinterError
         from kiosk.drivers.printer.job import PrintJob
 
-        if reprint_of and reprint_of in self._issued:
-            model = self._issued[reprint_of].as_reprint()
+        if reprint_of:
+            with self._lock:
+                job = self._copy_of(reprint_of)
         else:
-            model = self._model(document)
-            self._issued[model.document_number] = model
-        job_id = f"{model.document_number}#{secrets.token_hex(3)}"
-        sent(job_id, model.document_number)
-        self.issuer.issue(PrintJob(model))
+            job = PrintJob(self._model(document))  # an extract is issued (and numbered) by the registry here
+        job_id = f"{job.document_number}#{job.attempt}-{secrets.token_hex(2)}"
+        with self._lock:
+            self._keep(job_id, job)
+            self._printing[job_id] = ""
+        sent(job_id, job.document_number)
+        try:
+            job = self.issuer.issue(job)
+        except PrinterError as e:
+            job = e.job or job  # FAILED when part may be on paper; unchanged when nothing was sent
+            raise
+        finally:
+            with self._lock:
+                self._jobs[job_id] = job
+                asked = self._printing.pop(job_id, "")
+                if asked:
+                    self._void(job_id, asked)
         return job_id
 
     def void(self, job_id: str, reason: str) -> None:
+        with self._lock:
+            if job_id in self._printing:
+                self._printing[job_id] = reason or "voided"  # voided once the printer is done with it
+            else:
+                self._void(job_id, reason)
+
+    def copies(self, document_number: str) -> list[Any]:
+        """Every kept copy of a document (PrintJob values, in order): what was printed, failed and voided."""
+        with self._lock:
+            return [j for j in self._jobs.values() if j.document_number == document_number]
+
+    def _void(self, job_id: str, reason: str) -> None:
+        from kiosk.drivers.printer.job import JobState
+
+        job = self._jobs.get(job_id)
+        if job is None:
+            log.warning("print job %s is not known here: nothing to void", job_id)
+            return
+        if job.state is JobState.FAILED:
+            self._next[job.document_number] = self.issuer.after_failure(job)
+        elif job.state is JobState.CONFIRMED:
+            self._next[job.document_number] = job.void().reprint()  # a printed copy withdrawn
+        elif job.state is JobState.RENDERED:
+            self._next[job.document_number] = job  # nothing reached the paper: the same copy may go again
+            return
+        else:
+            return
+        self._jobs[job_id] = job.void()
         log.info("print job %s voided (%s)", job_id, reason)
+
+    def _copy_of(self, number: str) -> Any:
+        """The next copy of document `number`: its reprint once the last copy is voided (voided now if the void
+        has not come yet: a copy is never printed again over one that is not void)."""
+        from kiosk.drivers.printer.errors import PrinterError
+
+        if number not in self._next:
+            last = next((i for i, j in reversed(self._jobs.items()) if j.document_number == number), None)
+            if last is not None:
+                self._void(last, "reprint")
+        if number not in self._next:
+            raise PrinterError(f"no copy of {number} to reprint on this kiosk", reason="no_original")
+        return self._next.pop(number)
+
+    def _keep(self, job_id: str, job: Any) -> None:
+        self._jobs[job_id] = job
+        for old in list(self._jobs)[:-KEPT_JOBS]:
+            if old not in self._printing:
+                del self._jobs[old]
 
     def _model(self, d: Document) -> Any:
         from kiosk.documents import model as m
@@ -347,6 +418,7 @@ class PrinterAdapter:
                 document_number=facts["booking_id"],
                 kiosk_id=self.kiosk_id,
                 issued_at=now,
+                language=d.language,
                 seal=d.qr,
                 office=facts["office"],
                 service=facts["service"],
@@ -359,6 +431,7 @@ class PrinterAdapter:
                 document_number=facts["reference"],
                 kiosk_id=self.kiosk_id,
                 issued_at=now,
+                language=d.language,
                 seal=facts["reference"],
                 citizen_id_masked=facts["citizen_id_masked"],
                 method=m.EnrolmentMethod.SELF_SERVICE,
@@ -380,7 +453,13 @@ class PrinterAdapter:
         name_en = m.PersonName(ne["prefix"], ne["first"], ne["last"], ne.get("middle", ""))
         y, mo, dd = (int(x) for x in str(person["dob"]).split("-"))
         dob = PartialDate(y, mo or None, dd or None)
-        common = {"document_number": body["doc_no"], "kiosk_id": self.kiosk_id, "issued_at": now, "seal": body["seal"]}
+        common = {
+            "document_number": body["doc_no"],
+            "kiosk_id": self.kiosk_id,
+            "issued_at": now,
+            "language": d.language,
+            "seal": body["seal"],
+        }
         if d.form == "tr12_2":
             events = tuple(
                 m.HistoryEntry(

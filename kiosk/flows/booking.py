@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from kiosk.booking_rules import BookingPolicy, Verdict, check_booking
@@ -62,6 +63,8 @@ class BookingState(IdentityState):
     ticket: Ticket | None = None
     bookings: tuple[Ticket, ...] = ()
     booking_id: str = ""
+    job_id: str = ""  # the ticket's print job in flight or last failed
+    printed_no: str = ""  # the ticket's document number once a copy went to the printer (a retry is its reprint)
 
 
 def _registry(screen: str = "working") -> Stage:
@@ -158,19 +161,21 @@ def handle(flow: Flow[BookingState], state: BookingState, event: object, now: fl
         case "booking_submit", DeviceFailed(device="registry", reason=reason) if reason in SLOT_GONE:
             return _refetch_slots(flow, state, now, "slot_taken")
         case "booking_ticket", Tapped(action="print") if PRINT in state.ctx.caps and state.ticket is not None:
-            return flow.go(state, "ticket_printing", now, Print(ticket_document(state.ticket, office_of(state))))
+            document = ticket_document(state.ticket, office_of(state), state.ctx.document_language)
+            return flow.go(state, "ticket_printing", now, Print(document, reprint_of=state.printed_no), job_id="")
         case "booking_ticket", Tapped(action="done"):
             return flow.finish(state, "done")
-        case "ticket_printing", PrintSent():
-            return state, []
+        case "ticket_printing", PrintSent(job_id=job, document_no=number):
+            return replace(state, job_id=job, printed_no=number), []
         case "ticket_printing", PrintConfirmed():
             return flow.finish(state, "done")
         case "ticket_printing", PrintFailed(job_id=job, reason=reason):
-            return flow.go(state, "booking_ticket", now, VoidPrint(job, reason), error="printer_failed")
+            return flow.go(state, "booking_ticket", now, VoidPrint(job or state.job_id, reason), error="printer_failed")
         case "ticket_printing", DeviceFailed(device="printer", reason=reason):
-            return flow.go(state, "booking_ticket", now, VoidPrint("", reason), error="printer_failed")
+            return flow.go(state, "booking_ticket", now, VoidPrint(state.job_id, reason), error="printer_failed")
         case "ticket_printing", Expired():
-            return flow.go(state, "booking_ticket", now, VoidPrint("", "not_confirmed"), error="printer_failed")
+            void = VoidPrint(state.job_id, "not_confirmed")
+            return flow.go(state, "booking_ticket", now, void, error="printer_failed")
         case "fetching_bookings", BookingsFetched(bookings=bookings):
             return flow.go(state, "booking_list", now, bookings=bookings)
         case "booking_list", Tapped(action="booking", value=booking_id) if any(
@@ -222,7 +227,7 @@ def _refetch_slots(flow: Flow[BookingState], state: BookingState, now: float, no
     return flow.go(state, "fetching_slots", now, *effects, note=note)
 
 
-def ticket_document(ticket: Ticket, office: Office | None) -> Document:
+def ticket_document(ticket: Ticket, office: Office | None, language: Literal["th", "en"] = "th") -> Document:
     lines = (
         ("สำนักงาน / Office", office.name_th if office else ticket.office_id),
         ("บริการ / Service", ticket.service),
@@ -237,7 +242,7 @@ def ticket_document(ticket: Ticket, office: Office | None) -> Document:
         ("day", ticket.day.isoformat()),
         ("start", ticket.start),
     )
-    return Document("ticket", "ใบนัดหมาย / Appointment", lines, qr=ticket.qr, facts=facts)
+    return Document("ticket", "ใบนัดหมาย / Appointment", lines, qr=ticket.qr, facts=facts, language=language)
 
 
 def _days(state: BookingState, now: float) -> list[dict[str, object]]:

@@ -77,6 +77,11 @@ class Context:
     def today(self, now: float) -> date:
         return self.local(now).date()
 
+    @property
+    def document_language(self) -> Literal["th", "en"]:
+        """The language printouts are made in: the citizen's, where the documents have it (Thai otherwise)."""
+        return "en" if self.language == "en" else "th"
+
 
 PrinterState = Literal["ok", "near_end", "paper_out", "cover_open", "offline", "absent"]
 

@@ -159,6 +159,7 @@ class Document:
     qr: str = ""  # a plain QR (a booking ticket's); the seal is separate
     facts: tuple[tuple[str, str], ...] = ()  # machine-readable values the printed layout needs (day, reference...)
     citizen_id: str = field(default="", repr=False)  # whose extract: the registry issues and seals it
+    language: Literal["th", "en"] = "th"  # the citizen's chosen language: the printout's labels
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,9 @@ def _receipt(state: EnrolSelf) -> Document:
         ("expires_at", state.activation.expires_at.isoformat()),
     )
     lines = (("reference", state.activation.reference), ("name", state.card.name_th))
-    return Document("receipt", "ThaiD enrolment / ลงทะเบียน ThaiD", lines, facts=facts)
+    return Document(
+        "receipt", "ThaiD enrolment / ลงทะเบียน ThaiD", lines, facts=facts, language=state.ctx.document_language
+    )
 
 
 def data(state: EnrolSelf, now: float) -> Mapping[str, object]:

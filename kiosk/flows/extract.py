@@ -144,6 +144,7 @@ def document(state: Extract) -> Document:
         sealed=True,
         form=state.form,
         citizen_id=state.card.citizen_id,
+        language=state.ctx.document_language,
     )
 
 

@@ -78,6 +78,7 @@ from kiosk.flows.events import (
     OfficerVerified,
     OfficesFetched,
     PrintConfirmed,
+    PrintFailed,
     PrintSent,
     Queued,
     RecordFetched,
@@ -305,7 +306,9 @@ class JourneyHost:
     # --- device status and capabilities -------------------------------------------------------------------------
 
     def _observe(self, event: object) -> None:
-        if isinstance(event, DeviceFailed):
+        if isinstance(event, PrintFailed) and event.reason in PRINTER_STATES:
+            self._report("printer", event.reason)
+        elif isinstance(event, DeviceFailed):
             if event.device == "printer" and event.reason in PRINTER_STATES:
                 self._report("printer", event.reason)
             elif event.reason in DOWN_REASONS.get(event.device, frozenset()):
@@ -534,13 +537,25 @@ class JourneyHost:
                 self._spawn("registry", cancel)
 
     def _print(self, document: Any, reprint_of: str) -> None:
+        """PrintSent once paper may move, then PrintConfirmed, or PrintFailed naming the job (the journey voids it)."""
         printer = self._need(self.ports.printer, "printer")
         generation = self.generation
+        job: list[str] = []
 
         def sent(job_id: str, number: str) -> None:
+            job.append(job_id)
             self.runner.post(Stamped(generation, PrintSent(job_id, number)))
 
-        self._spawn("printer", lambda: PrintConfirmed(printer.print(document, reprint_of, sent)))
+        def work() -> object:
+            try:
+                return PrintConfirmed(printer.print(document, reprint_of, sent))
+            except DeviceError as e:
+                if e.device != "printer":
+                    raise  # the registry refused to issue the extract: not a print failure
+                log.warning("printing failed: %s", e.reason)
+                return PrintFailed(job[-1] if job else "", e.reason)
+
+        self._spawn("printer", work)
 
     def _forget(self) -> None:
         """Drop everything personal this executor holds and stop device work in flight."""

@@ -19,6 +19,7 @@ from kiosk.flows.events import (
     DeviceFailed,
     OfficesFetched,
     PrintFailed,
+    PrintSent,
     SlotsFetched,
     Tapped,
 )
@@ -102,10 +103,15 @@ def test_slot_with_room_gives_a_ticket_and_a_full_one_is_refused() -> None:
     screen = run.screen
     assert screen.name == "booking_confirmed" and screen.data["reference"] == "B1" and screen.data["time"] == "09:00"
     run.send(Tapped("print"))
-    assert run.emitted(Print)[0].document.qr == "BOOK:B1"
-    run.send(PrintFailed("J", "paper_out"))
+    first = run.emitted(Print)[0]
+    assert first.document.qr == "BOOK:B1" and first.reprint_of == "" and first.document.language == "th"
+    run.send(PrintSent("J", "B1"), DeviceFailed("printer", "paper_out"))
     assert run.stage == "booking_ticket" and VoidPrint("J", "paper_out") in run.last
     assert run.at("error") == "printer_failed"  # the QR is still on the screen
+    run.send(Tapped("print"))
+    assert run.emitted(Print)[0].reprint_of == "B1"  # the voided ticket's reprint, same number
+    run.send(PrintFailed("J2", "cover_open"))
+    assert VoidPrint("J2", "cover_open") in run.last
     run.send(Tapped("done"))
     assert run.stage == "closed"
 
