@@ -8,11 +8,12 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from kiosk.config import Config
 from kiosk.errors import KioskError
-from kiosk.runner import Runner
+from kiosk.runner import Clock, Runner
 
 if TYPE_CHECKING:
     from kiosk.drivers.camera import Camera
@@ -70,7 +71,8 @@ def compose(
         conn = open_store(cfg.store.path)
         stack.callback(conn.close)
         client = _registry_client(cfg, stack)
-        local = adapters.LocalAdapter(conn, keys, cfg.kiosk.unit, cfg.kiosk.id)
+        wall = runner.clock.wall  # one clock for the journeys, the adapters and the card's expiry date
+        local = adapters.LocalAdapter(conn, keys, cfg.kiosk.unit, cfg.kiosk.id, clock=wall)
         reader = _card_reader(cfg, runner, stack)
         sensor = _finger_sensor(cfg, stack)
         issuer = _document_issuer(cfg, stack)
@@ -78,12 +80,12 @@ def compose(
         board = _coproc(cfg, runner, stack)
         ports = Ports(
             local=local,
-            registry=adapters.RegistryAdapter(client, cfg.kiosk.unit) if client is not None else UnreachableRegistry(),
+            registry=adapters.RegistryAdapter(client, cfg.kiosk.unit, wall) if client else UnreachableRegistry(),
             card=adapters.CardAdapter(reader) if reader is not None else None,
             face=face,
             signals=_signals(board, stack),
             finger=adapters.FingerAdapter(sensor, local.officer_by_page) if sensor is not None else None,
-            printer=adapters.PrinterAdapter(issuer, client, cfg.kiosk.id) if issuer and client else None,
+            printer=adapters.PrinterAdapter(issuer, client, cfg.kiosk.id, wall) if issuer and client else None,
         )
         status = DeviceStatus(
             card=reader is not None,
@@ -135,15 +137,11 @@ def _card_reader(cfg: Config, runner: Runner, stack: contextlib.ExitStack) -> An
     """The PC/SC reader watcher: it posts insertions, removals and reads to the runner from its own thread."""
     if not cfg.card.enabled:
         return None
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     from kiosk.drivers.card.pcsc import PcscCardReader
 
-    zone = ZoneInfo(cfg.kiosk.timezone)
     reader = PcscCardReader(
         runner.post,
-        today=lambda: datetime.now(zone).date(),
+        today=local_today(runner.clock, cfg.kiosk.timezone),
         reader=cfg.card.reader,
         share_mode=cfg.card.share_mode,
         read_photo=cfg.card.read_photo,
@@ -152,6 +150,14 @@ def _card_reader(cfg: Config, runner: Runner, stack: contextlib.ExitStack) -> An
     reader.start()
     stack.callback(reader.stop)
     return reader
+
+
+def local_today(clock: Clock, timezone: str) -> Callable[[], date]:
+    """Today's date where the kiosk stands (a card expires at the end of its day in Bangkok, not in UTC)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(timezone)
+    return lambda: clock.wall().astimezone(zone).date()
 
 
 def _finger_sensor(cfg: Config, stack: contextlib.ExitStack) -> Any | None:

@@ -62,8 +62,8 @@ def _name(n: dict[str, str]) -> str:
     return f"{prefix}{joined}" if prefix and not prefix.isascii() else f"{prefix} {joined}".strip()
 
 
-def record_of(form: str, person: dict[str, Any]) -> Record:
-    """The registry's person as label/value lines for the preview and own-data screens."""
+def record_of(form: str, person: dict[str, Any], as_of: date) -> Record:
+    """The registry's person as label/value lines for the preview and own-data screens, as of `as_of` (Bangkok)."""
     house = person.get("house") or {}
     lines: list[tuple[str, str]] = [
         ("ชื่อ / Name", _name(person["name_th"])),
@@ -80,13 +80,14 @@ def record_of(form: str, person: dict[str, Any]) -> Record:
         ]
     if form in ("own", "tr12_2"):
         lines += [(str(e["day"]), f"{e['kind']} {e.get('detail') or ''}".strip()) for e in person.get("events", [])]
-    return Record(form, tuple(lines), datetime.now(UTC).date().isoformat())
+    return Record(form, tuple(lines), as_of.isoformat())
 
 
 @dataclass
 class RegistryAdapter:
     client: Any  # kiosk.registry_client.RegistryClient
     unit: str
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     _offices: list[dict[str, Any]] = field(default_factory=list)
 
     def record(self, form: str, citizen_id: str) -> Record | None:
@@ -99,7 +100,7 @@ class RegistryAdapter:
             if isinstance(e.__context__, RegistryRejected) and e.__context__.code == "citizen_not_found":
                 return None
             raise
-        return record_of(form, person)
+        return record_of(form, person, self.clock().astimezone(BANGKOK).date())
 
     def offices(self) -> tuple[Office, ...]:
         with registry_errors():
