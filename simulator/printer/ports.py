@@ -5,6 +5,7 @@ Open `PtyPort.path` with pyserial, or connect to `tcp://127.0.0.1:<TcpPort.port>
 
 from __future__ import annotations
 
+import abc
 import logging
 import os
 import select
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 READ_CHUNK = 65536
 
 
-class _Port:
+class _Port(abc.ABC):
     def __init__(self, printer: SimulatedPrinter) -> None:
         self.printer = printer
         self._wake_r, self._wake_w = -1, -1
@@ -32,8 +33,9 @@ class _Port:
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
 
+    @abc.abstractmethod
     def _serve(self) -> None:
-        raise NotImplementedError
+        """Carry bytes between the wire and the printer until stopped."""
 
     def _stop_thread(self) -> None:
         self._stop.set()
