@@ -84,7 +84,9 @@ def compose(
             card=adapters.CardAdapter(reader) if reader is not None else None,
             face=face,
             signals=_signals(board, stack),
-            finger=adapters.FingerAdapter(sensor, local.officer_by_page) if sensor is not None else None,
+            finger=adapters.FingerAdapter(sensor, local.officer_by_page, client.finger_template if client else None)
+            if sensor is not None
+            else None,
             printer=adapters.PrinterAdapter(issuer, client, cfg.kiosk.id, wall) if issuer and client else None,
         )
         status = DeviceStatus(

@@ -126,7 +126,20 @@ class RegistryAdapter:
         )
 
     def bookings(self, citizen_id: str) -> tuple[Ticket, ...]:
-        raise RegistryFailed("the registry offers no list of a citizen's bookings", reason="refused")
+        """The citizen's upcoming bookings (not cancelled), soonest first, as the tickets they hold."""
+        with registry_errors():
+            found = self.client.citizen_bookings(citizen_id)
+        return tuple(
+            Ticket(
+                str(b["booking_ref"]),
+                str(b["office_code"]),
+                str(b["service"]),
+                date.fromisoformat(b["day"]),
+                str(b["start"]),
+                str(b["booking_ref"]),
+            )
+            for b in found
+        )
 
     def book(self, op: Booking) -> Ticket:
         from kiosk.registry_client import new_key
@@ -146,7 +159,10 @@ class RegistryAdapter:
         from kiosk.registry_client import new_key
 
         with registry_errors():
-            answer = self.client.enrol(op.citizen_id, self.unit, new_key(), officer_id=op.officer_id)
+            # the passcode goes inside mutual TLS only; the registry keeps a scrypt hash of it
+            answer = self.client.enrol(
+                op.citizen_id, self.unit, new_key(), officer_id=op.officer_id, passcode=op.passcode
+            )
         code = str(answer["activation_code"])
         return Activation(f"THAID:ACT:{code}", datetime.fromisoformat(answer["expires_at"]), code)
 
@@ -173,14 +189,19 @@ class LocalAdapter:
         return AuditLog(self.conn, self.keys.audit_key, self.keys.subject_key)
 
     def enqueue(self, op: Enrolment, template: bytes | None) -> str:
-        """Into the outbox, durably, before anyone is told. The registry's enrolment API has no field for a finger
-        template, so none is written: it is dropped with the rest of the citizen's data on Forget."""
+        """Into the outbox, durably, before anyone is told, with the finger template (and passcode, if any): the
+        outbox is AES-GCM encrypted at rest and drops them once the registry has answered. The kit's activation
+        signing key goes first (once), so the registry can check this kit's offline tokens."""
         with self.lock:
-            from kiosk.store import Outbox
+            from kiosk.registry_client import enrol_payload
+            from kiosk.store import Outbox, queue_kit_key
 
-            payload = {"citizen_id": op.citizen_id, "unit": self.unit, "method": op.method, "officer_id": op.officer_id}
+            payload = enrol_payload(
+                op.citizen_id, self.unit, officer_id=op.officer_id, passcode=op.passcode, template=template
+            )
             try:
                 outbox = Outbox(self.conn, self.keys.data_key)  # encrypted at rest: it holds the citizen ID
+                queue_kit_key(outbox, self.keys.audit_key, self.clock().timestamp())
                 return str(outbox.enqueue("enrol", payload, self.clock().timestamp()).key)
             except sqlite3.Error as e:
                 raise StoreFailed(f"the outbox cannot be written: {e}") from None
@@ -278,10 +299,20 @@ class CardAdapter:
 class FingerAdapter:
     sensor: Any  # kiosk.drivers.finger.FingerSensor
     officers: Callable[[int], tuple[str, str] | None]
+    # the citizen's enrolled template from the registry (RegistryClient.finger_template), None when not enrolled
+    templates: Callable[[str], bytes | None] | None = None
 
     def verify(self, citizen_id: str, hint: Hint, timeout_s: float) -> tuple[bool, str]:
-        # Citizens' templates live in the registry, which offers no matching API yet: nothing to match against.
-        return False, "not_enrolled"
+        """1:1 on the sensor against the template the registry holds for this citizen (never kept here)."""
+        if self.templates is None:
+            return False, "not_enrolled"
+        with registry_errors():
+            template = self.templates(citizen_id)
+        if template is None:
+            return False, "not_enrolled"
+        hint("place")
+        result = self.sensor.verify(template, timeout_s=timeout_s, on_capture=_quality_hint(hint))
+        return bool(result.matched), ""
 
     def enrol(self, hint: Hint, timeout_s: float) -> tuple[bytes, int]:
         enrolment = self.sensor.enroll(
@@ -495,9 +526,11 @@ class PrinterAdapter:
             sex=m.Sex(person["sex"]),
             date_of_birth=dob,
             nationality=person.get("nationality", ""),
-            house_status=m.HouseStatus.HOUSE_OWNER if entry.get("relation") == "owner" else m.HouseStatus.RESIDENT,
-            mother_name="",
-            father_name="",  # the registry keeps no parents: printed blank, never invented
+            house_status=m.HouseStatus.HOUSE_OWNER
+            if entry.get("relation") in ("owner", "เจ้าบ้าน")
+            else m.HouseStatus.RESIDENT,
+            mother_name=str((person.get("parents") or {}).get("mother_th", "")),  # as registered; blank if unknown
+            father_name=str((person.get("parents") or {}).get("father_th", "")),
             moved_in_on=date.fromisoformat(entry["moved_in"]) if entry.get("moved_in") else None,
         )
 

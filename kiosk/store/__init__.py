@@ -4,6 +4,7 @@ from kiosk.store.audit import AuditCheck, AuditEntry, AuditError, AuditLog, veri
 from kiosk.store.cache import Cache
 from kiosk.store.db import open_store
 from kiosk.store.keys import KioskKeys, load_or_create
+from kiosk.store.kit_key import kit_public_key, queue_kit_key
 from kiosk.store.outbox import Operation, Outbox, OutboxKeyError
 from kiosk.store.sync import Backoff, Syncer, SyncReport, client_sender
 
@@ -21,7 +22,9 @@ __all__ = [
     "SyncReport",
     "Syncer",
     "client_sender",
+    "kit_public_key",
     "load_or_create",
     "open_store",
+    "queue_kit_key",
     "verify_chain",
 ]

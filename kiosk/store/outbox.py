@@ -146,6 +146,10 @@ class Outbox:
         rows = self.conn.execute(f"SELECT {_COLUMNS} FROM outbox {where} ORDER BY seq LIMIT ?", params).fetchall()
         return [self._op(r) for r in rows]
 
+    def of_kind(self, kind: str) -> tuple[Operation, ...]:
+        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE kind = ? ORDER BY seq", (kind,)).fetchall()
+        return tuple(self._op(r) for r in rows)
+
     def counts(self) -> dict[str, int]:
         found = dict(self.conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
         return {s: int(found.get(s, 0)) for s in STATES}
