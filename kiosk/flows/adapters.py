@@ -286,6 +286,9 @@ class LocalAdapter:
 
 @dataclass
 class CardAdapter:
+    """A second read of a card that stayed in the slot after the kiosk forgot what the driver's watcher read at its
+    insertion (a journey ended). Every insertion is read by the watcher alone: the executor uses its events."""
+
     reader: Any  # kiosk.drivers.card.CardReader
 
     def read(self, timeout_s: float) -> CardReading:

@@ -177,7 +177,8 @@ class JourneyHost:
         self._probe = probe
         self._probe_s = probe_s
         self._next_probe = 0.0
-        self._card_busy = False  # the driver is reading the inserted card
+        self._card_busy = False  # the driver's watcher is reading the inserted card (it reads every insertion)
+        self._insertion = 0  # counts insertions and removals: a port read of an earlier card is dropped
         self._identity: card_driver.CardIdentity | None = None
         self._reading: CardReading | None = None
         self._read_failed = ""
@@ -250,7 +251,13 @@ class JourneyHost:
             self._identity = event.identity
             return self._card_complete(None) if not self.read_photo else None
         if isinstance(event, card_driver.CardPhotoRead):
-            return self._card_complete(event.jpeg) if self._identity is not None else None
+            if self._identity is None:  # the identity was forgotten mid-read: the rest of this read goes too
+                self._card_busy = False
+                if self._want_read:
+                    self._want_read = False
+                    self._read_card()
+                return None
+            return self._card_complete(event.jpeg)
         if isinstance(event, card_driver.CardReadFailed):
             if event.reason == "reader_unavailable":
                 self._report("card", event.reason)
@@ -261,6 +268,8 @@ class JourneyHost:
                 return CardReadFailed(event.reason)
             return None
         if isinstance(event, _PortRead):
+            if event.insertion != self._insertion:
+                return None  # read from a card that has since been pulled
             self._reading = event.reading
             return self._card_read(event.reading)
         if isinstance(event, _Frame):
@@ -299,6 +308,7 @@ class JourneyHost:
         return CardRead(info)
 
     def _card_gone(self) -> None:
+        self._insertion += 1
         self._identity = self._reading = None
         self._read_failed = ""
         self._card_busy = self._want_read = False
@@ -486,9 +496,10 @@ class JourneyHost:
         elif self._card_busy:
             self._want_read = True  # the driver's insertion read will answer
         else:
+            # The card stayed in while what the watcher read was forgotten (a journey ended): read it again.
             card = self._need(self.ports.card, "card")
-
-            self._spawn("card", lambda: _PortRead(card.read(self.limits.card_read_s)))
+            insertion = self._insertion
+            self._spawn("card", lambda: _PortRead(card.read(self.limits.card_read_s), insertion))
 
     def _face(self, effect: Effect) -> None:
         face = self._need(self.ports.face, "camera")
@@ -631,9 +642,10 @@ class _Missing(DeviceError):
         self.device = device
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class _PortRead:
     reading: CardReading
+    insertion: int
 
 
 @dataclass(frozen=True, repr=False)

@@ -243,3 +243,26 @@ def test_a_lost_reader_takes_card_services_off_the_menu_until_it_answers_again(k
     assert kiosk.shown[0] == "out_of_service"  # every service needs the card reader
     kiosk.insert_card().tap("start")
     assert kiosk.shown[0] == "language"
+
+
+def test_a_read_forgotten_half_way_is_read_again_once_when_the_next_journey_needs_the_card(kiosk: Kiosk) -> None:
+    choose(kiosk, "thaid").on("consent").tap("accept").on("insert_card")
+    kiosk.post(card_driver.CardInserted("Virtual PCD", b"\x3b\x67"), card_driver.CardIdentityRead(IDENTITY))
+    kiosk.tap("cancel").on("remove_card")  # the journey is over (it forgot the card) while the driver still reads
+    for _ in range(20):
+        if kiosk.shown[0] == "attract":
+            break
+        kiosk.wait(10)  # the card is left in: the kiosk gives up asking for it
+    assert kiosk.shown[0] == "attract" and kiosk.host.flow is None
+    kiosk.post(card_driver.CardPhotoRead(PORTRAIT))  # the rest of the forgotten read arrives
+    card = kiosk.ports.card
+    assert card is not None and card.reads == 0  # type: ignore[attr-defined]
+    choose(kiosk, "thaid").on("consent").tap("accept").on("card_data")  # the card stayed in: read once more
+    assert card.reads == 1  # type: ignore[attr-defined]
+
+
+def test_a_card_read_by_the_watcher_is_not_read_again(kiosk: Kiosk) -> None:
+    choose(kiosk, "own_data").on("consent").tap("accept").on("insert_card")
+    kiosk.insert_card().on("own_data")
+    card = kiosk.ports.card
+    assert card is not None and card.reads == 0  # type: ignore[attr-defined]
