@@ -85,3 +85,18 @@ def test_progress_screens_keep_animating_while_waiting(text: Text) -> None:
         view.draw(surface, now_s=0.6)
         if name not in ("face_capture", "liveness"):  # the camera screens move with their frames
             assert pygame.image.tobytes(surface, "RGB") != first, name
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_activation_qr_on_screen_decodes_to_its_payload(text: Text, size: tuple[int, int]) -> None:
+    zxingcpp = pytest.importorskip("zxingcpp")
+    import numpy as np
+
+    payload = "THAID:KIT:" + "Ab3-" * 30
+    surface = pygame.Surface(size)
+    view = KioskView(text)
+    view.show("activation_qr", {"qr": payload, "code": "AB12-CD34"})
+    view.draw(surface)
+    pixels = np.ascontiguousarray(pygame.surfarray.array3d(surface).transpose(1, 0, 2))
+    found = zxingcpp.read_barcodes(pixels)
+    assert [r.text for r in found] == [payload]
