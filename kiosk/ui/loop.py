@@ -43,6 +43,7 @@ class ScreenLoop:
         area: pygame.Rect,
         tick_s: float = 0.1,
         on_tap: Callable[[Tapped], None] | None = None,
+        touched: Callable[[], object] = Touched,
     ) -> None:
         self.view = view
         self.runner = runner
@@ -50,6 +51,7 @@ class ScreenLoop:
         self.area = area
         self.tick_s = tick_s
         self.on_tap = on_tap
+        self.touched = touched  # what a touch on no control posts (the journeys' own event type, if they have one)
         self.stats = FrameStats()
         self._next_tick = runner.clock.monotonic()
         self._taps: list[Tapped] = []
@@ -62,7 +64,7 @@ class ScreenLoop:
         if ev is not None:
             self.tap(ev)
         else:
-            self.runner.post(Touched())
+            self.runner.post(self.touched())
         return ev
 
     def tap(self, ev: Tapped) -> None:

@@ -31,6 +31,17 @@ class Compose(Protocol):
     ) -> Callable[[], None]: ...
 
 
+def _touched_event() -> Callable[[], object]:
+    """The journeys count a touch on no control as activity with their own `Touched`; without them, the UI's."""
+    try:
+        from kiosk.flows.events import Touched
+    except ImportError:
+        from kiosk.ui.events import Touched as UiTouched
+
+        return UiTouched
+    return Touched
+
+
 class KioskSession:
     def __init__(
         self,
@@ -50,7 +61,7 @@ class KioskSession:
         self.view = KioskView(
             text, language=cfg.kiosk.language, large_text=cfg.ui.large_text, camera=self.preview.latest
         )
-        self.loop = ScreenLoop(self.view, self.runner, self.port, area=area)
+        self.loop = ScreenLoop(self.view, self.runner, self.port, area=area, touched=_touched_event())
         self._close: Callable[[], None] = lambda: None
         if compose is None:
             from kiosk.app import compose as default_compose

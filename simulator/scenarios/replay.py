@@ -6,6 +6,7 @@ with a webcam, since still photos cannot pass it), then `[[step]]` tables,
 each with exactly one of these keys (plus `timeout_s` for the waiting ones):
 
   tap = "action" (+ value)       touch the control with that action (and value) on the current screen
+  touch = [x, y]                  touch the screen there (on a control or not)
   type = "12345678"               touch digit keys, then OK
   insert_card = "somchai"         (+ pull_mid_read = true)   a test citizen's card into the virtual reader
   pull_card = true                take the card out
@@ -17,6 +18,7 @@ each with exactly one of these keys (plus `timeout_s` for the waiting ones):
   expect_screen = "menu"          wait until that screen is shown (+ language = "en")
   expect_shown = "error"          wait until that screen has been shown since the previous step (even briefly)
   expect_text = "…"               wait until a drawn string contains it
+  expect_no_text = "…"            wait until no drawn string contains it
   expect_printed = 1              wait until that many documents came out of the printer
   expect_outbox = { pending = 1 } the store's outbox counts by state
   screenshot = "name"             save the kiosk screen as <artifacts>/<name>.png
@@ -51,9 +53,9 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S = 10.0
 FRAME_S = 1 / 60
 ACTIONS = (
-    "tap", "type", "insert_card", "pull_card", "show_face", "place_finger", "lift_finger", "sensor_silent",
+    "tap", "touch", "type", "insert_card", "pull_card", "show_face", "place_finger", "lift_finger", "sensor_silent",
     "paper_out", "cover_open", "online", "tamper", "advance_s", "wait_s", "expect_screen", "expect_shown",
-    "expect_text", "expect_printed", "expect_outbox", "screenshot",
+    "expect_text", "expect_no_text", "expect_printed", "expect_outbox", "screenshot",
 )  # fmt: skip
 MODIFIERS = frozenset({"value", "timeout_s", "pull_mid_read", "worn", "language"})
 
@@ -214,6 +216,9 @@ class Player:
         match action:
             case "tap":
                 self.tap(str(arg), str(st.get("value", "")), timeout)
+            case "touch":
+                self.session.loop.pointer((int(arg[0]), int(arg[1])))
+                self.frame()
             case "type":
                 for digit in str(arg):
                     self.tap("digit", digit, timeout)
@@ -264,6 +269,10 @@ class Player:
                 self.wait_until(f"screen {arg!r} shown", lambda: arg in self.session.port.since(mark), timeout)
             case "expect_text":
                 self.wait_until(f"text {arg!r}", lambda: any(str(arg) in s for s in self.session.view.texts), timeout)
+            case "expect_no_text":
+                self.wait_until(
+                    f"no text {arg!r}", lambda: not any(str(arg) in s for s in self.session.view.texts), timeout
+                )
             case "expect_printed":
                 self.wait_until(f"{arg} document(s) printed", lambda: rig.documents_printed() >= int(arg), timeout)
             case "expect_outbox":

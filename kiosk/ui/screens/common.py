@@ -25,6 +25,15 @@ ERRORS: dict[str, tuple[str, str]] = {
     "card_unreadable": (N_("Cannot read this card"), N_("Check that it is a Thai ID card, chip up, and try again.")),
     "card_not_thai_id": (N_("This is not a Thai ID card"), N_("Please use your Thai national ID card.")),
     "card_expired": (N_("This card has expired"), N_("Please renew your ID card at a district office.")),
+    "card_timeout": (
+        N_("The card did not answer"),
+        N_("Take the card out and insert it again, chip first, and leave it in."),
+    ),
+    "card_invalid": (
+        N_("The data on this card could not be verified"),
+        N_("Please have the card checked at a district office."),
+    ),
+    "card_reader_failed": (N_("The card reader is not working."), N_("Please use another kiosk or ask an officer.")),
     "face_mismatch": (N_("Your face did not match the card"), N_("Only the card holder can use this service.")),
     "face_timeout": (N_("We could not see your face clearly"), N_("Stand in good light, facing the camera.")),
     "liveness_failed": (
