@@ -284,7 +284,7 @@ def test_client_checks_new_answer_shapes() -> None:
         def request(self, method: str, path: str, **kw: Any) -> Reply:
             return self.reply
 
-    bad_bookings = [
+    bad_bookings: list[dict[str, Any]] = [
         {"citizen_id": SOMCHAI, "bookings": [{"booking_ref": "B1"}]},
         {"citizen_id": "3100500678905", "bookings": []},
         {"citizen_id": SOMCHAI, "bookings": "none"},
