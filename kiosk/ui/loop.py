@@ -60,7 +60,7 @@ class ScreenLoop:
         """A touch or click at window coordinates `pos`; outside the kiosk area it is not ours."""
         if not self.area.collidepoint(pos):
             return None
-        ev = self.view.hit(pos)
+        ev = self.view.press(pos)
         if ev is not None:
             self.tap(ev)
         else:

@@ -53,6 +53,7 @@ class ScreenState:
 
 
 FALLBACK = "out_of_service"
+PRESSED_FRAMES = 4  # about 130 ms at 30 fps
 
 
 class KioskView:
@@ -71,11 +72,14 @@ class KioskView:
         self._dirty = True
         self._animating = False
         self.texts: list[str] = []  # every string drawn in the last frame, in drawing order
+        self._flash: tuple[pygame.Rect, int] | None = None  # a touched control, and frames left to show it pressed
 
     def show(self, name: str, data: Mapping[str, Any] | None = None) -> None:
         if name == "attract" and self.state.name != "attract":
             # The next person starts from the kiosk's defaults, not the last person's choices.
             self.language, self.large_text = self._defaults
+        if name != self.state.name:
+            self._flash = None  # the new screen is the answer to the touch
         self.state = ScreenState(name, dict(data or {}))
         self._dirty = True
 
@@ -117,12 +121,28 @@ class KioskView:
         if "warning_s" in data:
             cv.hits.clear()  # while the warning is up, only its own button counts
             inactivity_warning(cv, data.integer("warning_s"))
+        if self._flash is not None:
+            rect, frames = self._flash
+            shade = pygame.Surface(rect.size, pygame.SRCALPHA)
+            shade.fill((0, 0, 0, 70))
+            surface.blit(shade, rect.topleft)
+            self._flash = (rect, frames - 1) if frames > 1 else None
+            cv.animating = True
         surface.set_clip(clip)
         self.text.journal = None
         self._hits = cv.hits
         self._dirty = False
         self._animating = cv.animating
         return cv
+
+    def press(self, pos: tuple[int, int]) -> Tapped | None:
+        """Like `hit`, and the touched control shows pressed for a few frames: a touch must visibly land."""
+        for h in reversed(self._hits):
+            if h.rect.collidepoint(pos):
+                self._flash = (h.rect, PRESSED_FRAMES)
+                self._dirty = True
+                return h.event
+        return None
 
     def hit(self, pos: tuple[int, int]) -> Tapped | None:
         """The event of the topmost control under `pos` (later-drawn controls are on top)."""

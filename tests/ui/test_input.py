@@ -180,3 +180,20 @@ def test_the_screen_history_stays_bounded_and_since_still_answers() -> None:
     port.show("error")
     assert port.since(mark) == ["error"]
     assert port.take() is not None and port.take() is None
+
+
+def test_a_touched_key_shows_pressed_for_a_few_frames_then_not(text: Text) -> None:
+    loop, _, surface = make(text)
+    loop.port.show("passcode", {"entered": 0, "length": 8})
+    loop.step(surface, now_s=0.0)
+    cx, cy = centre_of(loop, "digit", "5")
+    key = next(h.rect for h in loop.view.controls if h.event == Tapped("digit", "5"))
+    x, y = key.left + 8, cy  # beside the digit's glyph, on the key's face
+    before = surface.get_at((x, y))
+    click(loop, (cx, cy))
+    loop.step(surface, now_s=0.1)
+    pressed = surface.get_at((x, y))
+    assert sum(pressed[:3]) < sum(before[:3]), "the key darkens under the finger"
+    for i in range(6):
+        loop.step(surface, now_s=0.2 + i * 0.03)
+    assert surface.get_at((x, y)) == before
