@@ -44,6 +44,7 @@ from kiosk.flows.events import (
 )
 from kiosk.flows.identity import FINGER_TRY_FAILURES, IdentityState, card_data, card_failure
 from kiosk.flows.machine import Flow, Stage, Step
+from kiosk.flows.screens import CARD_REASONS
 
 CONSENT_VERSION = "thaid-enrol-officer-2026-1"
 PIN_MAX_DIGITS = 8
@@ -185,8 +186,7 @@ def _citizen(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: 
         case "citizen_insert", CardInserted():
             return flow.go(state, "citizen_reading", now, ReadCard(), Light("card_slot", False))
         case "citizen_reading", CardReadFailed(reason=reason):
-            known = {"not_thai_id": "card_not_thai_id", "card_expired": "card_expired", "card_removed": "card_removed"}
-            return next_citizen(flow, state, now, known.get(reason, "card_unreadable"))
+            return next_citizen(flow, state, now, CARD_REASONS.get(reason, "card_unreadable"))
         case "citizen_reading", CardRead(card=card):
             if card.holder == state.officer_holder:
                 return next_citizen(flow, state, now, "wrong_card")

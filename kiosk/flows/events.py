@@ -130,7 +130,7 @@ class CardRead:
 
 @dataclass(frozen=True)
 class CardReadFailed:
-    reason: str  # "not_thai_id", "removed", "timeout", "bad_response"...
+    reason: str  # the card driver's: "card_removed", "card_timeout", "not_thai_id"... (see screens.CARD_REASONS)
 
 
 # --- face -------------------------------------------------------------------------------------------------------

@@ -58,6 +58,9 @@ ERROR_REASONS: frozenset[str] = frozenset(
         "card_unreadable",
         "card_not_thai_id",
         "card_expired",
+        "card_timeout",
+        "card_invalid",
+        "card_reader_failed",
         "face_mismatch",
         "face_timeout",
         "liveness_failed",
@@ -86,6 +89,20 @@ ERROR_REASONS: frozenset[str] = frozenset(
 )
 
 
+# The card driver's reasons (`kiosk.drivers.card`, the `reason` of each CardError) and what the error screen says.
+CARD_REASONS: Mapping[str, str] = {
+    "card_removed": "card_removed",
+    "card_expired": "card_expired",
+    "not_thai_id": "card_not_thai_id",
+    "card_timeout": "card_timeout",  # the card stopped answering: take it out and insert it again
+    "malformed_response": "card_unreadable",
+    "unexpected_status": "card_unreadable",
+    "bad_check_digit": "card_invalid",  # the chip's citizen ID fails its check digit
+    "reader_unavailable": "card_reader_failed",
+    "card_error": "card_unreadable",  # the read crashed
+}
+
+
 def device_reason(device: str, reason: str) -> str:
     """The error-screen reason for a device failure."""
     if device == "printer":
@@ -97,7 +114,7 @@ def device_reason(device: str, reason: str) -> str:
     if device == "registry":
         return "registry_refused" if reason in ("refused", "rejected", "conflict") else "registry_offline"
     if device == "card":
-        return "card_not_thai_id" if reason == "not_thai_id" else "card_unreadable"
+        return CARD_REASONS.get(reason, "card_unreadable")
     return "failed"
 
 
@@ -108,7 +125,7 @@ def error_reason(outcome: str, detail: str) -> tuple[str, dict[str, object]]:
         case "device_error":
             return device_reason(device, why), {"device": device}
         case "card_unreadable":
-            return ("card_not_thai_id" if detail == "not_thai_id" else "card_unreadable"), {}
+            return CARD_REASONS.get(detail, "card_unreadable"), {}
         case "locked_out":
             return "locked_out", {"factor": detail, "attempts_left": 0}
         case "refer_officer":

@@ -242,13 +242,23 @@ def test_the_face_service_timing_out_is_a_failed_try_and_a_cancelled_loop_is_ign
 
 
 def test_card_read_failures_read_as_what_happened() -> None:
+    from kiosk.drivers.card import CardError
+
     cases = {
         "card_removed": "card_removed",
         "card_expired": "card_expired",
         "not_thai_id": "card_not_thai_id",
+        "card_timeout": "card_timeout",
         "malformed_response": "card_unreadable",
-        "reader_unavailable": "card_unreadable",
+        "unexpected_status": "card_unreadable",
+        "bad_check_digit": "card_invalid",
+        "reader_unavailable": "card_reader_failed",
     }
+    def reasons(cls: type[CardError]) -> set[str]:
+        return {cls.reason}.union(*(reasons(sub) for sub in cls.__subclasses__()))
+
+    cases["card_error"] = "card_unreadable"  # a read that crashed
+    assert reasons(CardError) == set(cases)  # exactly the driver's reasons
     for driver_reason, screen_reason in cases.items():
         run = Run.start(enrol_self.FLOW).send(Tapped("accept"), CardInserted(), CardReadFailed(driver_reason))
         assert run.at("reason") == screen_reason, driver_reason
