@@ -1,8 +1,13 @@
 """The UI's words in Thai and English: gettext catalogues under kiosk/locale, Thai first, compiled from .po by Babel.
 
-Message ids are the English source strings (marked `_()` / `N_()` in the screens, extracted with pybabel).
-`python -m kiosk.ui.i18n` recompiles every `.po` into its `.mo` (needs Babel, in the `dev` extra); the `.mo` files
-are committed so a kiosk needs no Babel at run time.
+Message ids are the English source strings (marked `_()` / `N_()` in the screens). After changing screen text:
+
+    .venv/bin/pybabel extract -k _ -k N_ --no-location --no-wrap -o kiosk/locale/kiosk.pot kiosk/ui
+    .venv/bin/pybabel update -i kiosk/locale/kiosk.pot -d kiosk/locale -D kiosk --no-wrap   # then translate th
+    .venv/bin/python -m kiosk.ui.i18n                                                       # compile the .mo files
+
+The `.mo` files are committed so a kiosk needs no Babel at run time; tests check they match the `.po` sources and
+that every string on screen has its Thai.
 """
 
 from __future__ import annotations
