@@ -17,7 +17,8 @@ from kiosk.runner import Clock, Runner
 
 if TYPE_CHECKING:
     from kiosk.drivers.camera import Camera
-    from kiosk.flows.context import Limits
+    from kiosk.flows.context import DeviceStatus, Limits
+    from kiosk.flows.ports import Ports
     from kiosk.ui.port import ScreenPort
     from kiosk.ui.preview import Preview
 
@@ -60,7 +61,6 @@ def compose(
     except ImportError:
         log.warning("the journeys' device adapters (kiosk.flows.adapters) are not available: no journeys run")
         return lambda: None
-    from kiosk.flows.context import DeviceStatus
     from kiosk.flows.host import JourneyHost
     from kiosk.flows.ports import Ports
     from kiosk.store import load_or_create, open_store
@@ -89,14 +89,7 @@ def compose(
             else None,
             printer=adapters.PrinterAdapter(issuer, client, cfg.kiosk.id, wall) if issuer and client else None,
         )
-        status = DeviceStatus(
-            card=reader is not None,
-            camera=face is not None,
-            finger=sensor is not None,
-            printer="ok" if issuer is not None else "absent",
-            registry=client is not None,
-            field_kit=sensor is not None,  # a kit with a sensor offers officer-assisted enrolment
-        )
+        status = device_status(cfg, ports, registry=client is not None)
         host = JourneyHost(
             runner,
             screen,
@@ -118,6 +111,20 @@ def compose(
     return stack.close
 
 
+def device_status(cfg: Config, ports: Ports, *, registry: bool) -> DeviceStatus:
+    """What the kiosk starts with: the devices that could be opened, and its role from the config."""
+    from kiosk.flows.context import DeviceStatus
+
+    return DeviceStatus(
+        card=ports.card is not None,
+        camera=ports.face is not None,
+        finger=ports.finger is not None,
+        printer="ok" if ports.printer is not None else "absent",
+        registry=registry,
+        field_kit=cfg.kiosk.role == "field_kit",  # offers officer-assisted enrolment (with a working sensor)
+    )
+
+
 def limits_of(cfg: Config) -> Limits:
     """The journeys' limits from the config's values (journeys never see the config itself)."""
     from kiosk.flows.context import Limits
@@ -129,6 +136,8 @@ def limits_of(cfg: Config) -> Limits:
         inactivity_timeout_s=cfg.ui.inactivity_timeout_s,
         liveness_s=cfg.face.liveness_timeout_s,
         face_max_attempts=cfg.face.max_attempts,
+        finger_max_attempts=cfg.finger.max_attempts,
+        lockout_s=cfg.security.lockout_s,
         liveness=cfg.face.liveness,
         reject_expired=cfg.card.reject_expired,
         passcode=PasscodeRules(p.length, p.max_run, p.max_repeat, p.max_attempts),

@@ -17,6 +17,7 @@ class KioskSection:
     language: Literal["th", "en"] = "th"
     timezone: str = "Asia/Bangkok"
     data_dir: Path = Path("var")
+    role: Literal["unattended", "field_kit"] = "unattended"  # field_kit: an officer's kit (officer-assisted enrolment)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class FingerSection:
     reply_timeout_s: float = 2.0
     has_led: bool = True
     match_threshold: int = 50
+    max_attempts: int = 3  # failed fingerprint tries before the finger is locked for that card ([security] lockout_s)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,11 @@ class PasscodeSection:
 
 
 @dataclass(frozen=True)
+class SecuritySection:
+    lockout_s: float = 900.0  # after too many failed tries of a face, finger, passcode or PIN, locked this long
+
+
+@dataclass(frozen=True)
 class UISection:
     width: int = 800
     height: int = 480
@@ -136,6 +143,7 @@ class Config:
     registry: RegistrySection = field(default_factory=RegistrySection)
     store: StoreSection = field(default_factory=StoreSection)
     passcode: PasscodeSection = field(default_factory=PasscodeSection)
+    security: SecuritySection = field(default_factory=SecuritySection)
     ui: UISection = field(default_factory=UISection)
 
 

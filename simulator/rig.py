@@ -257,7 +257,8 @@ class Rig:
                 trust_list=Path(self.ports["trust_list"]),
             )
         changes["store"] = dataclasses.replace(cfg.store, path=self.state_dir / "kiosk.sqlite3")
-        changes["kiosk"] = dataclasses.replace(cfg.kiosk, data_dir=self.state_dir)
+        # The simulator offers every journey, the officer's too: its kiosk is a field kit.
+        changes["kiosk"] = dataclasses.replace(cfg.kiosk, data_dir=self.state_dir, role="field_kit")
         if not self.has_webcam and cfg.face.liveness:
             # A photo cannot blink or turn its head, and the liveness check exists to refuse exactly that.
             log.warning("liveness check off in the simulator: no webcam, the camera shows still photos")
