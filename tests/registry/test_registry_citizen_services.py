@@ -304,3 +304,21 @@ def test_client_checks_new_answer_shapes() -> None:
         Canned(Reply(404, {"error": "citizen_not_found"})).finger_template(SOMCHAI)
     with pytest.raises(RegistryError):
         Canned(Reply(200, {"activated": "yes"})).redeem_kit_token("THAID:KIT:x")
+
+
+def test_no_fast_digest_of_an_officer_pin_is_kept(running: Running) -> None:
+    """The idempotency record tells a retry by the PIN's scrypt hash, never by a fast digest one could brute-force."""
+    key = new_key()
+    with running.client() as c:
+        c.create_officer("OFF-0002", "นายทดสอบ ระบบ", "unit-1014", "91827364", key)
+        assert c.create_officer("OFF-0002", "นายทดสอบ ระบบ", "unit-1014", "91827364", key)["replayed"] is True
+        with pytest.raises(RegistryRejected) as e:
+            c.create_officer("OFF-0002", "นายทดสอบ ระบบ", "unit-1014", "91827365", key)
+        assert e.value.code == "idempotency_key_reused"
+    fast = hashlib.sha256(b"91827364").hexdigest()
+    old_style = {"op": "officer", "id": "OFF-0002", "name": "นายทดสอบ ระบบ", "unit": "unit-1014", "pin": fast}
+    old_hash = hashlib.sha256(json.dumps(old_style, sort_keys=True).encode()).hexdigest()
+    kept = json.dumps(rows(running, "SELECT * FROM idempotency"), default=str)
+    assert fast not in kept and old_hash not in kept
+    [(salt, digest)] = rows(running, "SELECT pin_salt, pin_hash FROM officers WHERE officer_id = 'OFF-0002'")
+    assert digest == hash_pin("91827364", bytes.fromhex(salt))
