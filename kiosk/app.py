@@ -83,7 +83,8 @@ def compose(
             registry=adapters.RegistryAdapter(client, cfg.kiosk.unit, wall) if client else UnreachableRegistry(),
             card=adapters.CardAdapter(reader) if reader is not None else None,
             face=face,
-            signals=_signals(board, stack),
+            signals=(signals := _signals(board, stack)),
+            board=signals,
             finger=adapters.FingerAdapter(sensor, local.officer_by_page, client.finger_template if client else None)
             if sensor is not None
             else None,
@@ -244,34 +245,28 @@ class LockedPrinter:
 
 
 def _coproc(cfg: Config, runner: Runner, stack: contextlib.ExitStack) -> Any | None:
-    """The I/O co-processor: heartbeat and watchdog armed; its tamper switch becomes the executor's device state."""
+    """The I/O co-processor: heartbeat and watchdog armed from `[coproc]`; its events (tamper, presence, outage and
+    recovery) go to the runner, where the journeys' executor turns them into the kiosk's lock and wake-ups."""
     if not cfg.coproc.enabled:
         return None
-    from kiosk.drivers.coproc import CoprocError, TamperClosed, TamperOpened, WatchdogSettings
+    from kiosk.drivers.coproc import CoprocError
+    from kiosk.drivers.coproc.commands import watchdog_settings
     from kiosk.drivers.coproc.link import connect
-    from kiosk.flows.host import DeviceReport
-
-    def post(event: object) -> None:
-        runner.post(event)
-        if isinstance(event, TamperOpened):
-            runner.post(DeviceReport("tamper", "open"))
-        elif isinstance(event, TamperClosed) and not event.latched:
-            runner.post(DeviceReport("tamper", "ok"))
 
     c = cfg.coproc
     try:
         link = connect(
-            c.port, c.baud, post, watchdog=WatchdogSettings(grace_s=c.watchdog_grace_s), heartbeat_s=c.heartbeat_s
+            c.port,
+            c.baud,
+            runner.post,
+            watchdog=watchdog_settings(c),
+            heartbeat_s=c.heartbeat_s,
+            reply_timeout_s=c.reply_timeout_s,
         )
     except CoprocError as e:
         log.warning("co-processor unavailable (no lights, buzzer, tamper switch or watchdog): %s", e)
         return None
     stack.callback(link.close)
-    try:
-        if link.status().tamper_open:
-            runner.post(DeviceReport("tamper", "open"))
-    except CoprocError as e:
-        log.warning("co-processor status unknown: %s", e)
     return link
 
 
@@ -291,14 +286,19 @@ BEEPS: dict[str, tuple[int, float]] = {  # kind -> (Hz, seconds)
 }
 
 
+FACE_RING = (255, (255, 255, 255))  # level, colour: the light ring while the camera looks for a face
+
+
 class CoprocSignals:
-    """The journeys' beeps and indicator lights on the co-processor (the SignalPort). A lit indicator shows as the
-    board's "attention" pattern; all off is "idle". The executor calls these on the event thread, so each command
-    is queued to this object's own thread, in order, and never waits for the board."""
+    """The journeys' beeps, indicator lights, face ring, journey flag and tamper latch on the co-processor (the
+    SignalPort and BoardPort). A lit indicator shows as the board's "attention" pattern, out of service as its own,
+    all off as "idle". The executor calls these on the event thread, so each command is queued to this object's own
+    thread, in order, and never waits for the board; `tamper` and `ack_tamper` answer (the executor's workers)."""
 
     def __init__(self, link: Any) -> None:
         self.link = link
         self._lit: set[str] = set()
+        self._out_of_service = False
         self._queue: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._send, name="coproc-signals", daemon=True)
         self._thread.start()
@@ -309,8 +309,29 @@ class CoprocSignals:
 
     def light(self, name: str, on: bool) -> None:
         (self._lit.add if on else self._lit.discard)(name)
-        pattern = "attention" if self._lit else "idle"
+        self._pattern()
+
+    def out_of_service(self, on: bool) -> None:
+        self._out_of_service = on
+        self._pattern()
+
+    def _pattern(self) -> None:
+        pattern = "out_of_service" if self._out_of_service else "attention" if self._lit else "idle"
         self._queue.put(lambda: self.link.pattern(pattern))
+
+    def journey(self, active: bool) -> None:
+        self._queue.put(lambda: self.link.set_journey(active))
+
+    def face_light(self, on: bool) -> None:
+        level, rgb = FACE_RING if on else (0, (0, 0, 0))
+        self._queue.put(lambda: self.link.light(level, rgb))
+
+    def tamper(self) -> tuple[bool, bool]:
+        status = self.link.status()
+        return bool(status.tamper_open), bool(status.tamper_latched)
+
+    def ack_tamper(self) -> None:
+        self.link.ack_tamper()
 
     def close(self) -> None:
         self._queue.put(None)

@@ -235,14 +235,24 @@ class Panel:
             self._label(s, "no board", (x, y + 3), 13, MUTED)
         y += 30
         lv = rig.levers
+        half = (r.width - 30) // 2
         self._button(
             s,
-            pygame.Rect(r.left + 10, y, r.width - 20, 30),
+            pygame.Rect(r.left + 10, y, half, 30),
             "Close the case (tamper)" if lv.tamper else "Open the case (tamper)",
             lambda: rig.set_tamper(not lv.tamper),
             hot=lv.tamper,
             enabled=rig.coproc is not None,
             name="coproc:tamper",
+        )
+        self._button(
+            s,
+            pygame.Rect(r.left + 20 + half, y, half, 30),
+            "Walk away (presence)" if lv.presence else "Walk up (presence)",
+            lambda: rig.set_presence(not lv.presence),
+            hot=lv.presence,
+            enabled=rig.coproc is not None,
+            name="coproc:presence",
         )
         return r.bottom
 

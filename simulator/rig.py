@@ -66,6 +66,7 @@ class Levers:
     cover_open: bool = False
     online: bool = True
     tamper: bool = False
+    presence: bool = False  # someone in front of the presence sensor
     photo: int = -1  # index into photos; -1: nobody in front of the camera
     changed: int = 0  # bumped on every change, so the window redraws only then
 
@@ -403,4 +404,10 @@ class Rig:
         if self.coproc is not None:
             self.coproc.set_tamper_open(opened)
         self.levers.tamper = opened
+        self._bump()
+
+    def set_presence(self, present: bool) -> None:
+        if self.coproc is not None:
+            self.coproc.set_presence(present)
+        self.levers.presence = present
         self._bump()

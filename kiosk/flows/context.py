@@ -40,6 +40,7 @@ class Limits:
     registry_s: float = 20.0
     store_s: float = 10.0
     print_s: float = 60.0
+    coproc_s: float = 5.0  # a co-processor command (its link retransmits within its own reply deadline)
     face_max_attempts: int = 3
     finger_max_attempts: int = 3
     pin_max_attempts: int = 3

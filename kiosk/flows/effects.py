@@ -213,6 +213,12 @@ class Light:
 
 
 @dataclass(frozen=True)
+class AckTamper:
+    """Clear the co-processor's tamper latch (an officer signed in). Answered by TamperCleared, or by
+    DeviceFailed("coproc", "still_open") while the enclosure is still open."""
+
+
+@dataclass(frozen=True)
 class StartJourney:
     """From the menu: start one journey in the chosen language."""
 
@@ -250,11 +256,13 @@ Effect = (
     | Forget
     | Beep
     | Light
+    | AckTamper
     | StartJourney
     | End
 )
 
 __all__ = [
+    "AckTamper",
     "Audit",
     "Beep",
     "Booking",

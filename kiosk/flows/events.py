@@ -41,6 +41,7 @@ __all__ = [
     "OfficerRejected",
     "OfficerVerified",
     "OfficesFetched",
+    "PresenceSensed",
     "PrintConfirmed",
     "PrintFailed",
     "PrintSent",
@@ -49,6 +50,8 @@ __all__ = [
     "RecordFetched",
     "Slot",
     "SlotsFetched",
+    "TamperChanged",
+    "TamperCleared",
     "Tapped",
     "Tick",
     "Ticket",
@@ -326,3 +329,25 @@ class PrintConfirmed:
 class PrintFailed:
     job_id: str
     reason: str  # "paper_out", "cover_open", "offline", "not_confirmed"
+
+
+# --- the enclosure (co-processor) -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TamperChanged:
+    """The enclosure's tamper switch: `open` now or not, and whether the board holds a latch (an opening during a
+    journey) that only an officer's acknowledgement clears."""
+
+    open: bool
+    latched: bool
+
+
+@dataclass(frozen=True)
+class TamperCleared:
+    """The board accepted the officer's acknowledgement: its tamper latch is gone."""
+
+
+@dataclass(frozen=True)
+class PresenceSensed:
+    """Someone stands in front of the kiosk (the co-processor's presence sensor)."""

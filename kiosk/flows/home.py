@@ -1,5 +1,11 @@
 """Between journeys: the attract screen, the language choice and the service menu, which offers only the services
-the kiosk can complete now (its capabilities) and hands over to a journey with `StartJourney`."""
+the kiosk can complete now (its capabilities) and hands over to a journey with `StartJourney`.
+
+It also holds the kiosk's lock: while the enclosure is open, or the co-processor holds a tamper latch (the case was
+opened during a journey), the kiosk is out of service (reason "tamper") whatever its devices can do. An opening
+outside a journey lifts when the case closes; a latch only when an officer clears it: the officer inserts their
+officer card at the out-of-service screen, which starts the `clear_tamper` journey (card + PIN, then AckTamper).
+The presence sensor wakes the attract screen to the language choice."""
 
 from __future__ import annotations
 
@@ -8,11 +14,35 @@ from typing import Literal
 
 from kiosk.flows.context import SERVICES
 from kiosk.flows.effects import Audit, Effect, StartJourney
-from kiosk.flows.events import CapabilitiesChanged, CardInserted, Tapped, Tick, Touched
+from kiosk.flows.events import (
+    CapabilitiesChanged,
+    CardInserted,
+    PresenceSensed,
+    TamperChanged,
+    TamperCleared,
+    Tapped,
+    Tick,
+    Touched,
+)
 from kiosk.flows.machine import Screen
 
 HomeStage = Literal["attract", "language", "menu"]
 LANGUAGES = ("th", "en")
+
+
+CLEAR_TAMPER = "clear_tamper"  # the officer's journey that clears a tamper latch (not a menu service)
+
+
+@dataclass(frozen=True)
+class Lock:
+    """The enclosure as the co-processor last reported it."""
+
+    open: bool = False
+    latched: bool = False
+
+    @property
+    def locked(self) -> bool:
+        return self.open or self.latched
 
 
 @dataclass(frozen=True)
@@ -23,6 +53,7 @@ class Home:
     idle_at: float | None = None
     error: str = ""
     idle_s: float = 60.0  # back to the attract screen after this long without a touch
+    lock: Lock = Lock()
 
 
 def offered(state: Home) -> frozenset[str]:
@@ -37,6 +68,16 @@ def step(state: Home, event: object, now: float) -> tuple[Home, list[Effect]]:
         if state.idle_at is not None and now >= state.idle_at:
             return replace(state, stage="attract", idle_at=None, error=""), []
         return state, []
+    if isinstance(event, TamperChanged | TamperCleared):
+        return _locking(state, event)
+    if state.lock.locked:
+        if state.lock.latched and isinstance(event, CardInserted):  # an officer's card: see clear_tamper
+            return state, [Audit("tamper_clear_started", {}), StartJourney(CLEAR_TAMPER, state.language)]
+        return state, []  # out of service: nothing a passer-by does counts
+    if isinstance(event, PresenceSensed):
+        if state.stage == "attract" and offered(state):
+            return replace(state, stage="language", idle_at=now + state.idle_s, error=""), []
+        return state, []  # already awake: someone standing there is not a touch
     awake = replace(state, idle_at=now + state.idle_s, error="")
     match state.stage, event:
         case "attract", Tapped() | Touched() | CardInserted():
@@ -62,7 +103,24 @@ def step(state: Home, event: object, now: float) -> tuple[Home, list[Effect]]:
     return state, []
 
 
+def _locking(state: Home, event: TamperChanged | TamperCleared) -> tuple[Home, list[Effect]]:
+    if isinstance(event, TamperCleared):
+        lock = Lock(open=state.lock.open)
+    else:
+        lock = Lock(open=event.open, latched=event.latched)
+    effects: list[Effect] = []
+    if lock.locked != state.lock.locked:
+        effects.append(Audit("out_of_service" if lock.locked else "back_in_service", {"reason": "tamper"}))
+    if lock.latched and not state.lock.latched:
+        effects.append(Audit("tamper_latched", {}))
+    if lock.locked:
+        return replace(state, lock=lock, stage="attract", idle_at=None, error=""), effects
+    return replace(state, lock=lock), effects
+
+
 def view(state: Home, now: float) -> Screen:
+    if state.lock.locked:
+        return Screen("out_of_service", {"reason": "tamper"})
     if state.stage == "attract":
         return Screen("attract", {}) if offered(state) else Screen("out_of_service", {"reason": "maintenance"})
     if state.stage == "language":

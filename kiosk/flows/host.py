@@ -18,11 +18,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from kiosk.drivers import card as card_driver
+from kiosk.drivers import coproc as coproc_driver
 from kiosk.errors import DeviceError
-from kiosk.flows import booking, enrol_officer, enrol_self, extract, home, own_data
+from kiosk.flows import booking, clear_tamper, enrol_officer, enrol_self, extract, home, own_data
 from kiosk.flows.attempts import AttemptBook, Strikes, holder_key
 from kiosk.flows.context import Context, DeviceStatus, Limits, WallAnchor, capabilities
 from kiosk.flows.effects import (
+    AckTamper,
     Audit,
     Beep,
     Booking,
@@ -77,12 +79,15 @@ from kiosk.flows.events import (
     OfficerRejected,
     OfficerVerified,
     OfficesFetched,
+    PresenceSensed,
     PrintConfirmed,
     PrintFailed,
     PrintSent,
     Queued,
     RecordFetched,
     SlotsFetched,
+    TamperChanged,
+    TamperCleared,
     Tapped,
     Tick,
     WorkFailed,
@@ -99,7 +104,15 @@ JOURNEYS: Mapping[str, Flow[Any]] = {
     "extract": extract.FLOW,
     "booking": booking.FLOW,
     "own_data": own_data.FLOW,
+    home.CLEAR_TAMPER: clear_tamper.FLOW,
 }
+
+# The co-processor's light ring lights the face for the camera while one of these screens is up. Without the board
+# the face journeys still run (the camera's exposure copes with the hall's light; the threshold was measured on
+# unlit photos), so the ring is no capability: a board outage only leaves it dark.
+FACE_SCREENS = frozenset({"face_capture", "liveness"})
+# Heartbeat failures that mean the board is gone (a refusal such as "still_open" is an answer, not an outage).
+COPROC_DOWN = frozenset({"silent", "garbled", "port", "wrong_version", "failed"})
 
 
 class ScreenSink(Protocol):
@@ -186,12 +199,16 @@ class JourneyHost:
         self._frame: object | None = None
         self._templates: dict[str, bytes] = {}
         self._shown: tuple[str, dict[str, Any]] | None = None
+        self._ring = False  # the face light ring, as last commanded
+        self._out_of_service = False  # the board's status pattern, as last commanded
+        self.board_up = ports.board is not None
         self._writes: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._writer = threading.Thread(target=self._write_loop, name="kiosk-audit", daemon=True)
         self._writer.start()
         self.book = self._load_book(runner.clock.monotonic())
         runner.subscribe(self.handle)
         self._render(runner.clock.monotonic())
+        self._refresh_tamper()  # a latch survives the board's and the Pi's restarts
 
     # --- lifecycle ----------------------------------------------------------------------------------------------
 
@@ -239,9 +256,12 @@ class JourneyHost:
         """Driver and UI events become journey events; the rest pass through."""
         if isinstance(event, card_driver.CardInserted):
             self._card_gone()
-            self._report("card", "ok")  # the reader works (the driver posts no other "reader back" event)
+            self._report("card", "ok")  # the reader works
             self.card_in = self._card_busy = True
             return CardInserted()
+        if isinstance(event, card_driver.ReaderAvailable):
+            self._report("card", "ok")  # back after it was lost: card services return to the menu
+            return None
         if isinstance(event, card_driver.CardRemoved):
             self._card_gone()
             self._report("card", "ok")
@@ -281,6 +301,13 @@ class JourneyHost:
         if isinstance(event, DeviceReport):
             self._report(event.device, event.state)
             return CapabilitiesChanged(self.caps)
+        if isinstance(event, coproc_driver.TamperOpened | coproc_driver.TamperClosed):
+            return TamperChanged(isinstance(event, coproc_driver.TamperOpened), event.latched)
+        if isinstance(event, coproc_driver.PresenceDetected):
+            return PresenceSensed()
+        if isinstance(event, coproc_driver.CoprocRecovered | coproc_driver.CoprocBooted):
+            self._board_back(event)
+            return None
         if type(event).__name__ == "Tapped" and hasattr(event, "action") and not isinstance(event, Tapped):
             return Tapped(str(event.action), str(getattr(event, "value", "")))  # the UI's own Tapped
         return event
@@ -316,6 +343,11 @@ class JourneyHost:
     # --- device status and capabilities -------------------------------------------------------------------------
 
     def _observe(self, event: object) -> None:
+        if isinstance(event, DeviceFailed) and event.device == "coproc" and event.reason in COPROC_DOWN:
+            if self.board_up:  # the heartbeat posts once per outage
+                log.warning("co-processor down (%s): light ring dark, tamper switch unwatched", event.reason)
+                self.board_up = False
+            return
         if isinstance(event, PrintFailed) and event.reason in PRINTER_STATES:
             self._report("printer", event.reason)
         elif isinstance(event, DeviceFailed):
@@ -351,6 +383,31 @@ class JourneyHost:
             self.status = s
             self.caps = capabilities(s)
 
+    def _board_back(self, event: object) -> None:
+        """The board answers again, or restarted: the link has restored what was commanded; what the enclosure did
+        meanwhile (a latch is kept in the board's flash) is asked again."""
+        log.info("co-processor back (%s)", type(event).__name__)
+        self.board_up = True
+        self._refresh_tamper()
+
+    def _refresh_tamper(self) -> None:
+        board = self.ports.board
+        if board is None:
+            return
+
+        def work() -> object:
+            is_open, latched = board.tamper()
+            return TamperChanged(is_open, latched)
+
+        def job() -> object | None:
+            try:
+                return work()
+            except DeviceError as e:
+                log.warning("the enclosure's state is unknown: %s", e)
+                return None
+
+        self.runner.spawn("coproc", job)
+
     def _maybe_probe(self, now: float) -> None:
         if self._probe is None or now < self._next_probe:
             return
@@ -366,6 +423,12 @@ class JourneyHost:
     # --- the journey --------------------------------------------------------------------------------------------
 
     def _step(self, event: object, now: float) -> None:
+        if isinstance(event, TamperChanged | TamperCleared):  # the kiosk's lock is home's, journey or not
+            self.home, effects = home.step(self.home, event, now)
+            self._run(effects, now)
+            self._report("tamper", "open" if self.home.lock.locked else "ok")
+            if self.flow is None:
+                return
         if self.flow is None:
             self.home, effects = home.step(self.home, event, now)
         else:
@@ -382,6 +445,8 @@ class JourneyHost:
         self.flow = flow
         self.state, effects = flow.start(ctx, now, card_in=self.card_in)
         self.trace.add(name, self.state.stage, now)
+        if self.ports.board is not None:
+            self.ports.board.journey(True)  # an opening of the case now latches on the board
         self._run(effects, now)
 
     def wall(self, now: float) -> datetime:
@@ -390,6 +455,8 @@ class JourneyHost:
         return clock.wall().astimezone(UTC) + timedelta(seconds=now - clock.monotonic())
 
     def _end(self) -> None:
+        if self.flow is not None and self.ports.board is not None:
+            self.ports.board.journey(False)
         self.flow, self.state = None, None
         self.generation += 1
         self.home = replace(self.home, stage="attract", idle_at=None, error="")
@@ -419,6 +486,8 @@ class JourneyHost:
             case End():
                 self._forget()
                 self._end()
+            case AckTamper():
+                self._ack_tamper()
             case StartJourney(journey=name, language=language):
                 self._start(name, language, now)
             case Beep(kind=kind):
@@ -568,6 +637,20 @@ class JourneyHost:
 
         self._spawn("printer", work)
 
+    def _ack_tamper(self) -> None:
+        """TamperCleared is posted unstamped: the latch is gone on the board even if the journey ended meanwhile."""
+        board = self._need(self.ports.board, "coproc")
+        generation = self.generation
+
+        def work() -> object:
+            try:
+                board.ack_tamper()
+            except DeviceError as e:
+                return Stamped(generation, DeviceFailed(e.device, e.reason, str(e)))
+            return TamperCleared()
+
+        self.runner.spawn("coproc", work)
+
     def _forget(self) -> None:
         """Drop everything personal this executor holds and stop device work in flight."""
         self.generation += 1
@@ -624,12 +707,27 @@ class JourneyHost:
 
     def _render(self, now: float) -> None:
         screen = self.current(now)
+        self._follow_on_board(screen.name)
         data = dict(screen.data)
         if screen.name == "card_data" and self._reading is not None and self._reading.photo:
             data["photo"] = self._reading.photo
         if self._shown != (screen.name, data):
             self._shown = (screen.name, data)
             self.screen.show(screen.name, data)
+
+    def _follow_on_board(self, screen: str) -> None:
+        """The light ring lights a face while the camera looks for one; the status LEDs say out of service."""
+        board = self.ports.board
+        if board is None:
+            return
+        ring = screen in FACE_SCREENS
+        if ring != self._ring:
+            self._ring = ring
+            board.face_light(ring)
+        out = screen == "out_of_service"
+        if out != self._out_of_service:
+            self._out_of_service = out
+            board.out_of_service(out)
 
 
 class _Missing(DeviceError):

@@ -21,6 +21,7 @@ from kiosk.flows.events import (
     DeviceFailed,
     Entered,
     Expired,
+    TamperChanged,
     Tapped,
     Tick,
     Touched,
@@ -116,6 +117,7 @@ class Flow(Generic[S]):
         handle: Handler[S],
         data: DataFn[S],
         cleanup: Callable[[S], list[Effect]] | None = None,
+        opening: Callable[[Flow[S], S, float], Step[S]] | None = None,
     ) -> None:
         self.name = name
         self.state_type = state_type
@@ -124,6 +126,7 @@ class Flow(Generic[S]):
         self._handle = handle
         self._data = data
         self._cleanup = cleanup
+        self._opening = opening  # the first move, when the first stage needs an effect (a card already in: read it)
         self._check()
 
     def _check(self) -> None:
@@ -182,11 +185,22 @@ class Flow(Generic[S]):
         audit = {"journey": self.name, "at": state.stage, "outcome": outcome}
         return fresh, [*effects, Forget(), Audit("journey_ended", audit), End(outcome)]
 
+    def tampered(self, state: S) -> Step[S]:
+        """The enclosure was opened: end at once (no notice to read), wipe, and leave the kiosk to its lock."""
+        fresh = self.state_type(stage="closed", ctx=state.ctx, card_in=state.card_in)
+        audit = {"journey": self.name, "at": state.stage, "outcome": "tampered"}
+        undo = self._cleanup(state) if self._cleanup else []
+        return fresh, [*undo, Forget(), Audit("journey_ended", audit), End("tampered")]
+
     # --- the step -----------------------------------------------------------------------------------------------
 
     def start(self, ctx: Context, now: float, *, card_in: bool = False) -> Step[S]:
         state = self.enter(self.state_type(stage=self.first, ctx=ctx, card_in=card_in), self.first, now)
-        return state, [Audit("journey_started", {"journey": self.name, "language": ctx.language})]
+        started: list[Effect] = [Audit("journey_started", {"journey": self.name, "language": ctx.language})]
+        if self._opening is None:
+            return state, started
+        state, effects = self._opening(self, state, now)
+        return state, [*started, *effects]
 
     def step(self, state: S, event: object, now: float) -> Step[S]:
         new, effects = self._step(state, event, now)
@@ -200,6 +214,8 @@ class Flow(Generic[S]):
             return state, []
         if isinstance(event, CapabilitiesChanged):
             return replace(state, ctx=replace(state.ctx, caps=event.caps)), []
+        if isinstance(event, TamperChanged) and event.open:
+            return self.tampered(state)
         if isinstance(event, CardInserted | CardRemoved) and state.card_in != isinstance(event, CardInserted):
             state = replace(state, card_in=isinstance(event, CardInserted))
         if st.waits == "notice":

@@ -129,6 +129,25 @@ class SignalPort(Protocol):
     def light(self, name: str, on: bool) -> None: ...
 
 
+class BoardPort(Protocol):
+    """The co-processor beyond beeps: the journey flag (an opening then latches), the face light ring, the status
+    pattern and the tamper latch. The first three never wait for the board; `tamper` and `ack_tamper` do (workers)."""
+
+    def journey(self, active: bool) -> None: ...
+
+    def face_light(self, on: bool) -> None: ...
+
+    def out_of_service(self, on: bool) -> None: ...
+
+    def tamper(self) -> tuple[bool, bool]:
+        """(open, latched) as the board sees the enclosure now."""
+        ...
+
+    def ack_tamper(self) -> None:
+        """Clear the latch; a DeviceError with reason "still_open" while the enclosure is open."""
+        ...
+
+
 @dataclass
 class Ports:
     local: LocalPort
@@ -138,3 +157,4 @@ class Ports:
     finger: FingerPort | None = None
     printer: PrinterPort | None = None
     signals: SignalPort | None = None
+    board: BoardPort | None = None

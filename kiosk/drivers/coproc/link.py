@@ -213,29 +213,33 @@ class CoprocLink:
     def heartbeat(self) -> None:
         self._request(wire.K_HEARTBEAT)
 
+    # What is commanded is recorded before it is sent: a command lost to an outage is re-sent by `restore()`.
     def light(self, level: int, rgb: tuple[int, int, int] = (255, 255, 255)) -> None:
-        self._request(wire.K_LIGHT, messages.light(level, rgb))
+        payload = messages.light(level, rgb)
         self._commanded.light = (level, rgb)
+        self._request(wire.K_LIGHT, payload)
 
     def pattern(self, name: Pattern) -> None:
-        self._request(wire.K_PATTERN, messages.pattern(name))
+        payload = messages.pattern(name)
         self._commanded.pattern = name
+        self._request(wire.K_PATTERN, payload)
 
     def buzz(self, freq_hz: int, duration_s: float) -> None:
         self._request(wire.K_BUZZ, messages.buzz(freq_hz, duration_s))
 
     def set_journey(self, active: bool) -> None:
         """Tell the board a citizen is (or no longer is) in a journey: opening the enclosure then latches."""
-        self._request(wire.K_JOURNEY, messages.journey(active))
         self._commanded.journey = active
+        self._request(wire.K_JOURNEY, messages.journey(active))
 
     def ack_tamper(self) -> None:
         """An officer clears the tamper latch; CoprocRejected(code="still_open") while the enclosure is open."""
         self._request(wire.K_TAMPER_ACK)
 
     def configure_watchdog(self, settings: WatchdogSettings) -> None:
-        self._request(wire.K_WATCHDOG, messages.watchdog(settings))
+        payload = messages.watchdog(settings)
         self._commanded.watchdog = settings
+        self._request(wire.K_WATCHDOG, payload)
 
     def maintenance(self, mode: Maintenance) -> None:
         """Hand the board over: "repl" stops the application so mpremote can reach it (Ctrl-C works again);
