@@ -57,6 +57,11 @@ def register(sub: Any) -> None:
     outbox.add_argument("--limit", type=int, default=50)
     outbox.set_defaults(func=cmd_outbox)
 
+    activate = sub.add_parser("activate", help="redeem an activation QR as the phone app does (ThaiD simulation)")
+    activate.add_argument("qr", help="THAID:KIT:... (a field kit's offline token) or THAID:ACT:XXXX-XXXX")
+    activate.add_argument("--citizen-id", help="whose code (THAID:ACT: codes only)")
+    activate.set_defaults(func=cmd_activate)
+
     audit = sub.add_parser("audit", help="check the audit log's hash chain and signatures; show the last entries")
     audit.add_argument("--last", type=int, default=20)
     audit.set_defaults(func=cmd_audit)
@@ -154,7 +159,7 @@ def _trust_list(path: Path, cfg: Config) -> Any:
 
 def cmd_sync(args: argparse.Namespace, cfg: Config) -> int:
     from kiosk.registry_client import RegistryClient, RegistryError
-    from kiosk.store import Backoff, Cache, Outbox, Syncer, client_sender, load_or_create, open_store
+    from kiosk.store import Backoff, Cache, Outbox, Syncer, client_sender, load_or_create, open_store, queue_kit_key
 
     conn = open_store(cfg.store.path)
     keys = load_or_create(cfg.kiosk.data_dir / "keys")
@@ -163,6 +168,7 @@ def cmd_sync(args: argparse.Namespace, cfg: Config) -> int:
         r.url, ca_cert=r.ca_cert, client_cert=r.client_cert, client_key=r.client_key, timeout_s=r.timeout_s
     ) as client:
         outbox = Outbox(conn, keys.data_key)
+        queue_kit_key(outbox, keys.audit_key, time.time())  # once: lets the registry check this kit's offline QRs
         syncer = Syncer(outbox, client_sender(client), Backoff(max_s=cfg.store.max_backoff_s))
         if args.ignore_backoff:
             syncer.link_restored()
@@ -203,6 +209,33 @@ def cmd_outbox(args: argparse.Namespace, cfg: Config) -> int:
         created = datetime.fromtimestamp(op.created_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
         line = f"#{op.seq} {created} {op.kind:<14} {op.state:<12} tries={op.attempts} {json.dumps(mask(op.payload))}"
         print(line + (f"  reason={op.reason}" if op.reason else ""))
+    return 0
+
+
+def cmd_activate(args: argparse.Namespace, cfg: Config) -> int:
+    """What the phone app does with the QR: 0 activated (or pending until the kit syncs), 3 refused, 1 no link."""
+    from kiosk.registry_client import RegistryClient, RegistryRejected, RegistryUnavailable
+
+    qr: str = args.qr
+    if not qr.startswith(("THAID:KIT:", "THAID:ACT:")) or (qr.startswith("THAID:ACT:") and not args.citizen_id):
+        print("kiosk activate: give a THAID:KIT: token, or a THAID:ACT: code with --citizen-id", file=sys.stderr)
+        return 2
+    r = cfg.registry
+    with RegistryClient(
+        r.url, ca_cert=r.ca_cert, client_cert=r.client_cert, client_key=r.client_key, timeout_s=r.timeout_s
+    ) as client:
+        try:
+            if qr.startswith("THAID:KIT:"):
+                answer = client.redeem_kit_token(qr)
+            else:
+                answer = client.activate(args.citizen_id, qr.removeprefix("THAID:ACT:"))
+        except RegistryRejected as e:
+            print(f"refused: {e.code}")
+            return 3
+        except RegistryUnavailable as e:
+            print(f"registry unavailable: {e}")
+            return 1
+    print("pending: activates when the kit syncs its enrolment" if answer.get("pending") else "activated")
     return 0
 
 

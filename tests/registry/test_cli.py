@@ -70,7 +70,8 @@ def test_registry_lifecycle_from_the_command_line(tmp_path: Path, capsys: pytest
         assert "queued: 3" in listing and SOMCHAI not in listing and "1-xxxx-xxxxx-xx-6" in listing
         assert main(["--config", str(cfg), "sync"]) == 0
         out = capsys.readouterr().out
-        assert "acknowledged 2, failed 1, still pending 0" in out and "already_enrolled" in out
+        # the kit's token key goes first (once), then the three operations
+        assert "acknowledged 3, failed 1, still pending 0" in out and "already_enrolled" in out
         assert (tmp_path / "var/trust.json").exists()
         assert main(["--config", str(cfg), "outbox", "--state", "failed"]) == 0
         assert "reason=already_enrolled" in capsys.readouterr().out
@@ -136,4 +137,39 @@ def test_sync_without_a_link_backs_off(tmp_path: Path, capsys: pytest.CaptureFix
     capsys.readouterr()
     assert main(["--config", str(cfg), "sync"]) == 1
     out = capsys.readouterr().out
-    assert "still pending 1" in out and "next attempt at" in out
+    assert "still pending 2" in out and "next attempt at" in out  # the booking, and the kit's token key
+
+
+def test_the_phone_app_redeems_a_kit_token_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk.flows.adapters import LocalAdapter
+    from kiosk.flows.effects import Enrolment
+
+    home = tmp_path / "registry"
+    assert main(["registry", "init", "--home", str(home)]) == 0
+    assert main(["registry", "seed", "--home", str(home), "--extra", "2"]) == 0
+    cfg = write_config(tmp_path)
+    assert main(["--config", str(cfg), "enrol-device", "--registry-home", str(home)]) == 0
+    keys = load_or_create(tmp_path / "var/keys")
+    local = LocalAdapter(open_store(tmp_path / "var/kiosk.sqlite3"), keys, "unit-1014", "KIOSK-CLI-1")
+    op = Enrolment(SOMCHAI, "holder", "officer", local.clock(), officer_id="1101500482649")
+    token = local.issue_activation(local.enqueue(op, bytes(range(64)) * 8), SOMCHAI).qr
+    server = RegistryServer(RegistryHome(home), RegistryHome(home).default_database).start()
+    try:
+        cfg = write_config(tmp_path, server.api_url)
+        capsys.readouterr()
+        assert main(["--config", str(cfg), "activate", token]) == 3  # the registry has not heard of this kit yet
+        assert "refused: unknown_kit" in capsys.readouterr().out
+        assert main(["--config", str(cfg), "sync"]) == 0
+        assert "acknowledged 2, failed 0" in capsys.readouterr().out
+        assert main(["--config", str(cfg), "activate", token]) == 0
+        assert capsys.readouterr().out.strip() == "activated"
+        assert main(["--config", str(cfg), "activate", token]) == 3
+        assert "refused: already_activated" in capsys.readouterr().out
+        assert main(["--config", str(cfg), "activate", "THAID:ACT:ABCD-EFGH"]) == 2  # a code needs --citizen-id
+        assert main(["--config", str(cfg), "outbox"]) == 0
+        listing = capsys.readouterr().out
+        assert "finger_template" not in listing and "register_kit_key" in listing  # settled: the template is gone
+    finally:
+        server.stop()
