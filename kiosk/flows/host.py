@@ -308,6 +308,9 @@ class JourneyHost:
         if isinstance(event, coproc_driver.CoprocRecovered | coproc_driver.CoprocBooted):
             self._board_back(event)
             return None
+        if isinstance(event, coproc_driver.WatchdogWarning | coproc_driver.PowerCycling):
+            log.warning("co-processor watchdog: %s (is the event thread stalled?)", event)
+            return None
         if type(event).__name__ == "Tapped" and hasattr(event, "action") and not isinstance(event, Tapped):
             return Tapped(str(event.action), str(getattr(event, "value", "")))  # the UI's own Tapped
         return event
