@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from kiosk.drivers.card import (
@@ -10,6 +12,7 @@ from kiosk.drivers.card import (
     CardPhotoRead,
     CardReadFailed,
     CardRemoved,
+    ReaderAvailable,
     ReaderUnavailable,
 )
 from kiosk.drivers.card.pcsc import PcscCardReader, read_card
@@ -34,6 +37,7 @@ def test_pcscd_gone_then_back_while_watching() -> None:
         assert [type(e) for e in lost] == [CardRemoved, CardReadFailed]
         assert lost[-1].reason == "reader_unavailable"  # type: ignore[attr-defined]
         with running_stack() as again:  # pcscd is back (same socket path, new virtual reader)
+            assert isinstance(events.next(), ReaderAvailable)  # said before any card is seen
             again.insert(card_of("arunee"))
             back = events.until(lambda e: isinstance(e, CardPhotoRead))
             assert [type(e) for e in back] == [CardInserted, CardIdentityRead, CardPhotoRead]
@@ -60,3 +64,35 @@ def test_no_pcscd_at_all() -> None:
         PcscCardReader(lambda e: None, today=lambda: TODAY).read_now(0.2)
     with pytest.raises(ReaderUnavailable):
         read_card(reader)
+
+
+def test_the_reader_coming_back_empty_is_posted_once_and_lets_the_kiosk_offer_cards_again() -> None:
+    """Through the executor: a lost reader takes card services off the menu; its return alone brings them back."""
+    from kiosk.flows.context import DeviceStatus
+    from kiosk.flows.host import JourneyHost
+    from kiosk.runner import Runner
+    from tests.flows.fakes import Screens, fake_ports
+
+    runner = Runner(tick_s=0.01)
+    screens = Screens()
+
+    def until_shown(name: str, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        runner.run(until=lambda: screens.last[0] == name or time.monotonic() > deadline)
+
+    host = JourneyHost(runner, screens, fake_ports(), secret=b"s", status=DeviceStatus())
+    watcher = PcscCardReader(runner.post, today=lambda: TODAY, retry_s=0.1)
+    try:
+        with running_stack() as stack:
+            watcher.start()
+            until_shown("attract", 5.0)
+            stack.pcscd.stop()
+            until_shown("out_of_service", 10.0)
+            assert screens.last[0] == "out_of_service"  # every service here needs the card reader
+        with running_stack():  # pcscd back, no card inserted
+            until_shown("attract", 10.0)
+            assert screens.last[0] == "attract" and host.status.card
+    finally:
+        watcher.stop()
+        host.close()
+        runner.close()

@@ -266,3 +266,10 @@ def test_a_card_read_by_the_watcher_is_not_read_again(kiosk: Kiosk) -> None:
     kiosk.insert_card().on("own_data")
     card = kiosk.ports.card
     assert card is not None and card.reads == 0  # type: ignore[attr-defined]
+
+
+def test_the_reader_back_alone_brings_card_services_back(kiosk: Kiosk) -> None:
+    kiosk.post(card_driver.CardReadFailed("reader_unavailable", "pcscd gone"))
+    assert kiosk.shown[0] == "out_of_service"
+    kiosk.post(card_driver.ReaderAvailable("Virtual PCD")).on("attract")  # no card needs to go in and out
+    assert kiosk.host.status.card

@@ -227,7 +227,15 @@ class CardReadFailed:
     detail: str = ""
 
 
-CardEvent = CardInserted | CardRemoved | CardIdentityRead | CardPhotoRead | CardReadFailed
+@dataclass(frozen=True)
+class ReaderAvailable:
+    """The reader answers again after it was lost (`CardReadFailed("reader_unavailable")`): pcscd is back or the
+    reader was plugged in again. Posted once per recovery, before any insertion the reader then sees."""
+
+    reader: str
+
+
+CardEvent = CardInserted | CardRemoved | CardIdentityRead | CardPhotoRead | CardReadFailed | ReaderAvailable
 
 
 class Post(Protocol):

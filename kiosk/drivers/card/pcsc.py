@@ -34,6 +34,7 @@ from kiosk.drivers.card import (
     MalformedResponse,
     NotThaiIdCard,
     Post,
+    ReaderAvailable,
     ReaderUnavailable,
 )
 from kiosk.drivers.card.codec import Session
@@ -367,7 +368,8 @@ class PcscCardReader:
         reader = find_reader(context, self.reader_match)
         if not self._reader_ok:
             log.info("card reader available again")
-        self._reader_ok = True
+            self._reader_ok = True
+            self._post(ReaderAvailable(reader))
         current, present = scard.SCARD_STATE_UNAWARE, False
         try:
             while not self._stopping.is_set():
