@@ -21,9 +21,10 @@ import pytest
 from kiosk.registry.home import RegistryHome
 from kiosk.registry.population import generated_people
 from kiosk.store import Outbox, Syncer, client_sender, load_or_create, open_store, verify_chain
+from simulator.link import Link
 from tests.conftest import ROOT
 from tests.registry.conftest import Running, start_registry
-from tests.registry.netproxy import HoldAnswers, LinkProxy
+from tests.registry.netproxy import HoldAnswers
 
 CLIENT = "KIOSK-T1"
 
@@ -139,10 +140,10 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(running: Running,
 
 
 @pytest.fixture
-def held(home: RegistryHome, database_url: str, tmp_path: Path) -> Iterator[tuple[Running, HoldAnswers, LinkProxy]]:
+def held(home: RegistryHome, database_url: str, tmp_path: Path) -> Iterator[tuple[Running, HoldAnswers, Link]]:
     holder = HoldAnswers()
     r = start_registry(home, database_url, tmp_path / "kiosk", wrap_api=holder.wrap)
-    proxy = LinkProxy(("127.0.0.1", r.server.api_port))
+    proxy = Link(("127.0.0.1", r.server.api_port))
     try:
         yield r, holder, proxy
     finally:
@@ -151,9 +152,7 @@ def held(home: RegistryHome, database_url: str, tmp_path: Path) -> Iterator[tupl
         r.server.stop()
 
 
-def test_link_cut_mid_sync_after_the_registry_acted(
-    held: tuple[Running, HoldAnswers, LinkProxy], tmp_path: Path
-) -> None:
+def test_link_cut_mid_sync_after_the_registry_acted(held: tuple[Running, HoldAnswers, Link], tmp_path: Path) -> None:
     r, holder, proxy = held
     ops = plan_operations(r, n_people=8)
     outbox = Outbox(open_store(tmp_path / "kiosk.sqlite3"))
@@ -168,7 +167,7 @@ def test_link_cut_mid_sync_after_the_registry_acted(
         worker = threading.Thread(target=lambda: result.append(syncer.sync(now=2.0)))
         worker.start()
         assert holder.acted.wait(10)
-        proxy.set_mode("down")  # ... because the link drops
+        proxy.set_online(False)  # ... because the link drops
         worker.join(10)
         report = result[0]
         assert report.error and report.remaining == len(ops) - 5 and report.next_attempt_at > 2.0
@@ -182,7 +181,7 @@ def test_link_cut_mid_sync_after_the_registry_acted(
         later = syncer.sync(now=report.next_attempt_at)  # still down: backs off further
         assert later.error and later.next_attempt_at - report.next_attempt_at >= (report.next_attempt_at - 2.0) / 2
 
-        proxy.set_mode("up")
+        proxy.set_online(True)
         syncer.link_restored()
         final = syncer.sync(now=later.next_attempt_at)
     assert final.remaining == 0 and not final.error
