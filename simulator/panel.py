@@ -239,7 +239,7 @@ class Panel:
         self._button(
             s,
             pygame.Rect(r.left + 10, y, half, 30),
-            "Close the case (tamper)" if lv.tamper else "Open the case (tamper)",
+            "Close the case" if lv.tamper else "Open the case",
             lambda: rig.set_tamper(not lv.tamper),
             hot=lv.tamper,
             enabled=rig.coproc is not None,
@@ -248,7 +248,7 @@ class Panel:
         self._button(
             s,
             pygame.Rect(r.left + 20 + half, y, half, 30),
-            "Walk away (presence)" if lv.presence else "Walk up (presence)",
+            "Walk away" if lv.presence else "Walk up",
             lambda: rig.set_presence(not lv.presence),
             hot=lv.presence,
             enabled=rig.coproc is not None,
