@@ -35,3 +35,12 @@ def test_the_inactivity_warning_covers_any_screen_and_only_continue_is_touchable
     view.show("menu", {"warning_s": 12})
     view.draw(surface)
     assert [h.event for h in view.controls] == [Tapped("continue")]
+
+
+def test_every_face_guidance_and_liveness_prompt_has_words() -> None:
+    quality = pytest.importorskip("kiosk.face.quality")
+    liveness = pytest.importorskip("kiosk.face.liveness")
+    from kiosk.ui.screens.identity import FACE_HINTS, LIVENESS
+
+    assert {h.value for h in quality.Hint} <= set(FACE_HINTS)
+    assert {a.value for a in liveness.Action} <= set(LIVENESS)

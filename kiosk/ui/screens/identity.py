@@ -27,6 +27,9 @@ FACE_HINTS: dict[str, tuple[str, tuple[int, int, int]]] = {
     "too_bright": (N_("Too much light behind you"), C.WARN),
     "multiple_faces": (N_("Only one person in front of the camera, please"), C.WARN),
     "remove_glasses": (N_("Please take off sunglasses or a mask"), C.WARN),
+    "face_unclear": (N_("Please take off sunglasses or a mask"), C.WARN),
+    "look_straight": (N_("Look straight at the camera"), C.WARN),
+    "level_head": (N_("Keep your head level"), C.WARN),
     "hold_still": (N_("Hold still…"), C.OK),
     "ok": (N_("Good, hold still"), C.OK),
 }
