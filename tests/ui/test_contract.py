@@ -44,3 +44,11 @@ def test_every_face_guidance_and_liveness_prompt_has_words() -> None:
 
     assert {h.value for h in quality.Hint} <= set(FACE_HINTS)
     assert {a.value for a in liveness.Action} <= set(LIVENESS)
+
+
+def test_every_fingerprint_prompt_and_quality_hint_has_words() -> None:
+    finger = pytest.importorskip("kiosk.drivers.finger")
+    from kiosk.ui.screens.identity import FINGER_HINTS
+
+    codes = {p.value for p in finger.FingerPrompt} | {h for h in finger.QUALITY_HINTS.values() if h}
+    assert codes <= set(FINGER_HINTS)
