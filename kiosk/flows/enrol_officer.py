@@ -44,7 +44,7 @@ from kiosk.flows.events import (
 )
 from kiosk.flows.identity import FINGER_TRY_FAILURES, IdentityState, card_data, card_failure
 from kiosk.flows.machine import Flow, Stage, Step
-from kiosk.flows.screens import CARD_REASONS
+from kiosk.flows.screens import CARD_REASONS, activation_data
 
 CONSENT_VERSION = "thaid-enrol-officer-2026-1"
 PIN_MAX_DIGITS = 8
@@ -319,13 +319,7 @@ def data(state: OfficerEnrol, now: float) -> Mapping[str, object]:
         case "enrol_queue" | "issuing":
             return {"task": "sending"}
         case "officer_qr" if state.activation is not None:
-            left_s = (state.activation.expires_at - state.ctx.clock.at(now)).total_seconds()
-            return {
-                "payload": state.activation.qr,
-                "code": state.activation.reference,
-                "expires_in_s": max(0, int(left_s)),
-                "offline": True,
-            }
+            return {**activation_data(state.activation, state.ctx.clock.at(now)), "offline": True}
     return {}
 
 

@@ -25,6 +25,7 @@ from kiosk.flows.identity import (
 )
 from kiosk.flows.machine import Flow, Stage, Step
 from kiosk.flows.passcode import personal_patterns, problem
+from kiosk.flows.screens import activation_data
 
 CONSENT_VERSION = "thaid-enrol-2026-1"
 
@@ -165,13 +166,7 @@ def data(state: EnrolSelf, now: float) -> Mapping[str, object]:
         case "enrolling":
             return {"task": "sending"}
         case "activation_qr" if state.activation is not None:
-            left_s = (state.activation.expires_at - state.ctx.clock.at(now)).total_seconds()
-            return {
-                "payload": state.activation.qr,
-                "code": state.activation.reference,
-                "expires_in_s": max(0, int(left_s)),
-                "receipt": PRINT in state.ctx.caps,
-            }
+            return {**activation_data(state.activation, state.ctx.clock.at(now)), "receipt": PRINT in state.ctx.caps}
         case "receipt_printing":
             return {"document": "receipt"}
     return identity_data(state, now)

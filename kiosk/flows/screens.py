@@ -9,6 +9,11 @@ portrait, JPEG bytes) on `card_data`, since portraits never enter journey state.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.flows.events import Activation
 
 SCREENS: Mapping[str, frozenset[str]] = {
     "attract": frozenset({"offline"}),
@@ -101,6 +106,12 @@ CARD_REASONS: Mapping[str, str] = {
     "reader_unavailable": "card_reader_failed",
     "card_error": "card_unreadable",  # the read crashed
 }
+
+
+def activation_data(activation: Activation, at: datetime) -> dict[str, object]:
+    """The activation QR screen's own keys at wall time `at`: what the phone scans, the code to type, time left."""
+    left_s = (activation.expires_at - at).total_seconds()
+    return {"payload": activation.qr, "code": activation.reference, "expires_in_s": max(0, int(left_s))}
 
 
 def device_reason(device: str, reason: str) -> str:
