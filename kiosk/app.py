@@ -347,15 +347,23 @@ class CoprocSignals:
                 log.warning("co-processor signal not delivered: %s", e)
 
 
-def _registry_client(cfg: Config, stack: contextlib.ExitStack) -> Any | None:
-    """The mutual-TLS client; None when this kiosk has no credentials yet (not enrolled with the registry)."""
-    from kiosk.registry_client import RegistryClient, RegistryError
+def open_registry_client(cfg: Config) -> Any:
+    """The mutual-TLS registry client from `[registry]` (the kiosk's and the commands'); RegistryError when its
+    credentials cannot be loaded."""
+    from kiosk.registry_client import RegistryClient
 
     r = cfg.registry
+    return RegistryClient(
+        r.url, ca_cert=r.ca_cert, client_cert=r.client_cert, client_key=r.client_key, timeout_s=r.timeout_s
+    )
+
+
+def _registry_client(cfg: Config, stack: contextlib.ExitStack) -> Any | None:
+    """The mutual-TLS client; None when this kiosk has no credentials yet (not enrolled with the registry)."""
+    from kiosk.registry_client import RegistryError
+
     try:
-        client = RegistryClient(
-            r.url, ca_cert=r.ca_cert, client_cert=r.client_cert, client_key=r.client_key, timeout_s=r.timeout_s
-        )
+        client = open_registry_client(cfg)
     except RegistryError as e:
         log.error("registry unavailable, only offline services offered: %s", e)
         return None
@@ -443,14 +451,21 @@ def _face_service(cfg: Config, stack: contextlib.ExitStack, camera: Camera | Non
     return FaceService(preview.tee(camera) if preview is not None else camera, verifier)
 
 
+def outbox_syncer(cfg: Config, conn: Any, client: Any, data_key: bytes) -> Any:
+    """The outbox (encrypted with `data_key`) sent to the registry `client`, backing off up to `[store]`'s ceiling."""
+    from kiosk.store import Backoff, Outbox, Syncer, client_sender
+
+    return Syncer(Outbox(conn, data_key), client_sender(client), Backoff(max_s=cfg.store.max_backoff_s))
+
+
 def _start_sync(cfg: Config, client: Any, data_key: bytes, stack: contextlib.ExitStack) -> None:
     """Send the outbox to the registry in the background, a pass every `sync_interval_s` (back-off inside)."""
     import time
 
-    from kiosk.store import Outbox, Syncer, client_sender, open_store
+    from kiosk.store import open_store
 
     conn = open_store(cfg.store.path)  # the syncer's own connection: it never shares a transaction with the kiosk
-    syncer = Syncer(Outbox(conn, data_key), client_sender(client))
+    syncer = outbox_syncer(cfg, conn, client, data_key)
     stop = threading.Event()
 
     def loop() -> None:

@@ -47,12 +47,9 @@ def cmd_report(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def _from_registry(cfg: Config, weeks: list[date], unit: str) -> list[report.WeekRow]:
-    from kiosk.registry_client import RegistryClient
+    from kiosk.app import open_registry_client
 
-    r = cfg.registry
-    with RegistryClient(
-        r.url, ca_cert=r.ca_cert, client_cert=r.client_cert, client_key=r.client_key, timeout_s=r.timeout_s
-    ) as client:
+    with open_registry_client(cfg) as client:
         return report.from_registry(client.enrolment_report(friday, unit) for friday in weeks)
 
 

@@ -44,3 +44,20 @@ def kit_cfg(tmp_path: Path) -> config.Config:
 def test_the_shipped_configs_say_their_role() -> None:
     assert config.load(ROOT / "config" / "kiosk.pi.toml").kiosk.role == "unattended"
     assert config.load(ROOT / "config" / "kiosk.sim.toml").kiosk.role == "field_kit"
+
+
+def test_the_outbox_sync_backs_off_to_the_configured_ceiling_and_reads_encrypted_rows(tmp_path: Path) -> None:
+    from kiosk.app import outbox_syncer
+    from kiosk.store import Outbox, load_or_create, open_store
+
+    cfg = load(tmp_path, "[store]\nmax_backoff_s = 42.0\n")
+    key = load_or_create(tmp_path / "keys").data_key
+    conn = open_store(tmp_path / "kiosk.sqlite3")
+    try:
+        Outbox(conn, key).enqueue("enrol", {"citizen_id": "1101700203450", "unit": "u", "method": "officer"}, 0.0)
+        syncer = outbox_syncer(cfg, conn, object(), key)
+        assert syncer.backoff.max_s == 42.0
+        pending = syncer.outbox.next_pending()
+        assert pending is not None and pending.payload["citizen_id"] == "1101700203450"
+    finally:
+        conn.close()
