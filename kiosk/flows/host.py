@@ -234,6 +234,8 @@ class JourneyHost:
     # --- events in ----------------------------------------------------------------------------------------------
 
     def handle(self, event: object, now: float) -> None:
+        if isinstance(event, DeviceFailed) and event.device == "coproc" and event.reason in COPROC_DOWN:
+            self._board_down(event.reason)  # the heartbeat's (unstamped), not one command's answer
         if isinstance(event, Stamped):
             if event.generation != self.generation:
                 return  # an answer for a journey that is over
@@ -346,11 +348,6 @@ class JourneyHost:
     # --- device status and capabilities -------------------------------------------------------------------------
 
     def _observe(self, event: object) -> None:
-        if isinstance(event, DeviceFailed) and event.device == "coproc" and event.reason in COPROC_DOWN:
-            if self.board_up:  # the heartbeat posts once per outage
-                log.warning("co-processor down (%s): light ring dark, tamper switch unwatched", event.reason)
-                self.board_up = False
-            return
         if isinstance(event, PrintFailed) and event.reason in PRINTER_STATES:
             self._report("printer", event.reason)
         elif isinstance(event, DeviceFailed):
@@ -385,6 +382,11 @@ class JourneyHost:
             log.info("device %s: %s", device, state)
             self.status = s
             self.caps = capabilities(s)
+
+    def _board_down(self, reason: str) -> None:
+        if self.board_up:  # the heartbeat posts once per outage
+            log.warning("co-processor down (%s): light ring dark, tamper switch unwatched", reason)
+            self.board_up = False
 
     def _board_back(self, event: object) -> None:
         """The board answers again, or restarted: the link has restored what was commanded; what the enclosure did

@@ -213,3 +213,13 @@ def test_an_outage_keeps_the_kiosk_working_and_a_recovery_asks_the_enclosure_aga
     kiosk.post(CoprocRecovered())
     kiosk.on("out_of_service", reason="tamper")
     assert kiosk.host.board_up
+
+
+def test_a_silent_acknowledgement_ends_the_clearing_but_is_no_outage(kiosk: Kiosk, board: FakeBoard) -> None:
+    board.latched = True
+    kiosk.post(TamperClosed(latched=True)).on("out_of_service", reason="tamper")
+    board.silent = True
+    kiosk.insert_card().on("passcode").digits(PIN).on("error")
+    assert kiosk.screens.last[1].get("device") == "coproc" and board.latched
+    assert kiosk.host.board_up  # one command's answer; only the heartbeat reports an outage
+    kiosk.remove_card().on("out_of_service", reason="tamper")
