@@ -232,3 +232,20 @@ def test_a_port_in_use_is_a_port_error(make_peer: Callable[..., Peer]) -> None:
 def test_an_unopenable_port_is_a_port_error(tmp_path: object) -> None:
     with pytest.raises(CoprocPortError):
         open_port("/dev/nonexistent-coproc", 115200)
+
+
+def test_firmware_with_the_older_result_layout_is_refused_as_another_version(make_peer: Callable[..., Peer]) -> None:
+    """A board flashed before RESULT named the command kind answers `for_seq code data`: the driver must not read
+    the kind's place as a code (that was "command 0x10 refused: code_16") but refuse the firmware by name."""
+
+    def reply(kind: int, seq: int, payload: bytes) -> list[bytes]:
+        cmds = bytes(wire.COMMANDS)
+        data = struct.pack(wire.FMT_IDENTIFY_HEAD, wire.PROTOCOL_VERSION, 1, len(cmds)) + cmds + b"0.9.0"
+        return [peer.frame(wire.K_RESULT, bytes([seq, wire.R_OK]) + data)]
+
+    peer: Peer = make_peer(reply)
+    link = connect(peer)
+    with pytest.raises(CoprocWrongVersion, match="older RESULT layout") as e:
+        link.open()
+    assert e.value.reason == "wrong_version"
+    link.close()

@@ -29,6 +29,7 @@ from kiosk.drivers.coproc import (
     CoprocRejected,
     CoprocSilent,
     CoprocStatus,
+    CoprocWrongVersion,
     Maintenance,
     Pattern,
     WatchdogSettings,
@@ -40,6 +41,10 @@ from kiosk.runner import DeviceFailed
 log = logging.getLogger(__name__)
 
 READ_SLICE_S = 0.05  # the longest one port read blocks before the reader looks at its stop flag again
+# A RESULT in the older layout (for seq, code, data: no command kind) from firmware that predates this driver. Its
+# fourth byte is a result code (< 0x10) where the current layout has a command kind (>= K_IDENTIFY), so the skew is
+# told apart and refused as CoprocWrongVersion instead of misreading the kind as a code ("refused: code_16").
+OLD_RESULT_LAYOUT = -1
 
 
 class SerialPort(Protocol):
@@ -292,6 +297,11 @@ class CoprocLink:
                         self._endpoint.abandon()
                         raise self._no_answer(kind, before, acked)
         code, data = result
+        if code == OLD_RESULT_LAYOUT:
+            raise CoprocWrongVersion(
+                f"command 0x{kind:02x}: the firmware answers in an older RESULT layout (no command kind): "
+                "update the board"
+            )
         if code != wire.R_OK:
             name = wire.RESULT_NAMES[code] if code < len(wire.RESULT_NAMES) else f"code_{code}"
             raise CoprocRejected(f"command 0x{kind:02x} refused: {name}", code=name)
@@ -374,6 +384,9 @@ class CoprocLink:
                 head = 2 + wire.RESULT_DATA
                 if len(body) >= head and (body[2], body[3]) == self._want:  # answers this very command
                     self._result = (body[4], body[head:])
+                    self._cond.notify_all()
+                elif len(body) >= 4 and body[2] == self._want[0] and body[3] < wire.K_IDENTIFY:
+                    self._result = (OLD_RESULT_LAYOUT, b"")
                     self._cond.notify_all()
                 return
         self._on_event(kind, body[2:])
