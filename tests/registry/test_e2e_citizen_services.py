@@ -6,6 +6,7 @@ registry holds, and the printed ท.ร.14/1 names the parents."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -14,6 +15,13 @@ from kiosk.registry_client import new_key
 from tests.flows.test_e2e import Kiosk, check_audit, config, faces_or_skip, rig  # noqa: F401  (rig: a fixture)
 
 pytestmark = pytest.mark.stack
+
+
+def take_card_out(the_rig: Any, k: Kiosk) -> None:
+    """Remove the card and let pcscd and the kiosk see the slot empty before the next journey starts."""
+    the_rig.remove_card()
+    deadline = time.monotonic() + 1.5
+    k.runner.run(until=lambda: time.monotonic() > deadline)
 
 
 def test_my_bookings_lists_the_booking_and_cancels_it(rig: Any) -> None:  # noqa: F811
@@ -30,7 +38,7 @@ def test_my_bookings_lists_the_booking_and_cancels_it(rig: Any) -> None:  # noqa
         k.tap("slot", slot).on("booking_confirmed")
         reference = k.data["reference"]
         k.tap("done").on("attract")
-        rig.remove_card()
+        take_card_out(rig, k)
 
         k.tap("start").tap("language", "th").tap("service", "booking").on("consent").tap("accept").on("insert_card")
         rig.insert_card("ruethai")
@@ -39,7 +47,7 @@ def test_my_bookings_lists_the_booking_and_cancels_it(rig: Any) -> None:  # noqa
         k.tap("booking", reference).on("booking_cancel").tap("confirm").on("thank_you")
         assert k.data["cancelled"] is True
         k.tap("done").on("attract")
-        rig.remove_card()
+        take_card_out(rig, k)
 
         k.tap("start").tap("language", "th").tap("service", "booking").on("consent").tap("accept").on("insert_card")
         rig.insert_card("ruethai")
