@@ -254,6 +254,7 @@ def test_card_read_failures_read_as_what_happened() -> None:
         "bad_check_digit": "card_invalid",
         "reader_unavailable": "card_reader_failed",
     }
+
     def reasons(cls: type[CardError]) -> set[str]:
         return {cls.reason}.union(*(reasons(sub) for sub in cls.__subclasses__()))
 
