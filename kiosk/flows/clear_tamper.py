@@ -99,7 +99,7 @@ def data(state: ClearTamper, now: float) -> Mapping[str, object]:
         case "officer_pin":
             return {"purpose": "officer_pin"}
         case "officer_checking" | "clearing":
-            return {"task": "loading"}
+            return {"task": "officer_check"}
         case "cleared":
             return {"who": "officer"}
         case "still_open":

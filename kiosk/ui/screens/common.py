@@ -81,6 +81,7 @@ SERVICES["enrol_officer"] = SERVICES["thaid_officer"]
 
 OUT_OF_SERVICE: dict[str, str] = {
     "tamper": N_("This kiosk has been opened and is locked for your safety."),
+    "tamper_open": N_("The case is still open. Close it, then sign in again with the officer card."),
     "printer": N_("The printer needs attention."),
     "card_reader": N_("The card reader is not working."),
     "maintenance": N_("Maintenance is in progress."),
@@ -263,6 +264,7 @@ def working(cv: Canvas, d: Data) -> None:
         "finger_matching": N_("Checking your fingerprint"),
         "preparing": N_("Preparing your document"),
         "loading": N_("Loading"),
+        "officer_check": N_("Checking the officer"),
     }
     busy(cv, _(tasks.get(d.text("task"), tasks["loading"])), _("Please wait."), d.optional_number("progress"))
 
