@@ -18,7 +18,13 @@ def register(sub: Any) -> None:
     cfg = sub.add_parser("config", help="show the effective configuration after validating it")
     cfg.set_defaults(func=cmd_config)
 
-    doctor = sub.add_parser("doctor", help="check the platform (fonts, text layout) and the configured devices")
+    doctor = sub.add_parser(
+        "doctor",
+        help="check the platform and every configured device and service, each within a deadline",
+        description="One verdict per check (ok, warn, fail, skip) with a hint; exit status 1 when any check fails. "
+        "Stop the kiosk first: the sensor, printer and co-processor ports are its own while it runs.",
+    )
+    doctor.add_argument("--json", action="store_true", help="one JSON object for fleet monitoring")
     doctor.set_defaults(func=cmd_doctor)
 
 
@@ -41,6 +47,6 @@ def cmd_config(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace, cfg: Config) -> int:
-    from kiosk import setup_check
+    from kiosk import doctor
 
-    return setup_check.main()
+    return doctor.main(cfg, as_json_output=args.json)
