@@ -322,3 +322,40 @@ def test_no_fast_digest_of_an_officer_pin_is_kept(running: Running) -> None:
     assert fast not in kept and old_hash not in kept
     [(salt, digest)] = rows(running, "SELECT pin_salt, pin_hash FROM officers WHERE officer_id = 'OFF-0002'")
     assert digest == hash_pin("91827364", bytes.fromhex(salt))
+
+
+def test_a_token_redeemed_by_many_phones_at_once_activates_once(running: Running) -> None:
+    """Concurrent redemptions of one token, racing the kit's own sync of the enrolment it names."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    signer, public = kit_key()
+    op_key = new_key()
+    with running.client() as c:
+        c.register_kit_key(public, new_key())
+    qr = token(running, signer, op_key)
+
+    def redeem(_: int) -> int:
+        with running.client() as c:
+            return c.request("POST", "/v1/enrolments/redeem-kit-token", body={"token": qr}).status
+
+    def sync(_: int) -> int:
+        with running.client() as c:
+            return c.request(
+                "POST",
+                "/v1/enrolments",
+                body={"citizen_id": SOMCHAI, "unit": "u", "method": "officer", "officer_id": PITAK_OFFICER},
+                key=op_key,
+            ).status
+
+    with ThreadPoolExecutor(8) as pool:
+        redemptions = [pool.submit(redeem, i) for i in range(6)]
+        enrolment = pool.submit(sync, 0)
+        statuses = sorted(f.result() for f in redemptions)
+    assert enrolment.result() == 201
+    assert statuses[0] in (200, 202) and statuses[1:] == [409] * 5, statuses
+    assert rows(running, "SELECT COUNT(*) FROM kit_redemptions") == [(1,)]
+    # whichever committed first, the enrolment ends up active
+    assert rows(running, "SELECT activated_at IS NOT NULL FROM enrolments WHERE cid = ?", (SOMCHAI,)) in (
+        [(True,)],
+        [(1,)],
+    )
