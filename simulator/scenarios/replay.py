@@ -13,6 +13,7 @@ each with exactly one of these keys (plus `timeout_s` for the waiting ones):
   show_face = "somchai" | ""      that citizen's photo in front of the camera ("" = nobody)
   place_finger = "somchai"        (+ worn = true)            lift_finger = true      sensor_silent = true|false
   paper_out = true|false          cover_open = true|false    online = true|false     tamper = true|false
+  presence = true|false           someone steps in front of the presence sensor (or leaves)
   advance_s = 61                  move the kiosk's clock forward (inactivity and other deadlines)
   wait_s = 0.5                    let real time pass (devices work meanwhile)
   expect_screen = "menu"          wait until that screen is shown (+ language = "en")
@@ -54,7 +55,7 @@ DEFAULT_TIMEOUT_S = 20.0  # generous: CI machines are slow and busy; a passing s
 FRAME_S = 1 / 60
 ACTIONS = (
     "tap", "touch", "type", "insert_card", "pull_card", "show_face", "place_finger", "lift_finger", "sensor_silent",
-    "paper_out", "cover_open", "online", "tamper", "advance_s", "wait_s", "expect_screen", "expect_shown",
+    "paper_out", "cover_open", "online", "tamper", "presence", "advance_s", "wait_s", "expect_screen", "expect_shown",
     "expect_text", "expect_no_text", "expect_printed", "expect_outbox", "screenshot",
 )  # fmt: skip
 MODIFIERS = frozenset({"value", "timeout_s", "pull_mid_read", "worn", "language"})
@@ -247,7 +248,13 @@ class Player:
             case "online":
                 rig.set_online(bool(arg))
             case "tamper":
+                if rig.coproc is None:
+                    raise StepFailed(f"the co-processor is not simulated here: {rig.missing.get('coproc')}")
                 rig.set_tamper(bool(arg))
+            case "presence":
+                if rig.coproc is None:
+                    raise StepFailed(f"the co-processor is not simulated here: {rig.missing.get('coproc')}")
+                rig.set_presence(bool(arg))
             case "advance_s":
                 self.clock.advance(float(arg))
                 self.frame()
