@@ -6,6 +6,7 @@ the password and the system parameters. Not thread-safe by itself: `simulator.fi
 
 from __future__ import annotations
 
+import hashlib
 import random
 import struct
 from collections import deque
@@ -64,6 +65,7 @@ class Touch:
     quality: float = 1.0
     captures: int | None = None
     lift_polls: int = 1  # GenImg polls that see no finger after this touch ends
+    rng: random.Random | None = field(default=None, compare=False, repr=False)  # set by the sensor when placed
 
 
 @dataclass
@@ -76,6 +78,11 @@ class Outcome:
 
 
 _Handler = Callable[[bytes], Outcome]
+
+
+def touch_seed(seed: int, finger_id: str, count: int) -> int:
+    """The seed of the `count`-th touch of `finger_id` on a sensor seeded `seed`."""
+    return int.from_bytes(hashlib.sha256(f"{seed}/{finger_id}/{count}".encode()).digest()[:8], "big")
 
 
 class SensorModel:
@@ -103,7 +110,10 @@ class SensorModel:
         self.template_bytes = template_bytes
         self.has_led = has_led
         self.timings = timings
-        self.rng = random.Random(seed)
+        self.seed = seed
+        self.rng = random.Random(seed)  # GetRandomCode only: captures draw from their touch's own generator
+        self.touch_counts: dict[str, int] = {}
+        self.image_rng = self.rng  # the generator of the touch that made the image in the image buffer
         self.password_verified = password == 0
         self.touches: deque[Touch] = deque()
         self.lift_polls_left = 0
@@ -116,6 +126,12 @@ class SensorModel:
     # ------------------------------------------------------------------------------------------- control
 
     def place(self, touch: Touch, *, replace: bool) -> None:
+        """Put `touch` on the window. Its captures' luck (failed, messy or sparse images, noise) is seeded by the
+        sensor's seed, the finger id and how many times that finger has touched this sensor: the n-th touch of a
+        finger always behaves the same, however long the host polled before or after it."""
+        count = self.touch_counts.get(touch.finger_id, 0) + 1
+        self.touch_counts[touch.finger_id] = count
+        touch.rng = random.Random(touch_seed(self.seed, touch.finger_id, count))
         if replace or not self.touches:
             self.touches.clear()
             self.lift_polls_left = 0  # whatever lift was pending has happened by the time a new finger comes
@@ -234,11 +250,13 @@ class SensorModel:
         if not self.touches:
             return self._reply(Code.NO_FINGER, busy_s=self.timings.gen_img_no_finger_s)
         touch = self.touches[0]
-        image_failed, _, _ = fingers.capture_outcome(touch.quality, self.rng)
+        rng = touch.rng or self.rng
+        image_failed, _, _ = fingers.capture_outcome(touch.quality, rng)
         if image_failed:
             self.image = None
             return self._reply(Code.CAPTURE_FAILED, busy_s=self.timings.gen_img_s)
         self.image = (touch.finger_id, touch.quality)
+        self.image_rng = rng
         if touch.captures is not None:
             touch.captures -= 1
             if touch.captures <= 0:
@@ -254,11 +272,11 @@ class SensorModel:
         if self.image is None:
             return self._reply(Code.NO_IMAGE, busy_s=busy)
         finger_id, quality = self.image
-        _, messy, few = fingers.capture_outcome(quality, self.rng)
+        _, messy, few = fingers.capture_outcome(quality, self.image_rng)
         if messy or few:
             self.buffers[buffer] = None
             return self._reply(Code.IMAGE_MESSY if messy else Code.TOO_FEW_FEATURES, busy_s=busy)
-        features = fingers.capture(finger_id, quality, self.rng)
+        features = fingers.capture(finger_id, quality, self.image_rng)
         self.buffers[buffer] = fingers.pack(features, self.template_bytes)
         return self._reply(Code.OK, busy_s=busy)
 
