@@ -13,9 +13,15 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 import pytest
 
 from kiosk.config import Config
+from simulator.citizens import FACES_DIR
 from simulator.scenarios import scenario_files
-from simulator.scenarios.replay import replay
+from simulator.scenarios.replay import load, replay
 from tests.conftest import missing_stack
+
+
+def needs_faces(path: Path) -> bool:
+    """A scenario that puts a citizen's photo (not "nobody") in front of the camera needs ../shared/faces."""
+    return any(step.get("show_face") for step in load(path).steps)
 
 
 def require_simulated_devices() -> None:
@@ -33,6 +39,8 @@ def test_scenario(path: Path, tmp_path: Path) -> None:
     if importlib.util.find_spec("kiosk.flows.adapters") is None:
         pytest.skip("the journeys' device adapters (kiosk.flows.adapters) are not in this tree yet: no journeys run")
     require_simulated_devices()
+    if needs_faces(path) and not (FACES_DIR / "identities.json").exists():
+        pytest.skip(f"test photos not present: {FACES_DIR} (the ../shared folder is absent)")
     cfg = Config()
     result = replay(path, cfg)
     assert result.passed, f"{result.message}\nscreens: {' → '.join(result.screens)}\nartifacts: {result.artifacts}"
