@@ -152,4 +152,25 @@ def load(path: Path) -> Config:
     data = load_toml(path)
     if "source" in data:
         raise ConfigError(f"{path}: unknown key 'source'")
-    return build(Config, {"source": str(path)} | data, source=str(path))
+    cfg = build(Config, {"source": str(path)} | data, source=str(path))
+    check_ranges(cfg)
+    return cfg
+
+
+# (section, key, lowest, highest): values the registry or the devices would refuse later are refused at start-up.
+RANGES: tuple[tuple[str, str, float, float], ...] = (
+    ("passcode", "length", 6, 12),
+    ("passcode", "max_run", 2, 12),
+    ("passcode", "max_repeat", 1, 12),
+    ("passcode", "max_attempts", 1, 10),
+    ("printer", "width_dots", 128, 832),
+    ("face", "match_threshold", 0.0, 1.0),
+    ("coproc", "heartbeat_s", 0.1, 60.0),
+)
+
+
+def check_ranges(cfg: Config) -> None:
+    for section, key, lowest, highest in RANGES:
+        value = getattr(getattr(cfg, section), key)
+        if not lowest <= value <= highest:
+            raise ConfigError(f"{cfg.source}: '{section}.{key}' = {value} is outside {lowest}..{highest}")

@@ -69,3 +69,24 @@ def test_broken_toml_and_missing_file(tmp_path: Path) -> None:
 def test_shipped_examples_load(name: str) -> None:
     cfg = config.load(ROOT / "config" / name)
     assert cfg.kiosk.id
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[passcode]\nlength = 4\n", "passcode.length"),
+        ("[passcode]\nlength = 13\n", "passcode.length"),
+        ("[face]\nmatch_threshold = 1.5\n", "face.match_threshold"),
+        ("[printer]\nwidth_dots = 0\n", "printer.width_dots"),
+    ],
+)
+def test_out_of_range_value_names_key_and_file(tmp_path: Path, text: str, key: str) -> None:
+    p = write(tmp_path, text)
+    with pytest.raises(ConfigError) as e:
+        config.load(p)
+    assert key in str(e.value) and str(p) in str(e.value)
+
+
+def test_boundaries_are_accepted(tmp_path: Path) -> None:
+    cfg = config.load(write(tmp_path, "[passcode]\nlength = 6\n[face]\nmatch_threshold = 1\n"))
+    assert cfg.passcode.length == 6
