@@ -169,3 +169,51 @@ def test_a_check_that_never_answers_gets_the_doctors_verdict() -> None:
     finally:
         release.set()
     assert v.status == "fail" and v.detail == "no verdict within 0.2 s" and v.hint == "look at it"
+
+
+def test_the_command_line_reads_the_config_file_and_exits_1_on_a_failure(
+    rig: Rig, cfg: Config, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk import cli
+
+    r = cfg.registry
+    toml = tmp_path / "kiosk.toml"
+    toml.write_text(
+        f"""
+[kiosk]
+id = "KIOSK-DOCTOR-0001"
+data_dir = "{cfg.kiosk.data_dir}"
+[card]
+reader = "{cfg.card.reader}"
+[finger]
+port = "{cfg.finger.port}"
+[printer]
+transport = "{cfg.printer.transport}"
+[camera]
+backend = "folder"
+folder = "{cfg.camera.folder}"
+[coproc]
+port = "{cfg.coproc.port}"
+[registry]
+url = "{r.url}"
+ca_cert = "{r.ca_cert}"
+client_cert = "{r.client_cert}"
+client_key = "{r.client_key}"
+timeout_s = 2.0
+[store]
+path = "{cfg.store.path}"
+""",
+        encoding="utf-8",
+    )
+    assert cli.main(["--config", str(toml), "doctor", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    status = {c["name"]: c["status"] for c in report["checks"]}
+    assert report["kiosk"] == "KIOSK-DOCTOR-0001" and report["ok"] is True
+    assert all(status[name] == "ok" for name in ALL), status
+    # A kiosk's own config (not the simulator's): an installed vpcd is a security warning, not a failure.
+    assert status["vpcd"] == ("warn" if any(p.exists() for p in doctor.VPCD_FILES) else "ok")
+
+    rig.set_paper_out(True)
+    assert cli.main(["--config", str(toml), "doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL printer" in out and "load paper" in out
