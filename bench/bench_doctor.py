@@ -15,6 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +49,8 @@ def main() -> int:
             registry=dataclasses.replace(cfg.registry, timeout_s=2.0),
         )
         timed(cfg)  # warm-up: imports, the face runtime
-        totals, per_check = [], {}
+        totals: list[float] = []
+        per_check: dict[str, list[float]] = {}
         for _ in range(args.runs):
             total, verdicts = timed(cfg)
             totals.append(total)
@@ -57,10 +59,14 @@ def main() -> int:
         print(f"all checks, {args.runs} runs: median {statistics.median(totals):.3f} s (max {max(totals):.3f} s)")
         for name, times in per_check.items():
             print(f"  {name:<20} median {statistics.median(times):.3f} s  ({verdicts[name].status})")
-        faults = {
+
+        def offline(on: bool) -> None:
+            rig.set_online(not on)
+
+        faults: dict[str, Callable[[bool], None]] = {
             "fingerprint sensor": rig.set_sensor_silent,
             "printer": rig.set_paper_out,
-            "registry": lambda on: rig.set_online(not on),
+            "registry": offline,
         }
         for name, lever in faults.items():
             lever(True)
