@@ -47,6 +47,7 @@ def main() -> int:
             cfg,
             camera=dataclasses.replace(cfg.camera, backend="folder", folder=frames),
             registry=dataclasses.replace(cfg.registry, timeout_s=2.0),
+            kiosk=dataclasses.replace(cfg.kiosk, id="KIOSK-SIM-0001"),  # the name in the rig's client certificate
         )
         timed(cfg)  # warm-up: imports, the face runtime
         totals: list[float] = []

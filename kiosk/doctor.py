@@ -206,7 +206,13 @@ def check_registry(cfg: Config, now: datetime) -> str:
         health = client.health()
     finally:
         client.close()
-    detail = f"{r.url} answers over mutual TLS as {health.get('peer')!r}; certificate expires in {days_left} days"
+    peer = health.get("peer")
+    detail = f"{r.url} answers over mutual TLS as {peer!r}; certificate expires in {days_left} days"
+    if peer != cfg.kiosk.id:
+        raise Warn(
+            f"{detail}, but [kiosk] id is {cfg.kiosk.id!r}",
+            "the registry files its work under the certificate's name: fix [kiosk] id or run kiosk enrol-device",
+        )
     if days_left < CERT_WARN_DAYS:
         raise Warn(detail, "renew the kiosk's certificate before it expires")
     return detail
@@ -397,7 +403,8 @@ def as_text(verdicts: list[Verdict]) -> str:
     lines = []
     for v in verdicts:
         hint = f"  -> {v.hint}" if v.hint and v.status in ("warn", "fail") else ""
-        lines.append(f"{v.status.upper():4} {v.name:<{width}}  {v.detail}{hint}")
+        took = f" ({v.elapsed_s:.1f} s)" if v.status == "fail" else ""
+        lines.append(f"{v.status.upper():4} {v.name:<{width}}  {v.detail}{took}{hint}")
     return "\n".join(lines)
 
 

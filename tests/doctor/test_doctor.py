@@ -21,6 +21,7 @@ from kiosk.store import AuditLog, load_or_create, open_store
 from simulator.rig import Rig
 from tests.conftest import missing_stack
 
+SIM_KIOSK_ID = "KIOSK-SIM-0001"  # the name in the client certificate the rig's registry issued
 ALL = ("platform", "card reader", "fingerprint sensor", "printer", "camera", "face models", "co-processor")
 
 
@@ -55,7 +56,7 @@ def cfg(rig: Rig, tmp_path: Path) -> Iterator[Config]:
         camera=dataclasses.replace(config.camera, backend="folder", folder=frames),
         registry=dataclasses.replace(config.registry, timeout_s=2.0),
         store=dataclasses.replace(config.store, path=tmp_path / "kiosk.sqlite3"),
-        kiosk=dataclasses.replace(config.kiosk, data_dir=tmp_path),
+        kiosk=dataclasses.replace(config.kiosk, id=SIM_KIOSK_ID, data_dir=tmp_path),
     )
     keys = load_or_create(tmp_path / "keys")
     conn = open_store(config.store.path)
@@ -112,6 +113,13 @@ def test_no_registry(rig: Rig, cfg: Config) -> None:
     v = verdicts(cfg)["registry"]
     assert v.status == "fail" and "RegistryUnavailable" in v.detail and "no verdict" not in v.detail, v
     assert "network" in v.hint
+
+
+def test_a_certificate_for_another_kiosk_is_a_warning(cfg: Config) -> None:
+    other = dataclasses.replace(cfg, kiosk=dataclasses.replace(cfg.kiosk, id="KIOSK-CM-0001"))
+    v = verdicts(other)["registry"]
+    assert v.status == "warn" and "'KIOSK-SIM-0001'" in v.detail and "'KIOSK-CM-0001'" in v.detail, v
+    assert "enrol-device" in v.hint
 
 
 def test_expired_certificate_fails_before_any_connection(cfg: Config) -> None:
@@ -181,7 +189,7 @@ def test_the_command_line_reads_the_config_file_and_exits_1_on_a_failure(
     toml.write_text(
         f"""
 [kiosk]
-id = "KIOSK-DOCTOR-0001"
+id = "{SIM_KIOSK_ID}"
 data_dir = "{cfg.kiosk.data_dir}"
 [card]
 reader = "{cfg.card.reader}"
@@ -208,12 +216,12 @@ path = "{cfg.store.path}"
     assert cli.main(["--config", str(toml), "doctor", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     status = {c["name"]: c["status"] for c in report["checks"]}
-    assert report["kiosk"] == "KIOSK-DOCTOR-0001" and report["ok"] is True
-    assert all(status[name] == "ok" for name in ALL), status
+    assert report["kiosk"] == SIM_KIOSK_ID and report["ok"] is True
+    assert all(status[name] == "ok" for name in (*ALL, "registry", "store")), status
     # A kiosk's own config (not the simulator's): an installed vpcd is a security warning, not a failure.
     assert status["vpcd"] == ("warn" if any(p.exists() for p in doctor.VPCD_FILES) else "ok")
 
     rig.set_paper_out(True)
     assert cli.main(["--config", str(toml), "doctor"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL printer" in out and "load paper" in out
+    assert "FAIL printer" in out and "load paper" in out and " s)" in out
