@@ -211,7 +211,7 @@ def _document_issuer(cfg: Config, stack: contextlib.ExitStack) -> Any | None:
         printer = open_printer(
             p.transport,
             baud=p.baud,
-            profile=PrinterProfile(width_dots=p.width_dots, has_cutter=p.has_cutter),
+            profile=PrinterProfile(width_dots=p.width_dots, has_cutter=p.has_cutter, confirm=p.confirm),
             timing=Timing(status_timeout_s=p.status_timeout_s, confirm_timeout_s=p.confirm_timeout_s),
             near_end_max_lines=p.near_end_max_lines,
         )

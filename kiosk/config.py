@@ -54,6 +54,8 @@ class PrinterSection:
     status_timeout_s: float = 1.0
     confirm_timeout_s: float = 30.0
     near_end_max_lines: int = 2400  # dot rows a document may have once paper is near its end (203 dpi: 30 cm)
+    # how a job is confirmed printed: GS ( H process ID (framed, per job) or GS r (one byte) where it is unsupported
+    confirm: Literal["process_id", "gs_r"] = "process_id"
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """The simulated ESC/POS printer's behaviour, independent of the wire: bytes in, answers out, dots on the roll.
 
 Reception tokenizes commands as bytes arrive and answers real-time commands (DLE EOT n, buffer clear) at once; the
-print engine works through the other commands in order and answers `GS r` only when it reaches it, i.e. after
-printing everything before it. Faults (paper out, cover open at a chosen byte offset; overheat; silence; unsolicited
-status; garbage) are set through the thread-safe control methods.
+print engine works through the other commands in order and answers `GS r` and `GS ( H` fn 48 (process ID) only
+when it reaches them, i.e. after printing everything before them. Faults (paper out, cover open at a chosen byte
+offset; overheat; silence; unsolicited status; garbage) are set through the thread-safe control methods.
 
 Real-time commands are recognised at command boundaries only, never inside raster data (where a real printer that
 scans the raw stream could misread `10 04 n`).
@@ -44,6 +44,7 @@ class Op(enum.Enum):
     NEWLINE = "newline"
     CUT = "cut"
     PAPER_STATUS = "paper_status"  # GS r 1
+    PROCESS_ID = "process_id"  # GS ( H fn 48: data = the 4-byte ID
     IGNORED = "ignored"  # understood, no effect on paper (modes, ASB enable...)
 
 
@@ -85,9 +86,16 @@ class SimulatedPrinter:
     """Thread-safe. Attach a `send` callback (the pty or TCP port does) to receive the printer's answers."""
 
     def __init__(
-        self, width_dots: int = 384, *, buffer_bytes: int | None = None, print_speed_mm_s: float | None = None
+        self,
+        width_dots: int = 384,
+        *,
+        buffer_bytes: int | None = None,
+        print_speed_mm_s: float | None = None,
+        process_id: bool = True,
     ) -> None:
         self.width_dots = width_dots
+        # answers GS ( H fn 48 (Epson and most compatibles); False: a printer that takes the command and says nothing
+        self.process_id = process_id
         # the receive buffer: when full, the port stops reading (flow control); None = no limit
         self.buffer_bytes = buffer_bytes
         # None: print at once; else an engine thread takes rows / 8 / speed seconds per raster band or feed
@@ -108,6 +116,8 @@ class SimulatedPrinter:
         self._silent_at: int | None = None
         self._asb_enabled = False
         self.chatter = b""  # sent before every answer: garbage and unsolicited status the host must tolerate
+        # (offset, bytes): noise put inside every process-ID answer after its first `offset` bytes
+        self.answer_noise: tuple[int, bytes] | None = None
         self._listeners: list[Callable[[], None]] = []
         self._closing = False
         self._engine: threading.Thread | None = None
@@ -452,6 +462,13 @@ class SimulatedPrinter:
                 self.stats.cuts += 1
             case Op.PAPER_STATUS:
                 self._emit(bytes([self._status.paper_sensor_byte()]))
+            case Op.PROCESS_ID:
+                if self.process_id:
+                    answer = codec.process_id_answer(c.data)
+                    if self.answer_noise is not None:
+                        at, noise = self.answer_noise
+                        answer = answer[:at] + noise + answer[at:]
+                    self._emit(answer)
             case Op.IGNORED:
                 if c.data[:2] == b"\x1da":
                     self._asb_enabled = c.arg != 0
@@ -515,6 +532,13 @@ def _parse_gs(buf: bytes) -> tuple[int, Command | None]:
     if op == ord("r"):
         need(buf, 3)
         return 3, Command(Op.PAPER_STATUS, 0, 0, arg=buf[2])
+    if op == ord("("):  # GS ( x pL pH <pL + 256 pH bytes>: fn 48 of GS ( H asks for a process ID answer
+        need(buf, 5)
+        size = 5 + (buf[3] | buf[4] << 8)
+        need(buf, size)
+        if buf[2] == ord("H") and size == 11 and buf[5:7] == b"00":
+            return size, Command(Op.PROCESS_ID, 0, 0, data=buf[7:11])
+        return size, Command(Op.IGNORED, 0, 0, data=buf[:size])
     if op in GS_ONE_ARG:
         need(buf, 3)
         return 3, Command(Op.IGNORED, 0, 0, arg=buf[2], data=buf[:3])

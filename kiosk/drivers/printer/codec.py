@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -21,6 +22,15 @@ INIT = bytes([ESC, 0x40])  # ESC @
 PAPER_SENSOR_STATUS = bytes([GS, 0x72, 0x01])  # GS r 1: answered only once everything before it is processed
 # DLE DC4 fn=8: clear the receive and print buffers (real-time), so a failed copy's remainder is never printed later.
 CLEAR_BUFFERS = bytes([DLE, DC4, 0x08, 0x01, 0x03, 0x14, 0x01, 0x06, 0x02, 0x08])
+# GS ( H pL pH fn=48 m=48 d1..d4: "transmit the process ID response" once everything before it has been processed
+# (for printing data: once printed). Epson ESC/POS reference, GS ( H <Function 48>: format 1D 28 48 06 00 30 30
+# d1 d2 d3 d4, 32 <= d <= 126. The answer is a "Header to NUL" block: 37H (header), 22H (identifier), d1..d4, 00H;
+# a field probe of an Epson-compatible printer (XP-S260M) logged exactly `37 22 50 30 30 31 00` for ID "P001".
+PROCESS_ID_PREFIX = bytes([GS, 0x28, 0x48, 0x06, 0x00, 0x30, 0x30])
+PROCESS_ID_HEADER = 0x37
+PROCESS_ID_IDENTIFIER = 0x22
+PROCESS_ID_LENGTH = 4
+PROCESS_ID_ALPHABET = bytes(range(0x30, 0x7B))  # '0'..'z': printable, within the command's 32..126
 MAX_BAND_ROWS = 0xFFFF
 ASB_ALL = 0x0E  # online/offline, errors, roll paper sensor (not the drawer)
 
@@ -31,6 +41,26 @@ def enable_asb(flags: int = ASB_ALL) -> bytes:
 
 
 MAX_FEED_DOTS = 255
+
+
+def process_id_request(process_id: bytes) -> bytes:
+    """GS ( H fn 48: the printer answers `process_id_answer(process_id)` after processing everything before it."""
+    if len(process_id) != PROCESS_ID_LENGTH or any(not 0x20 <= b <= 0x7E for b in process_id):
+        raise ValueError(f"a process ID is {PROCESS_ID_LENGTH} printable ASCII bytes, not {process_id!r}")
+    return PROCESS_ID_PREFIX + process_id
+
+
+def process_id_answer(process_id: bytes) -> bytes:
+    """What the printer sends back for GS ( H fn 48: header 37H, identifier 22H, the ID, NUL."""
+    return bytes([PROCESS_ID_HEADER, PROCESS_ID_IDENTIFIER]) + process_id + b"\x00"
+
+
+def new_process_id(previous: bytes | None = None) -> bytes:
+    """A fresh random ID (never the previous one), so a stale or noisy answer cannot confirm this job."""
+    while True:
+        candidate = bytes(secrets.choice(PROCESS_ID_ALPHABET) for _ in range(PROCESS_ID_LENGTH))
+        if candidate != previous:
+            return candidate
 
 
 def status_request(n: int) -> bytes:
@@ -152,6 +182,7 @@ def is_asb_rest(b: int) -> bool:
 class ResponseKind(enum.Enum):
     REALTIME = "realtime"  # an answer to DLE EOT n
     PAPER = "paper"  # an answer to GS r 1
+    PROCESS_ID = "process_id"  # an answer to GS ( H fn 48; data = the 4-byte ID
     ASB = "asb"  # 4 unsolicited bytes
     GARBAGE = "garbage"  # anything else: line noise, a printer's boot banner
 
@@ -162,15 +193,52 @@ class Response:
     data: bytes
 
 
+MAX_INTERLEAVED = 32  # foreign bytes a process-ID answer may have inside it before the candidate is dropped
+_ANSWER_LENGTH = 3 + PROCESS_ID_LENGTH
+
+
+class _Frame:
+    """A process-ID answer being received, from its 37H header on.
+
+    Read two ways at once: strictly (37 22 d1..d4 00 with printable d, whatever the ID: a clean answer, even a stale
+    one, is consumed whole instead of being misread as status bytes), and, when an ID is expected, tolerantly: the
+    expected 7 bytes in order with at most MAX_INTERLEAVED foreign bytes (line noise, an ASB block) among them.
+    Foreign bytes go on to the ordinary classifier at once, so a status answer never waits behind a candidate.
+    """
+
+    def __init__(self, expected: bytes | None) -> None:
+        self.raw = bytearray([PROCESS_ID_HEADER])
+        self.expected = process_id_answer(expected) if expected is not None else None
+        self.strict = True
+        self.matched = 1  # bytes of `expected` found so far (the header)
+        self.held: list[int] = []  # raw indexes kept back while the strict reading may still succeed
+        self.passed = 0  # foreign bytes sent on
+
+    def strict_fits(self, b: int) -> bool:
+        i = len(self.raw)
+        if i == 1:
+            return b == PROCESS_ID_IDENTIFIER
+        if i < _ANSWER_LENGTH - 1:
+            return 0x20 <= b <= 0x7E
+        return b == 0
+
+
 class ResponseParser:
     """Turns the printer's byte stream into responses, tolerating ASB blocks and garbage anywhere.
 
     An ASB candidate that breaks off before its 4th byte was garbage: its first byte is dropped and the others are
-    read again, so an answer that happened to follow a stray 0x10 is not lost.
+    read again, so an answer that happened to follow a stray 0x10 is not lost. `expect_process_id(id)` makes the
+    parser find that ID's answer even with noise inside it (see `_Frame`).
     """
 
     def __init__(self) -> None:
         self._asb = bytearray()
+        self._frame: _Frame | None = None
+        self._expected: bytes | None = None
+
+    def expect_process_id(self, process_id: bytes | None) -> None:
+        """The process ID whose answer is awaited (None: none)."""
+        self._expected = process_id
 
     def feed(self, data: bytes) -> list[Response]:
         out: list[Response] = []
@@ -179,6 +247,65 @@ class ResponseParser:
         return out
 
     def _push(self, b: int, out: list[Response]) -> None:
+        if self._frame is not None:
+            self._push_frame(self._frame, b, out)
+        elif not self._asb and b == PROCESS_ID_HEADER:
+            self._frame = _Frame(self._expected)
+        else:
+            self._push_plain(b, out)
+
+    def _push_frame(self, frame: _Frame, b: int, out: list[Response]) -> None:
+        fits = frame.strict and frame.strict_fits(b)
+        matches = frame.expected is not None and b == frame.expected[frame.matched]
+        index = len(frame.raw)
+        frame.raw.append(b)
+        if fits and index == _ANSWER_LENGTH - 1:
+            self._frame = None
+            out.append(Response(ResponseKind.PROCESS_ID, bytes(frame.raw[2:-1])))
+            return
+        if matches:
+            frame.matched += 1
+            if frame.matched == _ANSWER_LENGTH:
+                assert frame.expected is not None
+                self._frame = None
+                out.append(Response(ResponseKind.PROCESS_ID, frame.expected[2:-1]))
+                for i in frame.held:
+                    self._push(frame.raw[i], out)
+                return
+        if fits:
+            if not matches:
+                frame.held.append(index)
+            return
+        if frame.strict:  # the strict reading failed: what it kept back is foreign after all
+            frame.strict = False
+            for i in frame.held:
+                self._push_plain(frame.raw[i], out)
+            frame.held.clear()
+        if not matches:
+            self._push_plain(b, out)
+            frame.passed += 1
+        if frame.expected is None or frame.passed > MAX_INTERLEAVED:
+            self._frame = None
+            out.append(Response(ResponseKind.GARBAGE, bytes(frame.raw[:1])))
+            # the matched bytes were not an answer: read them again (one may start the real answer)
+            for i in range(1, len(frame.raw)):
+                if self._matched_index(frame, i):
+                    self._push(frame.raw[i], out)
+
+    @staticmethod
+    def _matched_index(frame: _Frame, i: int) -> bool:
+        """Whether raw byte `i` was taken as part of the expected answer (and so not yet passed on)."""
+        if frame.expected is None:
+            return False
+        j = 1
+        for k in range(1, i + 1):
+            if j < len(frame.expected) and frame.raw[k] == frame.expected[j]:
+                if k == i:
+                    return True
+                j += 1
+        return False
+
+    def _push_plain(self, b: int, out: list[Response]) -> None:
         if self._asb:
             if is_asb_rest(b):
                 self._asb.append(b)
@@ -189,8 +316,8 @@ class ResponseParser:
             pending = bytes(self._asb[1:]) + bytes([b])
             out.append(Response(ResponseKind.GARBAGE, bytes(self._asb[:1])))
             self._asb.clear()
-            for x in pending:
-                self._push(x, out)
+            for x in pending:  # inside an answer candidate these are foreign bytes still: not the candidate's again
+                (self._push_plain if self._frame is not None else self._push)(x, out)
             return
         if is_realtime_status(b):
             out.append(Response(ResponseKind.REALTIME, bytes([b])))

@@ -43,7 +43,7 @@ def _wire_args(p: argparse.ArgumentParser) -> None:
 
 
 def profile_of(section: PrinterSection) -> PrinterProfile:
-    return PrinterProfile(width_dots=section.width_dots, has_cutter=section.has_cutter)
+    return PrinterProfile(width_dots=section.width_dots, has_cutter=section.has_cutter, confirm=section.confirm)
 
 
 def timing_of(section: PrinterSection) -> Timing:

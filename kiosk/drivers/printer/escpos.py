@@ -1,8 +1,11 @@
 """The ESC/POS printer driver over an injected Transport: status before a job, raster bands, cut, confirmation.
 
-A document counts as printed only when the printer answers `GS r 1`, which it does after everything before it has
-been processed. While waiting, `DLE EOT 2` polls (answered at once even offline) catch paper out, an open cover or an
-error mid-job. Every read has a deadline.
+A document counts as printed only when the printer answers the profile's confirmation command, which it does after
+everything before it has been processed: `GS ( H` fn 48 with a fresh random process ID per job (`process_id`: a
+framed 7-byte answer that names the job, so neither line noise nor a stale answer can confirm it), or `GS r 1`
+(`gs_r`, for printers without GS ( H: its answer is one unframed byte, so a noise byte with bits 4 and 7 clear that
+arrives first would confirm the job early). While waiting, `DLE EOT 2` polls (answered at once even offline) catch
+paper out, an open cover or an error mid-job. Every read has a deadline.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from PIL import Image
 
@@ -30,6 +34,8 @@ from kiosk.drivers.printer.transport import Transport
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float], None]
+ConfirmMethod = Literal["process_id", "gs_r"]
+CONFIRM_METHODS: tuple[ConfirmMethod, ...] = ("process_id", "gs_r")
 STOPPED = codec.N2_COVER_OPEN | codec.N2_PAPER_END_STOP | codec.N2_ERROR  # DLE EOT 2 bits that halt printing
 
 
@@ -48,13 +54,20 @@ class PrinterProfile:
     feed_blank_rows: int = 16
     trim_right: bool = True  # bands end after their last inked byte column (raster printed from the left edge)
     asb: bool = False  # ask for automatic status back, so paper out mid-job stops the sending at the next band
+    # How a job's printing is confirmed: "process_id" (GS ( H fn 48, Epson and most compatibles) or "gs_r" (GS r 1,
+    # for printers that do not answer GS ( H: weaker, a noise byte can pass for its answer).
+    confirm: ConfirmMethod = "process_id"
+
+    def __post_init__(self) -> None:
+        if self.confirm not in CONFIRM_METHODS:
+            raise ValueError(f"confirm is one of {CONFIRM_METHODS}, not {self.confirm!r}")
 
 
 @dataclass(frozen=True)
 class Timing:
     status_timeout_s: float = 1.0  # for each DLE EOT answer
-    confirm_timeout_s: float = 30.0  # from the last byte sent to the GS r answer
-    poll_interval_s: float = 0.25  # DLE EOT 2 polls while waiting for GS r
+    confirm_timeout_s: float = 30.0  # from the last byte sent to the confirmation answer
+    poll_interval_s: float = 0.25  # DLE EOT 2 polls while waiting for the confirmation
 
 
 def problem_of(status: PrinterStatus) -> PrinterError | None:
@@ -99,6 +112,8 @@ class EscPosPrinter:
         self._pending: list[Response] = []
         self.last_unsolicited: PrinterStatus | None = None
         self.garbage_bytes = 0
+        self.process_id: bytes | None = None  # the ID of the last confirmation asked for (process_id method)
+        self.stale_answers = 0  # process-ID answers that named another job
 
     # -- status -------------------------------------------------------------------------------------------------
 
@@ -177,7 +192,7 @@ class EscPosPrinter:
     def _send_and_confirm(self, image: Image.Image, progress: Progress | None) -> None:
         try:
             self._send(image, progress or (lambda fraction: None))
-            self._confirm()
+            self.confirm()
         except PrinterError:
             self._abandon()
             raise
@@ -203,14 +218,28 @@ class EscPosPrinter:
             tail = codec.feed_dots(self.profile.tear_feed_dots)
         self.transport.write(tail, write_timeout_s)
 
-    def _confirm(self) -> None:
-        """Wait for the GS r answer, polling DLE EOT 2 so a mid-job fault ends the wait at once."""
+    def confirm(self) -> None:
+        """Return once the printer has processed (printed) everything sent before: the profile's confirmation
+        command answered. DLE EOT 2 is polled meanwhile, so a fault ends the wait at once (typed error); no answer
+        within `confirm_timeout_s` is a PrinterTimeout."""
         self._drain()
-        self.transport.write(codec.PAPER_SENSOR_STATUS, self.timing.status_timeout_s)
+        if self.profile.confirm == "process_id":
+            self.process_id = codec.new_process_id(self.process_id)
+            self._parser.expect_process_id(self.process_id)
+            query, kind = codec.process_id_request(self.process_id), ResponseKind.PROCESS_ID
+        else:
+            query, kind = codec.PAPER_SENSOR_STATUS, ResponseKind.PAPER
+        try:
+            self._confirm(query, kind)
+        finally:
+            self._parser.expect_process_id(None)
+
+    def _confirm(self, query: bytes, kind: ResponseKind) -> None:
+        self.transport.write(query, self.timing.status_timeout_s)
         deadline = self.clock() + self.timing.confirm_timeout_s
         while True:
             wait_until = min(deadline, self.clock() + self.timing.poll_interval_s)
-            if self._await(ResponseKind.PAPER, wait_until) is not None:
+            if self._await(kind, wait_until) is not None:
                 return
             if self.clock() >= deadline:
                 raise PrinterTimeout(f"no confirmation within {self.timing.confirm_timeout_s} s")
@@ -252,6 +281,9 @@ class EscPosPrinter:
                 self.last_unsolicited = PrinterStatus.from_asb(r.data)
             elif r.kind is ResponseKind.GARBAGE:
                 self.garbage_bytes += len(r.data)
+            elif r.kind is ResponseKind.PROCESS_ID and r.data != self.process_id:
+                self.stale_answers += 1  # an earlier job's answer, or noise framed like one: never this job's
+                log.warning("ignored a process-ID answer that names another job")
             else:
                 self._pending.append(r)
 
