@@ -40,6 +40,7 @@ def register(sub: Any) -> None:
     enrol = sub.add_parser("enrol-device", help="get this kiosk a client certificate from the registry's CA")
     enrol.add_argument("--registry-home", type=Path, required=True, help="the registry folder holding its CA")
     enrol.add_argument("--kiosk-id", help="certificate name (default: [kiosk] id)")
+    enrol.add_argument("--database", help="the registry's database (default: REGISTRY_HOME/registry.sqlite3)")
     enrol.set_defaults(func=cmd_enrol_device)
 
     verify = sub.add_parser("verify", help="verify a seal offline: QR text, or a photo/scan of the paper")
@@ -79,11 +80,19 @@ def cmd_registry(args: argparse.Namespace, cfg: Config) -> int:
         print(f"registry at {home.root}: created {', '.join(created) or 'nothing (all present)'}; database ready")
         return 0
     if args.registry_command == "revoke":
+        from kiosk.registry.service import Registry
+
         serials = home.revoke(args.kiosk_id)
+        db = open_database(database)
+        try:
+            withdrawn = Registry(db, home.signer()).withdraw_kit_keys(args.kiosk_id)
+        finally:
+            db.close()
         print(
-            f"revoked {len(serials)} certificate(s) of {args.kiosk_id}: {', '.join(f'{s:x}' for s in serials) or '-'}"
+            f"revoked {len(serials)} certificate(s) of {args.kiosk_id}: {', '.join(f'{s:x}' for s in serials) or '-'};"
+            f" withdrew {withdrawn} kit key(s)"
         )
-        return 0 if serials else 1
+        return 0 if serials or withdrawn else 1
     if args.registry_command == "seed":
         from kiosk.registry.population import seed
 
@@ -105,14 +114,26 @@ def cmd_registry(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def cmd_enrol_device(args: argparse.Namespace, cfg: Config) -> int:
+    """Certificate and kit key together: the registry knows the key that signs this kiosk's offline activation
+    tokens from the moment it is certified, so a kit taken into the field before its first sync already works."""
+    from kiosk.registry.db import open_database
     from kiosk.registry.home import RegistryHome
+    from kiosk.registry.service import Registry
+    from kiosk.store import kit_public_key, load_or_create
 
     kiosk_id = args.kiosk_id or cfg.kiosk.id
     r = cfg.registry
-    cert = RegistryHome(args.registry_home).enrol_kiosk(kiosk_id, r.client_cert, r.client_key, r.ca_cert)
+    home = RegistryHome(args.registry_home)
+    cert = home.enrol_kiosk(kiosk_id, r.client_cert, r.client_key, r.ca_cert)
+    kit_key = kit_public_key(load_or_create(cfg.kiosk.data_dir / "keys").audit_key)
+    db = open_database(args.database or home.default_database)
+    try:
+        key_id = Registry(db, home.signer()).enrol_kit_key(kiosk_id, kit_key)
+    finally:
+        db.close()
     print(
         f"kiosk {kiosk_id}: certificate {r.client_cert} "
-        f"(serial {cert.serial_number:x}, valid until {cert.not_valid_after_utc:%Y-%m-%d})"
+        f"(serial {cert.serial_number:x}, valid until {cert.not_valid_after_utc:%Y-%m-%d}); kit key {key_id} registered"
     )
     return 0
 

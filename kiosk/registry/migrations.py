@@ -98,4 +98,11 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             PRIMARY KEY (kiosk_id, op_key))
         """,
     ),
+    (
+        6,
+        "kit keys withdrawn with their kiosk's certificate",
+        """
+        ALTER TABLE kit_keys ADD COLUMN withdrawn_at {bigint}
+        """,
+    ),
 )

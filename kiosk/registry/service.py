@@ -414,7 +414,9 @@ class Registry:
         key_id = kit_tokens.key_id(public_key)
 
         def op(tx: Tx) -> Result:
-            known = tx.one("SELECT 1 FROM kit_keys WHERE kiosk_id = ? AND key_id = ?", (client, key_id))
+            known = tx.one("SELECT withdrawn_at FROM kit_keys WHERE kiosk_id = ? AND key_id = ?", (client, key_id))
+            if known is not None and known[0] is not None:
+                return 403, {"error": "kit_key_withdrawn", "message": "this key was withdrawn with its kiosk"}
             if known is None:
                 tx.execute(
                     "INSERT INTO kit_keys (kiosk_id, key_id, public_key, registered_at) VALUES (?, ?, ?, ?)",
@@ -423,6 +425,31 @@ class Registry:
             return (200 if known else 201), {"kiosk_id": client, "key_id": key_id}
 
         return self._idempotent(client, key, {"op": "kit_key", "key": public_key.hex()}, op)
+
+    def enrol_kit_key(self, kiosk_id: str, public_key: bytes) -> str:
+        """Register a kit's token key at certificate issue (`kiosk enrol-device`), so a kit that goes into the field
+        before it ever syncs already has its offline tokens accepted. Re-enrolling the kiosk makes a withdrawn key
+        valid again (the operator issued it a new certificate). Returns the key ID."""
+        key_id = kit_tokens.key_id(public_key)
+        with self.db.transaction() as tx:
+            if tx.execute(
+                "UPDATE kit_keys SET withdrawn_at = NULL WHERE kiosk_id = ? AND key_id = ?", (kiosk_id, key_id)
+            ):
+                return key_id
+            tx.execute(
+                "INSERT INTO kit_keys (kiosk_id, key_id, public_key, registered_at) VALUES (?, ?, ?, ?)",
+                (kiosk_id, key_id, public_key.hex(), self._epoch()),
+            )
+        return key_id
+
+    def withdraw_kit_keys(self, kiosk_id: str) -> int:
+        """With a revoked kiosk: its keys stop vouching for tokens, including tokens it signed before (a token
+        carries no trustworthy signing time). Returns how many keys were withdrawn."""
+        with self.db.transaction() as tx:
+            return tx.execute(
+                "UPDATE kit_keys SET withdrawn_at = ? WHERE kiosk_id = ? AND withdrawn_at IS NULL",
+                (self._epoch(), kiosk_id),
+            )
 
     def redeem_kit_token(self, token: str) -> Result:
         """The phone app presents a kit-signed offline token: signature by a key the kit registered, not expired,
@@ -443,9 +470,12 @@ class Registry:
     def _redeem(self, parsed: kit_tokens.KitToken, now: int) -> Result:
         with self.db.transaction() as tx:
             self._kit_lock(tx, parsed.kiosk_id)
-            keys = tx.all("SELECT public_key FROM kit_keys WHERE kiosk_id = ?", (parsed.kiosk_id,))
-            if not keys:
+            registered = tx.all("SELECT public_key, withdrawn_at FROM kit_keys WHERE kiosk_id = ?", (parsed.kiosk_id,))
+            if not registered:
                 return 403, {"error": "unknown_kit", "message": "this kit has not registered a signing key"}
+            keys = [k for k in registered if k[1] is None]
+            if not keys:
+                return 403, {"error": "kit_revoked", "message": "this kit was revoked; its tokens are no longer valid"}
             if not any(kit_tokens.signed_by(parsed, bytes.fromhex(k[0])) for k in keys):
                 return 403, {"error": "bad_signature", "message": "the token is not signed by this kit"}
             if now > parsed.expires_at:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -159,17 +160,24 @@ def test_the_phone_app_redeems_a_kit_token_from_the_command_line(
     try:
         cfg = write_config(tmp_path, server.api_url)
         capsys.readouterr()
-        assert main(["--config", str(cfg), "activate", token]) == 3  # the registry has not heard of this kit yet
-        assert "refused: unknown_kit" in capsys.readouterr().out
-        assert main(["--config", str(cfg), "sync"]) == 0
-        assert "acknowledged 2, failed 0" in capsys.readouterr().out
+        # the kit has never synced, yet enrol-device registered its key: the phone's token is accepted at once
         assert main(["--config", str(cfg), "activate", token]) == 0
-        assert capsys.readouterr().out.strip() == "activated"
+        assert capsys.readouterr().out.strip() == "pending: activates when the kit syncs its enrolment"
+        assert main(["--config", str(cfg), "sync"]) == 0
+        assert "acknowledged 2, failed 0" in capsys.readouterr().out  # the key again (known: 200), the enrolment
+        with sqlite3.connect(home / "registry.sqlite3") as db:
+            assert db.execute("SELECT activated_at IS NOT NULL FROM enrolments").fetchall() == [(1,)]
         assert main(["--config", str(cfg), "activate", token]) == 3
         assert "refused: already_activated" in capsys.readouterr().out
         assert main(["--config", str(cfg), "activate", "THAID:ACT:ABCD-EFGH"]) == 2  # a code needs --citizen-id
         assert main(["--config", str(cfg), "outbox"]) == 0
         listing = capsys.readouterr().out
         assert "finger_template" not in listing and "register_kit_key" in listing  # settled: the template is gone
+        # revoked: the kit's key is withdrawn at once (its certificate is refused once serve restarts)
+        assert main(["registry", "revoke", "--home", str(home), "KIOSK-CLI-1"]) == 0
+        assert "withdrew 1 kit key(s)" in capsys.readouterr().out
+        later = local.issue_activation(local.enqueue(op, bytes(range(64)) * 8), SOMCHAI).qr
+        assert main(["--config", str(cfg), "activate", later]) == 3
+        assert "refused: kit_revoked" in capsys.readouterr().out
     finally:
         server.stop()

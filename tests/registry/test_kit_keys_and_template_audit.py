@@ -1,0 +1,55 @@
+"""Kit keys registered when the CA certifies a kiosk and withdrawn when it is revoked, over loopback mutual TLS on
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from kiosk.registry import kit_tokens
+from kiosk.registry_client import new_key
+from tests.registry.conftest import Running
+from tests.registry.test_registry_citizen_services import PITAK_OFFICER, SOMCHAI, rows
+
+
+def kit_key() -> tuple[Ed25519PrivateKey, bytes]:
+    private = Ed25519PrivateKey.generate()
+    return private, private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def token(r: Running, signer: Ed25519PrivateKey, op_key: str) -> str:
+    expires = int((r.clock.now + timedelta(minutes=15)).timestamp())
+    return kit_tokens.issue("KIOSK-T1", op_key, expires, secrets.token_hex(4).upper(), signer)
+
+
+def test_a_kit_enrolled_with_the_ca_is_trusted_before_it_ever_syncs(running: Running) -> None:
+    signer, public = kit_key()
+    running.registry.enrol_kit_key("KIOSK-T1", public)  # what `kiosk enrol-device` does beside the certificate
+    op_key = new_key()
+    with running.client() as c:
+        assert c.redeem_kit_token(token(running, signer, op_key)) == {"activated": False, "pending": True}
+        c.enrol(SOMCHAI, "unit-1014", op_key, officer_id=PITAK_OFFICER)  # the kit's first sync, later
+        assert c.register_kit_key(public, new_key())["key_id"] == kit_tokens.key_id(public)  # the outbox path: 200
+    assert rows(running, "SELECT activated_at IS NOT NULL FROM enrolments WHERE cid = ?", (SOMCHAI,)) == [(True,)]
+    assert rows(running, "SELECT COUNT(*) FROM kit_keys") == [(1,)]
+
+
+def test_revoking_a_kiosk_withdraws_its_kit_keys(running: Running) -> None:
+    signer, public = kit_key()
+    running.registry.enrol_kit_key("KIOSK-T1", public)
+    signed_before = token(running, signer, new_key())
+    assert running.registry.withdraw_kit_keys("KIOSK-T1") == 1
+    assert running.registry.withdraw_kit_keys("KIOSK-T1") == 0  # already withdrawn
+    with running.client() as c:
+        for qr in (signed_before, token(running, signer, new_key())):  # signed before and after the revocation
+            reply = c.request("POST", "/v1/enrolments/redeem-kit-token", body={"token": qr})
+            assert (reply.status, reply.error) == (403, "kit_revoked")
+        reply = c.request("POST", "/v1/kit-keys", body={"public_key": base64.b64encode(public).decode()}, key=new_key())
+        assert (reply.status, reply.error) == (403, "kit_key_withdrawn")  # a queued registration cannot revive it
+    running.registry.enrol_kit_key("KIOSK-T1", public)  # the operator certifies the kiosk again
+    with running.client() as c:
+        assert c.redeem_kit_token(signed_before)["pending"] is True
