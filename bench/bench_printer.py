@@ -1,5 +1,6 @@
 """Printer figures: render time per document (median), bytes on the wire per document, wire time at 115200 baud,
-and the end-to-end time of a confirmed print on the simulated printer over a real pty (no baud pacing).
+and the end-to-end time of a confirmed print on the simulated printer over a real pty (no baud pacing); then the
+confirmation round trip on an idle printer for each method (GS ( H process ID vs GS r), and a ticket with each.
 
     .venv/bin/python bench/bench_printer.py [--runs 7]
 """
@@ -17,7 +18,7 @@ from PIL import Image
 from kiosk.documents import Document, Renderer
 from kiosk.documents.samples import SAMPLE_KINDS, sample
 from kiosk.drivers.printer import PrintJob, codec
-from kiosk.drivers.printer.escpos import EscPosPrinter, PrinterProfile, Timing, open_printer
+from kiosk.drivers.printer.escpos import CONFIRM_METHODS, EscPosPrinter, PrinterProfile, Timing, open_printer
 from simulator.printer import PtyPort, SimulatedPrinter
 
 BAUD = 115200
@@ -72,6 +73,42 @@ def main() -> None:
             printer.close()
     print(f"\nmedian of {args.runs} runs; wire time = bytes x {BITS_PER_BYTE} bits / {BAUD} baud (8N1, no pacing gaps)")
     print("'vs all rows': bytes sent / bytes of the raster bands alone if blank runs were not sent as feeds")
+    confirmation_round_trips(max(args.runs, 21))
+
+
+def confirmation_round_trips(runs: int) -> None:
+    """How long each confirmation method takes on an idle printer over a pty, and a whole ticket with each."""
+    print(f"\nconfirmation (simulated printer on a pty, median of {runs} runs)")
+    header = (
+        f"{'method':10} {'query B':>7} {'answer B':>8} {'wire ms @115200':>15} {'round trip ms':>13} "
+        f"{'ticket print ms':>15}"
+    )
+    print(header)
+    print("-" * len(header))
+    renderer = Renderer(384)
+    doc = sample("ticket")
+    image = renderer.render(doc)
+    base: dict[str, float] = {}
+    for method in CONFIRM_METHODS:
+        sim = SimulatedPrinter(width_dots=384)
+        with PtyPort(sim) as port:
+            profile = PrinterProfile(width_dots=384, confirm=method)
+            printer = open_printer(port.path, baud=BAUD, profile=profile, timing=Timing())
+            printer.confirm()  # warm up
+            round_trip_s = median_s(printer.confirm, runs)
+            print_s = median_s(partial(print_once, printer, doc, image), runs)
+            printer.close()
+        if method == "process_id":
+            query_b, answer_b = len(codec.process_id_request(b"0000")), len(codec.process_id_answer(b"0000"))
+        else:
+            query_b, answer_b = len(codec.PAPER_SENSOR_STATUS), 1
+        wire_ms = (query_b + answer_b) * BITS_PER_BYTE / BAUD * 1000
+        base[method] = round_trip_s
+        print(
+            f"{method:10} {query_b:>7} {answer_b:>8} {wire_ms:>15.2f} {round_trip_s * 1000:>13.2f} "
+            f"{print_s * 1000:>15.1f}"
+        )
+    print(f"process_id / gs_r round trip: {base['process_id'] / base['gs_r']:.2f}x")
 
 
 if __name__ == "__main__":

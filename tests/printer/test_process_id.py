@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -264,3 +265,18 @@ def test_printer_without_gs_paren_h_times_out_instead_of_confirming(
         assert err.value.job is not None and err.value.job.state is JobState.FAILED
         job = make_printer(port.path, confirm="gs_r").print_job(PrintJob(doc), renderer.render(doc))
         assert job.state is JobState.CONFIRMED
+
+
+def test_config_confirm_method_reaches_the_profile(tmp_path: Path) -> None:
+    from kiosk.config import load
+    from kiosk.drivers.printer.commands import profile_of
+    from kiosk.errors import KioskError
+
+    path = tmp_path / "kiosk.toml"
+    path.write_text('[printer]\nconfirm = "gs_r"\n')
+    assert profile_of(load(path).printer).confirm == "gs_r"
+    path.write_text("[printer]\nwidth_dots = 384\n")
+    assert profile_of(load(path).printer).confirm == "process_id"  # the default
+    path.write_text('[printer]\nconfirm = "dle_eot"\n')
+    with pytest.raises(KioskError, match="confirm"):
+        load(path)
