@@ -137,8 +137,11 @@ class RegistryClient:
         body: dict[str, Any] | None = None,
         key: str = "",
         params: dict[str, str] | None = None,
+        session_key: str = "",
     ) -> Reply:
         headers = {"Idempotency-Key": key} if key else {}
+        if session_key:
+            headers["Session-Key"] = session_key
         try:
             response = self.http.request(method, path, json=body, headers=headers, params=params)
         except (httpx.TransportError, ssl.SSLError, OSError) as e:
@@ -229,9 +232,14 @@ class RegistryClient:
         payload = enrol_payload(citizen_id, unit, officer_id=officer_id, passcode=passcode, template=finger_template)
         return self._ok(self.submit("enrol", payload, key), activation_code=str, expires_at=str)
 
-    def finger_template(self, citizen_id: str) -> bytes | None:
-        """The citizen's enrolled index-finger template for a 1:1 match on the sensor; None when none is enrolled."""
-        reply = self.request("GET", f"/v1/citizens/{citizen_id}/finger-template")
+    def finger_template(self, citizen_id: str, session_key: str | None = None) -> bytes | None:
+        """The citizen's enrolled index-finger template for a 1:1 match on the sensor; None when none is enrolled.
+
+        `session_key` names the citizen's session at this kiosk: the registry records it with the fetch, and the
+        kiosk's own audit line for that session should carry it too, so the two logs can be joined. Without one a
+        fresh key is sent (the fetch is still recorded, but ties to no kiosk audit line). Too many fetches from this
+        kiosk in the registry's window: RegistryRejected with code `rate_limited` (429)."""
+        reply = self.request("GET", f"/v1/citizens/{citizen_id}/finger-template", session_key=session_key or new_key())
         if reply.status == 404 and reply.error == "not_enrolled":
             return None
         body = self._ok(reply, citizen_id=str, template=str)

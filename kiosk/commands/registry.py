@@ -35,6 +35,10 @@ def register(sub: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8443, help="kiosk API port (mutual TLS)")
     serve.add_argument("--verify-port", type=int, default=8444, help="public verify page port (server TLS only)")
+    serve.add_argument(
+        "--template-fetch-limit", type=int, default=30, help="finger-template fetches per kiosk and window (30)"
+    )
+    serve.add_argument("--template-fetch-window-s", type=int, default=60, help="the rate limit's window (60 s)")
     reg.set_defaults(func=cmd_registry)
 
     enrol = sub.add_parser("enrol-device", help="get this kiosk a client certificate from the registry's CA")
@@ -105,7 +109,15 @@ def cmd_registry(args: argparse.Namespace, cfg: Config) -> int:
         return 0
     from kiosk.registry.server import RegistryServer
 
-    server = RegistryServer(home, database, host=args.host, api_port=args.port, verify_port=args.verify_port)
+    server = RegistryServer(
+        home,
+        database,
+        host=args.host,
+        api_port=args.port,
+        verify_port=args.verify_port,
+        template_fetch_limit=args.template_fetch_limit,
+        template_fetch_window_s=args.template_fetch_window_s,
+    )
     print(
         f"kiosk API https://{args.host}:{args.port} (mutual TLS); verify page https://{args.host}:{args.verify_port}/verify"
     )

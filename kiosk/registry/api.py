@@ -135,9 +135,13 @@ def api_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         )
 
     async def finger_template(request: Request) -> Response:
-        peer_of(request)
+        client = peer_of(request)
         cid = v.citizen_id(request.path_params["cid"])
-        return reply(await run_in_threadpool(registry.finger_template, cid))
+        session = v.session_key(request.headers.get("session-key"))
+        response = reply(await run_in_threadpool(registry.finger_template, client, cid, session))
+        if response.status_code == 429:
+            response.headers["Retry-After"] = str(registry.template_fetch_window_s)
+        return response
 
     async def citizen_bookings(request: Request) -> Response:
         peer_of(request)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -37,6 +38,12 @@ class TemplateCipher:
     def key_id(self) -> str:
         """Names the key (for rotation) without revealing it."""
         return hashlib.sha256(b"kiosk-template-key" + self.key).hexdigest()[:16]
+
+    def subject_hash(self, citizen_id: str) -> str:
+        """A keyed hash naming a citizen in the fetch audit: the same citizen gives the same value (so an auditor can
+        follow one person's fetches), but without the registry's key nobody can test a guessed ID against it."""
+        audit_key = hmac.digest(self.key, b"kiosk-template-fetch-audit", "sha256")
+        return hmac.digest(audit_key, citizen_id.encode(), "sha256").hex()
 
     def seal(self, citizen_id: str, template: bytes) -> str:
         nonce = os.urandom(NONCE_BYTES)

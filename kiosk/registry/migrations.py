@@ -105,4 +105,14 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         ALTER TABLE kit_keys ADD COLUMN withdrawn_at {bigint}
         """,
     ),
+    (
+        7,
+        "the audit of finger-template fetches (kiosk, time, keyed hash of the citizen ID, the kiosk's session key)",
+        """
+        CREATE TABLE template_fetches (
+            id {id}, kiosk_id TEXT NOT NULL, fetched_at {bigint} NOT NULL, subject_hash TEXT NOT NULL,
+            session_key TEXT NOT NULL, outcome TEXT NOT NULL);
+        CREATE INDEX template_fetches_kiosk ON template_fetches (kiosk_id, fetched_at)
+        """,
+    ),
 )

@@ -20,7 +20,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from kiosk.registry.api import PeerIdentity, api_app
 from kiosk.registry.db import open_database
 from kiosk.registry.home import RegistryHome
-from kiosk.registry.service import Registry
+from kiosk.registry.service import TEMPLATE_FETCH_LIMIT, TEMPLATE_FETCH_WINDOW_S, Registry
 from kiosk.registry.verify_page import verify_app
 from kiosk.seal import TrustList
 
@@ -93,6 +93,8 @@ class RegistryServer:
     verify_port: int = 0
     registry: Registry | None = None
     wrap_api: Callable[[ASGIApp], ASGIApp] | None = None  # a seam for middleware around the kiosk API (tests)
+    template_fetch_limit: int = TEMPLATE_FETCH_LIMIT  # per kiosk and window (when this server makes the Registry)
+    template_fetch_window_s: int = TEMPLATE_FETCH_WINDOW_S
     _servers: list[uvicorn.Server] = field(default_factory=list)
     _sockets: list[socket.socket] = field(default_factory=list)
     _thread: threading.Thread | None = None
@@ -100,7 +102,13 @@ class RegistryServer:
 
     def _prepare(self) -> None:
         if self.registry is None:
-            self.registry = Registry(open_database(self.database), self.home.signer(), templates=self.home.templates())
+            self.registry = Registry(
+                open_database(self.database),
+                self.home.signer(),
+                templates=self.home.templates(),
+                template_fetch_limit=self.template_fetch_limit,
+                template_fetch_window_s=self.template_fetch_window_s,
+            )
         trust_list = self.home.trust()  # read once: a new key is published by restarting the service
 
         def trust() -> TrustList:

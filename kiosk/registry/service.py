@@ -30,6 +30,8 @@ ACTIVATION_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read a
 ACTIVATION_TTL = timedelta(minutes=15)
 PIN_MAX_FAILURES = 5
 SCRYPT_N = 2**14
+TEMPLATE_FETCH_LIMIT = 30  # a kiosk serves one citizen every minute or two; 30 a minute is a kiosk being scraped
+TEMPLATE_FETCH_WINDOW_S = 60
 
 
 def utc_now() -> datetime:
@@ -60,6 +62,8 @@ class Registry:
     seal_validity: timedelta = timedelta(days=90)
     clock: Clock = utc_now
     templates: TemplateCipher | None = None  # seals finger templates at rest; None: enrolments with one are refused
+    template_fetch_limit: int = TEMPLATE_FETCH_LIMIT  # finger-template fetches one kiosk may make per window
+    template_fetch_window_s: int = TEMPLATE_FETCH_WINDOW_S
 
     # ---- idempotent mutations -------------------------------------------------------------------------------
 
@@ -391,21 +395,65 @@ class Registry:
         }
         return self._idempotent(client, key, request, op)
 
-    def finger_template(self, cid: str) -> Result:
-        """The citizen's enrolled finger template, opened for a kiosk's 1:1 match on its sensor; 404 not_enrolled."""
-        with self.db.transaction() as tx:
-            if tx.one("SELECT 1 FROM citizens WHERE cid = ?", (cid,)) is None:
-                return 404, {"error": "citizen_not_found", "message": "no citizen with this ID"}
-            row = tx.one("SELECT template_sealed FROM enrolments WHERE cid = ?", (cid,))
-        if row is None or row[0] is None:
-            return 404, {"error": "not_enrolled", "message": "no finger template is enrolled for this citizen"}
+    def finger_template(self, client: str, cid: str, session_key: str) -> Result:
+        """The citizen's enrolled finger template, opened for a kiosk's 1:1 match on its sensor; 404 not_enrolled.
+
+        Every fetch, answered or refused, is recorded (kiosk, time, a keyed hash of the citizen ID, the kiosk's
+        session key, outcome) in the same transaction; past `template_fetch_limit` fetches in the last
+        `template_fetch_window_s` seconds the kiosk gets 429 and nothing is opened."""
         if self.templates is None:
             raise ApiError(503, "templates_unavailable", "this registry has no key to open finger templates")
-        try:
-            template = self.templates.open(cid, str(row[0]))
-        except TemplateKeyError:
-            raise ApiError(503, "template_unreadable", "the template does not open with the registry's key") from None
-        return 200, {"citizen_id": cid, "template": base64.b64encode(template).decode()}
+        templates = self.templates
+        subject = templates.subject_hash(cid)
+        with self.db.transaction() as tx:
+            if self.db.dialect == "postgresql":  # count and record atomically per kiosk (SQLite: BEGIN IMMEDIATE)
+                tx.one("SELECT pg_advisory_xact_lock(hashtext(?))", (f"template-fetch/{client}",))
+            now = self._epoch()
+            recent = tx.one(
+                "SELECT COUNT(*) FROM template_fetches WHERE kiosk_id = ? AND fetched_at > ? AND outcome <> ?",
+                (client, now - self.template_fetch_window_s, "rate_limited"),
+            )
+            result: Result
+            if recent is not None and int(recent[0]) >= self.template_fetch_limit:
+                outcome, result = (
+                    "rate_limited",
+                    (
+                        429,
+                        {
+                            "error": "rate_limited",
+                            "message": f"more than {self.template_fetch_limit} template fetches"
+                            f" in {self.template_fetch_window_s} s from this kiosk",
+                            "retry_after_s": self.template_fetch_window_s,
+                        },
+                    ),
+                )
+            elif tx.one("SELECT 1 FROM citizens WHERE cid = ?", (cid,)) is None:
+                outcome, result = "citizen_not_found", (404, {"error": "citizen_not_found", "message": "no such ID"})
+            else:
+                row = tx.one("SELECT template_sealed FROM enrolments WHERE cid = ?", (cid,))
+                if row is None or row[0] is None:
+                    outcome, result = (
+                        "not_enrolled",
+                        (
+                            404,
+                            {"error": "not_enrolled", "message": "no finger template is enrolled for this citizen"},
+                        ),
+                    )
+                else:
+                    try:
+                        template = templates.open(cid, str(row[0]))
+                    except TemplateKeyError:
+                        template = b""
+                    outcome = "released" if template else "unreadable"
+                    result = (200, {"citizen_id": cid, "template": base64.b64encode(template).decode()})
+            tx.execute(
+                "INSERT INTO template_fetches (kiosk_id, fetched_at, subject_hash, session_key, outcome)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (client, now, subject, session_key, outcome),
+            )
+        if outcome == "unreadable":
+            raise ApiError(503, "template_unreadable", "the template does not open with the registry's key")
+        return result
 
     # ---- offline activation (kit-signed tokens) -------------------------------------------------------------
 

@@ -54,6 +54,15 @@ def idempotency_key(value: str | None) -> str:
     return value
 
 
+def session_key(value: str | None) -> str:
+    """The kiosk's key for one citizen's session, which its own audit line carries too (finger-template fetches)."""
+    if value is None:
+        raise ApiError(400, "session_key_required", "a template fetch needs a Session-Key header")
+    if not KEY_RE.fullmatch(value):
+        raise ApiError(400, "invalid_session_key", "Session-Key must be 8-64 characters of [A-Za-z0-9_-]")
+    return value
+
+
 def json_object(raw: bytes, allowed: set[str]) -> dict[str, Any]:
     """Parse a JSON object body whose keys are all in `allowed`."""
     if len(raw) > MAX_BODY_BYTES:
