@@ -191,15 +191,19 @@ def _trust_list(path: Path, cfg: Config) -> Any:
 
 
 def cmd_sync(args: argparse.Namespace, cfg: Config) -> int:
-    from kiosk.registry_client import RegistryClient, RegistryError
+    from kiosk.app import open_registry_client
+    from kiosk.registry_client import RegistryError
     from kiosk.store import Backoff, Cache, Outbox, Syncer, client_sender, load_or_create, open_store, queue_kit_key
 
     conn = open_store(cfg.store.path)
     keys = load_or_create(cfg.kiosk.data_dir / "keys")
     r = cfg.registry
-    with RegistryClient(
-        r.url, ca_cert=r.ca_cert, client_cert=r.client_cert, client_key=r.client_key, timeout_s=r.timeout_s
-    ) as client:
+    try:
+        client = open_registry_client(cfg)
+    except RegistryError as e:
+        print(f"kiosk sync: {e} (run kiosk enrol-device)", file=sys.stderr)
+        return 1
+    with client:
         outbox = Outbox(conn, keys.data_key)
         queue_kit_key(outbox, keys.audit_key, time.time())  # once: lets the registry check this kit's offline QRs
         syncer = Syncer(outbox, client_sender(client), Backoff(max_s=cfg.store.max_backoff_s))
@@ -247,16 +251,19 @@ def cmd_outbox(args: argparse.Namespace, cfg: Config) -> int:
 
 def cmd_activate(args: argparse.Namespace, cfg: Config) -> int:
     """What the phone app does with the QR: 0 activated (or pending until the kit syncs), 3 refused, 1 no link."""
-    from kiosk.registry_client import RegistryClient, RegistryRejected, RegistryUnavailable
+    from kiosk.app import open_registry_client
+    from kiosk.registry_client import RegistryError, RegistryRejected, RegistryUnavailable
 
     qr: str = args.qr
     if not qr.startswith(("THAID:KIT:", "THAID:ACT:")) or (qr.startswith("THAID:ACT:") and not args.citizen_id):
         print("kiosk activate: give a THAID:KIT: token, or a THAID:ACT: code with --citizen-id", file=sys.stderr)
         return 2
-    r = cfg.registry
-    with RegistryClient(
-        r.url, ca_cert=r.ca_cert, client_cert=r.client_cert, client_key=r.client_key, timeout_s=r.timeout_s
-    ) as client:
+    try:
+        client = open_registry_client(cfg)
+    except RegistryError as e:
+        print(f"registry unavailable: {e}")
+        return 1
+    with client:
         try:
             if qr.startswith("THAID:KIT:"):
                 answer = client.redeem_kit_token(qr)

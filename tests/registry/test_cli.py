@@ -181,3 +181,24 @@ def test_the_phone_app_redeems_a_kit_token_from_the_command_line(
         assert "refused: kit_revoked" in capsys.readouterr().out
     finally:
         server.stop()
+
+
+def test_sync_and_activate_build_their_client_through_the_composition_root(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One way to build the registry client: `kiosk.app.open_registry_client`; its refusal is a clear exit 1."""
+    from kiosk.registry_client import RegistryError
+
+    asked: list[str] = []
+
+    def refuse(cfg: object) -> object:
+        asked.append("open_registry_client")
+        raise RegistryError("cannot load the kiosk's TLS credentials: test")
+
+    monkeypatch.setattr("kiosk.app.open_registry_client", refuse)
+    cfg = write_config(tmp_path)
+    assert main(["--config", str(cfg), "sync"]) == 1
+    assert "cannot load the kiosk's TLS credentials" in capsys.readouterr().err
+    assert main(["--config", str(cfg), "activate", "THAID:KIT:AAAA"]) == 1
+    assert "registry unavailable: cannot load" in capsys.readouterr().out
+    assert asked == ["open_registry_client"] * 2
