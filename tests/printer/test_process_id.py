@@ -280,3 +280,24 @@ def test_config_confirm_method_reaches_the_profile(tmp_path: Path) -> None:
     path.write_text('[printer]\nconfirm = "dle_eot"\n')
     with pytest.raises(KioskError, match="confirm"):
         load(path)
+
+
+def test_parser_flush_releases_a_stalled_answer_candidate() -> None:
+    parser = ResponseParser()
+    out = parser.feed(b"\x37\x22a\x32")  # a stray header, then a status answer that is printable (paper out, n=2)
+    assert out == [] and parser.in_answer
+    out = parser.flush()
+    assert not parser.in_answer and kinds(out, ResponseKind.REALTIME) == [b"\x32"]
+
+
+def test_a_stray_header_does_not_hold_a_status_answer_hostage(
+    pty_url: str, sim: SimulatedPrinter, make_printer: MakePrinter, renderer: Renderer
+) -> None:
+    """Noise that starts like a process-ID answer, then the printable paper-out answer to DLE EOT 2: the driver
+    gives the candidate up once the line is quiet and reports paper out, not a timeout."""
+    sim.chatter = b"\x37\x22a"
+    job = PrintJob(sample("tr14"))
+    sim.fault_after(Fault.PAPER_OUT, 2 + 12 + 8000)
+    with pytest.raises(PaperOut) as err:
+        make_printer(pty_url).print_job(job, renderer.render(job.document))
+    assert err.value.job is not None and err.value.job.state is JobState.FAILED

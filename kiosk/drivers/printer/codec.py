@@ -240,6 +240,23 @@ class ResponseParser:
         """The process ID whose answer is awaited (None: none)."""
         self._expected = process_id
 
+    @property
+    def in_answer(self) -> bool:
+        """Bytes of a process-ID answer candidate are being held back."""
+        return self._frame is not None
+
+    def flush(self) -> list[Response]:
+        """Give up the answer candidate (the line went quiet inside it: printers send an answer in one burst) and
+        classify what it held back, so a status answer that followed a stray 37H is not kept waiting."""
+        out: list[Response] = []
+        frame, self._frame = self._frame, None
+        if frame is not None:
+            out.append(Response(ResponseKind.GARBAGE, bytes(frame.raw[:1])))
+            for i in range(1, len(frame.raw)):
+                if i in frame.held or self._matched_index(frame, i):
+                    self._push(frame.raw[i], out)
+        return out
+
     def feed(self, data: bytes) -> list[Response]:
         out: list[Response] = []
         for b in data:

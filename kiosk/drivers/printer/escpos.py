@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float], None]
 ConfirmMethod = Literal["process_id", "gs_r"]
 CONFIRM_METHODS: tuple[ConfirmMethod, ...] = ("process_id", "gs_r")
+ANSWER_GAP_S = 0.05  # quiet this long inside a process-ID answer candidate: it was noise (answers come in one burst)
 STOPPED = codec.N2_COVER_OPEN | codec.N2_PAPER_END_STOP | codec.N2_ERROR  # DLE EOT 2 bits that halt printing
 
 
@@ -268,7 +269,12 @@ class EscPosPrinter:
             remaining = deadline - self.clock()
             if remaining <= 0:
                 return None
-            self._take(self.transport.read(remaining))
+            if not self._parser.in_answer:
+                self._take(self.transport.read(remaining))
+            elif data := self.transport.read(min(remaining, ANSWER_GAP_S)):
+                self._take(data)
+            else:
+                self._sort(self._parser.flush())
         while data := self.transport.read(0):
             self._take(data)
         matches = [r for r in self._pending if r.kind is kind]
@@ -276,7 +282,10 @@ class EscPosPrinter:
         return matches[-1]
 
     def _take(self, data: bytes) -> None:
-        for r in self._parser.feed(data):
+        self._sort(self._parser.feed(data))
+
+    def _sort(self, responses: list[Response]) -> None:
+        for r in responses:
             if r.kind is ResponseKind.ASB:
                 self.last_unsolicited = PrinterStatus.from_asb(r.data)
             elif r.kind is ResponseKind.GARBAGE:
