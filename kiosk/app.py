@@ -202,19 +202,13 @@ def _document_issuer(cfg: Config, stack: contextlib.ExitStack) -> Any | None:
     if not cfg.printer.enabled:
         return None
     from kiosk.documents.renderer import Renderer
-    from kiosk.drivers.printer.escpos import PrinterProfile, Timing, open_printer
+    from kiosk.drivers.printer.commands import open_configured
     from kiosk.drivers.printer.service import DocumentIssuer
     from kiosk.errors import DeviceError
 
     p = cfg.printer
     try:
-        printer = open_printer(
-            p.transport,
-            baud=p.baud,
-            profile=PrinterProfile(width_dots=p.width_dots, has_cutter=p.has_cutter, confirm=p.confirm),
-            timing=Timing(status_timeout_s=p.status_timeout_s, confirm_timeout_s=p.confirm_timeout_s),
-            near_end_max_lines=p.near_end_max_lines,
-        )
+        printer = open_configured(p)
     except DeviceError as e:
         log.warning("printer unavailable: %s", e)
         return None

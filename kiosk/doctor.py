@@ -114,16 +114,10 @@ def check_finger(cfg: Config) -> str:
 
 
 def check_printer(cfg: Config) -> str:
-    from kiosk.drivers.printer.escpos import PrinterProfile, Timing, open_printer, problem_of
+    from kiosk.drivers.printer.commands import open_configured
+    from kiosk.drivers.printer.escpos import problem_of
 
-    p = cfg.printer
-    printer = open_printer(
-        p.transport,
-        baud=p.baud,
-        profile=PrinterProfile(width_dots=p.width_dots, has_cutter=p.has_cutter),
-        timing=Timing(status_timeout_s=p.status_timeout_s, confirm_timeout_s=p.confirm_timeout_s),
-        near_end_max_lines=p.near_end_max_lines,
-    )
+    printer = open_configured(cfg.printer)
     try:
         status = printer.status()
     finally:
@@ -133,7 +127,7 @@ def check_printer(cfg: Config) -> str:
         raise Fail(f"{problem} ({type(problem).__name__})", "load paper, close the cover, power-cycle the printer")
     if status.paper_near_end:
         raise Warn("paper near its end", "put in a new roll soon")
-    return f"DLE EOT status ok on {p.transport}"
+    return f"DLE EOT status ok on {cfg.printer.transport}"
 
 
 def check_camera(cfg: Config) -> str:

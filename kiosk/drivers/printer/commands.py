@@ -50,16 +50,22 @@ def timing_of(section: PrinterSection) -> Timing:
     return Timing(status_timeout_s=section.status_timeout_s, confirm_timeout_s=section.confirm_timeout_s)
 
 
+def open_configured(section: PrinterSection, transport: str | None = None) -> EscPosPrinter:
+    """The printer [printer] describes (or the same printer on another `transport`): the one place config becomes
+    driver values, for the kiosk, `kiosk doctor` and these commands."""
+    return open_printer(
+        transport or section.transport,
+        baud=section.baud,
+        profile=profile_of(section),
+        timing=timing_of(section),
+        near_end_max_lines=section.near_end_max_lines,
+    )
+
+
 @contextlib.contextmanager
 def _printer(args: argparse.Namespace, section: PrinterSection) -> Iterator[EscPosPrinter]:
     if not args.simulated:
-        printer = open_printer(
-            section.transport,
-            baud=section.baud,
-            profile=profile_of(section),
-            timing=timing_of(section),
-            near_end_max_lines=section.near_end_max_lines,
-        )
+        printer = open_configured(section)
         try:
             yield printer
         finally:
@@ -69,7 +75,7 @@ def _printer(args: argparse.Namespace, section: PrinterSection) -> Iterator[EscP
 
     sim = SimulatedPrinter(width_dots=section.width_dots)
     with PtyPort(sim) as port:
-        printer = open_printer(port.path, baud=section.baud, profile=profile_of(section), timing=timing_of(section))
+        printer = open_configured(section, port.path)
         try:
             yield printer
         finally:
