@@ -8,27 +8,24 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from kiosk.app import CoprocSignals, _coproc, _signals
 from kiosk.config import Config
-from kiosk.drivers import card as card_driver
 from kiosk.drivers.coproc.link import CoprocLink
 from kiosk.flows.attempts import holder_key
 from kiosk.flows.host import JourneyHost
 from kiosk.runner import FakeClock, Runner
-from kiosk.ui.events import Tapped
 from simulator.coproc import SimulatedCoproc
-from tests.flows.fakes import IDENTITY, PORTRAIT, FakeFace, FakeLocal, Screens, fake_ports
+from tests.flows.fakes import IDENTITY, FakeFace, FakeLocal, Screens, fake_ports
+from tests.flows.kit import SECRET, DrivenKiosk
 
-SECRET = b"test-kiosk-secret"
 OFFICER_PIN = "246810"
 
 
-class Kiosk:
+class Kiosk(DrivenKiosk):
     """The executor on a real runner (fake clock: no inactivity deadline fires), the board behind the real link."""
 
     def __init__(self, cfg: Config, face: FakeFace) -> None:
@@ -50,43 +47,6 @@ class Kiosk:
 
     def close(self) -> None:
         self.stack.close()
-
-    def post(self, *events: object) -> Kiosk:
-        for e in events:
-            self.runner.post(e)
-        self.runner.run_pending()
-        return self
-
-    def tap(self, action: str, value: str = "") -> Kiosk:
-        return self.post(Tapped(action, value))
-
-    def until(self, cond: Callable[[], bool], timeout_s: float = 5.0) -> Kiosk:
-        deadline = time.monotonic() + timeout_s
-        self.runner.run(until=lambda: cond() or time.monotonic() > deadline)
-        assert cond(), f"timed out; screens so far: {self.screens.names[-8:]}"
-        return self
-
-    def on(self, name: str, **data: object) -> Kiosk:
-        def shown() -> bool:
-            last_name, last_data = self.screens.last
-            return last_name == name and all(last_data.get(k) == v for k, v in data.items())
-
-        return self.until(shown)
-
-    def insert_card(self) -> Kiosk:
-        return self.post(
-            card_driver.CardInserted("Virtual PCD", b"\x3b\x67"),
-            card_driver.CardIdentityRead(IDENTITY),
-            card_driver.CardPhotoRead(PORTRAIT),
-        )
-
-    def remove_card(self) -> Kiosk:
-        return self.post(card_driver.CardRemoved("Virtual PCD"))
-
-    def digits(self, code: str) -> Kiosk:
-        for d in code:
-            self.tap("digit", d)
-        return self.tap("ok")
 
     def officer_signs_in(self) -> Kiosk:
         return self.insert_card().on("passcode").digits(OFFICER_PIN)

@@ -4,98 +4,24 @@ The composition root (`kiosk.app.compose`) builds everything from config, exactl
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from kiosk import app
-from kiosk.config import Config
 from kiosk.flows.adapters import LocalAdapter
 from kiosk.flows.attempts import holder_key
-from kiosk.runner import Runner
-from kiosk.ui.events import Tapped
-from tests.conftest import missing_stack
-from tests.flows.fakes import Screens
+from tests.flows.kit import RigKiosk as Kiosk
+from tests.flows.kit import check_audit, choose_a_free_slot, config, faces_or_skip
 
 pytestmark = pytest.mark.stack
-
-
-class Kiosk:
-    def __init__(self, rig: Any, cfg: Config, *, camera: bool = False) -> None:
-        self.rig = rig
-        self.runner = Runner(tick_s=0.02)
-        self.screens = Screens()
-        cam = rig.camera() if camera else None
-        self.close_host = app.compose(cfg, self.runner, self.screens, camera=cam)  # type: ignore[arg-type]
-
-    def close(self) -> None:
-        """Take the card out and let pcscd see the slot empty before the next test's reader starts watching."""
-        self.rig.remove_card()
-        self.rig.lift_finger()
-        deadline = time.monotonic() + 1.5
-        self.runner.run(until=lambda: time.monotonic() > deadline)
-        self.close_host()
-        self.runner.close()
-
-    def tap(self, action: str, value: str = "") -> Kiosk:
-        self.runner.post(Tapped(action, value))
-        self.runner.run_pending()
-        return self
-
-    def until(self, cond: Callable[[], bool], timeout_s: float = 30.0) -> Kiosk:
-        deadline = time.monotonic() + timeout_s
-        self.runner.run(until=lambda: cond() or time.monotonic() > deadline)
-        assert cond(), f"timed out; screens so far: {self.screens.shown[-4:]}"
-        return self
-
-    def on(self, name: str, timeout_s: float = 30.0) -> Kiosk:
-        return self.until(lambda: bool(self.screens.shown) and self.screens.last[0] == name, timeout_s)
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return {k: v for k, v in self.screens.last[1].items() if k != "photo"} if self.screens.shown else {}
-
-
-@pytest.fixture(scope="module")
-def rig() -> Iterator[Any]:
-    try:
-        from simulator.rig import Rig
-        from simulator.vcard.pcscd import missing_parts
-    except ImportError as e:
-        missing_stack(f"simulator: {e}")
-    lacking = missing_parts()
-    if lacking:
-        missing_stack("pcscd + vpcd: " + ", ".join(lacking))
-    r = Rig()
-    r.start(devices=("card", "printer", "registry", "finger"))
-    if any(d in r.missing for d in ("card", "printer", "registry", "finger")):
-        r.stop()
-        missing_stack(f"simulated devices: {r.missing}")
-    yield r
-    r.stop()
-
-
-def config(rig: Any, **sections: Any) -> Config:
-    cfg: Config = rig.kiosk_config(Config())
-    changes = {name: dataclasses.replace(getattr(cfg, name), **values) for name, values in sections.items()}
-    return dataclasses.replace(cfg, **changes)
 
 
 def test_booking_through_the_real_card_registry_and_printer(rig: Any) -> None:
     k = Kiosk(rig, config(rig))
     try:
-        k.on("attract").tap("start").tap("language", "th").tap("service", "booking").on("consent")
-        k.tap("accept").on("insert_card")
-        rig.insert_card("somchai")
-        k.on("booking_action").tap("new_booking").on("booking_office")
-        k.tap("office", k.data["offices"][0]["id"]).tap("service", "general").on("booking_calendar")
-        day = next(d["date"] for d in k.data["days"] if d["available"])
-        k.tap("day", day).on("booking_slots")
-        slot = next(s["time"] for s in k.data["slots"] if s["available"])
+        day, slot = choose_a_free_slot(k, rig, "somchai")
         before = rig.documents_printed()
         k.tap("slot", slot).on("booking_confirmed")
         assert k.data["date"] == day and k.data["time"] == slot and k.data["reference"].startswith("B")
@@ -105,23 +31,6 @@ def test_booking_through_the_real_card_registry_and_printer(rig: Any) -> None:
         rig.remove_card()
         k.close()
     check_audit(config(rig), ["journey_started", "consent_given", "booked", "journey_ended"])
-
-
-def check_audit(cfg: Config, expected: list[str]) -> None:
-    """The kiosk's signed audit log holds each step, verifies end to end, and names no one."""
-    from kiosk.store import AuditLog, load_or_create, open_store, verify_chain
-
-    conn = open_store(cfg.store.path)
-    try:
-        keys = load_or_create(cfg.kiosk.data_dir / "keys")
-        entries = AuditLog(conn, keys.audit_key, keys.subject_key).entries()
-        check = verify_chain(conn, keys.audit_key.public_key())
-    finally:
-        conn.close()
-    kinds = [e.kind for e in entries]
-    assert set(expected) <= set(kinds), kinds
-    assert check.ok, check
-    assert not any(ch.isdigit() and len(ch) == 13 for e in entries for ch in map(str, e.detail.values()))
 
 
 def test_a_card_pulled_mid_journey_wipes_and_ends(rig: Any) -> None:
@@ -201,10 +110,8 @@ def test_certified_extract_with_the_face_pipeline_prints_a_seal_that_verifies_of
     import zxingcpp
 
     from kiosk.seal import TrustList, verify
-    from tests.conftest import FACES
 
-    if not (FACES / "identities.json").exists():
-        pytest.skip(f"test photos not present: {FACES}")
+    faces_or_skip()
     cfg = config(rig)
     citizen = rig.citizen("somchai")
     rig.show_person("somchai")
@@ -232,19 +139,6 @@ def test_certified_extract_with_the_face_pipeline_prints_a_seal_that_verifies_of
     check_audit(cfg, ["verified", "printed"])
 
 
-def faces_or_skip() -> None:
-    from tests.conftest import FACES
-
-    if not (FACES / "identities.json").exists():
-        pytest.skip(f"test photos not present: {FACES}")
-
-
-def type_code(k: Kiosk, code: str) -> None:
-    for d in code:
-        k.tap("digit", d)
-    k.tap("ok")
-
-
 def test_self_enrolment_with_the_face_pipeline_to_the_registrys_activation_code(rig: Any) -> None:
     faces_or_skip()
     rig.show_person("kanokwan")
@@ -253,10 +147,10 @@ def test_self_enrolment_with_the_face_pipeline_to_the_registrys_activation_code(
         k.on("attract").tap("start").tap("language", "th").tap("service", "thaid").on("consent").tap("accept")
         rig.insert_card("kanokwan")
         k.on("card_data").tap("confirm").on("passcode", 60.0)
-        type_code(k, "12345678")  # a sequence: refused, same screen
+        k.digits("12345678")  # a sequence: refused, same screen
         k.until(lambda: k.data.get("error") == "sequence")
         for _ in range(3):
-            type_code(k, "25806147")
+            k.digits("25806147")
         k.on("activation_qr", 30.0)
         assert k.data["payload"].startswith("THAID:ACT:") and k.data["expires_in_s"] > 0
         k.tap("done").on("attract")

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from kiosk.drivers import card as card_driver
 from kiosk.flows.context import DeviceStatus
-from kiosk.flows.host import DeviceReport, JourneyHost
-from kiosk.flows.ports import Ports
-from kiosk.runner import DeviceFailed, FakeClock, Runner, Tick
-from kiosk.ui.events import Tapped
+from kiosk.flows.host import DeviceReport
+from kiosk.runner import DeviceFailed, Tick
 from tests.flows.fakes import (
     IDENTITY,
     PORTRAIT,
@@ -23,65 +20,9 @@ from tests.flows.fakes import (
     FakeLocal,
     FakePrinter,
     FakeRegistry,
-    Screens,
     fake_ports,
 )
-
-SECRET = b"test-kiosk-secret"
-
-
-class Kiosk:
-    def __init__(self, ports: Ports | None = None, *, status: DeviceStatus | None = None) -> None:
-        self.clock = FakeClock()
-        self.runner = Runner(self.clock, tick_s=0.002)
-        self.screens = Screens()
-        self.ports = ports or fake_ports()
-        self.host = JourneyHost(self.runner, self.screens, self.ports, secret=SECRET, status=status)
-
-    def close(self) -> None:
-        self.host.close()
-        self.runner.close()
-
-    def post(self, *events: object) -> Kiosk:
-        for e in events:
-            self.runner.post(e)
-        self.runner.run_pending()
-        return self
-
-    def tap(self, action: str, value: str = "") -> Kiosk:
-        return self.post(Tapped(action, value))
-
-    def until(self, cond: Callable[[], bool], timeout_s: float = 5.0) -> Kiosk:
-        deadline = time.monotonic() + timeout_s
-        self.runner.run(until=lambda: cond() or time.monotonic() > deadline)
-        assert cond(), f"timed out; screens so far: {self.screens.names[-8:]}"
-        return self
-
-    def on(self, name: str) -> Kiosk:
-        return self.until(lambda: self.screens.last[0] == name)
-
-    def insert_card(self) -> Kiosk:
-        return self.post(
-            card_driver.CardInserted("Virtual PCD", b"\x3b\x67"),
-            card_driver.CardIdentityRead(IDENTITY),
-            card_driver.CardPhotoRead(PORTRAIT),
-        )
-
-    def remove_card(self) -> Kiosk:
-        return self.post(card_driver.CardRemoved("Virtual PCD"))
-
-    def wait(self, seconds: float) -> Kiosk:
-        self.clock.advance(seconds)
-        return self.post(Tick())
-
-    def digits(self, code: str) -> Kiosk:
-        for d in code:
-            self.tap("digit", d)
-        return self.tap("ok")
-
-    @property
-    def shown(self) -> tuple[str, dict[str, Any]]:
-        return self.screens.last
+from tests.flows.kit import SECRET, Kiosk
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from kiosk.flows.adapters import PrinterAdapter
 from kiosk.flows.host import DeviceReport
 from simulator.printer import Fault, PtyPort, SimulatedPrinter
 from tests.flows.fakes import IDENTITY, fake_ports
-from tests.flows.test_host import Kiosk
+from tests.flows.kit import Kiosk
 from tests.printer.conftest import FAST
 
 DOC_NO = "TR122-0001-000042"

@@ -5,14 +5,11 @@ initial enclosure state, and an outage that leaves the kiosk working."""
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from kiosk.drivers import card as card_driver
 from kiosk.drivers.coproc import (
     CoprocRecovered,
     CoprocRejected,
@@ -24,10 +21,9 @@ from kiosk.drivers.coproc import (
 from kiosk.flows.attempts import holder_key
 from kiosk.flows.host import JourneyHost
 from kiosk.runner import DeviceFailed, FakeClock, Runner
-from kiosk.ui.events import Tapped
-from tests.flows.fakes import IDENTITY, PORTRAIT, FakeFace, FakeLocal, Screens, fake_ports
+from tests.flows.fakes import IDENTITY, FakeFace, FakeLocal, Screens, fake_ports
+from tests.flows.kit import SECRET, DrivenKiosk
 
-SECRET = b"test-kiosk-secret"
 PIN = "246810"
 
 
@@ -71,7 +67,7 @@ class FakeBoard:
         return [v for k, v in self.calls if k == kind]
 
 
-class Kiosk:
+class Kiosk(DrivenKiosk):
     def __init__(self, board: FakeBoard, face: FakeFace | None = None) -> None:
         self.clock = FakeClock()
         self.runner = Runner(self.clock, tick_s=0.002)
@@ -84,43 +80,6 @@ class Kiosk:
     def close(self) -> None:
         self.host.close()
         self.runner.close()
-
-    def post(self, *events: object) -> Kiosk:
-        for e in events:
-            self.runner.post(e)
-        self.runner.run_pending()
-        return self
-
-    def tap(self, action: str, value: str = "") -> Kiosk:
-        return self.post(Tapped(action, value))
-
-    def until(self, cond: Callable[[], bool], timeout_s: float = 5.0) -> Kiosk:
-        deadline = time.monotonic() + timeout_s
-        self.runner.run(until=lambda: cond() or time.monotonic() > deadline)
-        assert cond(), f"timed out; screens so far: {self.screens.names[-8:]}"
-        return self
-
-    def on(self, name: str, **data: object) -> Kiosk:
-        def shown() -> bool:
-            last, values = self.screens.last
-            return last == name and all(values.get(k) == v for k, v in data.items())
-
-        return self.until(shown)
-
-    def insert_card(self) -> Kiosk:
-        return self.post(
-            card_driver.CardInserted("Virtual PCD", b"\x3b\x67"),
-            card_driver.CardIdentityRead(IDENTITY),
-            card_driver.CardPhotoRead(PORTRAIT),
-        )
-
-    def remove_card(self) -> Kiosk:
-        return self.post(card_driver.CardRemoved("Virtual PCD"))
-
-    def digits(self, code: str) -> Kiosk:
-        for d in code:
-            self.tap("digit", d)
-        return self.tap("ok")
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from kiosk.registry.server import RegistryServer
 from kiosk.registry.service import Registry
 from kiosk.registry_client import RegistryClient
 from tests.conftest import ROOT, missing_stack
+from tests.flows.kit import rig  # noqa: F401  (the journeys' end-to-end rig, for test_e2e_citizen_services)
 
 ENGINES = ["sqlite", "postgresql"]
 

@@ -1,44 +1,30 @@
 """The registry's citizen services through whole journeys: the real card behind pcscd, the fingerprint sensor and the
 printer on pseudo-terminals, the registry on loopback mutual TLS, composed by `kiosk.app.compose` as `kiosk run`
-does (the rig and helpers are the journeys' end-to-end ones). "My bookings" lists and cancels a booking; a
-certified extract gets in by fingerprint after three face failures, matched on the sensor against the template the
-registry holds, and the printed ท.ร.14/1 names the parents."""
+does (the rig and helpers are the journeys' end-to-end ones: tests/flows/kit.py). "My bookings" lists and cancels a
+booking; a certified extract gets in by fingerprint after three face failures, matched on the sensor against the
+template the registry holds, and the printed ท.ร.14/1 names the parents."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 
 from kiosk.registry_client import new_key
-from tests.flows.test_e2e import Kiosk, check_audit, config, faces_or_skip, rig  # noqa: F401  (rig: a fixture)
+from tests.flows.kit import RigKiosk as Kiosk
+from tests.flows.kit import check_audit, choose_a_free_slot, config, faces_or_skip
 
 pytestmark = pytest.mark.stack
 
 
-def take_card_out(the_rig: Any, k: Kiosk) -> None:
-    """Remove the card and let pcscd and the kiosk see the slot empty before the next journey starts."""
-    the_rig.remove_card()
-    deadline = time.monotonic() + 1.5
-    k.runner.run(until=lambda: time.monotonic() > deadline)
-
-
-def test_my_bookings_lists_the_booking_and_cancels_it(rig: Any) -> None:  # noqa: F811
+def test_my_bookings_lists_the_booking_and_cancels_it(rig: Any) -> None:
     k = Kiosk(rig, config(rig))
     try:
-        k.on("attract").tap("start").tap("language", "th").tap("service", "booking").on("consent")
-        k.tap("accept").on("insert_card")
-        rig.insert_card("ruethai")
-        k.on("booking_action").tap("new_booking").on("booking_office")
-        k.tap("office", k.data["offices"][0]["id"]).tap("service", "general").on("booking_calendar")
-        day = next(d["date"] for d in k.data["days"] if d["available"])
-        k.tap("day", day).on("booking_slots")
-        slot = next(s["time"] for s in k.data["slots"] if s["available"])
+        day, slot = choose_a_free_slot(k, rig, "ruethai")
         k.tap("slot", slot).on("booking_confirmed")
         reference = k.data["reference"]
         k.tap("done").on("attract")
-        take_card_out(rig, k)
+        k.take_card_out()
 
         k.tap("start").tap("language", "th").tap("service", "booking").on("consent").tap("accept").on("insert_card")
         rig.insert_card("ruethai")
@@ -47,7 +33,7 @@ def test_my_bookings_lists_the_booking_and_cancels_it(rig: Any) -> None:  # noqa
         k.tap("booking", reference).on("booking_cancel").tap("confirm").on("thank_you")
         assert k.data["cancelled"] is True
         k.tap("done").on("attract")
-        take_card_out(rig, k)
+        k.take_card_out()
 
         k.tap("start").tap("language", "th").tap("service", "booking").on("consent").tap("accept").on("insert_card")
         rig.insert_card("ruethai")
@@ -72,7 +58,7 @@ def enrol_with_template(the_rig: Any, key: str) -> None:
     assert status == 201, body
 
 
-def test_extract_by_fingerprint_after_three_face_failures_prints_the_parents(rig: Any) -> None:  # noqa: F811
+def test_extract_by_fingerprint_after_three_face_failures_prints_the_parents(rig: Any) -> None:
     faces_or_skip()
     enrol_with_template(rig, "somsak")
     cfg = config(rig)
@@ -103,7 +89,7 @@ def test_extract_by_fingerprint_after_three_face_failures_prints_the_parents(rig
     check_audit(cfg, ["face_failed", "verified", "printed"])
 
 
-def test_finger_not_enrolled_refers_to_an_officer(rig: Any) -> None:  # noqa: F811
+def test_finger_not_enrolled_refers_to_an_officer(rig: Any) -> None:
     faces_or_skip()
     rig.show_person("somchai")
     k = Kiosk(rig, config(rig), camera=True)
