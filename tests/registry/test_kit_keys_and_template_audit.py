@@ -5,29 +5,22 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import secrets
 from datetime import timedelta
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from kiosk.registry import kit_tokens
 from kiosk.registry_client import RegistryRejected, new_key
 from tests.registry.conftest import Running
-from tests.registry.test_registry_citizen_services import PITAK_OFFICER, SOMCHAI, TEMPLATE, rows
-
-RUETHAI = "3100500678905"
-
-
-def kit_key() -> tuple[Ed25519PrivateKey, bytes]:
-    private = Ed25519PrivateKey.generate()
-    return private, private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-
-
-def token(r: Running, signer: Ed25519PrivateKey, op_key: str) -> str:
-    expires = int((r.clock.now + timedelta(minutes=15)).timestamp())
-    return kit_tokens.issue("KIOSK-T1", op_key, expires, secrets.token_hex(4).upper(), signer)
+from tests.registry.test_registry_citizen_services import (
+    PITAK_OFFICER,
+    RUETHAI,
+    SOMCHAI,
+    TEMPLATE,
+    kit_key,
+    rows,
+    token,
+)
 
 
 def test_a_kit_enrolled_with_the_ca_is_trusted_before_it_ever_syncs(running: Running) -> None:
