@@ -256,6 +256,14 @@ class LocalAdapter:
         with self.lock:
             self._audit_log().append(event, at.timestamp(), **fields)
 
+    def template_fetch(self, citizen_id: str, session_key: str) -> None:
+        """The kiosk's half of a biometric template fetch: the registry records the same session key with the
+        fetch, so an auditor can join the two logs (the citizen appears only as the audit log's keyed hash)."""
+        with self.lock:
+            self._audit_log().append(
+                "finger_template_fetch", self.clock().timestamp(), citizen_id=citizen_id, session_key=session_key
+            )
+
     def save_attempts(self, strikes: list[KeptStrike]) -> None:
         with self.lock:
             from kiosk.store import Cache
@@ -302,15 +310,22 @@ class CardAdapter:
 class FingerAdapter:
     sensor: Any  # kiosk.drivers.finger.FingerSensor
     officers: Callable[[int], tuple[str, str] | None]
-    # the citizen's enrolled template from the registry (RegistryClient.finger_template), None when not enrolled
-    templates: Callable[[str], bytes | None] | None = None
+    # the citizen's enrolled template from the registry (RegistryClient.finger_template(cid, session_key)), None
+    # when not enrolled
+    templates: Callable[[str, str], bytes | None] | None = None
+    # writes the kiosk's audit line for a fetch under the same session key (LocalAdapter.template_fetch)
+    fetched: Callable[[str, str], None] = lambda citizen_id, session_key: None
 
     def verify(self, citizen_id: str, hint: Hint, timeout_s: float) -> tuple[bool, str]:
         """1:1 on the sensor against the template the registry holds for this citizen (never kept here)."""
         if self.templates is None:
             return False, "not_enrolled"
+        from kiosk.registry_client import new_key
+
+        session_key = new_key()
+        self.fetched(citizen_id, session_key)  # audited before the biometric leaves the registry
         with registry_errors():
-            template = self.templates(citizen_id)
+            template = self.templates(citizen_id, session_key)
         if template is None:
             return False, "not_enrolled"
         hint("place")

@@ -7,6 +7,7 @@ way in, and parents' names on a ท.ร.14/1."""
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -85,7 +86,7 @@ def test_offline_officer_enrolment_carries_the_template_and_the_kits_token_redee
     local = LocalAdapter(conn, keys, "unit-1014", "KIOSK-T1", clock=running.clock)
     hints: list[str] = []
     with running.client() as c:
-        finger = FingerAdapter(driver, lambda page: None, templates=c.finger_template)
+        finger = FingerAdapter(driver, lambda page: None, templates=c.finger_template, fetched=local.template_fetch)
         sim.present("somsak-right-index", times=2)
         template, quality = finger.enrol(hints.append, 5.0)
         assert len(template) == 512 and quality > 0
@@ -114,6 +115,15 @@ def test_offline_officer_enrolment_carries_the_template_and_the_kits_token_redee
         assert finger.verify(SOMSAK, hints.append, 5.0) == (False, "")
         assert finger.verify(SOMCHAI, hints.append, 5.0) == (False, "not_enrolled")  # enrolled without a template
         assert finger.verify("3100500678905", hints.append, 5.0) == (False, "not_enrolled")  # not enrolled
+    # every fetch of a biometric is in both logs under one session key, the citizen only as a keyed hash
+    kiosk_lines = [
+        (json.loads(detail)["session_key"], subject)
+        for detail, subject in conn.execute("SELECT detail, subject FROM audit WHERE kind = 'finger_template_fetch'")
+    ]
+    with running.registry.db.transaction() as tx:
+        registry_keys = [r[0] for r in tx.all("SELECT session_key FROM template_fetches ORDER BY id")]
+    assert [k for k, _ in kiosk_lines] == registry_keys and len(set(registry_keys)) == 4
+    assert all(subject and SOMSAK not in subject for _, subject in kiosk_lines)
     conn.close()
 
 
