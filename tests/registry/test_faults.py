@@ -53,22 +53,32 @@ def spawn(mode: str, store: Path, ops_file: Path, url: str, certs: Path) -> subp
     )
 
 
-def run_and_kill(proc: subprocess.Popen[str], delay_s: float, acks: set[str]) -> None:
-    """Collect the ACK lines; SIGKILL the process `delay_s` after it is ready (if it is still running)."""
+def run_and_kill(proc: subprocess.Popen[str], delay_s: float, acks: set[str], *, after_acks: int = 0) -> None:
+    """Collect the ACK lines; SIGKILL the process `delay_s` after it is ready, or after its `after_acks`-th ACK of
+    this run (a point in its work rather than in time, so a fast machine cannot finish before the kill)."""
     ready = threading.Event()
+    acked = threading.Event()
 
     def read() -> None:
         assert proc.stdout is not None
+        seen = 0
         for line in proc.stdout:
             if line.startswith("READY"):
                 ready.set()
             elif line.startswith("ACK "):
                 acks.add(line.split()[1])
+                seen += 1
+                if seen == after_acks:
+                    acked.set()
         ready.set()
+        acked.set()
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     ready.wait(30)
+    if after_acks:
+        acked.wait(30)
+        delay_s = 0.0
     if _exited_within(proc, delay_s):
         reader.join(5)
         return
@@ -102,7 +112,10 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(running: Running,
     kills = 0
     for round_no in range(9):  # a burst killed at a random moment and restarted, 8 times; then let it finish
         proc = spawn("burst", store, ops_file, url, certs)
-        run_and_kill(proc, rng.uniform(0.0, 0.35) if round_no < 8 else 120.0, acks)
+        if round_no < 2:  # killed right after an acknowledged operation: at least two kills mid-burst
+            run_and_kill(proc, 0.0, acks, after_acks=rng.randint(1, 3))
+        else:
+            run_and_kill(proc, rng.uniform(0.0, 0.35) if round_no < 8 else 120.0, acks)
         kills += proc.returncode == -signal.SIGKILL
         if proc.returncode == 0:
             break
