@@ -1,0 +1,38 @@
+"""The card reader from `[card]`: the PC/SC watcher thread and the kiosk's local date it judges expiry by."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from kiosk.config import Config
+from kiosk.runner import Clock, Runner
+
+
+def card_reader(cfg: Config, runner: Runner, stack: contextlib.ExitStack) -> Any | None:
+    """The PC/SC reader watcher: it posts insertions, removals and reads to the runner from its own thread."""
+    if not cfg.card.enabled:
+        return None
+    from kiosk.drivers.card.pcsc import PcscCardReader
+
+    reader = PcscCardReader(
+        runner.post,
+        today=local_today(runner.clock, cfg.kiosk.timezone),
+        reader=cfg.card.reader,
+        share_mode=cfg.card.share_mode,
+        read_photo=cfg.card.read_photo,
+        reject_expired=cfg.card.reject_expired,
+    )
+    reader.start()
+    stack.callback(reader.stop)
+    return reader
+
+
+def local_today(clock: Clock, timezone: str) -> Callable[[], date]:
+    """Today's date where the kiosk stands (a card expires at the end of its day in Bangkok, not in UTC)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(timezone)
+    return lambda: clock.wall().astimezone(zone).date()

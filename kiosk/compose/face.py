@@ -1,0 +1,44 @@
+"""The face service from `[camera]` and `[face]`: the camera (or the one given), the models and the verifier."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from kiosk.config import Config
+from kiosk.errors import DeviceError
+
+if TYPE_CHECKING:
+    from kiosk.drivers.camera import Camera
+    from kiosk.ui.preview import Preview
+
+log = logging.getLogger(__name__)
+
+
+def face_service(cfg: Config, stack: contextlib.ExitStack, camera: Camera | None, preview: Preview | None) -> Any:
+    """Camera and face models; None (the face journeys are not offered) when either cannot be had here."""
+    if not cfg.camera.enabled and camera is None:
+        return None
+    from kiosk.drivers.camera import open_camera
+    from kiosk.face.service import FaceService
+    from kiosk.face.verifier import FaceModels, FaceVerifier
+
+    c = cfg.camera
+    try:
+        if camera is None:
+            camera = open_camera(
+                c.backend,
+                device=c.device,
+                folder=c.folder,
+                width=c.width,
+                height=c.height,
+                mirrored=c.mirrored,
+                rotation_deg=c.rotation_deg,
+            )
+        stack.callback(camera.close)
+        verifier = FaceVerifier(FaceModels.load(cfg.face.model), threshold=cfg.face.match_threshold)
+    except DeviceError as e:
+        log.warning("camera or face models unavailable: %s", e)
+        return None
+    return FaceService(preview.tee(camera) if preview is not None else camera, verifier)

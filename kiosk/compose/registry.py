@@ -1,0 +1,89 @@
+"""The registry link: the mutual-TLS client from `[registry]`, its stand-in when there are no credentials, and the
+background outbox sync to it."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.config import Config
+
+log = logging.getLogger(__name__)
+
+
+def open_registry_client(cfg: Config) -> Any:
+    """The mutual-TLS registry client from `[registry]` (the kiosk's and the commands'); RegistryError when its
+    credentials cannot be loaded."""
+    from kiosk.registry_client import RegistryClient
+
+    r = cfg.registry
+    return RegistryClient(
+        r.url, ca_cert=r.ca_cert, client_cert=r.client_cert, client_key=r.client_key, timeout_s=r.timeout_s
+    )
+
+
+def registry_client(cfg: Config, stack: contextlib.ExitStack) -> Any | None:
+    """The mutual-TLS client; None when this kiosk has no credentials yet (not enrolled with the registry)."""
+    from kiosk.registry_client import RegistryError
+
+    try:
+        client = open_registry_client(cfg)
+    except RegistryError as e:
+        log.error("registry unavailable, only offline services offered: %s", e)
+        return None
+    stack.callback(client.close)
+    return client
+
+
+class UnreachableRegistry:
+    """The registry port of a kiosk that has no credentials: every call fails as an unreachable registry would."""
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        from kiosk.flows.adapters import RegistryFailed
+
+        def unreachable(*args: Any, **kwargs: Any) -> Any:
+            raise RegistryFailed("this kiosk has no registry credentials", reason="unreachable")
+
+        return unreachable
+
+
+def outbox_syncer(cfg: Config, conn: sqlite3.Connection, client: Any, data_key: bytes) -> Any:
+    """The outbox (encrypted with `data_key`) sent to the registry `client`, backing off up to `[store]`'s ceiling."""
+    from kiosk.store import Backoff, Outbox, Syncer, client_sender
+
+    return Syncer(Outbox(conn, data_key), client_sender(client), Backoff(max_s=cfg.store.max_backoff_s))
+
+
+def start_sync(cfg: Config, client: Any, data_key: bytes, stack: contextlib.ExitStack) -> None:
+    """Send the outbox to the registry in the background, a pass every `sync_interval_s` (back-off inside)."""
+    from kiosk.store import open_store
+
+    conn = open_store(cfg.store.path)  # the syncer's own connection: it never shares a transaction with the kiosk
+    syncer = outbox_syncer(cfg, conn, client, data_key)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(cfg.store.sync_interval_s):
+            try:
+                report = syncer.sync(time.time())
+                if report.acknowledged or report.failed or report.error:
+                    log.info(
+                        "outbox sync: %d sent, %d refused, %d waiting%s",
+                        len(report.acknowledged),
+                        len(report.failed),
+                        report.remaining,
+                        f" ({report.error})" if report.error else "",
+                    )
+            except Exception:
+                log.exception("outbox sync pass failed")
+
+    thread = threading.Thread(target=loop, name="kiosk-sync", daemon=True)
+    thread.start()
+    stack.callback(conn.close)
+    stack.callback(thread.join, 5.0)
+    stack.callback(stop.set)
