@@ -260,9 +260,11 @@ def test_printer_without_gs_paren_h_times_out_instead_of_confirming(
     with PtyPort(sim) as port:
         timing = Timing(status_timeout_s=0.5, confirm_timeout_s=0.4, poll_interval_s=0.05)
         doc = sample("ticket")
+        claiming = make_printer(port.path, timing=timing)
         with pytest.raises(PrinterTimeout) as err:
-            make_printer(port.path, timing=timing).print_job(PrintJob(doc), renderer.render(doc))
+            claiming.print_job(PrintJob(doc), renderer.render(doc))
         assert err.value.job is not None and err.value.job.state is JobState.FAILED
+        claiming.close()  # the port is opened exclusively: one printer driver on it at a time
         job = make_printer(port.path, confirm="gs_r").print_job(PrintJob(doc), renderer.render(doc))
         assert job.state is JobState.CONFIRMED
 

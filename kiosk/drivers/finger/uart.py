@@ -41,6 +41,7 @@ from kiosk.drivers.finger import (
     refusal,
 )
 from kiosk.drivers.finger.codec import Code, Frame, Instruction, PacketType
+from kiosk.drivers.serial_lock import PORT_BUSY, is_port_busy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -72,14 +73,20 @@ def open_port(url: str, baud: int, write_timeout_s: float = 2.0) -> SerialPort:
     """Open `url` (a device, a pty path, `socket://`, `loop://`) 8N1 at `baud`; SensorUnavailable when it cannot.
 
     The write timeout keeps a peer that stopped reading (a wedged pty or socket) from blocking a write for ever.
+    Opened exclusively: `kiosk finger ...` or `kiosk doctor` run beside the kiosk gets SensorUnavailable with reason
+    `port_busy` instead of talking over it.
     """
     import serial
 
     try:
         port: SerialPort = serial.serial_for_url(
-            url, baudrate=baud, timeout=READ_SLICE_S, write_timeout=write_timeout_s
+            url, baudrate=baud, timeout=READ_SLICE_S, write_timeout=write_timeout_s, exclusive=True
         )
-    except (OSError, ValueError) as e:  # serial.SerialException is an OSError
+    except OSError as e:  # serial.SerialException is an OSError
+        if is_port_busy(e):
+            raise SensorUnavailable(f"{url} is in use by another process", reason=PORT_BUSY) from e
+        raise SensorUnavailable(f"cannot open {url}: {e}") from e
+    except ValueError as e:
         raise SensorUnavailable(f"cannot open {url}: {e}") from e
     return port
 

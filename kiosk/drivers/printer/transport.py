@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import serial
 
 from kiosk.drivers.printer.errors import PrinterLinkError, PrinterTimeout
+from kiosk.drivers.serial_lock import PORT_BUSY, is_port_busy
 
 
 class Transport(Protocol):
@@ -126,7 +127,8 @@ USBLP_SCHEME = "usblp://"
 
 def open_transport(url: str, *, baud: int, connect_timeout_s: float = 3.0) -> Transport:
     """`tcp://host:9100` opens a socket; `/dev/usb/lpN` (or `usblp://<path>`) a USB printer-class device; anything
-    else is a pyserial URL (/dev/ttyUSB0, a pty path, socket://, loop://)."""
+    else is a pyserial URL (/dev/ttyUSB0, a pty path, socket://, loop://), opened exclusively: PrinterLinkError with
+    reason `port_busy` when another process holds it."""
     if url.startswith("tcp://"):
         parts = urlsplit(url)
         if not parts.hostname:
@@ -143,8 +145,12 @@ def open_transport(url: str, *, baud: int, connect_timeout_s: float = 3.0) -> Tr
             return FdTransport(os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_NOCTTY))
         except OSError as e:
             raise PrinterLinkError(f"cannot open {path}: {e}") from e
-    try:
-        port = serial.serial_for_url(url, baudrate=baud, timeout=0, write_timeout=connect_timeout_s)
-    except (serial.SerialException, OSError, ValueError) as e:
+    try:  # exclusively: `kiosk printer ...` or `kiosk doctor` beside the kiosk must not talk over a job
+        port = serial.serial_for_url(url, baudrate=baud, timeout=0, write_timeout=connect_timeout_s, exclusive=True)
+    except OSError as e:  # serial.SerialException is an OSError
+        if is_port_busy(e):
+            raise PrinterLinkError(f"{url} is in use by another process", reason=PORT_BUSY) from e
+        raise PrinterLinkError(f"cannot open {url}: {e}") from e
+    except ValueError as e:
         raise PrinterLinkError(f"cannot open {url}: {e}") from e
     return SerialTransport(port)
