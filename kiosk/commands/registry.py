@@ -155,7 +155,7 @@ def cmd_verify(args: argparse.Namespace, cfg: Config) -> int:
     from kiosk.registry.verify_page import check_json
     from kiosk.seal.qr import QrReadError, read_seal_text
 
-    text: str = args.seal
+    text: str = args.seal.strip()  # a pasted seal's line ending is not part of the QR
     if not text.startswith(seal.PREFIX):
         try:
             text = read_seal_text(Path(text))

@@ -106,7 +106,7 @@ def verify_app(
             raise ApiError(400, "malformed_request", "send a form or JSON with a 'qr' field") from None
         if not isinstance(qr, str) or not qr.strip():
             raise ApiError(422, "missing_qr", "the 'qr' field is required")
-        check = seal.verify(qr, trust(), clock())
+        check = seal.verify(qr.strip(), trust(), clock())  # a form field's surrounding white space is not the QR
         if wants_json:
             return JSONResponse(check_json(check))
         return HTMLResponse(PAGE.format(result=render(check), qr=html.escape(qr)))

@@ -155,9 +155,12 @@ def parse(text: str) -> cose.Sign1:
 
 
 def verify(text: str, trust: TrustList, now: datetime) -> SealCheck:
-    """Check a seal offline against `trust` at time `now`: valid, invalid, expired or unknown key, with a reason."""
+    """Check a seal offline against `trust` at time `now`: valid, invalid, expired or unknown key, with a reason.
+
+    The text must be exactly the QR's content: a space is a Base45 digit, so nothing is trimmed here. Input edges
+    (a pasted form field, a scanner's line ending) trim what surrounds the QR text before calling this."""
     try:
-        sign1 = parse(text.strip())
+        sign1 = parse(text)
     except SealFormatError as e:
         return SealCheck("invalid", f"malformed: {e}")
     kid_hex = sign1.kid.hex()

@@ -208,3 +208,11 @@ def test_seal_survives_print_as_qr_and_scan(
     (tmp_path / "blank.png").write_bytes((tmp_path / "scan.png").read_bytes()[:50])
     with pytest.raises(QrReadError):
         read_seal_text(tmp_path / "blank.png")
+
+
+@pytest.mark.parametrize("pad", [(" ", ""), ("", " "), ("", "\n"), ("\t", "")])
+def test_white_space_around_a_seal_is_not_the_seal(pad: tuple[str, str]) -> None:
+    """A space is a Base45 digit: verify() takes the QR text exactly; input edges trim before calling it."""
+    text, trust, _ = FUZZ_SAMPLE
+    assert seal.verify(text, trust, NOW).status == "valid"
+    assert seal.verify(pad[0] + text + pad[1], trust, NOW).status == "invalid"
