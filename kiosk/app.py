@@ -113,7 +113,9 @@ def compose(
             face=face,
             signals=signals,
             board=signals,
-            finger=adapters.FingerAdapter(sensor, local.officer_by_page, client.finger_template if client else None)
+            finger=adapters.FingerAdapter(
+                sensor, local.officer_by_page, client.finger_template if client else None, local.template_fetch
+            )
             if sensor is not None
             else None,
             printer=adapters.PrinterAdapter(issuer, client, cfg.kiosk.id, wall) if issuer and client else None,

@@ -86,7 +86,7 @@ def test_extract_by_fingerprint_after_three_face_failures_prints_the_parents(rig
     person = rig.registry_server.registry.extract(number)["person"]
     assert person["citizen_id"] == rig.citizen("somsak").cid
     assert person["parents"]["father_th"].startswith("นาย") and person["parents"]["mother_th"].startswith("นาง")
-    check_audit(cfg, ["face_failed", "verified", "printed"])
+    check_audit(cfg, ["face_failed", "finger_template_fetch", "verified", "printed"])
 
 
 def test_finger_not_enrolled_refers_to_an_officer(rig: Any) -> None:
