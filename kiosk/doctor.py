@@ -95,16 +95,13 @@ def check_card(cfg: Config) -> str:
 
 
 def check_finger(cfg: Config) -> str:
-    from kiosk.drivers.finger import FingerSettings
+    from kiosk.drivers.finger.commands import settings_from
     from kiosk.drivers.finger.uart import FingerUart, open_port
 
     f = cfg.finger
     port = open_port(f.port, f.baud)
     try:
-        settings = FingerSettings(
-            address=f.address, password=f.password, packet_size=f.packet_size, reply_timeout_s=f.reply_timeout_s
-        )
-        params = FingerUart(port, settings).handshake()
+        params = FingerUart(port, settings_from(f)).handshake()
     finally:
         port.close()
     return (
