@@ -8,20 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from kiosk.flows.effects import AckTamper, Audit, Beep, CheckOfficerPin, Effect, Light, PersistAttempts, ReadCard
-from kiosk.flows.enrol_officer import PIN_MAX_DIGITS, PIN_MIN_DIGITS
+from kiosk.flows.effects import AckTamper, Audit, Beep, Effect, Light, PersistAttempts, ReadCard
 from kiosk.flows.events import (
-    CardInserted,
-    CardRead,
-    CardReadFailed,
     DeviceFailed,
-    Entered,
     OfficerRejected,
     OfficerVerified,
     TamperCleared,
 )
-from kiosk.flows.identity import card_failure
 from kiosk.flows.machine import Flow, JourneyState, Stage, Step
+from kiosk.flows.officer_signin import PIN_MAX_DIGITS, card_and_pin
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,20 +45,9 @@ def opening(flow: Flow[ClearTamper], state: ClearTamper, now: float) -> Step[Cle
 
 def handle(flow: Flow[ClearTamper], state: ClearTamper, event: object, now: float) -> Step[ClearTamper] | None:
     lim = state.ctx.limits
+    if (signing_in := card_and_pin(flow, state, event, now)) is not None:
+        return signing_in
     match state.stage, event:
-        case "officer_insert", CardInserted():
-            return flow.go(state, "officer_reading", now, ReadCard(), Light("card_slot", False))
-        case "officer_reading", CardReadFailed(reason=reason):
-            outcome, detail = card_failure(reason)
-            return flow.abort(state, outcome, now, detail)
-        case "officer_reading", CardRead(card=card):
-            if state.ctx.attempts.locked(card.holder, "pin", now):
-                return flow.abort(state, "locked_out", now, "pin", Audit("locked_out", {"factor": "pin"}))
-            return flow.go(state, "officer_pin", now, officer_holder=card.holder)
-        case "officer_pin", Entered(digits=pin):
-            if len(pin) < PIN_MIN_DIGITS:
-                return replace(state, error="length"), [Beep("error")]
-            return flow.go(state, "officer_checking", now, CheckOfficerPin(state.officer_holder, pin))
         case "officer_checking", OfficerVerified(officer_id=oid):
             book = state.ctx.attempts.succeed(state.officer_holder, "pin")
             signed = replace(state, officer_id=oid, ctx=replace(state.ctx, attempts=book))

@@ -14,7 +14,6 @@ from kiosk.flows.effects import (
     Audit,
     Beep,
     CaptureFinger,
-    CheckOfficerPin,
     Effect,
     Enrolment,
     Forget,
@@ -42,13 +41,12 @@ from kiosk.flows.events import (
     Queued,
     Tapped,
 )
-from kiosk.flows.identity import FINGER_TRY_FAILURES, IdentityState, card_data, card_failure
+from kiosk.flows.identity import FINGER_TRY_FAILURES, IdentityState, card_data
 from kiosk.flows.machine import Flow, Stage, Step
+from kiosk.flows.officer_signin import PIN_MAX_DIGITS, card_and_pin
 from kiosk.flows.screens import CARD_REASONS, activation_data
 
 CONSENT_VERSION = "thaid-enrol-officer-2026-1"
-PIN_MAX_DIGITS = 8
-PIN_MIN_DIGITS = 4
 
 
 def officer_ref(state: OfficerEnrol) -> str:
@@ -120,6 +118,8 @@ def handle(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: fl
 
 
 def _sign_in(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: float) -> Step[OfficerEnrol] | None:
+    if (signing_in := card_and_pin(flow, state, event, now)) is not None:
+        return signing_in
     lim = state.ctx.limits
     match state.stage, event:
         case "officer_signin", Tapped(action="sign_in", value="card"):
@@ -128,19 +128,6 @@ def _sign_in(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: 
             return flow.go(state, "officer_insert", now, Light("card_slot", True))
         case "officer_signin", Tapped(action="sign_in", value="finger"):
             return flow.go(state, "officer_finger", now, IdentifyOfficerFinger(), Light("finger", True), hint="place")
-        case "officer_insert", CardInserted():
-            return flow.go(state, "officer_reading", now, ReadCard(), Light("card_slot", False))
-        case "officer_reading", CardReadFailed(reason=reason):
-            outcome, detail = card_failure(reason)
-            return flow.abort(state, outcome, now, detail)
-        case "officer_reading", CardRead(card=card):
-            if state.ctx.attempts.locked(card.holder, "pin", now):
-                return flow.abort(state, "locked_out", now, "pin", Audit("locked_out", {"factor": "pin"}))
-            return flow.go(state, "officer_pin", now, officer_holder=card.holder)
-        case "officer_pin", Entered(digits=pin):
-            if len(pin) < PIN_MIN_DIGITS:
-                return replace(state, error="length"), [Beep("error")]
-            return flow.go(state, "officer_checking", now, CheckOfficerPin(state.officer_holder, pin))
         case "officer_checking" | "officer_finger", OfficerVerified(officer_id=oid, name=name):
             book = state.ctx.attempts
             if state.officer_holder:
