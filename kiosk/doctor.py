@@ -128,18 +128,10 @@ def check_printer(cfg: Config) -> str:
 
 
 def check_camera(cfg: Config) -> str:
-    from kiosk.drivers.camera import open_camera
+    from kiosk.compose.face import open_configured_camera
 
     c = cfg.camera
-    camera = open_camera(
-        c.backend,
-        device=c.device,
-        folder=c.folder,
-        width=c.width,
-        height=c.height,
-        mirrored=c.mirrored,
-        rotation_deg=c.rotation_deg,
-    )
+    camera = open_configured_camera(c)
     try:
         frame = camera.read(timeout_s=CAMERA_READ_S)
         height, width = frame.shape[:2]

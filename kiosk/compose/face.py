@@ -6,7 +6,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from kiosk.config import Config
+from kiosk.config import CameraSection, Config
 from kiosk.errors import DeviceError
 
 if TYPE_CHECKING:
@@ -16,26 +16,32 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def open_configured_camera(c: CameraSection) -> Camera:
+    """The camera `[camera]` describes: the one place its keys become the driver's values (kiosk and doctor)."""
+    from kiosk.drivers.camera import open_camera
+
+    return open_camera(
+        c.backend,
+        device=c.device,
+        folder=c.folder,
+        width=c.width,
+        height=c.height,
+        mirrored=c.mirrored,
+        rotation_deg=c.rotation_deg,
+    )
+
+
 def face_service(cfg: Config, stack: contextlib.ExitStack, camera: Camera | None, preview: Preview | None) -> Any:
     """Camera and face models; None (the face journeys are not offered) when either cannot be had here."""
     if not cfg.camera.enabled and camera is None:
         return None
-    from kiosk.drivers.camera import open_camera
     from kiosk.face.service import FaceService
     from kiosk.face.verifier import FaceModels, FaceVerifier
 
     c = cfg.camera
     try:
         if camera is None:
-            camera = open_camera(
-                c.backend,
-                device=c.device,
-                folder=c.folder,
-                width=c.width,
-                height=c.height,
-                mirrored=c.mirrored,
-                rotation_deg=c.rotation_deg,
-            )
+            camera = open_configured_camera(c)
         stack.callback(camera.close)
         verifier = FaceVerifier(FaceModels.load(cfg.face.model), threshold=cfg.face.match_threshold)
     except DeviceError as e:
