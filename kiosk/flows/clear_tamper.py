@@ -8,10 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from kiosk.flows.effects import AckTamper, Audit, Beep, Effect, Light, PersistAttempts, ReadCard
+from kiosk.flows.effects import AckTamper, Audit, Beep, Light, PersistAttempts, ReadCard
 from kiosk.flows.events import (
     DeviceFailed,
-    OfficerRejected,
     OfficerVerified,
     TamperCleared,
 )
@@ -44,7 +43,6 @@ def opening(flow: Flow[ClearTamper], state: ClearTamper, now: float) -> Step[Cle
 
 
 def handle(flow: Flow[ClearTamper], state: ClearTamper, event: object, now: float) -> Step[ClearTamper] | None:
-    lim = state.ctx.limits
     if (signing_in := card_and_pin(flow, state, event, now)) is not None:
         return signing_in
     match state.stage, event:
@@ -53,16 +51,6 @@ def handle(flow: Flow[ClearTamper], state: ClearTamper, event: object, now: floa
             signed = replace(state, officer_id=oid, ctx=replace(state.ctx, attempts=book))
             audit = Audit("officer_signed_in", {"officer": state.officer_holder[:16], "method": "card"})
             return flow.go(signed, "clearing", now, audit, PersistAttempts(book), AckTamper())
-        case "officer_checking", OfficerRejected(reason="not_an_officer"):
-            return flow.abort(state, "officer_rejected", now, "not_an_officer")
-        case "officer_checking", OfficerRejected():
-            holder = state.officer_holder
-            book = state.ctx.attempts.fail(holder, "pin", now, limit=lim.pin_max_attempts, lockout_s=lim.lockout_s)
-            state = replace(state, ctx=replace(state.ctx, attempts=book))
-            effects: list[Effect] = [PersistAttempts(book), Audit("officer_pin_failed", {})]
-            if book.locked(holder, "pin", now):
-                return flow.abort(state, "locked_out", now, "pin", *effects)
-            return flow.go(state, "officer_pin", now, *effects, Beep("error"), error="wrong")
         case "clearing", TamperCleared():
             audit = Audit("tamper_cleared", {"officer": state.officer_holder[:16]})
             if not state.card_in:

@@ -120,7 +120,6 @@ def handle(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: fl
 def _sign_in(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: float) -> Step[OfficerEnrol] | None:
     if (signing_in := card_and_pin(flow, state, event, now)) is not None:
         return signing_in
-    lim = state.ctx.limits
     match state.stage, event:
         case "officer_signin", Tapped(action="sign_in", value="card"):
             if state.card_in:
@@ -137,16 +136,6 @@ def _sign_in(flow: Flow[OfficerEnrol], state: OfficerEnrol, event: object, now: 
             method = "card" if state.officer_holder else "finger"
             audit = Audit("officer_signed_in", {"officer": officer_ref(signed), "method": method})
             return flow.go(signed, stage, now, audit, PersistAttempts(book), Light("finger", False))
-        case "officer_checking", OfficerRejected(reason="not_an_officer"):
-            return flow.abort(state, "officer_rejected", now, "not_an_officer")
-        case "officer_checking", OfficerRejected():
-            holder = state.officer_holder
-            book = state.ctx.attempts.fail(holder, "pin", now, limit=lim.pin_max_attempts, lockout_s=lim.lockout_s)
-            state = replace(state, ctx=replace(state.ctx, attempts=book))
-            effects: list[Effect] = [PersistAttempts(book), Audit("officer_pin_failed", {})]
-            if book.locked(holder, "pin", now):
-                return flow.abort(state, "locked_out", now, "pin", *effects)
-            return flow.go(state, "officer_pin", now, *effects, Beep("error"), error="wrong")
         case "officer_finger", FingerHint(hint=hint):
             return replace(state, hint=hint), []
         case "officer_finger", OfficerRejected():
