@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gettext
+import io
 import re
 import string
 from pathlib import Path
 
 import pytest
 
-from kiosk.ui.i18n import LOCALE_DIR, compile_catalogues, translator
+from kiosk.ui.i18n import LANGUAGES, LOCALE_DIR, compile_catalogues, translator
 
 babel_messages = pytest.importorskip("babel.messages")
 from babel.messages.extract import extract_from_dir  # noqa: E402
@@ -41,10 +43,33 @@ def test_translations_are_thai_and_keep_their_placeholders() -> None:
             assert re.search("[\u0e00-\u0e7f]", msgstr), f"not Thai: {msgid!r} -> {msgstr!r}"
 
 
+def mo_messages(data: bytes) -> dict[str, str]:
+    """A compiled catalogue's messages and translations, without its header (which names the compiler's version)."""
+    messages = dict(gettext.GNUTranslations(io.BytesIO(data))._catalog)  # type: ignore[attr-defined]
+    messages.pop("", None)
+    return messages
+
+
 def test_compiled_catalogues_are_up_to_date() -> None:
     for lang, data in compile_catalogues().items():
         mo = LOCALE_DIR / lang / "LC_MESSAGES" / "kiosk.mo"
-        assert mo.read_bytes() == data, f"{mo} is stale: run python -m kiosk.ui.i18n"
+        committed = mo_messages(mo.read_bytes())
+        assert committed == mo_messages(data), f"{mo} is stale: run python -m kiosk.ui.i18n"
+        assert committed, f"{mo} holds no messages"
+
+
+def test_the_comparison_ignores_the_compiler_and_sees_a_changed_translation(tmp_path: Path) -> None:
+    data = compile_catalogues()["th"]
+    assert mo_messages(data.replace(b"Generated-By: Babel", b"Generated-By: Other")) == mo_messages(data)
+    for lang in LANGUAGES:
+        (tmp_path / lang / "LC_MESSAGES").mkdir(parents=True)
+        po = (LOCALE_DIR / lang / "LC_MESSAGES" / "kiosk.po").read_text(encoding="utf-8")
+        if lang == "th":
+            po = po.replace('msgstr "เสียบบัตรประชาชน"', 'msgstr "เสียบบัตร"', 1)
+        (tmp_path / lang / "LC_MESSAGES" / "kiosk.po").write_text(po, encoding="utf-8")
+    edited = mo_messages(compile_catalogues(tmp_path)["th"])
+    assert edited["Insert your ID card"] == "เสียบบัตร"
+    assert edited != mo_messages(data)
 
 
 def test_runtime_lookup_uses_the_compiled_catalogue() -> None:
