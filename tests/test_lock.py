@@ -1,5 +1,5 @@
-"""The lock: current with pyproject.toml, every package pinned and hashed, installable on x86_64 and on the Pi (aarch64),
-and the requirement files scripts/setup installs are exactly what uv.lock says."""
+"""The lock: current with pyproject.toml, every package pinned and hashed, installable on x86_64 and on the Pi
+(aarch64), and the requirement files scripts/setup installs are exactly what uv.lock says."""
 
 from __future__ import annotations
 
@@ -147,9 +147,9 @@ def test_the_requirement_files_are_what_uv_lock_exports(name: str, tmp_path: Pat
         name, ["--no-default-groups", "--extra", name]
     )
     out = tmp_path / "export.txt"
+    export = [uv, "export", "--quiet", "--frozen", "--offline", "--no-emit-project", "--no-header"]
     subprocess.run(
-        [uv, "export", "--quiet", "--frozen", "--offline", "--no-emit-project", "--no-header"]
-        + ["--format", "requirements-txt", *selection, "-o", str(out)],
+        [*export, "--format", "requirements-txt", *selection, "-o", str(out)],
         cwd=ROOT,
         check=True,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "UV_NO_CONFIG": "1"},
