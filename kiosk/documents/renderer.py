@@ -26,6 +26,7 @@ WHITE = 255
 BLACK = 0
 INK_THRESHOLD = 128  # grey coverage from anti-aliased glyph edges at or below this value becomes a dot
 QR_QUIET_MODULES = 4
+QR_MIN_SYMBOL_DOTS = 160  # 20 mm: a short code (a booking reference) gets larger modules, for the counter's scanner
 GLYPH_CACHE_LINES = 512  # shaped lines kept per renderer (a document has about 50)
 
 
@@ -57,14 +58,16 @@ class TypeScale:
     line_gap_dots: int
     label_fraction: float = 0.38
     min_module_dots: int = 2
-    max_module_dots: int = 6
+    # 3 dots = 0.375 mm at 203 dpi: read by zxing-cpp from the roll and within what phone cameras read from paper
+    # (larger modules only lengthen the paper and the wire: a QR row is the densest part of a document)
+    max_module_dots: int = 3
 
 
 def type_scale(width_dots: int) -> TypeScale:
     """Loma for 58 mm paper (384 dots), Garuda for 80 mm (576 dots); sizes scale with the width."""
     if width_dots < 480:
         return TypeScale("Loma", small_px=19, body_px=22, title_px=28, margin_dots=8, line_gap_dots=2)
-    return TypeScale("Garuda", small_px=22, body_px=26, title_px=34, margin_dots=16, line_gap_dots=0, max_module_dots=8)
+    return TypeScale("Garuda", small_px=22, body_px=26, title_px=34, margin_dots=16, line_gap_dots=0)
 
 
 def require_raqm() -> None:
@@ -271,8 +274,9 @@ class Renderer:
         return img
 
     def qr_module_dots(self, modules: int) -> int:
-        """The largest whole module size that fits the symbol and its quiet zone across the paper."""
-        module = min(self.scale.max_module_dots, self.width_dots // (modules + 2 * QR_QUIET_MODULES))
+        """The module size: `max_module_dots`, larger for a symbol under 20 mm, and never wider than the paper."""
+        wanted = max(self.scale.max_module_dots, -(-QR_MIN_SYMBOL_DOTS // modules))  # a small symbol stays 20 mm
+        module = min(wanted, self.width_dots // (modules + 2 * QR_QUIET_MODULES))
         if module < self.scale.min_module_dots:
             raise SealTooLarge(f"a {modules}-module QR does not fit {self.width_dots} dots")
         return module
