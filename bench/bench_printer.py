@@ -24,6 +24,9 @@ from simulator.printer import PtyPort, SimulatedPrinter
 
 BAUD = 115200
 BITS_PER_BYTE = 10  # 8N1
+# A pty holds ~20 KB written ahead (a UART's kernel buffer ~4 KB): at 115200 baud a DLE EOT poll can queue behind
+# 1.8 s of raster, so the paced bench allows that long for a status answer (the driver's default is 1 s).
+PACED_PTY_TIMING = Timing(status_timeout_s=2.5)
 DOTS_PER_MM = 8  # 203 dpi
 
 
@@ -75,7 +78,8 @@ def main() -> None:
         renderer = Renderer(width)
         sim = SimulatedPrinter(width_dots=width)
         with PtyPort(sim, baud=args.baud) as port:
-            printer = open_printer(port.path, baud=args.baud, profile=PrinterProfile(width_dots=width), timing=Timing())
+            profile = PrinterProfile(width_dots=width)
+            printer = open_printer(port.path, baud=args.baud, profile=profile, timing=PACED_PTY_TIMING)
             for kind in SAMPLE_KINDS:
                 for lang in ("th", "en"):
                     doc = sample(kind, lang)
