@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kiosk.drivers.card import CardIdentityRead, CardInserted, CardPhotoRead
+from kiosk.drivers.card import CardIdentityRead, CardInserted, CardNames, CardPhotoRead
 from kiosk.drivers.card.pcsc import PcscCardReader, read_card
 from simulator import citizens
 from simulator.vcard.card import CardImage, ThaiIdCard
@@ -46,11 +46,18 @@ def timed_reads(stack: VirtualStack, runs: int, *, photo: bool) -> tuple[list[fl
     return times, apdus
 
 
-def insertion_to_name(stack: VirtualStack, runs: int) -> tuple[list[float], list[float], list[float]]:
-    """Per run: insertion -> CardInserted (pcscd's poll), insertion -> name, insertion -> photo."""
+def insertion_to_name(
+    stack: VirtualStack, runs: int
+) -> tuple[list[float], list[float], list[float], list[float], list[float]]:
+    """Per run: insertion -> CardInserted (pcscd's poll), -> ID and names (`on_names`), -> identity, -> photo, and
+    CardInserted -> names (from the start of the read)."""
     events: queue.Queue[tuple[float, object]] = queue.Queue()
-    watcher = PcscCardReader(lambda e: events.put((time.perf_counter(), e)), today=lambda: TODAY)
-    seen_s, name_s, photo_s = [], [], []
+    watcher = PcscCardReader(
+        lambda e: events.put((time.perf_counter(), e)),
+        today=lambda: TODAY,
+        on_names=lambda names: events.put((time.perf_counter(), names)),
+    )
+    seen_s, names_s, name_s, photo_s, read_names_s = [], [], [], [], []
     watcher.start()
     try:
         for _ in range(runs):
@@ -61,13 +68,15 @@ def insertion_to_name(stack: VirtualStack, runs: int) -> tuple[list[float], list
                 at, event = events.get(timeout=10)
                 stamps.setdefault(type(event), at)
             seen_s.append(stamps[CardInserted] - start)
+            names_s.append(stamps[CardNames] - start)
+            read_names_s.append(stamps[CardNames] - stamps[CardInserted])
             name_s.append(stamps[CardIdentityRead] - start)
             photo_s.append(stamps[CardPhotoRead] - start)
             stack.remove()
             events.get(timeout=10)  # CardRemoved
     finally:
         watcher.stop()
-    return seen_s, name_s, photo_s
+    return seen_s, names_s, name_s, photo_s, read_names_s
 
 
 def ms(values: list[float]) -> str:
@@ -95,7 +104,7 @@ def main() -> int:
     with virtual_stack(apdu_delay_s=delay_s) as stack:
         slow, apdus = timed_reads(stack, args.runs, photo=True)
         slow_id, id_apdus = timed_reads(stack, args.runs, photo=False)
-        seen_s, name_s, photo_s = insertion_to_name(stack, args.runs)
+        seen_s, names_s, name_s, photo_s, read_names_s = insertion_to_name(stack, args.runs)
     floor_s, id_floor_s = apdus * delay_s, id_apdus * delay_s
     print(f"\ncard answering each APDU after {args.delay_ms:g} ms (a real card's pace)")
     print(f"  full read              {ms(slow)}")
@@ -107,7 +116,8 @@ def main() -> int:
     )
     print("\nfrom insertion (socket connect to vpcd), watcher running")
     print(f"  pcscd sees the card    {ms(seen_s)}   (pcscd polls vpcd every 400 ms)")
-    print(f"  name available         {ms(name_s)}")
+    print(f"  ID and names           {ms(names_s)}   ({ms(read_names_s).strip()} after CardInserted)")
+    print(f"  whole identity         {ms(name_s)}")
     print(f"  photo available        {ms(photo_s)}")
     return 0
 

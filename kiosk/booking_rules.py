@@ -28,6 +28,7 @@ class BookingPolicy:
     cutoff: time = time(16, 0)  # on the day before the slot, local time
     open_weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})  # Monday = 0
     tz: tzinfo = BANGKOK
+    slot_minutes: int = 60  # a slot lasts an hour (09:00, 10:00 ...): the registry's grid and the printed ticket
 
 
 DEFAULT_POLICY = BookingPolicy()

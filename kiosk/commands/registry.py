@@ -156,6 +156,9 @@ def cmd_verify(args: argparse.Namespace, cfg: Config) -> int:
     from kiosk.seal.qr import QrReadError, read_seal_text
 
     text: str = args.seal.strip()  # a pasted seal's line ending is not part of the QR
+    if not text.startswith(seal.PREFIX) and not Path(text).is_file():
+        print(f"invalid: not a kiosk seal (a seal's text begins with {seal.PREFIX}) and not an image file")
+        return VERIFY_EXIT["invalid"]
     if not text.startswith(seal.PREFIX):
         try:
             text = read_seal_text(Path(text))

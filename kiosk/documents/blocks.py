@@ -19,11 +19,13 @@ class Text:
 
 @dataclass(frozen=True)
 class Field:
-    """A label and its value side by side; either wraps within its column."""
+    """A label and its value side by side; either wraps within its column. A `whole` value is never broken: it
+    moves under its label, across the full width, when its column is too narrow."""
 
     label: str
     value: str
     bold: bool = False
+    whole: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,13 @@ from functools import singledispatch
 
 from kiosk.documents.blocks import Banner, Block, Field, Gap, Rule, Seal, Text
 from kiosk.documents.model import (
+    SERVICES,
     BookingTicket,
     CivilRegistrationHistory,
     Document,
     EnrolmentMethod,
     EnrolmentReceipt,
+    HistoryEntry,
     HistoryEvent,
     HouseRegisterEntry,
     HouseStatus,
@@ -73,6 +75,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "Scan the QR code to verify the document's electronic seal.",
     ),
     "scan_ticket": ("แสดงคิวอาร์โค้ดนี้ที่จุดบริการ", "Show this QR code at the counter."),
+    "scan_receipt": (
+        "คิวอาร์โค้ดนี้คือเลขอ้างอิงการลงทะเบียน แสดงต่อเจ้าหน้าที่เมื่อสอบถาม",
+        "This QR code holds the enrolment reference: show it to an officer if you ask about it.",
+    ),
+    "office_code": ("รหัส", "code"),
     "minutes": ("นาที", "min"),
 }
 
@@ -84,7 +91,7 @@ ENUM_LABELS: dict[object, tuple[str, str]] = {
     HistoryEvent.BIRTH: ("แจ้งเกิด", "Birth registered"),
     HistoryEvent.MOVE_IN: ("ย้ายเข้า", "Moved in"),
     HistoryEvent.MOVE_OUT: ("ย้ายออก", "Moved out"),
-    HistoryEvent.NAME_CHANGE: ("เปลี่ยนชื่อตัว", "First name changed"),
+    HistoryEvent.FIRST_NAME_CHANGE: ("เปลี่ยนชื่อตัว", "First name changed"),
     HistoryEvent.SURNAME_CHANGE: ("เปลี่ยนชื่อสกุล", "Surname changed"),
     HistoryEvent.MARRIAGE: ("จดทะเบียนสมรส", "Marriage registered"),
     HistoryEvent.DIVORCE: ("จดทะเบียนหย่า", "Divorce registered"),
@@ -124,7 +131,7 @@ def _header(doc: Document, title_key: str, form_key: str | None) -> list[Block]:
         blocks.append(Text(label(form_key, lang), align="center"))
     if doc.reprint:
         blocks += [Gap(0.3), Banner(label("reprint", lang))]
-    blocks += [Gap(0.3), Field(label("document_number", lang), doc.document_number, bold=True), Rule()]
+    blocks += [Gap(0.3), _number(doc), Rule()]
     return blocks
 
 
@@ -137,11 +144,29 @@ def _footer(doc: Document, note_key: str, scan_key: str) -> list[Block]:
         Gap(0.3),
         Field(label("issued_by", lang), doc.kiosk_id),
         Field(label("issued_at", lang), _moment(doc.issued_at, lang)),
-        Field(label("document_number", lang), doc.document_number, bold=True),
+        _number(doc),
     ]
     if doc.reprint:
         blocks += [Gap(0.3), Banner(label("reprint", lang))]
     return [*blocks, Gap(0.3), Text(label(scan_key, lang), size="small", align="center"), Seal(doc.seal)]
+
+
+def _number(doc: Document) -> Field:
+    """The document number: bold and never broken across lines."""
+    return Field(label("document_number", doc.language), doc.document_number, bold=True, whole=True)
+
+
+def _office(name: str, code: str, lang: Lang) -> str:
+    return f"{name} ({label('office_code', lang)}{NBSP}{code})" if code and name else name or code
+
+
+def _event_value(entry: HistoryEntry, lang: Lang) -> str:
+    """What happened, its detail and where: a detail that only repeats the event's name is left out."""
+    what = enum_label(entry.event, lang)
+    detail = entry.detail.strip()
+    if detail and (detail == what or detail.startswith(what + " ") or detail.startswith(what + "/")):
+        detail = detail[len(what) :].strip(" /")
+    return "\n".join(p for p in (what, detail, entry.place) if p)
 
 
 def _names(name_th: str, name_en: str | None, lang: Lang) -> list[Block]:
@@ -169,7 +194,7 @@ def _(doc: HouseRegisterEntry) -> list[Block]:
     lang = doc.language
     return [
         *_header(doc, "tr14_title", "tr14_form"),
-        Field(label("registrar_office", lang), doc.registrar_office),
+        Field(label("registrar_office", lang), _office(doc.registrar_office, doc.registrar_office_code, lang)),
         Field(label("house_number", lang), doc.house_number, bold=True),
         Field(label("address", lang), doc.address),
         Field(label("house_code", lang), format_house_code(doc.house_code)),
@@ -192,9 +217,7 @@ def _(doc: CivilRegistrationHistory) -> list[Block]:
     lang = doc.language
     events: list[Block] = [Text(label("history", lang), bold=True)]
     for entry in doc.events:
-        what = enum_label(entry.event, lang)
-        value = "\n".join(p for p in (what, entry.detail, entry.place) if p)
-        events.append(Field(thai_date(entry.date, lang, short=True), value))
+        events.append(Field(thai_date(entry.date, lang, short=True), _event_value(entry, lang)))
     if not doc.events:
         events.append(Text(label("no_events", lang)))
     return [
@@ -213,11 +236,12 @@ def _(doc: CivilRegistrationHistory) -> list[Block]:
 def _(doc: BookingTicket) -> list[Block]:
     lang = doc.language
     slot = f"{_moment(doc.slot_start, lang)} ({doc.slot_minutes}{NBSP}{label('minutes', lang)})"
+    th, en = SERVICES[doc.service]
     blocks: list[Block] = [
         *_header(doc, "ticket_title", None),
         Text(f"{label('booking_code', lang)} {doc.booking_code}", size="title", bold=True, align="center"),
         Field(label("office", lang), doc.office, bold=True),
-        Field(label("service", lang), doc.service),
+        Field(label("service", lang), th if lang == "th" else en),
         Field(label("slot", lang), slot, bold=True),
     ]
     if doc.citizen_id_masked:
@@ -234,5 +258,5 @@ def _(doc: EnrolmentReceipt) -> list[Block]:
         Field(label("method", lang), enum_label(doc.method, lang)),
         Field(label("reference", lang), doc.reference),
         Field(label("activate_by", lang), _moment(doc.activation_expires_at, lang), bold=True),
-        *_footer(doc, "receipt_note", "verify"),
+        *_footer(doc, "receipt_note", "scan_receipt"),
     ]

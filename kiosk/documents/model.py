@@ -32,12 +32,19 @@ class HistoryEvent(enum.Enum):
     BIRTH = "birth"
     MOVE_IN = "move_in"
     MOVE_OUT = "move_out"
-    NAME_CHANGE = "name_change"
-    SURNAME_CHANGE = "surname_change"
+    FIRST_NAME_CHANGE = "first_name_change"  # ชื่อตัว
+    SURNAME_CHANGE = "surname_change"  # ชื่อสกุล
     MARRIAGE = "marriage"
     DIVORCE = "divorce"
     ID_CARD_ISSUED = "id_card_issued"
     DEATH_OF_SPOUSE = "death_of_spouse"
+
+
+SERVICES: dict[str, tuple[str, str]] = {
+    "general": ("งานทะเบียนราษฎรทั่วไป", "General civil registration"),
+    "id_card": ("ทำบัตรประจำตัวประชาชน", "ID card"),
+}
+"""The services a district office books slots for (the registry's slot keys), named in Thai and English."""
 
 
 class EnrolmentMethod(enum.Enum):
@@ -99,7 +106,8 @@ class PersonName:
 class HouseRegisterEntry(Document):
     """ท.ร.14/1: certified extract of one person's entry in a house register (รายการบุคคลในทะเบียนบ้าน)."""
 
-    registrar_office: str  # สำนักทะเบียน
+    registrar_office: str  # สำนักทะเบียน: the office's name in the document's language
+    registrar_office_code: str = ""  # รหัสสำนักทะเบียน, printed beside the name
     house_number: str
     address: str  # หมู่ / ถนน / ตำบล / อำเภอ / จังหวัด, one line as registered
     house_code: str  # 11 digits
@@ -129,7 +137,7 @@ class HistoryEntry:
 
     date: dt.date
     event: HistoryEvent
-    place: str  # registrar office or address where it was recorded
+    place: str  # the registrar office's name (or the address) where it was recorded, never a bare code
     detail: str = ""
 
 
@@ -153,8 +161,8 @@ class CivilRegistrationHistory(Document):
 class BookingTicket(Document):
     """A booked service slot at a district office; `seal` is the booking QR the office scans."""
 
-    office: str
-    service: str
+    office: str  # the office's name in the document's language
+    service: str  # a key of SERVICES ("general", "id_card"): the paper prints its name
     slot_start: dt.datetime
     slot_minutes: int
     booking_code: str
@@ -164,6 +172,10 @@ class BookingTicket(Document):
         super().__post_init__()
         if self.slot_start.tzinfo is None:
             raise ValueError("slot_start must be an aware datetime")
+        if self.service not in SERVICES:
+            raise ValueError(f"unknown service {self.service!r}")
+        if self.slot_minutes <= 0:
+            raise ValueError("a slot lasts a positive number of minutes")
         if self.citizen_id_masked and not is_masked_citizen_id(self.citizen_id_masked):
             raise ValueError("a ticket carries only a masked citizen ID")
 

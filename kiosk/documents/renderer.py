@@ -8,14 +8,13 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import qrcode
-import qrcode.constants
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont, features
-from qrcode.exceptions import DataOverflowError
 
+from kiosk.documents import qr
 from kiosk.documents.blocks import Banner, Block, Field, Gap, Rule, Seal, Text
 from kiosk.documents.layout import layout
 from kiosk.documents.model import Document
@@ -27,6 +26,8 @@ WHITE = 255
 BLACK = 0
 INK_THRESHOLD = 128  # grey coverage from anti-aliased glyph edges at or below this value becomes a dot
 QR_QUIET_MODULES = 4
+QR_MIN_SYMBOL_DOTS = 160  # 20 mm: a short code (a booking reference) gets larger modules, for the counter's scanner
+GLYPH_CACHE_LINES = 512  # shaped lines kept per renderer (a document has about 50)
 
 
 class DocumentError(KioskError):
@@ -57,14 +58,16 @@ class TypeScale:
     line_gap_dots: int
     label_fraction: float = 0.38
     min_module_dots: int = 2
-    max_module_dots: int = 6
+    # 3 dots = 0.375 mm at 203 dpi: read by zxing-cpp from the roll and within what phone cameras read from paper
+    # (larger modules only lengthen the paper and the wire: a QR row is the densest part of a document)
+    max_module_dots: int = 3
 
 
 def type_scale(width_dots: int) -> TypeScale:
     """Loma for 58 mm paper (384 dots), Garuda for 80 mm (576 dots); sizes scale with the width."""
     if width_dots < 480:
         return TypeScale("Loma", small_px=19, body_px=22, title_px=28, margin_dots=8, line_gap_dots=2)
-    return TypeScale("Garuda", small_px=22, body_px=26, title_px=34, margin_dots=16, line_gap_dots=0, max_module_dots=8)
+    return TypeScale("Garuda", small_px=22, body_px=26, title_px=34, margin_dots=16, line_gap_dots=0)
 
 
 def require_raqm() -> None:
@@ -93,13 +96,10 @@ def _font_path(family: str, style: str = "") -> Path:
 
 def qr_matrix(payload: str) -> NDArray[np.bool_]:
     """The QR symbol of `payload` with error correction Q, True = dark module, without quiet zone."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_Q, border=0, box_size=1)
-    qr.add_data(payload)
     try:
-        qr.make(fit=True)
-    except (DataOverflowError, ValueError) as e:  # qrcode 8 raises ValueError past version 40
+        return qr.qr_matrix(payload)
+    except qr.QrTooLarge as e:
         raise SealTooLarge(f"a {len(payload)}-character seal does not fit any QR version at level Q") from e
-    return np.array(qr.get_matrix(), dtype=bool)
 
 
 class Renderer:
@@ -119,6 +119,7 @@ class Renderer:
             title=_load(bold, self.scale.title_px),
         )
         self.content_dots = width_dots - 2 * self.scale.margin_dots
+        self._glyph_cache: dict[tuple[str, int], tuple[Any, tuple[int, int]]] = {}
 
     # -- public -------------------------------------------------------------------------------------------------
 
@@ -185,8 +186,20 @@ class Renderer:
         draw = ImageDraw.Draw(img)
         for line in lines:
             dx = (width - int(font.getlength(line, language="th"))) // 2 if center else 0
-            draw.text((x + max(dx, 0), y), line, font=font, fill=fill, language="th")
+            mask, (ox, oy) = self._glyphs(line, font)
+            draw.draw.draw_bitmap((x + max(dx, 0) + ox, y + oy), mask, fill)  # as ImageDraw.text draws it
             y += self._line_h(font)
+
+    def _glyphs(self, line: str, font: ImageFont.FreeTypeFont) -> tuple[Any, tuple[int, int]]:
+        """A line shaped and rasterised once: labels, notes and the kiosk's own words recur on every document."""
+        key = (line, id(font))
+        hit = self._glyph_cache.pop(key, None)
+        if hit is None:
+            hit = font.getmask2(line, "L", None, None, "th", 0, "la", 0, (0.0, 0.0), stroke_filled=True)
+            if len(self._glyph_cache) >= GLYPH_CACHE_LINES:
+                del self._glyph_cache[next(iter(self._glyph_cache))]
+        self._glyph_cache[key] = hit  # most recently used last
+        return hit
 
     def _text(self, block: Text) -> Image.Image:
         font = self._font(block.size, block.bold)
@@ -196,13 +209,33 @@ class Renderer:
         self._draw_lines(img, lines, font, m, 0, self.content_dots, center=block.align == "center")
         return img
 
+    def _value_font(self, block: Field) -> ImageFont.FreeTypeFont:
+        return self.fonts.body_bold if block.bold else self.fonts.body
+
+    def _label_w(self) -> int:
+        return int(self.content_dots * self.scale.label_fraction)
+
+    def value_lines(self, block: Field) -> tuple[list[str], bool]:
+        """The lines of a field's value, and whether they stand under the label (a `whole` value too long for its
+        column). A `whole` value wider than the paper is refused, never broken."""
+        font, value = self._value_font(block), block.value.strip() or "-"  # an unknown value shows as a dash
+        value_w = self.content_dots - self._label_w() - self.scale.margin_dots
+        if not block.whole:
+            return wrap(value, font, value_w), False
+        width = font.getlength(value, language="th")
+        if width > self.content_dots:
+            raise DocumentError(f"{block.label}: {value!r} is wider than the paper and may not be broken")
+        return [value], width > value_w
+
     def _field(self, block: Field) -> Image.Image:
-        label_font, value_font = self.fonts.small, self.fonts.body_bold if block.bold else self.fonts.body
-        label_w = int(self.content_dots * self.scale.label_fraction)
+        label_font, value_font = self.fonts.small, self._value_font(block)
+        label_w = self._label_w()
         gap = self.scale.margin_dots
         value_w = self.content_dots - label_w - gap
+        value_lines, under = self.value_lines(block)
+        if under:
+            return self._stacked_field(block, value_lines)
         label_lines = wrap(block.label, label_font, label_w)
-        value_lines = wrap(block.value.strip() or "-", value_font, value_w)  # an unknown value shows as a dash
         # align the first baselines of the label and the value
         label_dy = value_font.getmetrics()[0] - label_font.getmetrics()[0]
         height = max(
@@ -212,6 +245,16 @@ class Renderer:
         m = self.scale.margin_dots
         self._draw_lines(img, label_lines, label_font, m, label_dy, label_w)
         self._draw_lines(img, value_lines, value_font, m + label_w + gap, 0, value_w)
+        return img
+
+    def _stacked_field(self, block: Field, value_lines: list[str]) -> Image.Image:
+        label_font, value_font = self.fonts.small, self._value_font(block)
+        label_lines = wrap(block.label, label_font, self.content_dots)
+        label_h = len(label_lines) * self._line_h(label_font)
+        img = Image.new("L", (self.width_dots, label_h + len(value_lines) * self._line_h(value_font)), WHITE)
+        m = self.scale.margin_dots
+        self._draw_lines(img, label_lines, label_font, m, 0, self.content_dots)
+        self._draw_lines(img, value_lines, value_font, m, label_h, self.content_dots)
         return img
 
     def _banner(self, block: Banner) -> Image.Image:
@@ -231,8 +274,9 @@ class Renderer:
         return img
 
     def qr_module_dots(self, modules: int) -> int:
-        """The largest whole module size that fits the symbol and its quiet zone across the paper."""
-        module = min(self.scale.max_module_dots, self.width_dots // (modules + 2 * QR_QUIET_MODULES))
+        """The module size: `max_module_dots`, larger for a symbol under 20 mm, and never wider than the paper."""
+        wanted = max(self.scale.max_module_dots, -(-QR_MIN_SYMBOL_DOTS // modules))  # a small symbol stays 20 mm
+        module = min(wanted, self.width_dots // (modules + 2 * QR_QUIET_MODULES))
         if module < self.scale.min_module_dots:
             raise SealTooLarge(f"a {modules}-module QR does not fit {self.width_dots} dots")
         return module

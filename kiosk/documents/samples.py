@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import random
 from collections.abc import Callable
+
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from kiosk.documents.model import (
     AnyDocument,
@@ -20,35 +23,44 @@ from kiosk.documents.model import (
     PersonName,
     Sex,
 )
+from kiosk.documents.numbers import document_number
+from kiosk.seal import SealDocument, SigningKey, TrustList, seal
 from kiosk.text.dates import PartialDate
 
-BASE45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 ICT = dt.timezone(dt.timedelta(hours=7))
 ISSUED_AT = dt.datetime(2026, 11, 22, 14, 5, tzinfo=ICT)
 KIOSK_ID = "KIOSK-NAN-0007"
 SAMPLE_CITIZEN_ID = "1101700203450"  # valid check digit, fictitious
 SAMPLE_KINDS = ("tr14", "tr12", "ticket", "receipt")
+SAMPLE_ISSUER = "ตัวอย่าง ไม่ใช่เอกสารจริง (SAMPLE KEY, not a registry)"
+SAMPLE_SEAL_VALIDITY = dt.timedelta(days=90)
 
 
-def base45(data: bytes) -> str:
-    out = []
-    for i in range(0, len(data) - 1, 2):
-        value = data[i] * 256 + data[i + 1]
-        out += [BASE45[value % 45], BASE45[(value // 45) % 45], BASE45[value // 2025]]
-    if len(data) % 2:
-        value = data[-1]
-        out += [BASE45[value % 45], BASE45[value // 45]]
-    return "".join(out)
+def sample_key() -> SigningKey:
+    """The samples' Ed25519 key, derived from a published seed: anyone can sign with it, so no trust list of a
+    registry holds it; its seals verify only against `sample_trust_list()` and name SAMPLE_ISSUER as the issuer."""
+    seed = hashlib.sha256(b"kiosk/documents/samples: sample seal key, not for real documents").digest()
+    return SigningKey(ed25519.Ed25519PrivateKey.from_private_bytes(seed))
 
 
-def sample_seal(kind: str, n_bytes: int = 260) -> str:
-    """A seal-sized stand-in (not signed): 'HC1:' + Base45 of deterministic bytes, sized like a compressed COSE seal."""
-    data = b""
-    counter = 0
-    while len(data) < n_bytes:
-        data += hashlib.sha256(f"{kind}:{counter}".encode()).digest()
-        counter += 1
-    return "HC1:" + base45(data[:n_bytes])
+def sample_trust_list() -> TrustList:
+    """The trust list that holds only the sample key: for checking sample papers, never for real ones."""
+    not_before = ISSUED_AT - dt.timedelta(days=1)
+    return TrustList((sample_key().trusted(SAMPLE_ISSUER, not_before, not_before + dt.timedelta(days=3650)),))
+
+
+def sample_seal(doc_type: str, number: str, fields: dict[str, str]) -> str:
+    """A real seal (signed by the sample key; Ed25519 signatures are deterministic, so are the samples)."""
+    doc = SealDocument(
+        doc_type, number, SAMPLE_CITIZEN_ID, SAMPLE_ISSUER, ISSUED_AT, ISSUED_AT + SAMPLE_SEAL_VALIDITY, fields
+    )
+    return seal.issue(doc, sample_key())
+
+
+def sample_number(doc_type: str) -> str:
+    """A number in the registry's scheme, its serial drawn from a fixed seed."""
+    rng = random.Random(f"sample/{doc_type}")
+    return document_number(doc_type, ISSUED_AT, rng.choice)
 
 
 def _name_th() -> PersonName:
@@ -60,14 +72,16 @@ def _name_en() -> PersonName:
 
 
 def house_register_entry(lang: Lang = "th", *, reprint: bool = False) -> HouseRegisterEntry:
+    number = sample_number("TR14_1")
     return HouseRegisterEntry(
-        document_number="TR14-2569-000123",
+        document_number=number,
         kiosk_id=KIOSK_ID,
         issued_at=ISSUED_AT,
         language=lang,
         reprint=reprint,
-        seal=sample_seal("tr14"),
+        seal=sample_seal("TR14_1", number, {"name": "นางสาวฤดี พุ่มพวง", "dob": "1968-03-14", "house_id": "55990123456"}),
         registrar_office="ท้องถิ่นเทศบาลเมืองน่าน" if lang == "th" else "Nan Town Municipality",
+        registrar_office_code="5598",
         house_number="99/1",
         address="หมู่ที่ 4 ถนนสุมนเทวราช ตำบลในเวียง อำเภอเมืองน่าน จังหวัดน่าน",
         house_code="55990123456",
@@ -88,13 +102,15 @@ def house_register_entry(lang: Lang = "th", *, reprint: bool = False) -> HouseRe
 
 def civil_registration_history(lang: Lang = "th", *, reprint: bool = False) -> CivilRegistrationHistory:
     place = "อำเภอเมืองน่าน จังหวัดน่าน"
+    number = sample_number("TR12_2")
+    fields = {"name": "นางสาวฤดี พุ่มพวง", "dob": "1968-00-00", "events": "5", "last_event": "2012-08-15"}
     return CivilRegistrationHistory(
-        document_number="TR12-2569-000045",
+        document_number=number,
         kiosk_id=KIOSK_ID,
         issued_at=ISSUED_AT,
         language=lang,
         reprint=reprint,
-        seal=sample_seal("tr12"),
+        seal=sample_seal("TR12_2", number, fields),
         registrar_office="สำนักทะเบียนอำเภอเมืองน่าน" if lang == "th" else "Mueang Nan District Registration Office",
         citizen_id=SAMPLE_CITIZEN_ID,
         name_th=_name_th(),
@@ -105,7 +121,7 @@ def civil_registration_history(lang: Lang = "th", *, reprint: bool = False) -> C
             HistoryEntry(dt.date(1984, 5, 2), HistoryEvent.ID_CARD_ISSUED, place),
             HistoryEntry(dt.date(1995, 1, 9), HistoryEvent.MOVE_OUT, "ตำบลดู่ใต้ " + place),
             HistoryEntry(dt.date(2001, 6, 1), HistoryEvent.MOVE_IN, "ตำบลในเวียง " + place),
-            HistoryEntry(dt.date(2012, 8, 15), HistoryEvent.NAME_CHANGE, place, detail="ชื่อเดิม นางสาวบุญศรี พุ่มพวง"),
+            HistoryEntry(dt.date(2012, 8, 15), HistoryEvent.FIRST_NAME_CHANGE, place, detail="ชื่อตัวเดิม บุญศรี"),
         ),
     )
 
@@ -119,9 +135,9 @@ def booking_ticket(lang: Lang = "th", *, reprint: bool = False) -> BookingTicket
         reprint=reprint,
         seal="BK:4512:K7Q2",
         office="ที่ว่าการอำเภอเมืองน่าน" if lang == "th" else "Mueang Nan District Office",
-        service="ทำบัตรประจำตัวประชาชน" if lang == "th" else "ID card renewal",
-        slot_start=dt.datetime(2026, 11, 25, 9, 30, tzinfo=ICT),
-        slot_minutes=15,
+        service="id_card",
+        slot_start=dt.datetime(2026, 11, 25, 9, 0, tzinfo=ICT),
+        slot_minutes=60,
         booking_code="K7Q2",
         citizen_id_masked="x-xxxx-xxxx3-45-0",
     )
@@ -134,7 +150,7 @@ def enrolment_receipt(lang: Lang = "th", *, reprint: bool = False) -> EnrolmentR
         issued_at=ISSUED_AT,
         language=lang,
         reprint=reprint,
-        seal=sample_seal("receipt", 120),
+        seal="TD-7F3K-9QX2",  # as the kiosk prints it: the QR holds the reference, no seal
         citizen_id_masked="x-xxxx-xxxx3-45-0",
         method=EnrolmentMethod.SELF_SERVICE,
         reference="TD-7F3K-9QX2",

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk.booking_rules import DEFAULT_POLICY
 from kiosk.errors import DeviceError
 from kiosk.flows.effects import Booking, CancelBooking, Document, Enrolment
 from kiosk.flows.events import Activation, Office, Record, Slot, Ticket
@@ -470,10 +471,10 @@ class PrinterAdapter:
                 issued_at=now,
                 language=d.language,
                 seal=d.qr,
-                office=facts["office"],
+                office=(facts.get("office_en") or facts["office"]) if d.language == "en" else facts["office"],
                 service=facts["service"],
                 slot_start=datetime.combine(day, time(hh, mm), tzinfo=BANGKOK),
-                slot_minutes=30,
+                slot_minutes=DEFAULT_POLICY.slot_minutes,
                 booking_code=facts["booking_id"],
             )
         if d.kind == "receipt":
@@ -510,20 +511,22 @@ class PrinterAdapter:
             "language": d.language,
             "seal": body["seal"],
         }
+        office_name = "office_name_th" if d.language == "th" else "office_name_en"
         if d.form == "tr12_2":
             events = tuple(
                 m.HistoryEntry(
                     date.fromisoformat(e["day"]),
                     m.HistoryEvent(e["kind"]),
-                    e.get("office_code") or "",
+                    e.get(office_name) or e.get("office_name_th") or e.get("office_code") or "",
                     e.get("detail") or "",
                 )
                 for e in person.get("events", [])
                 if e["kind"] in {v.value for v in m.HistoryEvent}
             )
+            home_office = person.get("house") or {}
             return m.CivilRegistrationHistory(
                 **common,
-                registrar_office=body["issuer"],
+                registrar_office=home_office.get(office_name) or body["issuer"],
                 citizen_id=person["citizen_id"],
                 name_th=name_th,
                 name_en=name_en,
@@ -534,7 +537,8 @@ class PrinterAdapter:
         entry = (person.get("house_entries") or [{}])[-1]
         return m.HouseRegisterEntry(
             **common,
-            registrar_office=house.get("office_code", ""),
+            registrar_office=house.get(office_name) or house.get("office_name_th") or "",
+            registrar_office_code=house.get("office_code", ""),
             house_number=house["house_no"],
             address=house["address"],
             house_code=str(house["house_id"]),

@@ -238,6 +238,7 @@ def ticket_document(ticket: Ticket, office: Office | None, language: Literal["th
     facts = (
         ("booking_id", ticket.booking_id),
         ("office", office.name_th if office else ticket.office_id),
+        ("office_en", office.name_en if office else ticket.office_id),
         ("service", ticket.service),
         ("day", ticket.day.isoformat()),
         ("start", ticket.start),

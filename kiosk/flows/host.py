@@ -272,6 +272,8 @@ class JourneyHost:
         if isinstance(event, card_driver.CardIdentityRead):
             self._identity = event.identity
             return self._card_complete(None) if not self.read_photo else None
+        if isinstance(event, card_driver.CardPhotoMissing):  # the identity stands; the journeys see no photo
+            return self._card_complete(None) if self._identity is not None else None
         if isinstance(event, card_driver.CardPhotoRead):
             if self._identity is None:  # the identity was forgotten mid-read: the rest of this read goes too
                 self._card_busy = False

@@ -252,12 +252,13 @@ def _put_person(tx: Tx, p: Person) -> None:
         (
             f"{birth_year:04d}-{p.dob[5:7] if p.dob[5:7] != '00' else '01'}-{p.dob[8:] if p.dob[8:] != '00' else '01'}",
             "birth",
-            "แจ้งเกิด / birth registered",
+            "",
         ),
-        (moved_in.isoformat(), "move_in", f"ย้ายเข้า {p.house_no} / moved in"),
+        (moved_in.isoformat(), "move_in", f"บ้านเลขที่ {p.house_no}"),
     ]
-    if rng.random() < 0.4:
-        events.append((f"{birth_year + 25:04d}-06-15", "name_change", "เปลี่ยนชื่อสกุล / surname changed"))
+    if rng.random() < 0.4:  # as a married woman takes her husband's surname: the register keeps the former one
+        former = rng.choice([s for s in LAST_TH if s != p.name_th[3]])
+        events.append((f"{birth_year + 25:04d}-06-15", "surname_change", f"ชื่อสกุลเดิม {former}"))
     for day, kind, detail in sorted(events):
         tx.execute(
             "INSERT INTO events (cid, day, kind, office_code, detail) VALUES (?, ?, ?, ?, ?)",

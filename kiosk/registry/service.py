@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from kiosk import booking_rules, seal
+from kiosk.documents.numbers import document_number
 from kiosk.registry import kit_tokens
 from kiosk.registry.biometric import TemplateCipher, TemplateKeyError
 from kiosk.registry.db import IntegrityError, PostgresDatabase, SqliteDatabase, Tx
@@ -104,8 +105,11 @@ class Registry:
     def _citizen(self, tx: Tx, cid: str) -> dict[str, Any]:
         row = tx.one(
             "SELECT c.cid, prefix_th, first_th, middle_th, last_th, prefix_en, first_en, middle_en, last_en, dob, sex,"
-            " nationality, status, h.house_id, h.house_no, h.address, h.office_code, father_th, mother_th"
-            " FROM citizens c LEFT JOIN houses h ON h.house_id = c.house_id WHERE c.cid = ?",
+            " nationality, status, h.house_id, h.house_no, h.address, h.office_code, father_th, mother_th,"
+            " o.name_th, o.name_en"
+            " FROM citizens c LEFT JOIN houses h ON h.house_id = c.house_id"
+            " LEFT JOIN offices o ON o.code = h.office_code"
+            " WHERE c.cid = ?",
             (cid,),
         )
         if row is None:
@@ -114,7 +118,11 @@ class Registry:
             "SELECT house_id, relation, moved_in, moved_out FROM house_entries WHERE cid = ? ORDER BY moved_in, id",
             (cid,),
         )
-        events = tx.all("SELECT day, kind, office_code, detail FROM events WHERE cid = ? ORDER BY day, id", (cid,))
+        events = tx.all(
+            "SELECT e.day, e.kind, e.office_code, e.detail, o.name_th, o.name_en FROM events e"
+            " LEFT JOIN offices o ON o.code = e.office_code WHERE e.cid = ? ORDER BY e.day, e.id",
+            (cid,),
+        )
         return {
             "citizen_id": row[0],
             "name_th": {"prefix": row[1], "first": row[2], "middle": row[3], "last": row[4]},
@@ -125,11 +133,28 @@ class Registry:
             "status": row[12],
             "house": None
             if row[13] is None
-            else {"house_id": row[13], "house_no": row[14], "address": row[15], "office_code": row[16]},
+            else {
+                "house_id": row[13],
+                "house_no": row[14],
+                "address": row[15],
+                "office_code": row[16],
+                "office_name_th": row[19] or "",
+                "office_name_en": row[20] or "",
+            },
             "house_entries": [
                 {"house_id": e[0], "relation": e[1], "moved_in": e[2], "moved_out": e[3]} for e in entries
             ],
-            "events": [{"day": e[0], "kind": e[1], "office_code": e[2], "detail": e[3]} for e in events],
+            "events": [
+                {
+                    "day": e[0],
+                    "kind": e[1],
+                    "office_code": e[2],
+                    "detail": e[3],
+                    "office_name_th": e[4] or "",
+                    "office_name_en": e[5] or "",
+                }
+                for e in events
+            ],
             "parents": {"father_th": row[17], "mother_th": row[18]},
         }
 
@@ -147,7 +172,7 @@ class Registry:
                 (f"pending-{secrets.token_hex(8)}", doc_type, cid, client, int(now.timestamp()), "{}"),
             )
             assert row is not None
-            doc_no = f"{doc_type.replace('_', '')}-{now.year}-{int(row[0]):08d}"
+            doc_no = document_number(doc_type, now)
             body = self._extract_body(person, doc_type, doc_no, now)
             tx.execute("UPDATE extracts SET doc_no = ?, body = ? WHERE id = ?", (doc_no, json.dumps(body), row[0]))
             return 201, body

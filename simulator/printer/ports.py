@@ -11,6 +11,7 @@ import os
 import select
 import socket
 import threading
+import time
 import tty
 from types import TracebackType
 
@@ -18,6 +19,8 @@ from simulator.printer.device import SimulatedPrinter
 
 log = logging.getLogger(__name__)
 READ_CHUNK = 65536
+BITS_PER_BYTE = 10  # 8N1 on a serial line
+PACED_READS_PER_S = 200  # a paced port reads 5 ms of the wire at a time
 
 
 class _Port(abc.ABC):
@@ -60,12 +63,17 @@ class _Port(abc.ABC):
 
 
 class PtyPort(_Port):
-    """The printer on a pseudo-terminal; the host opens `path` (a /dev/pts/N) as its serial port."""
+    """The printer on a pseudo-terminal; the host opens `path` (a /dev/pts/N) as its serial port.
 
-    def __init__(self, printer: SimulatedPrinter) -> None:
+    `baud`: take bytes no faster than a serial line at that speed (8N1: 10 bits a byte), so the host's writes block
+    as on a real wire once the pty's buffer is full; None: as fast as the pty carries them."""
+
+    def __init__(self, printer: SimulatedPrinter, *, baud: int | None = None) -> None:
         super().__init__(printer)
         self._master = self._slave = -1
         self.path = ""
+        self.baud = baud
+        self._wire_free_at = 0.0  # monotonic time the paced wire has carried everything read so far
 
     def start(self) -> str:
         self._master, self._slave = os.openpty()
@@ -91,12 +99,23 @@ class PtyPort(_Port):
             ready, _, _ = select.select([self._master, self._wake_r], [], [])
             if self._wake_r in ready:
                 return
+            chunk = READ_CHUNK if self.baud is None else max(1, self.baud // BITS_PER_BYTE // PACED_READS_PER_S)
             try:
-                data = os.read(self._master, self.printer.room_bytes(READ_CHUNK))
+                data = os.read(self._master, self.printer.room_bytes(chunk))
             except OSError as e:  # EIO: no process holds the other end any more
                 log.debug("pty read: %s", e)
                 return
+            if self.baud is not None:
+                self._pace(len(data))
             self.printer.receive(data)
+
+    def _pace(self, n_bytes: int) -> None:
+        """Deliver `n_bytes` only when a wire at `baud` would have carried them."""
+        assert self.baud is not None
+        now = time.monotonic()
+        self._wire_free_at = max(self._wire_free_at, now) + n_bytes * BITS_PER_BYTE / self.baud
+        if self._wire_free_at > now:
+            self._stop.wait(self._wire_free_at - now)
 
     def stop(self) -> None:
         self.printer.attach(None)

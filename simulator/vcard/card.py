@@ -207,10 +207,13 @@ class ThaiIdCard:
             return _sw(0x6A86)
         if self._pending is None:
             return _sw(0x6985)  # conditions not satisfied: nothing to fetch
-        le = body[0] if len(body) == 1 else 0
+        wanted = (body[0] if len(body) == 1 else 0) or 256  # Le = 00 asks for 256 bytes
         available = len(self._pending)
-        if (le or 256) != available:
-            return _sw(0x6C00 | available)
+        if wanted > available:
+            return _sw(0x6C00 | available)  # wrong length: resend with Le = the exact length
+        if wanted < available:  # the first Le bytes, and 61 xx for what is left (ISO 7816-4 GET RESPONSE)
+            data, self._pending = self._pending[:wanted], self._pending[wanted:]
+            return _sw(0x6100 | (len(self._pending) & 0xFF), data)
         data, self._pending = self._pending, None
         return _sw(0x9000, data)
 

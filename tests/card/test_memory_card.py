@@ -239,3 +239,51 @@ def test_any_garbled_answers_give_data_or_a_typed_error(mutations: dict[int, tup
         s.read_photo()
     except CardError:
         pass
+
+
+# ----------------------------------------------------------------------------- names first, blank photo, short Le
+
+
+def test_the_id_and_names_come_first_in_seven_apdus() -> None:
+    card = card_of("ruethai")
+    s = session(card)
+    names = s.read_names()
+    assert card.apdu_count == 7  # SELECT + (READ + GET RESPONSE) x 3
+    assert names.cid == cz.by_key("ruethai").cid and names.name_th.full() == "นางฤทัยรัตน์ ภูมิผู้ใหญ่"
+    identity = s.read_identity(names=names)
+    assert identity.name_en == names.name_en
+    assert card.apdu_count == count_full_read() - 2 * len(c.PHOTO_FIELDS)  # nothing read twice
+
+
+def test_a_blank_photo_area_keeps_the_identity_and_reports_no_photo() -> None:
+    card = card_of("ruethai", photo=b"")
+    s = session(card)
+    identity = s.read_identity(reject_expired_on=TODAY)
+    before = card.apdu_count
+    assert s.read_photo() is None
+    assert card.apdu_count - before == 2  # the first chunk is blank: the other 19 are not fetched
+    assert identity.cid == cz.by_key("ruethai").cid
+
+
+def test_a_photo_area_of_garbage_is_still_malformed() -> None:
+    s = session(card_of("ruethai", photo=b"\x12\x34" * 100))
+    s.select_personal()
+    with pytest.raises(MalformedResponse, match="JPEG"):
+        s.read_photo()
+
+
+def test_get_response_with_a_short_le_gives_the_first_bytes_and_61_xx_like_iso_7816_cards() -> None:
+    card = card_of("ruethai")
+    transmit = in_memory_transmit(card)
+    assert transmit(c.select_apdu(c.LASER_AID))[1:] == (0x61, 0x0A)
+    _, sw1, sw2 = transmit(c.LASER_READ_APDU)
+    assert (sw1, sw2) == (0x61, 16)
+    p2 = card.expected_p2
+    first, sw1, sw2 = transmit(c.get_response_apdu(p2, 4))
+    assert (len(first), sw1, sw2) == (4, 0x61, 12)  # not 6C 10
+    rest, sw1, sw2 = transmit(c.get_response_apdu(p2, 12))
+    assert (sw1, sw2) == (0x90, 0x00)
+    assert (first + rest).rstrip(b"\x00").decode() == cz.by_key("ruethai").laser_id
+    transmit(c.select_apdu(c.PERSONAL_AID))
+    assert transmit(c.read_apdu(c.CID.offset, c.CID.length))[1:] == (0x61, 13)
+    assert transmit(c.get_response_apdu(p2, 0x20))[1:] == (0x6C, 13)  # a longer Le still learns the length

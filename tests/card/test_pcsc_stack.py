@@ -19,6 +19,8 @@ from kiosk.drivers.card import (
     CardData,
     CardIdentityRead,
     CardInserted,
+    CardNames,
+    CardPhotoMissing,
     CardPhotoRead,
     CardReadFailed,
     CardRemoved,
@@ -247,3 +249,17 @@ def test_removal_at_every_apdu(removal_outcomes: dict[int, dict[str, Any]], n: i
         assert "CardIdentityRead" not in kinds
     else:  # the identity was delivered early, and the failure that follows it voids it
         assert kinds.index("CardIdentityRead") < kinds.index("CardReadFailed")
+
+
+def test_names_first_and_a_blank_photo_keeps_the_identity(stack: VirtualStack, slot0: str) -> None:
+    order: list[object] = []
+    with Events(slot0, on_names=order.append) as events:
+        stack.insert(card_of("ruethai", photo=b""))
+        seen = events.until(lambda e: isinstance(e, CardPhotoMissing | CardReadFailed))
+        order += seen
+        stack.remove(0)
+        events.until_removed()
+    assert [type(e) for e in seen] == [CardInserted, CardIdentityRead, CardPhotoMissing]
+    names = order[0]
+    assert isinstance(names, CardNames) and names.cid == cz.by_key("ruethai").cid
+    assert order.index(names) < order.index(seen[1])  # the names were handed on before the identity was posted

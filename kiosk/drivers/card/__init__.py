@@ -4,10 +4,11 @@ Flows import only this module. `codec` holds the card's commands and field parse
 driver over pcscd (pyscard); the simulator's virtual card sits behind the same pcscd.
 
 Event order for one insertion: `CardInserted`, then `CardIdentityRead` (everything but the photo, early), then
-`CardPhotoRead`, or `CardReadFailed` at any point after `CardInserted`; a `CardReadFailed` voids whatever that
-insertion already delivered. `CardRemoved` follows whenever the card leaves the reader. The reader (or pcscd)
-going away is `CardReadFailed("reader_unavailable")`, posted once per outage, with `CardRemoved` first if a card
-was in it; the watcher keeps retrying and reads again once a reader is back.
+`CardPhotoRead` (or `CardPhotoMissing` when the card's photo area is blank), or `CardReadFailed` at any point after
+`CardInserted`; a `CardReadFailed` voids whatever that insertion already delivered. The ID and names are read first
+and handed to the reader's `on_names` callback at once. `CardRemoved` follows whenever the card leaves the reader.
+The reader (or pcscd) going away is `CardReadFailed("reader_unavailable")`, posted once per outage, with
+`CardRemoved` first if a card was in it; the watcher keeps retrying and reads again once a reader is back.
 """
 
 from __future__ import annotations
@@ -148,6 +149,18 @@ class Address:
 
 
 @dataclass(frozen=True, repr=False)
+class CardNames:
+    """The citizen ID and names, read before anything else so a screen can greet the citizen at once."""
+
+    cid: str
+    name_th: PersonName
+    name_en: PersonName
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(cid={mask_cid(self.cid)})"
+
+
+@dataclass(frozen=True, repr=False)
 class CardIdentity:
     """Everything on the card but the photo: posted as soon as it is read. Its repr masks the person."""
 
@@ -220,6 +233,11 @@ class CardPhotoRead:
 
 
 @dataclass(frozen=True)
+class CardPhotoMissing:
+    """The card's photo area is blank: the identity (already posted) stands, but no face can be matched to it."""
+
+
+@dataclass(frozen=True)
 class CardReadFailed:
     """The read of the card now in the reader failed; anything it already delivered is void."""
 
@@ -235,7 +253,9 @@ class ReaderAvailable:
     reader: str
 
 
-CardEvent = CardInserted | CardRemoved | CardIdentityRead | CardPhotoRead | CardReadFailed | ReaderAvailable
+CardEvent = (
+    CardInserted | CardRemoved | CardIdentityRead | CardPhotoRead | CardPhotoMissing | CardReadFailed | ReaderAvailable
+)
 
 
 class Post(Protocol):

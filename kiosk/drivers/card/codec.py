@@ -15,6 +15,7 @@ from kiosk.drivers.card import (
     BadCheckDigit,
     CardExpired,
     CardIdentity,
+    CardNames,
     MalformedResponse,
     NotThaiIdCard,
     PartialDate,
@@ -48,6 +49,7 @@ ISSUED = Field("issued", 0x0167, 8)
 EXPIRES = Field("expires", 0x016F, 8)
 ADDRESS = Field("address", 0x1579, 100)
 IDENTITY_FIELDS = (CID, NAME_TH, NAME_EN, DOB, SEX, ISSUER, ISSUED, EXPIRES, ADDRESS)
+NAME_FIELDS = (CID, NAME_TH, NAME_EN)  # read first and handed on at once
 
 PHOTO_OFFSET = 0x017B
 PHOTO_CHUNK_BYTES = 0xFF
@@ -193,6 +195,11 @@ def parse_laser_id(raw: bytes) -> str | None:
     return text.decode("ascii")
 
 
+def is_blank(chunk: bytes) -> bool:
+    """An area never written: all 00 (as personalisation leaves it) or all FF (erased EEPROM)."""
+    return chunk.strip(b"\x00") == b"" or chunk.strip(b"\xff") == b""
+
+
 def join_photo(chunks: list[bytes]) -> bytes:
     """Join the photo's chunks and cut after the last JPEG end marker (the rest of the area is padding)."""
     data = b"".join(chunks)
@@ -287,14 +294,26 @@ class Session:
             raise MalformedResponse("the personal applet vanished after the laser ID")
         return laser
 
-    def read_identity(self, *, reject_expired_on: date | None = None) -> CardIdentity:
-        """Everything but the photo; validates the ID's check digit and, when given a date, the expiry."""
+    def read_names(self) -> CardNames:
+        """The citizen ID and both names, first: what a screen greets the citizen with (7 APDUs on a T=0 card)."""
         self.select_personal()
-        raw = {item.name: self.read(item) for item in IDENTITY_FIELDS}
-        identity = CardIdentity(
+        raw = {item.name: self.read(item) for item in NAME_FIELDS}
+        return CardNames(
             cid=parse_cid(raw["cid"]),
             name_th=parse_name(raw["name_th"], "Thai name"),
             name_en=parse_name(raw["name_en"], "English name"),
+        )
+
+    def read_identity(self, *, reject_expired_on: date | None = None, names: CardNames | None = None) -> CardIdentity:
+        """Everything but the photo; validates the ID's check digit and, when given a date, the expiry. With `names`
+        (from `read_names` in this session) the ID and names are not read again."""
+        if names is None:
+            names = self.read_names()
+        raw = {item.name: self.read(item) for item in IDENTITY_FIELDS if item not in NAME_FIELDS}
+        identity = CardIdentity(
+            cid=names.cid,
+            name_th=names.name_th,
+            name_en=names.name_en,
             dob=parse_dob(raw["dob"]),
             sex=parse_sex(raw["sex"]),
             issuer=decode_text(raw["issuer"], "issuer"),
@@ -307,5 +326,9 @@ class Session:
             check_not_expired(identity, reject_expired_on)
         return identity
 
-    def read_photo(self) -> bytes:
-        return join_photo([self.read(item) for item in PHOTO_FIELDS])
+    def read_photo(self) -> bytes | None:
+        """The chip portrait; None when its area is blank (never written): the identity stays good without it."""
+        first = self.read(PHOTO_FIELDS[0])
+        if is_blank(first):
+            return None
+        return join_photo([first, *(self.read(item) for item in PHOTO_FIELDS[1:])])

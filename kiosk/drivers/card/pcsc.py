@@ -26,6 +26,8 @@ from kiosk.drivers.card import (
     CardIdentity,
     CardIdentityRead,
     CardInserted,
+    CardNames,
+    CardPhotoMissing,
     CardPhotoRead,
     CardReadFailed,
     CardRemoved,
@@ -231,8 +233,10 @@ def read_card(
     timeout_s: float = 10.0,
     settle_s: float = 1.0,
     on_identity: Callable[[CardIdentity], None] | None = None,
+    on_names: Callable[[CardNames], None] | None = None,
 ) -> CardData:
-    """Read the card in `reader` once: identity first (handed to `on_identity` at once), photo last."""
+    """Read the card in `reader` once: the ID and names first (handed to `on_names` at once), then the rest of the
+    identity (to `on_identity`), the photo last (None when the card's photo area is blank)."""
     deadline = time.monotonic() + timeout_s
 
     def before_apdu() -> None:
@@ -241,7 +245,10 @@ def read_card(
 
     with Connection(reader, share_mode=share_mode, settle_s=settle_s) as conn:
         session = Session(conn.transmit, conn.atr, before_apdu)
-        identity = session.read_identity(reject_expired_on=reject_expired_on)
+        names = session.read_names()
+        if on_names is not None:
+            on_names(names)
+        identity = session.read_identity(reject_expired_on=reject_expired_on, names=names)
         if on_identity is not None:
             on_identity(identity)
         photo = session.read_photo() if read_photo else None
@@ -265,8 +272,10 @@ class PcscCardReader:
         read_timeout_s: float = 10.0,
         settle_s: float = 1.0,
         retry_s: float = 1.0,
+        on_names: Callable[[CardNames], None] | None = None,
     ) -> None:
         self._post = post
+        self.on_names = on_names  # called on the read's thread with the ID and names, before the rest is read
         self._today = today
         self.reader_match = reader
         self.share_mode = share_mode
@@ -324,7 +333,12 @@ class PcscCardReader:
 
     # ----------------------------------------------------------------------------------------------- watcher
 
-    def _read(self, reader: str, on_identity: Callable[[CardIdentity], None] | None = None) -> CardData:
+    def _read(
+        self,
+        reader: str,
+        on_identity: Callable[[CardIdentity], None] | None = None,
+        on_names: Callable[[CardNames], None] | None = None,
+    ) -> CardData:
         return read_card(
             reader,
             share_mode=self.share_mode,
@@ -333,6 +347,7 @@ class PcscCardReader:
             timeout_s=self.read_timeout_s,
             settle_s=self.settle_s,
             on_identity=on_identity,
+            on_names=on_names,
         )
 
     def _watch(self) -> None:
@@ -401,11 +416,18 @@ class PcscCardReader:
                 if not abandoned:
                     self._post(event)
 
+        def names(found: CardNames) -> None:
+            with lock:
+                if not abandoned and self.on_names is not None:
+                    self.on_names(found)
+
         def work() -> None:
             try:
-                data = self._read(reader, on_identity=lambda identity: post(CardIdentityRead(identity)))
+                data = self._read(reader, on_identity=lambda identity: post(CardIdentityRead(identity)), on_names=names)
                 if data.photo is not None:
                     post(CardPhotoRead(data.photo))
+                elif self.read_photo:
+                    post(CardPhotoMissing())
             except CardError as e:
                 log.info("card read failed: %s", e.reason)
                 post(CardReadFailed(e.reason, str(e)))
