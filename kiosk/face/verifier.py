@@ -183,15 +183,23 @@ class FaceVerifier:
         """Template from the card chip's JPEG portrait (decoded in memory)."""
         return self.enrol_image(decode_jpeg(jpeg))
 
-    def verify(self, frame: RGB, template: Template, *, require_quality: bool = False) -> Match:
-        """Compare the face meant in `frame` (quality.choose_face) with `template`. Accepted when score >=
-        threshold (and, with `require_quality`, only when every quality gate passed). Refused unscored (-1): no
+    def probe(self, frame: RGB) -> tuple[npt.NDArray[np.float32] | None, Quality]:
+        """The embedding `verify` compares and the frame's quality; None when the frame is refused unscored: no
         face, an unclear face, or two comparable faces (hint multiple_faces, the screen's own explanation)."""
         analysis = self.analyse(frame)
         quality = self._quality(frame, analysis)
         unclear = Hint.FACE_UNCLEAR in quality.hints or Hint.NO_FACE in quality.hints
         if analysis.aligned is None or unclear or analysis.ambiguous:
+            return None, quality
+        return self._embed(analysis.aligned), quality
+
+    def verify(self, frame: RGB, template: Template, *, require_quality: bool = False) -> Match:
+        """Compare the face meant in `frame` (quality.choose_face) with `template`. Accepted when score >=
+        threshold (and, with `require_quality`, only when every quality gate passed); refused with score -1 when
+        `probe` finds no usable face."""
+        vector, quality = self.probe(frame)
+        if vector is None:
             return Match(-1.0, False, self.threshold, quality)
-        score = cosine(self._embed(analysis.aligned), template.embedding)
+        score = cosine(vector, template.embedding)
         accepted = score >= self.threshold and (quality.ok or not require_quality)
         return Match(score, accepted, self.threshold, quality)
