@@ -7,7 +7,8 @@ Per data set, embedding model and enrolment (the full photo, or chip-like: face 
 quality 40, decoded again in memory), against probes that are the full photos run through `FaceVerifier.probe`
 (what `verify` compares; a refused photo is a failure to acquire, FTA, never a match). Ordered pairs (enrolment a,
 probe b, a != b). Rates are weighted per identity (each identity, and each pair of identities, counts once however
-many photos it has; faces-asian's SOURCES.md asks for it) with the plain counts beside them. Prints FTA, FAR/FRR at
+many photos it has; faces-asian's SOURCES.md asks for it) as percentages,
+with the plain pair counts beside them. Prints FTA, FAR/FRR at
 the shipped threshold, FRR at FAR <= 0.01 % and <= 0.1 %, EER, and the chosen threshold: the lowest at which the
 shipped model (int8) with chip-like enrolment on faces-asian keeps weighted and plain FAR <= 0.01 %, with the
 impostor pairs behind it and a 95 % upper bound on its FAR. `--det` writes the DET curves as a PNG (a plot, no
@@ -75,7 +76,7 @@ def report(label: str, s: PairScores, threshold: float) -> tuple[float, float]:
     share = pct(lost / max(s.genuine_total, 1))
     print(f"FTA: {lost}/{s.genuine_total} genuine pairs lost ({share}; weighted {pct(lost_w)})")
     print(f"at the shipped {threshold:.4f}: FAR {pct(far)} ({fa}/{len(s.impostor)})")
-    print(f"  FRR {pct(frr)} ({fr}/{len(s.genuine)})")
+    print(f"  FRR {pct(frr)} (plain {fr}/{len(s.genuine)} = {pct(fr / max(len(s.genuine), 1))})")
     chosen = (threshold, frr)
     for target in TARGETS:
         t = threshold_for_far(s, target)
@@ -83,7 +84,10 @@ def report(label: str, s: PairScores, threshold: float) -> tuple[float, float]:
         fa_t = int((s.impostor >= t).sum())
         bound = pct(upper_bound_95(fa_t, len(s.impostor)))
         fr_t = int((s.genuine < t).sum())
-        print(f"FAR <= {100 * target:g} %: threshold {t:.4f}, FRR {pct(frr_t)} ({fr_t}/{len(s.genuine)}),")
+        plain = pct(fr_t / max(len(s.genuine), 1))
+        print(
+            f"FAR <= {100 * target:g} %: threshold {t:.4f}, FRR {pct(frr_t)} (plain {fr_t}/{len(s.genuine)} = {plain}),"
+        )
         print(f"  FAR {pct(far_t)} ({fa_t}/{len(s.impostor)}; 95 % upper bound {bound})")
         if target == TARGETS[0]:
             chosen = (t, frr_t)

@@ -124,7 +124,7 @@ class FaceModels:
 
 
 class FaceVerifier:
-    def __init__(self, models: FaceModels, *, threshold: float = 0.42, limits: QualityLimits | None = None) -> None:
+    def __init__(self, models: FaceModels, *, threshold: float = 0.445, limits: QualityLimits | None = None) -> None:
         self.models = models
         self.threshold = threshold
         self.limits = limits or QualityLimits()

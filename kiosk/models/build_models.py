@@ -132,8 +132,10 @@ def drop_stale_inputs(graph: Any) -> None:
 
 
 def rewrite_prelu(src: Path, dst: Path) -> int:
-    """Replace each PRelu(x, a) by Relu(x) - a * Relu(-x) (the same function): XNNPACK has no int8 PRELU, so in the
-    int8 graph every PRelu split the delegated graph and ran on the reference kernels. Returns the count."""
+    """Replace each PRelu(x, a) by a * x + (1 - a) * Relu(x) (the same function), written as Mul(x, a) +
+    Relu(Mul(x, |1 - a|)) [* sign(1 - a) where some a > 1], so that every Relu folds into its Mul as a fused
+    activation. XNNPACK has no int8 PRELU, nor a standalone int8 RELU: with either (or with Relu(x) - a * Relu(-x),
+    whose NEG the converter leaves in float) the int8 graph split into 28 delegate partitions. Returns the count."""
     onnx: Any = importlib.import_module("onnx")
     numpy_helper: Any = importlib.import_module("onnx.numpy_helper")
     helper: Any = importlib.import_module("onnx.helper")
@@ -145,19 +147,26 @@ def rewrite_prelu(src: Path, dst: Path) -> int:
         if node.op_type != "PRelu" or node.input[1] not in inits:
             nodes.append(node)
             continue
-        x, slope, y = node.input[0], node.input[1], node.output[0]
-        alpha = numpy_helper.to_array(inits[slope]).astype(np.float32)
+        x, y = node.input[0], node.output[0]
+        alpha = numpy_helper.to_array(inits[node.input[1]]).astype(np.float32)
         if alpha.ndim == 1:  # per channel of an NCHW tensor
             alpha = alpha.reshape(-1, 1, 1)
-        name = f"{node.name or y}_alpha"
-        graph.initializer.append(numpy_helper.from_array(alpha, name))
+        rest = (1.0 - alpha).astype(np.float32)
+        consts = {"alpha": alpha, "rest": np.abs(rest)}
+        if (rest < 0).any():
+            consts["sign"] = np.where(rest < 0, -1.0, 1.0).astype(np.float32)
+        for key, value in consts.items():
+            graph.initializer.append(numpy_helper.from_array(value, f"{y}_{key}"))
         nodes += [
-            helper.make_node("Relu", [x], [f"{y}_pos"]),
-            helper.make_node("Neg", [x], [f"{y}_negx"]),
-            helper.make_node("Relu", [f"{y}_negx"], [f"{y}_neg"]),
-            helper.make_node("Mul", [f"{y}_neg", name], [f"{y}_scaled"]),
-            helper.make_node("Sub", [f"{y}_pos", f"{y}_scaled"], [y]),
+            helper.make_node("Mul", [x, f"{y}_alpha"], [f"{y}_ax"]),
+            helper.make_node("Mul", [x, f"{y}_rest"], [f"{y}_rx"]),
+            helper.make_node("Relu", [f"{y}_rx"], [f"{y}_pos"]),
         ]
+        pos = f"{y}_pos"
+        if "sign" in consts:
+            nodes.append(helper.make_node("Mul", [pos, f"{y}_sign"], [f"{y}_signed"]))
+            pos = f"{y}_signed"
+        nodes.append(helper.make_node("Add", [f"{y}_ax", pos], [y]))
         rewritten += 1
     del graph.node[:]
     graph.node.extend(nodes)
