@@ -1,7 +1,7 @@
-"""Per-stage latency of the face pipeline (detection, landmarks, alignment, embedding, total; one liveness frame)
-and peak memory.
+"""Per-stage latency of the face pipeline (detection, landmarks, alignment, embedding, total; one liveness frame),
+delegate partitions of the embedding graph, and peak memory.
 
-    .venv/bin/python bench/bench_face.py [--runs 15] [--fp32 /work/convenv/build/sface_fp32.tflite]
+    .venv/bin/python bench/bench_face.py [--runs 15] [--fp32 /tmp/conv/build/sface_fp32.tflite]
 
 For every TFLite runtime installed in this interpreter (ai-edge-litert; tflite-runtime needs NumPy < 2, so run
 this script again with an interpreter that has it) and every embedding model (int8, float with fp16 weights, and
@@ -91,6 +91,9 @@ def bench(label: str, models: FaceModels, images: list[RGB], runs: int) -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     med = {k: 1000 * statistics.median(v) for k, v in stages.items()}
+    ops = models.embedder.model.op_counts()
+    graph = sum(n for k, n in ops.items() if k != "DELEGATE")
+    print(f"{label}: embedding graph of {graph} operators in {ops.get('DELEGATE', 0)} delegate partition(s)")
     print(
         f"{label:44s} " + " ".join(f"{k} {med[k]:6.2f}" for k in stages) + f"  ms (median of {len(stages['total'])})"
         f"  python-heap peak {peak / 1e6:5.1f} MB  maxrss {maxrss_mb():6.1f} MB"
@@ -106,7 +109,7 @@ def load(kind: str, runtime: str, fp32: Path) -> tuple[str, FaceModels]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=15)
-    ap.add_argument("--fp32", type=Path, default=Path("/work/convenv/build/sface_fp32.tflite"))
+    ap.add_argument("--fp32", type=Path, default=Path("/tmp/conv/build/sface_fp32.tflite"))
     ap.add_argument("--one", nargs=2, metavar=("RUNTIME", "KIND"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:  # one configuration per process, so that maxrss is that configuration's own peak
@@ -124,7 +127,11 @@ def main() -> int:
             cmd = [sys.executable, __file__, "--runs", str(args.runs), "--fp32", str(args.fp32), "--one", runtime, kind]
             out = subprocess.run(cmd, capture_output=True, text=True, check=False)
             lines = [ln for ln in out.stdout.splitlines() if ln.strip()]
-            print(lines[-1] if out.returncode == 0 and lines else f"{runtime} / {kind}: failed: {out.stderr[-300:]}")
+            print(
+                "\n".join(lines[-2:])
+                if out.returncode == 0 and lines
+                else f"{runtime} / {kind}: failed: {out.stderr[-300:]}"
+            )
     return 0
 
 

@@ -1,10 +1,18 @@
-"""Evaluate the whole face pipeline on ../shared/faces: int8 and float, full-quality and chip-like enrolment.
+"""Evaluate the face pipeline on ../shared/faces and ../shared/faces-asian; calibrate the match threshold.
 
-    .venv/bin/python bench/eval_face.py [--faces ../shared/faces] [--fp32 /work/convenv/build/sface_fp32.tflite]
+    .venv/bin/python bench/eval_face.py [--sets faces faces-asian] [--models int8 float] [--det /tmp/face_det.png]
+        [--fp32 /tmp/conv/build/sface_fp32.tflite]
 
-Prints detection failures, score distributions, FAR/FRR at the configured threshold and the zero-FAR threshold.
-The probe side is always the full photo; enrolment is either the full photo or a chip-like copy (face ~64 px
-wide, JPEG quality 40, decoded again in memory). Nothing is written to disk.
+Per data set, embedding model and enrolment (the full photo, or chip-like: face shrunk to ~64 px wide and JPEG
+quality 40, decoded again in memory), against probes that are the full photos run through `FaceVerifier.probe`
+(what `verify` compares; a refused photo is a failure to acquire, FTA, never a match). Ordered pairs (enrolment a,
+probe b, a != b). Rates are weighted per identity (each identity, and each pair of identities, counts once however
+many photos it has; faces-asian's SOURCES.md asks for it) as percentages,
+with the plain pair counts beside them. Prints FTA, FAR/FRR at
+the shipped threshold, FRR at FAR <= 0.01 % and <= 0.1 %, EER, and the chosen threshold: the lowest at which the
+shipped model (int8) with chip-like enrolment on faces-asian keeps weighted and plain FAR <= 0.01 %, with the
+impostor pairs behind it and a 95 % upper bound on its FAR. `--det` writes the DET curves as a PNG (a plot, no
+face pixels). Nothing else is written to disk.
 """
 
 from __future__ import annotations
@@ -16,111 +24,165 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image
+from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.config import FaceSection
-from kiosk.face.embedding import cosine
 from kiosk.face.errors import FaceError
-from kiosk.face.evaluation import histogram, load_identities, pairs, rates, summary, zero_far_threshold
+from kiosk.face.evaluation import (
+    PairScores,
+    det_points,
+    equal_error_rate,
+    load_identities,
+    threshold_for_far,
+    upper_bound_95,
+    weighted_pair_scores,
+    weighted_rates,
+)
 from kiosk.face.imaging import RGB, degrade_like_chip
 from kiosk.face.verifier import FaceModels, FaceVerifier
 
 ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+TARGETS = (1e-4, 1e-3)
+Vector = npt.NDArray[np.float32]
 
 
-def embed_all(
-    verifier: FaceVerifier, images: dict[str, RGB], degrade: bool
-) -> tuple[dict[str, npt.NDArray[np.float32]], list[str]]:
-    out: dict[str, npt.NDArray[np.float32]] = {}
-    failed = []
-    for name, image in images.items():
-        if degrade:
-            found = verifier.models.detector.detect(image)
-            if not found:
-                failed.append(name)
-                continue
-            image = degrade_like_chip(image, max(d.width for d in found))
-        try:
-            with verifier.enrol_image(image) as template:
-                out[name] = template.embedding.copy()
-        except FaceError:
-            failed.append(name)
-    return out, failed
+def enrol(verifier: FaceVerifier, image: RGB, chip_like: bool) -> Vector | None:
+    if chip_like:
+        primary = verifier.analyse(image).primary
+        if primary is None:
+            return None
+        image = degrade_like_chip(image, primary.width)
+    try:
+        with verifier.enrol_image(image) as template:
+            return template.embedding.copy()
+    except FaceError:
+        return None
 
 
-def score_pairs(
-    enrol: dict[str, npt.NDArray[np.float32]],
-    probe: dict[str, npt.NDArray[np.float32]],
-    identity: dict[str, str],
-    ordered: bool,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    genuine: list[float] = []
-    impostor: list[float] = []
-    names = sorted(set(enrol) & set(probe))
-    for a, b, same in pairs(names, identity, ordered=ordered):
-        (genuine if same else impostor).append(cosine(enrol[a], probe[b]))
-    return np.array(genuine), np.array(impostor)
+def pct(x: float) -> str:
+    return f"{100 * x:.3f} %" if x < 0.01 else f"{100 * x:.2f} %"
 
 
-def report(label: str, genuine: npt.NDArray[np.float64], impostor: npt.NDArray[np.float64], threshold: float) -> None:
-    r = rates(genuine, impostor, threshold)
-    zero = zero_far_threshold(impostor)
-    rz = rates(genuine, impostor, zero)
-    print(f"\n== {label}")
-    print(f"genuine : {summary(genuine)}")
-    print(f"impostor: {summary(impostor)}")
-    print("genuine histogram:\n" + histogram(genuine))
-    print("impostor histogram:\n" + histogram(impostor))
-    print(
-        f"at threshold {threshold:.2f}: FAR {100 * r.far:.2f}% ({r.false_accepts}/{r.impostor})  "
-        f"FRR {100 * r.frr:.2f}% ({r.false_rejects}/{r.genuine})"
-    )
-    print(f"zero-FAR threshold {zero:.4f}: FRR {100 * rz.frr:.2f}% ({rz.false_rejects}/{rz.genuine})")
-    sweep = [rates(genuine, impostor, t / 100) for t in range(34, 52, 2)]
-    print("sweep: " + "  ".join(f"{r.threshold:.2f} FAR {100 * r.far:.2f}/FRR {100 * r.frr:.1f}" for r in sweep))
+def report(label: str, s: PairScores, threshold: float) -> tuple[float, float]:
+    """Print one configuration's figures; returns (threshold for FAR <= 0.01 %, its FRR)."""
+    lost = s.genuine_total - len(s.genuine)
+    lost_w = 1 - s.genuine_weight.sum() / max(s.genuine_total_weight, 1e-12)
+    far, frr = weighted_rates(s, threshold)
+    fa, fr = int((s.impostor >= threshold).sum()), int((s.genuine < threshold).sum())
+    print(f"\n== {label}: {s.identities} identities, {len(s.genuine)} genuine / {len(s.impostor)} impostor pairs")
+    share = pct(lost / max(s.genuine_total, 1))
+    print(f"FTA: {lost}/{s.genuine_total} genuine pairs lost ({share}; weighted {pct(lost_w)})")
+    print(f"at the shipped {threshold:.4f}: FAR {pct(far)} ({fa}/{len(s.impostor)})")
+    print(f"  FRR {pct(frr)} (plain {fr}/{len(s.genuine)} = {pct(fr / max(len(s.genuine), 1))})")
+    chosen = (threshold, frr)
+    for target in TARGETS:
+        t = threshold_for_far(s, target)
+        far_t, frr_t = weighted_rates(s, t)
+        fa_t = int((s.impostor >= t).sum())
+        bound = pct(upper_bound_95(fa_t, len(s.impostor)))
+        fr_t = int((s.genuine < t).sum())
+        plain = pct(fr_t / max(len(s.genuine), 1))
+        print(
+            f"FAR <= {100 * target:g} %: threshold {t:.4f}, FRR {pct(frr_t)} (plain {fr_t}/{len(s.genuine)} = {plain}),"
+        )
+        print(f"  FAR {pct(far_t)} ({fa_t}/{len(s.impostor)}; 95 % upper bound {bound})")
+        if target == TARGETS[0]:
+            chosen = (t, frr_t)
+    eer, at = equal_error_rate(s)
+    print(f"EER {pct(eer)} at {at:.4f}")
+    return chosen
+
+
+def draw_det(curves: dict[str, list[tuple[float, float]]], path: Path, marks: dict[str, tuple[float, float]]) -> None:
+    """FRR against FAR on log axes (1e-5..1 by 1e-4..1), one colour per curve, chosen points as dots."""
+    w, h, m = 900, 700, 70
+    im = Image.new("RGB", (w, h), "white")
+    d = ImageDraw.Draw(im)
+    lx, ly = (-5.0, 0.0), (-4.0, 0.0)
+
+    def xy(far: float, frr: float) -> tuple[float, float]:
+        fx = (np.log10(max(far, 10 ** lx[0])) - lx[0]) / (lx[1] - lx[0])
+        fy = (np.log10(max(frr, 10 ** ly[0])) - ly[0]) / (ly[1] - ly[0])
+        return m + fx * (w - 2 * m), h - m - fy * (h - 2 * m)
+
+    for e in range(int(lx[0]), int(lx[1]) + 1):
+        x, _ = xy(10.0**e, 1)
+        d.line([(x, m), (x, h - m)], fill=(220, 220, 220))
+        d.text((x - 12, h - m + 8), f"1e{e}", fill="black")
+    for e in range(int(ly[0]), int(ly[1]) + 1):
+        _, y = xy(1, 10.0**e)
+        d.line([(m, y), (w - m, y)], fill=(220, 220, 220))
+        d.text((8, y - 6), f"1e{e}", fill="black")
+    d.text((w // 2 - 60, h - 30), "FAR (weighted per identity)", fill="black")
+    d.text((8, 20), "FRR", fill="black")
+    colours = [(200, 30, 30), (30, 90, 200), (30, 150, 60), (160, 60, 160), (200, 130, 0), (0, 150, 150)]
+    for k, (label, pts) in enumerate(curves.items()):
+        c = colours[k % len(colours)]
+        d.line([xy(a, b) for a, b in pts if a > 0 or b > 0], fill=c, width=2)
+        d.text((w - m - 330, m + 16 * k), label, fill=c)
+        if label in marks:
+            x, y = xy(*marks[label])
+            d.ellipse([x - 5, y - 5, x + 5, y + 5], outline=c, width=2)
+    im.save(path)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--faces", type=Path, default=ROOT.parent / "shared" / "faces")
+    ap.add_argument("--sets", nargs="+", default=["faces", "faces-asian"])
+    ap.add_argument("--models", nargs="+", default=["int8", "float"], help="int8, float (fp16 weights), fp32")
     ap.add_argument("--threshold", type=float, default=FaceSection().match_threshold)
     ap.add_argument("--runtime", default=None, help="ai_edge_litert or tflite_runtime (default: first installed)")
-    ap.add_argument("--fp32", type=Path, default=Path("/work/convenv/build/sface_fp32.tflite"),
-                    help="float32 model from the build directory, evaluated when present")  # fmt: skip
+    ap.add_argument("--fp32", type=Path, default=Path("/tmp/conv/build/sface_fp32.tflite"))
+    ap.add_argument("--det", type=Path, default=None, help="write the DET curves (chip-like enrolment) to this PNG")
     args = ap.parse_args()
-    if not (args.faces / "identities.json").exists():
-        print(f"no test photos at {args.faces} (../shared absent): nothing to evaluate")
-        return 0
-    identity = load_identities(args.faces)
-    images = {n: np.asarray(Image.open(args.faces / n).convert("RGB")) for n in sorted(identity)}
-    print(f"{len(images)} photos, {len(set(identity.values()))} identities, threshold {args.threshold:.2f}")
-
-    kinds: list[tuple[str, FaceModels]] = [("int8", FaceModels.load("int8", runtime=args.runtime))]
-    kinds.append(("float (fp16 weights)", FaceModels.load("float", runtime=args.runtime)))
-    if args.fp32.is_file():
-        kinds.append(("float32", FaceModels.load(embedding_path=args.fp32, runtime=args.runtime)))
-    else:
-        print(f"float32 model not found at {args.fp32}: skipped (build it with kiosk/models/build_models.py)")
-
-    full: dict[str, dict[str, npt.NDArray[np.float32]]] = {}
-    for label, models in kinds:
-        verifier = FaceVerifier(models, threshold=args.threshold)
-        t = time.perf_counter()
-        probe, failed = embed_all(verifier, images, degrade=False)
-        chip, chip_failed = embed_all(verifier, images, degrade=True)
-        print(f"\n##### {label} ({models.embedder.model.runtime}, {time.perf_counter() - t:.1f} s)")
-        print(f"detection failures: full-quality {len(failed)} {failed}; chip-like {len(chip_failed)} {chip_failed}")
-        full[label] = probe
-        report(f"{label}: full-quality enrolment (unordered pairs)", *score_pairs(probe, probe, identity, False),
-               args.threshold)  # fmt: skip
-        report(f"{label}: chip-like enrolment (face ~64 px, JPEG q40) vs full probe (ordered pairs)",
-               *score_pairs(chip, probe, identity, True), args.threshold)  # fmt: skip
-    if len(full) > 1:
-        ref = full[kinds[1][0]]
-        agree = np.array([cosine(full["int8"][n], ref[n]) for n in sorted(set(full["int8"]) & set(ref))])
-        print(f"\nint8 vs float embeddings of the same photo: cosine {summary(agree)}")
+    curves: dict[str, list[tuple[float, float]]] = {}
+    points: dict[str, tuple[float, float]] = {}
+    calibrated: tuple[float, float] | None = None
+    for set_name in args.sets:
+        folder = SHARED / set_name
+        if not (folder / "identities.json").exists():
+            print(f"\n{folder} absent: skipped")
+            continue
+        identity = load_identities(folder)
+        images = {n: np.asarray(Image.open(folder / n).convert("RGB")) for n in sorted(identity)}
+        print(f"\n######## {set_name}: {len(images)} photos, {len(set(identity.values()))} identities")
+        for kind in args.models:
+            if kind == "fp32":
+                if not args.fp32.is_file():
+                    print(f"fp32 model not found at {args.fp32}: skipped")
+                    continue
+                models = FaceModels.load(embedding_path=args.fp32, runtime=args.runtime)
+            else:
+                models = FaceModels.load(kind, runtime=args.runtime)
+            verifier = FaceVerifier(models, threshold=args.threshold)
+            t0 = time.perf_counter()
+            probes = {n: verifier.probe(im)[0] for n, im in images.items()}
+            full = {n: enrol(verifier, im, False) for n, im in images.items()}
+            chip = {n: enrol(verifier, im, True) for n, im in images.items()}
+            refused = [n for n, v in probes.items() if v is None]
+            lost_full, lost_chip = sum(v is None for v in full.values()), sum(v is None for v in chip.values())
+            took = time.perf_counter() - t0
+            print(f"\n#### {set_name} / {kind} ({models.embedder.model.runtime}, {took:.0f} s): probes refused "
+                  f"{len(refused)}/{len(images)}, enrolment refused {lost_full}, chip-like {lost_chip}")  # fmt: skip
+            report(f"{set_name} / {kind} / full-quality enrolment", weighted_pair_scores(full, probes, identity),
+                   args.threshold)  # fmt: skip
+            scores = weighted_pair_scores(chip, probes, identity)
+            label = f"{set_name} / {kind} / chip-like enrolment"
+            at = report(label, scores, args.threshold)
+            curves[label] = det_points(scores)
+            points[label] = weighted_rates(scores, args.threshold)
+            if set_name == "faces-asian" and kind == "int8":
+                calibrated = at
+                impostors = len(scores.impostor)
+    if calibrated is not None:
+        print(f"\nchosen threshold (faces-asian, int8, chip-like, FAR <= 0.01 %): {calibrated[0]:.4f}, "
+              f"FRR {pct(calibrated[1])}; {impostors} impostor pairs (0.01 % = {impostors / 1e4:.1f})")  # fmt: skip
+    if args.det is not None and curves:
+        draw_det(curves, args.det, points)
+        print(f"DET curves written to {args.det} (circles: the shipped threshold {args.threshold:.4f})")
     return 0
 
 

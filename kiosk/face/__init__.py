@@ -3,7 +3,7 @@
 Use (the journeys go through `FaceService`, which has the shape of `kiosk.flows.ports.FacePort`):
 
     models = FaceModels.load("int8")                      # checked against kiosk/models/manifest.json
-    verifier = FaceVerifier(models, threshold=0.42)
+    verifier = FaceVerifier(models, threshold=0.445)
     quality = verifier.assess(frame)                       # Quality(ok, hints, detection, landmarks, pose, ...)
     with verifier.enrol_portrait(chip_jpeg) as template:   # Template; forgotten (zeroed) when the block ends
         match = verifier.verify(frame, template)           # Match(score, accepted, threshold, quality)

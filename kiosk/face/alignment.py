@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from kiosk.face.imaging import RGB, Affine, warp_affine
+from kiosk.face.imaging import RGB, Affine, apply_affine, invert_affine, warp_affine
 
 ALIGNED_SIDE = 112
+FACE_REGION = (16, 24, 96, 112)  # x0, y0, x1, y1 of the aligned crop from brows to chin, cheek to cheek
 # The usual ArcFace template (also OpenCV's FaceRecognizerSF.alignCrop): image-left eye, image-right eye, nose tip,
 # mouth image-left corner, mouth image-right corner, in 112 x 112 pixel coordinates.
 TEMPLATE: npt.NDArray[np.float64] = np.array(
@@ -53,3 +54,14 @@ def alignment_matrix(five: npt.NDArray[np.float64]) -> Affine:
 def align(image: RGB, five: npt.NDArray[np.float64]) -> RGB:
     """The 112 x 112 RGB face crop the embedding model expects."""
     return warp_affine(image, alignment_matrix(five), (ALIGNED_SIDE, ALIGNED_SIDE))
+
+
+def crop_inside_fraction(matrix: Affine, image_size: tuple[int, int], region: tuple[int, int, int, int]) -> float:
+    """Share of the aligned crop's `region` (x0, y0, x1, y1 in crop pixels) whose source lies inside an image of
+    `image_size` (width, height): below 1 the warp filled part of the face with black."""
+    x0, y0, x1, y1 = region
+    ys, xs = np.mgrid[y0:y1:2, x0:x1:2].astype(np.float64) + 0.5
+    source = apply_affine(invert_affine(matrix), np.stack([xs.ravel(), ys.ravel()], axis=1))
+    width, height = image_size
+    inside = (source[:, 0] >= 0) & (source[:, 0] < width) & (source[:, 1] >= 0) & (source[:, 1] < height)
+    return float(inside.mean())

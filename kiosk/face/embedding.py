@@ -1,4 +1,7 @@
-"""SFace embedding of an aligned 112 x 112 face: BGR pixels 0..255 in, unit-length 128-d vector out."""
+"""SFace embedding of an aligned 112 x 112 face: RGB pixels 0..255 in, unit-length 128-d vector out.
+
+SFace was trained on RGB: OpenCV's `FaceRecognizerSF::feature` swaps its BGR input to RGB (`blobFromImage(...,
+swapRB=true)`), so the network's input is R, G, B; tests/face/test_embedding.py pins this against the ONNX source."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ EMBEDDING_DIM = 128
 
 
 class Embedder:
-    """Wraps the SFace TFLite model (full int8 or float); the int8 input takes raw pixels (scale 1, zero point -128)."""
+    """Wraps the SFace TFLite model (full int8 or float); int8 input: raw RGB pixels (scale 1, zero point -128)."""
 
     def __init__(self, model: TfliteModel) -> None:
         if model.input_shape != (1, ALIGNED_SIDE, ALIGNED_SIDE, 3):
@@ -21,8 +24,7 @@ class Embedder:
         self.model = model
 
     def embed(self, aligned_rgb: RGB) -> npt.NDArray[np.float32]:
-        bgr = aligned_rgb[..., ::-1].astype(np.float32)[None]
-        raw = self.model.run_float(bgr)[0].reshape(-1)
+        raw = self.model.run_float(aligned_rgb.astype(np.float32)[None])[0].reshape(-1)
         if raw.size != EMBEDDING_DIM:
             raise ValueError(f"unexpected embedding size {raw.size}")
         norm = float(np.linalg.norm(raw))

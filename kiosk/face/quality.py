@@ -49,6 +49,10 @@ class QualityLimits:
     max_clipped_fraction: float = 0.2  # share of the central region at >= 250
     min_landmark_score: float = 0.5
     other_face_ratio: float = 0.5  # another face counts if its box is at least this fraction of the largest's width
+    # one detection score for probes and portraits alike (the landmark score gates unclear faces after it)
+    min_detection_score: float = 0.5
+    comparable_face_ratio: float = 0.8  # two faces whose choice keys are this close: which one is meant is unclear
+    min_crop_inside: float = 0.85  # share of the aligned crop's face region (eyes to chin) that must lie in the image
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,29 @@ def relevant_faces(detections: list[Detection], ratio: float) -> list[Detection]
     return [d for d in detections if d.width >= ratio * largest]
 
 
+def choice_key(face: Detection, frame_size: tuple[int, int]) -> float:
+    """Width discounted by the distance from the frame centre (1 at the centre, 0 at a corner): the citizen stands
+    in front of the camera, a bystander behind is smaller or off to the side."""
+    width, height = frame_size
+    cx, cy = face.centre
+    distance = float(np.hypot(cx - width / 2, cy - height / 2) / max(np.hypot(width / 2, height / 2), 1e-9))
+    return face.width * max(0.0, 1.0 - distance)
+
+
+def choose_face(
+    detections: list[Detection], frame_size: tuple[int, int], limits: QualityLimits = QualityLimits()
+) -> tuple[Detection | None, bool]:
+    """(the face meant, ambiguous): the relevant face with the best `choice_key`; ambiguous when another relevant
+    face comes within `comparable_face_ratio` of it, so that neither can be chosen with confidence."""
+    faces = relevant_faces(detections, limits.other_face_ratio)
+    if not faces:
+        return None, False
+    keyed = sorted(((choice_key(f, frame_size), i) for i, f in enumerate(faces)), reverse=True)
+    best_key, best = keyed[0]
+    ambiguous = len(keyed) > 1 and keyed[1][0] >= limits.comparable_face_ratio * best_key
+    return faces[best], ambiguous
+
+
 def assess_quality(
     frame_size: tuple[int, int],
     detections: list[Detection],
@@ -83,11 +110,12 @@ def assess_quality(
     aligned: RGB | None,
     limits: QualityLimits = QualityLimits(),
 ) -> Quality:
-    """Gate one frame; `frame_size` is (width, height); `landmarks` and `aligned` belong to the largest face."""
+    """Gate one frame; `frame_size` is (width, height); `landmarks` and `aligned` belong to the face `choose_face`
+    picks."""
     faces = relevant_faces(detections, limits.other_face_ratio)
-    if not faces:
+    primary, _ = choose_face(detections, frame_size, limits)
+    if primary is None:
         return Quality(False, (Hint.NO_FACE,))
-    primary = max(faces, key=lambda d: d.width)
     hints: list[Hint] = []
     if len(faces) > 1:
         hints.append(Hint.MULTIPLE_FACES)

