@@ -23,7 +23,7 @@ def register(sub: Any) -> None:
     init = reg_sub.add_parser("init", help="create the registry's CA, TLS certificate, seal key and database")
     seed = reg_sub.add_parser("seed", help="fill the database with the synthetic population, offices and slots")
     serve = reg_sub.add_parser("serve", help="serve the kiosk API (mutual TLS) and the public verify page")
-    revoke = reg_sub.add_parser("revoke", help="revoke a kiosk's certificates (takes effect when serve restarts)")
+    revoke = reg_sub.add_parser("revoke", help="revoke a kiosk's certificates (refused from its next request)")
     revoke.add_argument("kiosk_id")
     for p in (init, seed, serve, revoke):
         p.add_argument("--home", type=Path, default=Path("var/registry"), help="registry folder (var/registry)")
@@ -89,7 +89,9 @@ def cmd_registry(args: argparse.Namespace, cfg: Config) -> int:
         serials = home.revoke(args.kiosk_id)
         db = open_database(database)
         try:
-            withdrawn = Registry(db, home.signer()).withdraw_kit_keys(args.kiosk_id)
+            registry = Registry(db, home.signer())
+            registry.revoke_certificates([r for r in home.revocations() if r[0] in serials])
+            withdrawn = registry.withdraw_kit_keys(args.kiosk_id)
         finally:
             db.close()
         print(
@@ -140,7 +142,7 @@ def cmd_enrol_device(args: argparse.Namespace, cfg: Config) -> int:
     kit_key = kit_public_key(load_or_create(cfg.kiosk.data_dir / "keys").audit_key)
     db = open_database(args.database or home.default_database)
     try:
-        key_id = Registry(db, home.signer()).enrol_kit_key(kiosk_id, kit_key)
+        key_id = Registry(db, home.signer()).enrol_kit_key(kiosk_id, kit_key, cert.serial_number)
     finally:
         db.close()
     print(

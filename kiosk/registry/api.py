@@ -31,6 +31,7 @@ from kiosk.seal import TrustList
 log = logging.getLogger(__name__)
 CITIZEN_ID_IN_TEXT = re.compile(r"\d{13}")
 PEER_KEY = "kiosk.peer"  # scope["extensions"][PEER_KEY] = the client certificate's common name
+SERIAL_KEY = "kiosk.serial"  # scope["extensions"][SERIAL_KEY] = its serial (lowercase hex)
 
 
 def peer_of(request: Request) -> str:
@@ -55,6 +56,11 @@ async def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+def serial_of(request: Request) -> str:
+    serial = request.scope.get("extensions", {}).get(SERIAL_KEY)
+    return serial if isinstance(serial, str) else ""
+
+
 def reply(result: Result) -> JSONResponse:
     status, body = result
     return JSONResponse(body, status_code=status)
@@ -63,7 +69,12 @@ def reply(result: Result) -> JSONResponse:
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def api_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
+def api_app(registry: Registry, trust: Callable[[], TrustList]) -> ASGIApp:
+    """The routes behind a per-request revocation check (`RevocationGate`)."""
+    return RevocationGate(routes_app(registry, trust), registry)
+
+
+def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
     async def mutation(request: Request, allowed: set[str]) -> tuple[str, str, dict[str, Any]]:
         client = peer_of(request)
         key = v.idempotency_key(request.headers.get("idempotency-key"))
@@ -155,7 +166,8 @@ def api_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
             Ed25519PublicKey.from_public_bytes(public_key)
         except ValueError:
             raise v.ApiError(422, "invalid_field", "public_key must be a raw Ed25519 public key") from None
-        return reply(await run_in_threadpool(registry.register_kit_key, client, key, public_key))
+        serial = serial_of(request)
+        return reply(await run_in_threadpool(registry.register_kit_key, client, key, public_key, serial))
 
     async def redeem_kit_token(request: Request) -> Response:
         peer_of(request)
@@ -238,13 +250,52 @@ def json_errors() -> dict[Any, Callable[[Request, Exception], Awaitable[Response
 
 
 class PeerIdentity:
-    """ASGI middleware for a TLS connection: puts the verified client certificate's common name into the scope."""
+    """ASGI middleware for a TLS connection: puts the verified client certificate's common name and serial into
+    the scope."""
 
-    def __init__(self, app: ASGIApp, common_name: str) -> None:
+    def __init__(self, app: ASGIApp, common_name: str, serial: str = "") -> None:
         self.app = app
         self.common_name = common_name
+        self.serial = serial
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
-            scope = {**scope, "extensions": {**(scope.get("extensions") or {}), PEER_KEY: self.common_name}}
+            peer = {PEER_KEY: self.common_name, SERIAL_KEY: self.serial}
+            scope = {**scope, "extensions": {**(scope.get("extensions") or {}), **peer}}
+        await self.app(scope, receive, send)
+
+
+class RevocationGate:
+    """Every request from a kiosk certificate is checked against the registry's revocation table before any route
+    runs: `kiosk registry revoke` bites on the revoked kiosk's next request, on open keep-alive connections too,
+    without a restart. A named peer without a serial is refused; the database being down is a 503."""
+
+    def __init__(self, app: ASGIApp, registry: Registry) -> None:
+        self.app = app
+        self.registry = registry
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        extensions = scope.get("extensions") or {}
+        if scope["type"] == "http" and extensions.get(PEER_KEY):
+            serial = extensions.get(SERIAL_KEY)
+            refusal: Response | None = None
+            if not isinstance(serial, str) or not serial:
+                refusal = JSONResponse(
+                    {"error": "client_certificate_required", "message": "the client certificate has no serial"}, 403
+                )
+            else:
+                try:
+                    revoked = await run_in_threadpool(self.registry.certificate_revoked, serial)
+                except DatabaseUnavailable:
+                    revoked, refusal = (
+                        True,
+                        JSONResponse({"error": "database_unavailable", "message": "try again later"}, 503),
+                    )
+                if revoked and refusal is None:
+                    refusal = JSONResponse(
+                        {"error": "certificate_revoked", "message": "this kiosk's certificate was revoked"}, 403
+                    )
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
         await self.app(scope, receive, send)

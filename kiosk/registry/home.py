@@ -108,7 +108,8 @@ class RegistryHome:
         return cert
 
     def revoke(self, kiosk_id: str) -> list[int]:
-        """Revoke every certificate issued to `kiosk_id` and rewrite the CRL; the API refuses them once restarted."""
+        """Revoke every certificate issued to `kiosk_id` and rewrite the CRL. The running API refuses them on their
+        next request once `Registry.revoke_certificates` has them (the `revoke` command does both)."""
         revoked = self._revoked()
         serials = []
         for path in sorted(self.issued_dir.glob("*.pem")) if self.issued_dir.exists() else []:
@@ -120,6 +121,15 @@ class RegistryHome:
         self.revoked_file.write_text(json.dumps({f"{s:x}": t.isoformat() for s, t in revoked.items()}, indent=1))
         self.write_crl()
         return serials
+
+    def revocations(self) -> list[tuple[int, str, datetime]]:
+        """(serial, kiosk ID, revoked at) for every certificate in `revoked.json` (kiosk ID from `issued/`)."""
+        names: dict[int, str] = {}
+        for path in sorted(self.issued_dir.glob("*.pem")) if self.issued_dir.exists() else []:
+            cert = pki.read_cert(path)
+            cn = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+            names[cert.serial_number] = str(cn[0].value) if cn else ""
+        return [(serial, names.get(serial, ""), when) for serial, when in sorted(self._revoked().items())]
 
     def _revoked(self) -> dict[int, datetime]:
         if not self.revoked_file.exists():

@@ -115,4 +115,14 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE INDEX template_fetches_kiosk ON template_fetches (kiosk_id, fetched_at)
         """,
     ),
+    (
+        8,
+        "revoked kiosk certificates checked per request, and the certificate each kit key was registered under",
+        """
+        CREATE TABLE revoked_certificates (
+            serial TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL, revoked_at {bigint} NOT NULL);
+        CREATE INDEX revoked_certificates_kiosk ON revoked_certificates (kiosk_id);
+        ALTER TABLE kit_keys ADD COLUMN cert_serial TEXT
+        """,
+    ),
 )

@@ -25,6 +25,15 @@ from kiosk.registry.verify_page import verify_app
 from kiosk.seal import TrustList
 
 
+def certificate_serial(peercert: Any) -> str:
+    """The peer certificate's serial as lowercase hex without leading zeros (the form `revoked_certificates` keeps)."""
+    raw = (peercert or {}).get("serialNumber", "")
+    try:
+        return f"{int(str(raw), 16):x}"
+    except ValueError:
+        return ""
+
+
 def common_name(peercert: Any) -> str:
     for rdn in (peercert or {}).get("subject", ()):
         for key, value in rdn:
@@ -34,18 +43,21 @@ def common_name(peercert: Any) -> str:
 
 
 class MutualTlsH11(H11Protocol):
-    """uvicorn's h11 protocol, handing the verified client certificate's CN to the app for this connection."""
+    """uvicorn's h11 protocol, handing the verified client certificate's CN and serial to the app for this
+    connection (the API checks the serial against the revocation table on every request)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        cn = common_name(transport.get_extra_info("peercert"))
+        peercert = transport.get_extra_info("peercert")
+        cn = common_name(peercert)
         if cn:
-            self.app = PeerIdentity(self.app, cn)
+            self.app = PeerIdentity(self.app, cn, certificate_serial(peercert))
 
 
 def tls_context(home: RegistryHome, *, client_certs: bool) -> ssl.SSLContext:
     """The server side: its certificate; with `client_certs`, a certificate from the registry CA is required and
-    checked against the CRL (a fresh CRL is written at start-up, so revocations made offline take effect)."""
+    checked against the CRL written at start-up. Revocations made while the server runs are enforced per request
+    by the API (`revoked_certificates`), not by this context."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(home.server_cert, home.server_key)
@@ -109,6 +121,7 @@ class RegistryServer:
                 template_fetch_limit=self.template_fetch_limit,
                 template_fetch_window_s=self.template_fetch_window_s,
             )
+        self.registry.revoke_certificates(self.home.revocations())  # revocations recorded only in the CA folder
         trust_list = self.home.trust()  # read once: a new key is published by restarting the service
 
         def trust() -> TrustList:

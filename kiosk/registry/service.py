@@ -457,38 +457,68 @@ class Registry:
 
     # ---- offline activation (kit-signed tokens) -------------------------------------------------------------
 
-    def register_kit_key(self, client: str, key: str, public_key: bytes) -> Result:
-        """The kit's Ed25519 key that signs its offline activation tokens, bound to its certificate's name."""
+    def register_kit_key(self, client: str, key: str, public_key: bytes, serial: str = "") -> Result:
+        """The kit's Ed25519 key that signs its offline activation tokens, bound to its certificate's name and
+        serial; a revoked certificate registers nothing (checked in the same transaction as the insert)."""
         key_id = kit_tokens.key_id(public_key)
 
         def op(tx: Tx) -> Result:
+            if not serial or self._revoked(tx, serial):
+                return 403, {"error": "certificate_revoked", "message": "this kiosk's certificate was revoked"}
             known = tx.one("SELECT withdrawn_at FROM kit_keys WHERE kiosk_id = ? AND key_id = ?", (client, key_id))
             if known is not None and known[0] is not None:
                 return 403, {"error": "kit_key_withdrawn", "message": "this key was withdrawn with its kiosk"}
             if known is None:
                 tx.execute(
-                    "INSERT INTO kit_keys (kiosk_id, key_id, public_key, registered_at) VALUES (?, ?, ?, ?)",
-                    (client, key_id, public_key.hex(), self._epoch()),
+                    "INSERT INTO kit_keys (kiosk_id, key_id, public_key, registered_at, cert_serial)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (client, key_id, public_key.hex(), self._epoch(), serial),
                 )
             return (200 if known else 201), {"kiosk_id": client, "key_id": key_id}
 
         return self._idempotent(client, key, {"op": "kit_key", "key": public_key.hex()}, op)
 
-    def enrol_kit_key(self, kiosk_id: str, public_key: bytes) -> str:
+    def enrol_kit_key(self, kiosk_id: str, public_key: bytes, cert_serial: int | None = None) -> str:
         """Register a kit's token key at certificate issue (`kiosk enrol-device`), so a kit that goes into the field
         before it ever syncs already has its offline tokens accepted. Re-enrolling the kiosk makes a withdrawn key
-        valid again (the operator issued it a new certificate). Returns the key ID."""
+        valid again under the new certificate (the operator issued it). Returns the key ID."""
         key_id = kit_tokens.key_id(public_key)
+        serial = f"{cert_serial:x}" if cert_serial is not None else None
         with self.db.transaction() as tx:
             if tx.execute(
-                "UPDATE kit_keys SET withdrawn_at = NULL WHERE kiosk_id = ? AND key_id = ?", (kiosk_id, key_id)
+                "UPDATE kit_keys SET withdrawn_at = NULL, cert_serial = ? WHERE kiosk_id = ? AND key_id = ?",
+                (serial, kiosk_id, key_id),
             ):
                 return key_id
             tx.execute(
-                "INSERT INTO kit_keys (kiosk_id, key_id, public_key, registered_at) VALUES (?, ?, ?, ?)",
-                (kiosk_id, key_id, public_key.hex(), self._epoch()),
+                "INSERT INTO kit_keys (kiosk_id, key_id, public_key, registered_at, cert_serial)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (kiosk_id, key_id, public_key.hex(), self._epoch(), serial),
             )
         return key_id
+
+    # ---- revocation -----------------------------------------------------------------------------------------
+
+    def revoke_certificates(self, revoked: list[tuple[int, str, datetime]]) -> int:
+        """Record revoked kiosk certificates (serial, kiosk ID, when); from the next request on, the API refuses
+        them and tokens signed by kit keys registered under them. Returns how many were new."""
+        added = 0
+        with self.db.transaction() as tx:
+            for serial, kiosk_id, when in revoked:
+                added += tx.execute(
+                    "INSERT INTO revoked_certificates (serial, kiosk_id, revoked_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (serial) DO NOTHING",
+                    (f"{serial:x}", kiosk_id, int(when.timestamp())),
+                )
+        return added
+
+    def certificate_revoked(self, serial: str) -> bool:
+        with self.db.transaction() as tx:
+            return self._revoked(tx, serial)
+
+    @staticmethod
+    def _revoked(tx: Tx, serial: str) -> bool:
+        return tx.one("SELECT 1 FROM revoked_certificates WHERE serial = ?", (serial,)) is not None
 
     def withdraw_kit_keys(self, kiosk_id: str) -> int:
         """With a revoked kiosk: its keys stop vouching for tokens, including tokens it signed before (a token
@@ -518,10 +548,15 @@ class Registry:
     def _redeem(self, parsed: kit_tokens.KitToken, now: int) -> Result:
         with self.db.transaction() as tx:
             self._kit_lock(tx, parsed.kiosk_id)
-            registered = tx.all("SELECT public_key, withdrawn_at FROM kit_keys WHERE kiosk_id = ?", (parsed.kiosk_id,))
+            registered = tx.all(
+                "SELECT k.public_key, k.withdrawn_at, r.serial FROM kit_keys k"
+                " LEFT JOIN revoked_certificates r ON r.serial = k.cert_serial WHERE k.kiosk_id = ?",
+                (parsed.kiosk_id,),
+            )
             if not registered:
                 return 403, {"error": "unknown_kit", "message": "this kit has not registered a signing key"}
-            keys = [k for k in registered if k[1] is None]
+            # a key is void once withdrawn, or once the certificate it was registered under is revoked
+            keys = [k for k in registered if k[1] is None and k[2] is None]
             if not keys:
                 return 403, {"error": "kit_revoked", "message": "this kit was revoked; its tokens are no longer valid"}
             if not any(kit_tokens.signed_by(parsed, bytes.fromhex(k[0])) for k in keys):
