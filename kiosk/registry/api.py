@@ -87,10 +87,16 @@ def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         peer_of(request)
         return JSONResponse(trust().to_json())
 
+    def limited(result: Result) -> Response:
+        response = reply(result)
+        if response.status_code == 429:
+            response.headers["Retry-After"] = str(result[1].get("retry_after_s", 60))
+        return response
+
     async def citizen(request: Request) -> Response:
-        peer_of(request)
+        client = peer_of(request)
         cid = v.citizen_id(request.path_params["cid"])
-        return JSONResponse(await run_in_threadpool(registry.citizen, cid))
+        return limited(await run_in_threadpool(registry.read_citizen, client, cid))
 
     async def issue_extract(request: Request) -> Response:
         client, key, body = await mutation(request, {"citizen_id", "doc_type"})
@@ -99,9 +105,9 @@ def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         return reply(await run_in_threadpool(registry.issue_extract, client, key, cid, doc_type))
 
     async def get_extract(request: Request) -> Response:
-        peer_of(request)
+        client = peer_of(request)
         doc_no = v.text(request.path_params, "doc_no", max_len=40)
-        return JSONResponse(await run_in_threadpool(registry.extract, doc_no))
+        return limited(await run_in_threadpool(registry.read_extract, client, doc_no))
 
     async def offices(request: Request) -> Response:
         peer_of(request)
@@ -155,9 +161,9 @@ def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         return response
 
     async def citizen_bookings(request: Request) -> Response:
-        peer_of(request)
+        client = peer_of(request)
         cid = v.citizen_id(request.path_params["cid"])
-        return JSONResponse(await run_in_threadpool(registry.citizen_bookings, cid))
+        return limited(await run_in_threadpool(registry.read_citizen_bookings, client, cid))
 
     async def register_kit_key(request: Request) -> Response:
         client, key, body = await mutation(request, {"public_key"})
@@ -182,22 +188,24 @@ def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         code = v.text(body, "activation_code", max_len=9, min_len=8)
         return reply(await run_in_threadpool(registry.activate, cid, code))
 
-    async def create_officer(request: Request) -> Response:
-        client, key, body = await mutation(request, {"officer_id", "name", "unit", "pin"})
-        officer = v.code(body.get("officer_id"), "officer_id")
-        name = v.text(body, "name", max_len=120)
-        unit = v.code(body.get("unit"), "unit")
-        pin = v.text(body, "pin", max_len=12, min_len=6)
-        if not pin.isdigit():
-            raise v.ApiError(422, "invalid_field", "pin must be digits")
-        return reply(await run_in_threadpool(registry.create_officer, client, key, officer, name, unit, pin))
-
     async def verify_pin(request: Request) -> Response:
         peer_of(request)
         officer = v.code(request.path_params["officer_id"], "officer_id")
         body = v.json_object(await read_body(request), {"pin"})
         pin = v.text(body, "pin", max_len=12, min_len=1)
         return reply(await run_in_threadpool(registry.verify_officer_pin, officer, pin))
+
+    async def audit_anchor(request: Request) -> Response:
+        client = peer_of(request)
+        if request.method == "GET":
+            return reply(await run_in_threadpool(registry.audit_anchor, client))
+        body = v.json_object(await read_body(request), {"seq", "hash", "signature"})
+        seq = v.integer(body, "seq", low=1, high=2**62)
+        head = v.text(body, "hash", max_len=64, min_len=64)
+        if any(ch not in "0123456789abcdef" for ch in head):
+            raise v.ApiError(422, "invalid_field", "hash must be 64 lowercase hex digits")
+        signature = v.base64_bytes(body, "signature", min_bytes=64, max_bytes=64)
+        return reply(await run_in_threadpool(registry.anchor_audit, client, seq, head, signature))
 
     async def report(request: Request) -> Response:
         peer_of(request)
@@ -222,9 +230,9 @@ def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         Route("/v1/enrolments/activate", activate, methods=["POST"]),
         Route("/v1/enrolments/redeem-kit-token", redeem_kit_token, methods=["POST"]),
         Route("/v1/kit-keys", register_kit_key, methods=["POST"]),
-        Route("/v1/officers", create_officer, methods=["POST"]),
         Route("/v1/officers/{officer_id}/verify", verify_pin, methods=["POST"]),
         Route("/v1/reports/enrolments", report),
+        Route("/v1/audit-anchor", audit_anchor, methods=["GET", "POST"]),
     ]
     return Starlette(routes=routes, exception_handlers=json_errors())
 
@@ -247,6 +255,39 @@ def json_errors() -> dict[Any, Callable[[Request, Exception], Awaitable[Response
         return JSONResponse({"error": "internal", "message": "internal error"}, status_code=500)
 
     return {v.ApiError: api_error, HTTPException: http_error, DatabaseUnavailable: unavailable, Exception: internal}
+
+
+SECURITY_HEADERS = (
+    (
+        b"content-security-policy",
+        b"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+)
+
+
+class SecurityHeaders:
+    """ASGI middleware: the browser-facing security headers on every response (the verify page is public)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class PeerIdentity:

@@ -125,4 +125,25 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         ALTER TABLE kit_keys ADD COLUMN cert_serial TEXT
         """,
     ),
+    (
+        9,
+        "officer lockout with back-off, and the audit of citizen-data reads per kiosk",
+        """
+        ALTER TABLE officers ADD COLUMN locked_until {bigint};
+        ALTER TABLE officers ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE citizen_reads (
+            id {id}, kiosk_id TEXT NOT NULL, read_at {bigint} NOT NULL, what TEXT NOT NULL,
+            subject_hash TEXT NOT NULL, outcome TEXT NOT NULL);
+        CREATE INDEX citizen_reads_kiosk ON citizen_reads (kiosk_id, read_at)
+        """,
+    ),
+    (
+        10,
+        "each kiosk's signed audit-log head, kept at every sync (truncation and rollback show against it)",
+        """
+        CREATE TABLE audit_anchors (
+            kiosk_id TEXT PRIMARY KEY, seq {bigint} NOT NULL, head_hash TEXT NOT NULL, signature TEXT NOT NULL,
+            key_id TEXT NOT NULL, received_at {bigint} NOT NULL)
+        """,
+    ),
 )

@@ -197,6 +197,7 @@ def test_sync_and_activate_build_their_client_through_the_composition_root(
 
     monkeypatch.setattr("kiosk.app.open_registry_client", refuse)
     cfg = write_config(tmp_path)
+    load_or_create(tmp_path / "var/keys")  # the device was enrolled: its keys exist
     assert main(["--config", str(cfg), "sync"]) == 1
     assert "cannot load the kiosk's TLS credentials" in capsys.readouterr().err
     assert main(["--config", str(cfg), "activate", "THAID:KIT:AAAA"]) == 1
