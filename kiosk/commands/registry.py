@@ -29,9 +29,11 @@ def register(sub: Any) -> None:
     officer_add.add_argument("officer_id")
     officer_add.add_argument("--name", required=True)
     officer_add.add_argument("--unit", required=True)
+    seal_revoke = reg_sub.add_parser("revoke-seal-key", help="revoke a compromised seal key in the trust list")
+    seal_revoke.add_argument("kid", help="the key's kid in hex (16 digits)")
     officer_reset = reg_sub.add_parser("officer-reset", help="lift an officer's PIN lockout")
     officer_reset.add_argument("officer_id")
-    for p in (init, seed, serve, revoke, officer_add, officer_reset):
+    for p in (init, seed, serve, revoke, officer_add, officer_reset, seal_revoke):
         p.add_argument("--home", type=Path, default=Path("var/registry"), help="registry folder (var/registry)")
         p.add_argument("--database", help="sqlite:///FILE or postgresql://... (default: HOME/registry.sqlite3)")
     init.add_argument("--alg", choices=("ES256", "EdDSA"), default="ES256", help="seal signature algorithm")
@@ -106,6 +108,12 @@ def cmd_registry(args: argparse.Namespace, cfg: Config) -> int:
             f" withdrew {withdrawn} kit key(s)"
         )
         return 0 if serials or withdrawn else 1
+    if args.registry_command == "revoke-seal-key":
+        if not home.revoke_seal_key(args.kid.lower()):
+            print(f"no unrevoked seal key {args.kid} in {home.trust_list}", file=sys.stderr)
+            return 1
+        print(f"seal key {args.kid} revoked in {home.trust_list}: restart serve to publish it")
+        return 0
     if args.registry_command in ("officer-add", "officer-reset"):
         return _officer_command(args, home, database)
     if args.registry_command == "seed":

@@ -142,6 +142,21 @@ class RegistryHome:
         self.crl.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
         return self.crl
 
+    def revoke_seal_key(self, kid_hex: str, when: datetime | None = None) -> bool:
+        """Mark a (compromised) seal key revoked in the trust list: verifiers refuse every seal it signed. The
+        running service publishes the new list when restarted; kiosks pick it up at their next sync."""
+        from dataclasses import replace
+
+        trust = self.trust()
+        moment = when or datetime.now(UTC)
+        keys = tuple(
+            replace(k, revoked_at=moment) if k.kid.hex() == kid_hex and k.revoked_at is None else k for k in trust.keys
+        )
+        if keys == trust.keys:
+            return False
+        TrustList(keys).save(self.trust_list)
+        return True
+
     def authority(self) -> pki.Authority:
         return pki.Authority.load(self.ca_dir)
 

@@ -171,6 +171,8 @@ def verify(text: str, trust: TrustList, now: datetime) -> SealCheck:
     trusted = trust.find(sign1.kid)
     if trusted is None:
         return SealCheck("unknown_key", "the signing key is not in the trust list", kid_hex)
+    if trusted.revoked_at is not None:
+        return SealCheck("invalid", f"the signing key was revoked on {trusted.revoked_at:%Y-%m-%d}", kid_hex)
     if not cose.verify(sign1, trusted.public_key):
         return SealCheck("invalid", "the signature does not match", kid_hex)
     try:

@@ -3,9 +3,11 @@ signature (s -> n - s), a seal with a ten-year lifetime, times out of range, and
 
 from __future__ import annotations
 
+import json
 import zlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import cbor2
 import pytest
@@ -79,3 +81,17 @@ def test_a_kit_token_valid_for_millennia_is_refused(running: Running) -> None:
     with running.client() as c:
         reply = c.request("POST", "/v1/enrolments/redeem-kit-token", body={"token": token})
         assert (reply.status, reply.error) == (422, "token_lifetime")
+
+
+def test_a_revoked_seal_key_verifies_nothing_even_backdated(signer: SigningKey, tmp_path: Path) -> None:
+    from kiosk.registry.home import RegistryHome
+
+    home = RegistryHome(tmp_path / "registry")
+    trust_of(signer).save(home.trust_list)
+    backdated = seal.issue(replace(document(), issued_at=NOW - timedelta(days=30)), signer)
+    assert seal.verify(backdated, home.trust(), NOW).status == "valid"
+    assert home.revoke_seal_key(signer.kid.hex(), NOW)
+    assert not home.revoke_seal_key(signer.kid.hex(), NOW)  # already revoked
+    reloaded = TrustList.from_json(json.loads(home.trust_list.read_text()))  # what kiosks fetch and cache
+    check = seal.verify(backdated, reloaded, NOW)
+    assert check.status == "invalid" and "revoked" in check.reason
