@@ -243,6 +243,7 @@ def cmd_sync(args: argparse.Namespace, cfg: Config) -> int:
     from kiosk.app import open_registry_client
     from kiosk.registry_client import RegistryError
     from kiosk.store import Backoff, Cache, Outbox, Syncer, client_sender, open_store, queue_kit_key
+    from kiosk.store.sync import anchor_audit_head
 
     keys = _keys(cfg, "sync")
     if keys is None:
@@ -268,7 +269,7 @@ def cmd_sync(args: argparse.Namespace, cfg: Config) -> int:
             retry = datetime.fromtimestamp(report.next_attempt_at, UTC)
             print(f"  stopped: {report.error}; next attempt at {retry:%H:%M:%S} UTC")
             return 1
-        anchored = _send_audit_head(client, conn)
+        anchored = anchor_audit_head(client, conn)
         if anchored:
             print(f"  audit: {anchored}")
         try:
@@ -291,23 +292,6 @@ def _keys(cfg: Config, command: str) -> Any:
     except MissingKeysError as e:
         print(f"kiosk {command}: {e}", file=sys.stderr)
         return None
-
-
-def _send_audit_head(client: Any, conn: Any) -> str:
-    """Anchor the audit log: the registry keeps this kiosk's signed head and refuses one older than it holds."""
-    from kiosk.registry_client import RegistryError, RegistryRejected
-    from kiosk.store import chain_head
-
-    head = chain_head(conn)
-    if head is None:
-        return ""
-    try:
-        client.send_audit_anchor(head.seq, head.hash, head.signature)
-    except RegistryRejected as e:
-        return f"head #{head.seq} REFUSED by the registry: {e.code} (the log was rolled back or rewritten)"
-    except RegistryError as e:
-        return f"head not sent: {e}"
-    return f"head #{head.seq} anchored at the registry"
 
 
 def _anchor_verdict(cfg: Config, conn: Any, keys: Any) -> tuple[bool, str]:

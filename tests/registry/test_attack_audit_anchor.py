@@ -125,3 +125,19 @@ def test_kiosk_audit_reports_truncation_after_a_sync(tmp_path: Path, capsys: pyt
         assert "REFUSED by the registry: audit_rollback" in capsys.readouterr().out
     finally:
         server.stop()
+
+
+def test_the_kiosk_app_syncer_anchors_the_head_after_each_pass(running: Running, tmp_path: Path) -> None:
+    """The background sync (compose.outbox_syncer), not only `kiosk sync`, hands the registry the head."""
+    from kiosk.app import outbox_syncer
+    from kiosk.config import load as load_config
+
+    keys = load_or_create(tmp_path / "keys")
+    conn = open_store(tmp_path / "kiosk.sqlite3")
+    fill(AuditLog(conn, keys.audit_key, keys.subject_key), 3)
+    with running.client() as c:
+        c.register_kit_key(kit_public_key(keys.audit_key), new_key())
+        cfg = load_config(write_config(tmp_path, running.server.api_url))
+        report = outbox_syncer(cfg, conn, c, keys.data_key).sync(0.0)
+        assert not report.error
+        assert c.audit_anchor()["seq"] == 3
