@@ -57,7 +57,9 @@ def main() -> int:
         )
         people = iter([p.cid for p in generated_people(total + 50)])
         kit = Ed25519PrivateKey.generate()
-        registry.register_kit_key("KIT", new_key(), kit.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+        registry.register_kit_key(
+            "KIT", new_key(), kit.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw), serial="1"
+        )
 
         def enrol(passcode: str = "", template: bytes | None = None, client: str = "K") -> Callable[[], None]:
             def call() -> None:

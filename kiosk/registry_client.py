@@ -32,7 +32,6 @@ OPERATIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "book": ("POST", "/v1/bookings", ("citizen_id", "slot_id")),
     "cancel_booking": ("POST", "/v1/bookings/{ref}/cancel", ("citizen_id",)),
     "issue_extract": ("POST", "/v1/extracts", ("citizen_id", "doc_type")),
-    "create_officer": ("POST", "/v1/officers", ("officer_id", "name", "unit", "pin")),
     "register_kit_key": ("POST", "/v1/kit-keys", ("public_key",)),
 }
 
@@ -284,9 +283,17 @@ class RegistryClient:
         body = {"citizen_id": citizen_id, "activation_code": activation_code}
         return self._ok(self.request("POST", "/v1/enrolments/activate", body=body))
 
-    def create_officer(self, officer_id: str, name: str, unit: str, pin: str, key: str) -> dict[str, Any]:
-        payload = {"officer_id": officer_id, "name": name, "unit": unit, "pin": pin}
-        return self._ok(self.submit("create_officer", payload, key))
+    def send_audit_anchor(self, seq: int, head_hash: str, signature_hex: str) -> dict[str, Any]:
+        """Hand the registry this kiosk's audit-log head (signed by its audit key); it refuses a rollback."""
+        body = {"seq": seq, "hash": head_hash, "signature": base64.b64encode(bytes.fromhex(signature_hex)).decode()}
+        return self._ok(self.request("POST", "/v1/audit-anchor", body=body), seq=int)
+
+    def audit_anchor(self) -> dict[str, Any] | None:
+        """The head the registry holds for this kiosk, or None if it has none yet."""
+        reply = self.request("GET", "/v1/audit-anchor")
+        if reply.status == 404:
+            return None
+        return self._ok(reply, seq=int, hash=str, key_id=str)
 
     def verify_officer_pin(self, officer_id: str, pin: str) -> dict[str, Any]:
         return self._ok(self.request("POST", f"/v1/officers/{officer_id}/verify", body={"pin": pin}), verified=bool)

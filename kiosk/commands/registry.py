@@ -23,9 +23,17 @@ def register(sub: Any) -> None:
     init = reg_sub.add_parser("init", help="create the registry's CA, TLS certificate, seal key and database")
     seed = reg_sub.add_parser("seed", help="fill the database with the synthetic population, offices and slots")
     serve = reg_sub.add_parser("serve", help="serve the kiosk API (mutual TLS) and the public verify page")
-    revoke = reg_sub.add_parser("revoke", help="revoke a kiosk's certificates (takes effect when serve restarts)")
+    revoke = reg_sub.add_parser("revoke", help="revoke a kiosk's certificates (refused from its next request)")
     revoke.add_argument("kiosk_id")
-    for p in (init, seed, serve, revoke):
+    officer_add = reg_sub.add_parser("officer-add", help="provision an officer (PIN read from stdin; operators only)")
+    officer_add.add_argument("officer_id")
+    officer_add.add_argument("--name", required=True)
+    officer_add.add_argument("--unit", required=True)
+    seal_revoke = reg_sub.add_parser("revoke-seal-key", help="revoke a compromised seal key in the trust list")
+    seal_revoke.add_argument("kid", help="the key's kid in hex (16 digits)")
+    officer_reset = reg_sub.add_parser("officer-reset", help="lift an officer's PIN lockout")
+    officer_reset.add_argument("officer_id")
+    for p in (init, seed, serve, revoke, officer_add, officer_reset, seal_revoke):
         p.add_argument("--home", type=Path, default=Path("var/registry"), help="registry folder (var/registry)")
         p.add_argument("--database", help="sqlite:///FILE or postgresql://... (default: HOME/registry.sqlite3)")
     init.add_argument("--alg", choices=("ES256", "EdDSA"), default="ES256", help="seal signature algorithm")
@@ -69,6 +77,7 @@ def register(sub: Any) -> None:
 
     audit = sub.add_parser("audit", help="check the audit log's hash chain and signatures; show the last entries")
     audit.add_argument("--last", type=int, default=20)
+    audit.add_argument("--offline", action="store_true", help="do not compare with the registry's anchor")
     audit.set_defaults(func=cmd_audit)
 
 
@@ -89,7 +98,9 @@ def cmd_registry(args: argparse.Namespace, cfg: Config) -> int:
         serials = home.revoke(args.kiosk_id)
         db = open_database(database)
         try:
-            withdrawn = Registry(db, home.signer()).withdraw_kit_keys(args.kiosk_id)
+            registry = Registry(db, home.signer())
+            registry.revoke_certificates([r for r in home.revocations() if r[0] in serials])
+            withdrawn = registry.withdraw_kit_keys(args.kiosk_id)
         finally:
             db.close()
         print(
@@ -97,6 +108,14 @@ def cmd_registry(args: argparse.Namespace, cfg: Config) -> int:
             f" withdrew {withdrawn} kit key(s)"
         )
         return 0 if serials or withdrawn else 1
+    if args.registry_command == "revoke-seal-key":
+        if not home.revoke_seal_key(args.kid.lower()):
+            print(f"no unrevoked seal key {args.kid} in {home.trust_list}", file=sys.stderr)
+            return 1
+        print(f"seal key {args.kid} revoked in {home.trust_list}: restart serve to publish it")
+        return 0
+    if args.registry_command in ("officer-add", "officer-reset"):
+        return _officer_command(args, home, database)
     if args.registry_command == "seed":
         from kiosk.registry.population import seed
 
@@ -125,6 +144,36 @@ def cmd_registry(args: argparse.Namespace, cfg: Config) -> int:
     return 0
 
 
+def _officer_command(args: argparse.Namespace, home: Any, database: str) -> int:
+    """Officers are provisioned and reset by the registry's operators on the registry host, never through the
+    kiosk API. The PIN comes from stdin (a terminal prompts without echo), never from the command line."""
+    import getpass
+
+    from kiosk.registry.db import open_database
+    from kiosk.registry.service import Registry
+    from kiosk.registry.validate import ApiError
+
+    db = open_database(database)
+    try:
+        registry = Registry(db, home.signer())
+        if args.registry_command == "officer-reset":
+            if not registry.reset_officer(args.officer_id):
+                print(f"no officer {args.officer_id}", file=sys.stderr)
+                return 1
+            print(f"officer {args.officer_id}: lockout cleared")
+            return 0
+        pin = getpass.getpass("PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+        try:
+            registry.provision_officer(args.officer_id, args.name, args.unit, pin)
+        except ApiError as e:
+            print(f"kiosk registry officer-add: {e.message}", file=sys.stderr)
+            return 1
+        print(f"officer {args.officer_id} ({args.unit}) provisioned")
+        return 0
+    finally:
+        db.close()
+
+
 def cmd_enrol_device(args: argparse.Namespace, cfg: Config) -> int:
     """Certificate and kit key together: the registry knows the key that signs this kiosk's offline activation
     tokens from the moment it is certified, so a kit taken into the field before its first sync already works."""
@@ -140,7 +189,7 @@ def cmd_enrol_device(args: argparse.Namespace, cfg: Config) -> int:
     kit_key = kit_public_key(load_or_create(cfg.kiosk.data_dir / "keys").audit_key)
     db = open_database(args.database or home.default_database)
     try:
-        key_id = Registry(db, home.signer()).enrol_kit_key(kiosk_id, kit_key)
+        key_id = Registry(db, home.signer()).enrol_kit_key(kiosk_id, kit_key, cert.serial_number)
     finally:
         db.close()
     print(
@@ -196,10 +245,13 @@ def _trust_list(path: Path, cfg: Config) -> Any:
 def cmd_sync(args: argparse.Namespace, cfg: Config) -> int:
     from kiosk.app import open_registry_client
     from kiosk.registry_client import RegistryError
-    from kiosk.store import Backoff, Cache, Outbox, Syncer, client_sender, load_or_create, open_store, queue_kit_key
+    from kiosk.store import Backoff, Cache, Outbox, Syncer, client_sender, open_store, queue_kit_key
+    from kiosk.store.sync import anchor_audit_head
 
+    keys = _keys(cfg, "sync")
+    if keys is None:
+        return 1
     conn = open_store(cfg.store.path)
-    keys = load_or_create(cfg.kiosk.data_dir / "keys")
     r = cfg.registry
     try:
         client = open_registry_client(cfg)
@@ -220,6 +272,9 @@ def cmd_sync(args: argparse.Namespace, cfg: Config) -> int:
             retry = datetime.fromtimestamp(report.next_attempt_at, UTC)
             print(f"  stopped: {report.error}; next attempt at {retry:%H:%M:%S} UTC")
             return 1
+        anchored = anchor_audit_head(client, conn)
+        if anchored:
+            print(f"  audit: {anchored}")
         try:
             cache = Cache(conn)
             trust = client.trust_list()
@@ -229,6 +284,37 @@ def cmd_sync(args: argparse.Namespace, cfg: Config) -> int:
         except RegistryError as e:
             print(f"  cache not refreshed: {e}")
     return 0
+
+
+def _keys(cfg: Config, command: str) -> Any:
+    """The kiosk's keys, or None after saying clearly that they are missing (nothing is created or written)."""
+    from kiosk.store import MissingKeysError, load_keys
+
+    try:
+        return load_keys(cfg.kiosk.data_dir / "keys")
+    except MissingKeysError as e:
+        print(f"kiosk {command}: {e}", file=sys.stderr)
+        return None
+
+
+def _anchor_verdict(cfg: Config, conn: Any, keys: Any) -> tuple[bool, str]:
+    """(ok, what to print) from comparing the log with the head the registry holds; offline is not a failure."""
+    from kiosk.app import open_registry_client
+    from kiosk.registry import kit_tokens
+    from kiosk.registry_client import RegistryError
+    from kiosk.store import check_anchor, kit_public_key
+
+    try:
+        with open_registry_client(cfg) as client:
+            anchor = client.audit_anchor()
+    except RegistryError as e:
+        return True, f"anchor not checked (registry unreachable: {e})"
+    if anchor is None:
+        return True, "no anchor at the registry yet (kiosk sync sends it)"
+    problem = check_anchor(conn, kit_tokens.key_id(kit_public_key(keys.audit_key)), anchor)
+    if problem:
+        return False, f"audit log does NOT match the registry's anchor: {problem}"
+    return True, f"matches the registry's anchor (entry #{anchor['seq']})"
 
 
 def mask(value: Any) -> Any:
@@ -241,9 +327,12 @@ def mask(value: Any) -> Any:
 
 
 def cmd_outbox(args: argparse.Namespace, cfg: Config) -> int:
-    from kiosk.store import Outbox, load_or_create, open_store
+    from kiosk.store import Outbox, open_store
 
-    outbox = Outbox(open_store(cfg.store.path), load_or_create(cfg.kiosk.data_dir / "keys").data_key)
+    keys = _keys(cfg, "outbox")
+    if keys is None:
+        return 1
+    outbox = Outbox(open_store(cfg.store.path), keys.data_key)
     print("  ".join(f"{state}: {n}" for state, n in outbox.counts().items()))
     for op in outbox.list(args.state, args.limit):
         created = datetime.fromtimestamp(op.created_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
@@ -283,18 +372,24 @@ def cmd_activate(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def cmd_audit(args: argparse.Namespace, cfg: Config) -> int:
-    from kiosk.store import AuditLog, load_or_create, open_store, verify_chain
+    from kiosk.store import AuditLog, open_store, verify_chain
 
-    keys = load_or_create(cfg.kiosk.data_dir / "keys")
+    keys = _keys(cfg, "audit")
+    if keys is None:
+        return 1
     conn = open_store(cfg.store.path)
     check = verify_chain(conn, keys.audit_key.public_key())
     if check.ok:
         print(f"audit log intact: {check.entries} entries, chain and signatures verified")
     else:
         print(f"audit log BROKEN at entry {check.first_bad_seq}: {check.reason}")
+    anchored = True
+    if not args.offline:
+        anchored, verdict = _anchor_verdict(cfg, conn, keys)
+        print(verdict)
     entries = AuditLog(conn, keys.audit_key, keys.subject_key).entries()
     for e in entries[-args.last :] if args.last > 0 else []:
         when = datetime.fromtimestamp(e.at, UTC).strftime("%Y-%m-%d %H:%M:%S")
         subject = f" citizen#{e.subject[:8]}" if e.subject else ""
         print(f"#{e.seq} {when} {e.kind}{subject} {json.dumps(e.detail, ensure_ascii=False)}")
-    return 0 if check.ok else 1
+    return 0 if check.ok and anchored else 1

@@ -55,8 +55,13 @@ class UnreachableRegistry:
 def outbox_syncer(cfg: Config, conn: sqlite3.Connection, client: Any, data_key: bytes) -> Any:
     """The outbox (encrypted with `data_key`) sent to the registry `client`, backing off up to `[store]`'s ceiling."""
     from kiosk.store import Backoff, Outbox, Syncer, client_sender
+    from kiosk.store.sync import anchor_audit_head
 
-    return Syncer(Outbox(conn, data_key), client_sender(client), Backoff(max_s=cfg.store.max_backoff_s))
+    backoff = Backoff(max_s=cfg.store.max_backoff_s)
+    # after each pass the registry gets the audit log's signed head (truncation then shows at `kiosk audit`)
+    return Syncer(
+        Outbox(conn, data_key), client_sender(client), backoff, after_pass=lambda: anchor_audit_head(client, conn)
+    )
 
 
 def start_sync(cfg: Config, client: Any, data_key: bytes, stack: contextlib.ExitStack) -> None:

@@ -220,8 +220,8 @@ class LocalAdapter:
         with self.lock:
             from kiosk.store import Cache
 
-            found = Cache(self.conn).get("officers")
-            return list(found[0]) if found else []
+            found = Cache(self.conn, self.keys.data_key).get_private("officers")  # encrypted at rest
+            return list(found) if found else []
 
     def add_officer(self, holder: str, officer_id: str, name: str, pin: str, *, finger_page: int = -1) -> None:
         """Put an officer on this kit's roster (their card's holder key and a salted hash of their PIN)."""
@@ -238,7 +238,7 @@ class LocalAdapter:
                 "finger_page": str(finger_page),
             }
             roster = [o for o in self._roster() if o["holder"] != holder] + [entry]
-            Cache(self.conn).put("officers", roster, self.clock().timestamp())
+            Cache(self.conn, self.keys.data_key).put_private("officers", roster, self.clock().timestamp())
 
     def officer_by_page(self, page: int) -> tuple[str, str] | None:
         o = next((o for o in self._roster() if o.get("finger_page") == str(page)), None)

@@ -31,6 +31,7 @@ from kiosk.seal import TrustList
 log = logging.getLogger(__name__)
 CITIZEN_ID_IN_TEXT = re.compile(r"\d{13}")
 PEER_KEY = "kiosk.peer"  # scope["extensions"][PEER_KEY] = the client certificate's common name
+SERIAL_KEY = "kiosk.serial"  # scope["extensions"][SERIAL_KEY] = its serial (lowercase hex)
 
 
 def peer_of(request: Request) -> str:
@@ -55,6 +56,11 @@ async def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+def serial_of(request: Request) -> str:
+    serial = request.scope.get("extensions", {}).get(SERIAL_KEY)
+    return serial if isinstance(serial, str) else ""
+
+
 def reply(result: Result) -> JSONResponse:
     status, body = result
     return JSONResponse(body, status_code=status)
@@ -63,7 +69,12 @@ def reply(result: Result) -> JSONResponse:
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def api_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
+def api_app(registry: Registry, trust: Callable[[], TrustList]) -> ASGIApp:
+    """The routes behind a per-request revocation check (`RevocationGate`)."""
+    return RevocationGate(routes_app(registry, trust), registry)
+
+
+def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
     async def mutation(request: Request, allowed: set[str]) -> tuple[str, str, dict[str, Any]]:
         client = peer_of(request)
         key = v.idempotency_key(request.headers.get("idempotency-key"))
@@ -76,10 +87,16 @@ def api_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         peer_of(request)
         return JSONResponse(trust().to_json())
 
+    def limited(result: Result) -> Response:
+        response = reply(result)
+        if response.status_code == 429:
+            response.headers["Retry-After"] = str(result[1].get("retry_after_s", 60))
+        return response
+
     async def citizen(request: Request) -> Response:
-        peer_of(request)
+        client = peer_of(request)
         cid = v.citizen_id(request.path_params["cid"])
-        return JSONResponse(await run_in_threadpool(registry.citizen, cid))
+        return limited(await run_in_threadpool(registry.read_citizen, client, cid))
 
     async def issue_extract(request: Request) -> Response:
         client, key, body = await mutation(request, {"citizen_id", "doc_type"})
@@ -88,9 +105,9 @@ def api_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         return reply(await run_in_threadpool(registry.issue_extract, client, key, cid, doc_type))
 
     async def get_extract(request: Request) -> Response:
-        peer_of(request)
+        client = peer_of(request)
         doc_no = v.text(request.path_params, "doc_no", max_len=40)
-        return JSONResponse(await run_in_threadpool(registry.extract, doc_no))
+        return limited(await run_in_threadpool(registry.read_extract, client, doc_no))
 
     async def offices(request: Request) -> Response:
         peer_of(request)
@@ -144,9 +161,9 @@ def api_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         return response
 
     async def citizen_bookings(request: Request) -> Response:
-        peer_of(request)
+        client = peer_of(request)
         cid = v.citizen_id(request.path_params["cid"])
-        return JSONResponse(await run_in_threadpool(registry.citizen_bookings, cid))
+        return limited(await run_in_threadpool(registry.read_citizen_bookings, client, cid))
 
     async def register_kit_key(request: Request) -> Response:
         client, key, body = await mutation(request, {"public_key"})
@@ -155,7 +172,8 @@ def api_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
             Ed25519PublicKey.from_public_bytes(public_key)
         except ValueError:
             raise v.ApiError(422, "invalid_field", "public_key must be a raw Ed25519 public key") from None
-        return reply(await run_in_threadpool(registry.register_kit_key, client, key, public_key))
+        serial = serial_of(request)
+        return reply(await run_in_threadpool(registry.register_kit_key, client, key, public_key, serial))
 
     async def redeem_kit_token(request: Request) -> Response:
         peer_of(request)
@@ -170,22 +188,24 @@ def api_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         code = v.text(body, "activation_code", max_len=9, min_len=8)
         return reply(await run_in_threadpool(registry.activate, cid, code))
 
-    async def create_officer(request: Request) -> Response:
-        client, key, body = await mutation(request, {"officer_id", "name", "unit", "pin"})
-        officer = v.code(body.get("officer_id"), "officer_id")
-        name = v.text(body, "name", max_len=120)
-        unit = v.code(body.get("unit"), "unit")
-        pin = v.text(body, "pin", max_len=12, min_len=6)
-        if not pin.isdigit():
-            raise v.ApiError(422, "invalid_field", "pin must be digits")
-        return reply(await run_in_threadpool(registry.create_officer, client, key, officer, name, unit, pin))
-
     async def verify_pin(request: Request) -> Response:
         peer_of(request)
         officer = v.code(request.path_params["officer_id"], "officer_id")
         body = v.json_object(await read_body(request), {"pin"})
         pin = v.text(body, "pin", max_len=12, min_len=1)
         return reply(await run_in_threadpool(registry.verify_officer_pin, officer, pin))
+
+    async def audit_anchor(request: Request) -> Response:
+        client = peer_of(request)
+        if request.method == "GET":
+            return reply(await run_in_threadpool(registry.audit_anchor, client))
+        body = v.json_object(await read_body(request), {"seq", "hash", "signature"})
+        seq = v.integer(body, "seq", low=1, high=2**62)
+        head = v.text(body, "hash", max_len=64, min_len=64)
+        if any(ch not in "0123456789abcdef" for ch in head):
+            raise v.ApiError(422, "invalid_field", "hash must be 64 lowercase hex digits")
+        signature = v.base64_bytes(body, "signature", min_bytes=64, max_bytes=64)
+        return reply(await run_in_threadpool(registry.anchor_audit, client, seq, head, signature))
 
     async def report(request: Request) -> Response:
         peer_of(request)
@@ -210,9 +230,9 @@ def api_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         Route("/v1/enrolments/activate", activate, methods=["POST"]),
         Route("/v1/enrolments/redeem-kit-token", redeem_kit_token, methods=["POST"]),
         Route("/v1/kit-keys", register_kit_key, methods=["POST"]),
-        Route("/v1/officers", create_officer, methods=["POST"]),
         Route("/v1/officers/{officer_id}/verify", verify_pin, methods=["POST"]),
         Route("/v1/reports/enrolments", report),
+        Route("/v1/audit-anchor", audit_anchor, methods=["GET", "POST"]),
     ]
     return Starlette(routes=routes, exception_handlers=json_errors())
 
@@ -237,14 +257,86 @@ def json_errors() -> dict[Any, Callable[[Request, Exception], Awaitable[Response
     return {v.ApiError: api_error, HTTPException: http_error, DatabaseUnavailable: unavailable, Exception: internal}
 
 
-class PeerIdentity:
-    """ASGI middleware for a TLS connection: puts the verified client certificate's common name into the scope."""
+SECURITY_HEADERS = (
+    (
+        b"content-security-policy",
+        b"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+)
 
-    def __init__(self, app: ASGIApp, common_name: str) -> None:
+
+class SecurityHeaders:
+    """ASGI middleware: the browser-facing security headers on every response (the verify page is public)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in names]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class PeerIdentity:
+    """ASGI middleware for a TLS connection: puts the verified client certificate's common name and serial into
+    the scope."""
+
+    def __init__(self, app: ASGIApp, common_name: str, serial: str = "") -> None:
         self.app = app
         self.common_name = common_name
+        self.serial = serial
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
-            scope = {**scope, "extensions": {**(scope.get("extensions") or {}), PEER_KEY: self.common_name}}
+            peer = {PEER_KEY: self.common_name, SERIAL_KEY: self.serial}
+            scope = {**scope, "extensions": {**(scope.get("extensions") or {}), **peer}}
+        await self.app(scope, receive, send)
+
+
+class RevocationGate:
+    """Every request from a kiosk certificate is checked against the registry's revocation table before any route
+    runs: `kiosk registry revoke` bites on the revoked kiosk's next request, on open keep-alive connections too,
+    without a restart. A named peer without a serial is refused; the database being down is a 503."""
+
+    def __init__(self, app: ASGIApp, registry: Registry) -> None:
+        self.app = app
+        self.registry = registry
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        extensions = scope.get("extensions") or {}
+        if scope["type"] == "http" and extensions.get(PEER_KEY):
+            serial = extensions.get(SERIAL_KEY)
+            refusal: Response | None = None
+            if not isinstance(serial, str) or not serial:
+                refusal = JSONResponse(
+                    {"error": "client_certificate_required", "message": "the client certificate has no serial"}, 403
+                )
+            else:
+                try:
+                    revoked = await run_in_threadpool(self.registry.certificate_revoked, serial)
+                except DatabaseUnavailable:
+                    revoked, refusal = (
+                        True,
+                        JSONResponse({"error": "database_unavailable", "message": "try again later"}, 503),
+                    )
+                if revoked and refusal is None:
+                    refusal = JSONResponse(
+                        {"error": "certificate_revoked", "message": "this kiosk's certificate was revoked"}, 403
+                    )
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
         await self.app(scope, receive, send)

@@ -6,6 +6,7 @@ engines support `RETURNING`, transactional DDL and `INSERT ... ON CONFLICT`.
 
 from __future__ import annotations
 
+import os
 import queue
 import sqlite3
 import threading
@@ -66,13 +67,20 @@ class _SqliteTx:
 _SQLITE_UNAVAILABLE = frozenset({5, 6, 7, 8, 10, 13, 14})
 
 
+def private_file(path: Path) -> None:
+    """Create `path` 0600 if absent, make it 0600 if not: SQLite gives its -wal and -shm files the same mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+
+
 class SqliteDatabase:
     """One connection behind a lock: SQLite has one writer anyway; BEGIN IMMEDIATE avoids upgrade deadlocks."""
 
     dialect: Dialect = "sqlite"
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=FULL")

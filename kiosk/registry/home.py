@@ -108,7 +108,8 @@ class RegistryHome:
         return cert
 
     def revoke(self, kiosk_id: str) -> list[int]:
-        """Revoke every certificate issued to `kiosk_id` and rewrite the CRL; the API refuses them once restarted."""
+        """Revoke every certificate issued to `kiosk_id` and rewrite the CRL. The running API refuses them on their
+        next request once `Registry.revoke_certificates` has them (the `revoke` command does both)."""
         revoked = self._revoked()
         serials = []
         for path in sorted(self.issued_dir.glob("*.pem")) if self.issued_dir.exists() else []:
@@ -121,6 +122,15 @@ class RegistryHome:
         self.write_crl()
         return serials
 
+    def revocations(self) -> list[tuple[int, str, datetime]]:
+        """(serial, kiosk ID, revoked at) for every certificate in `revoked.json` (kiosk ID from `issued/`)."""
+        names: dict[int, str] = {}
+        for path in sorted(self.issued_dir.glob("*.pem")) if self.issued_dir.exists() else []:
+            cert = pki.read_cert(path)
+            cn = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+            names[cert.serial_number] = str(cn[0].value) if cn else ""
+        return [(serial, names.get(serial, ""), when) for serial, when in sorted(self._revoked().items())]
+
     def _revoked(self) -> dict[int, datetime]:
         if not self.revoked_file.exists():
             return {}
@@ -131,6 +141,21 @@ class RegistryHome:
         crl = pki.revocation_list(self.authority(), self._revoked())
         self.crl.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
         return self.crl
+
+    def revoke_seal_key(self, kid_hex: str, when: datetime | None = None) -> bool:
+        """Mark a (compromised) seal key revoked in the trust list: verifiers refuse every seal it signed. The
+        running service publishes the new list when restarted; kiosks pick it up at their next sync."""
+        from dataclasses import replace
+
+        trust = self.trust()
+        moment = when or datetime.now(UTC)
+        keys = tuple(
+            replace(k, revoked_at=moment) if k.kid.hex() == kid_hex and k.revoked_at is None else k for k in trust.keys
+        )
+        if keys == trust.keys:
+            return False
+        TrustList(keys).save(self.trust_list)
+        return True
 
     def authority(self) -> pki.Authority:
         return pki.Authority.load(self.ca_dir)

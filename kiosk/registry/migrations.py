@@ -115,4 +115,35 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE INDEX template_fetches_kiosk ON template_fetches (kiosk_id, fetched_at)
         """,
     ),
+    (
+        8,
+        "revoked kiosk certificates checked per request, and the certificate each kit key was registered under",
+        """
+        CREATE TABLE revoked_certificates (
+            serial TEXT PRIMARY KEY, kiosk_id TEXT NOT NULL, revoked_at {bigint} NOT NULL);
+        CREATE INDEX revoked_certificates_kiosk ON revoked_certificates (kiosk_id);
+        ALTER TABLE kit_keys ADD COLUMN cert_serial TEXT
+        """,
+    ),
+    (
+        9,
+        "officer lockout with back-off, and the audit of citizen-data reads per kiosk",
+        """
+        ALTER TABLE officers ADD COLUMN locked_until {bigint};
+        ALTER TABLE officers ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE citizen_reads (
+            id {id}, kiosk_id TEXT NOT NULL, read_at {bigint} NOT NULL, what TEXT NOT NULL,
+            subject_hash TEXT NOT NULL, outcome TEXT NOT NULL);
+        CREATE INDEX citizen_reads_kiosk ON citizen_reads (kiosk_id, read_at)
+        """,
+    ),
+    (
+        10,
+        "each kiosk's signed audit-log head, kept at every sync (truncation and rollback show against it)",
+        """
+        CREATE TABLE audit_anchors (
+            kiosk_id TEXT PRIMARY KEY, seq {bigint} NOT NULL, head_hash TEXT NOT NULL, signature TEXT NOT NULL,
+            key_id TEXT NOT NULL, received_at {bigint} NOT NULL)
+        """,
+    ),
 )

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import h11
 import uvicorn
 from starlette.types import ASGIApp
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -25,6 +26,15 @@ from kiosk.registry.verify_page import verify_app
 from kiosk.seal import TrustList
 
 
+def certificate_serial(peercert: Any) -> str:
+    """The peer certificate's serial as lowercase hex without leading zeros (the form `revoked_certificates` keeps)."""
+    raw = (peercert or {}).get("serialNumber", "")
+    try:
+        return f"{int(str(raw), 16):x}"
+    except ValueError:
+        return ""
+
+
 def common_name(peercert: Any) -> str:
     for rdn in (peercert or {}).get("subject", ()):
         for key, value in rdn:
@@ -33,19 +43,58 @@ def common_name(peercert: Any) -> str:
     return ""
 
 
+REQUEST_READ_TIMEOUT_S = 10.0  # a request's headers and body must arrive within this (uvicorn has no such limit)
+KEEP_ALIVE_S = 5
+LIMIT_CONCURRENCY = 200  # connections + tasks per server; beyond, uvicorn answers 503 at once
+BACKLOG = 128
+
+
 class MutualTlsH11(H11Protocol):
-    """uvicorn's h11 protocol, handing the verified client certificate's CN to the app for this connection."""
+    """uvicorn's h11 protocol, handing the verified client certificate's CN and serial to the app for this
+    connection (the API checks the serial against the revocation table on every request), and closing a
+    connection whose client has not finished sending its request within REQUEST_READ_TIMEOUT_S (a slow
+    client trickling headers or body cannot hold a connection open)."""
+
+    read_timeout_s = REQUEST_READ_TIMEOUT_S
+    _read_deadline: asyncio.TimerHandle | None = None
+
+    def _arm_read_deadline(self) -> None:
+        if self._read_deadline is not None:
+            self._read_deadline.cancel()
+        self._read_deadline = self.loop.call_later(self.read_timeout_s, self._read_deadline_passed)
+
+    def _read_deadline_passed(self) -> None:
+        self._read_deadline = None
+        if self.transport.is_closing():
+            return
+        if self.conn.their_state in (h11.IDLE, h11.SEND_BODY):  # still (or again) waiting for the client
+            self.transport.close()
+        else:  # the request is in; the app is answering: the next request gets a fresh budget
+            self._arm_read_deadline()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm_read_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._read_deadline is not None:
+            self._read_deadline.cancel()
+        super().connection_lost(exc)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        cn = common_name(transport.get_extra_info("peercert"))
+        self._arm_read_deadline()
+        peercert = transport.get_extra_info("peercert")
+        cn = common_name(peercert)
         if cn:
-            self.app = PeerIdentity(self.app, cn)
+            self.app = PeerIdentity(self.app, cn, certificate_serial(peercert))
 
 
 def tls_context(home: RegistryHome, *, client_certs: bool) -> ssl.SSLContext:
     """The server side: its certificate; with `client_certs`, a certificate from the registry CA is required and
-    checked against the CRL (a fresh CRL is written at start-up, so revocations made offline take effect)."""
+    checked against the CRL written at start-up. Revocations made while the server runs are enforced per request
+    by the API (`revoked_certificates`), not by this context."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(home.server_cert, home.server_key)
@@ -68,6 +117,9 @@ def _config(app: ASGIApp, home: RegistryHome, *, client_certs: bool, **kw: Any) 
         access_log=False,
         log_level="warning",
         timeout_graceful_shutdown=2,
+        timeout_keep_alive=KEEP_ALIVE_S,
+        limit_concurrency=LIMIT_CONCURRENCY,
+        backlog=BACKLOG,
         **kw,
     )
 
@@ -109,6 +161,7 @@ class RegistryServer:
                 template_fetch_limit=self.template_fetch_limit,
                 template_fetch_window_s=self.template_fetch_window_s,
             )
+        self.registry.revoke_certificates(self.home.revocations())  # revocations recorded only in the CA folder
         trust_list = self.home.trust()  # read once: a new key is published by restarting the service
 
         def trust() -> TrustList:

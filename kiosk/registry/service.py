@@ -29,7 +29,14 @@ DOC_TITLES = {
 }
 ACTIVATION_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed on a phone
 ACTIVATION_TTL = timedelta(minutes=15)
-PIN_MAX_FAILURES = 5
+KIT_TOKEN_MAX_TTL_S = 24 * 3600  # kits issue 15-minute tokens; a day covers any field kit's clock drift
+SECRET_FIELDS = frozenset({"activation_code"})  # never kept in an idempotency record's stored answer
+PIN_MAX_FAILURES = 5  # wrong PINs in a row, then a lock of LOCK_BASE_S * 2**(earlier locks), at most LOCK_MAX_S
+LOCK_BASE_S = 60
+LOCK_MAX_S = 24 * 3600
+PIN_DIGITS = (6, 12)
+READ_LIMIT = 120  # citizen-data reads one kiosk may make per window: a kiosk serves a citizen a minute or two
+READ_WINDOW_S = 60
 SCRYPT_N = 2**14
 TEMPLATE_FETCH_LIMIT = 30  # a kiosk serves one citizen every minute or two; 30 a minute is a kiosk being scraped
 TEMPLATE_FETCH_WINDOW_S = 60
@@ -43,6 +50,21 @@ def report_friday(moment: datetime) -> date:
     """The Friday whose weekly report counts `moment`: weeks run Saturday 00:00 to Friday 24:00, Bangkok time."""
     day = moment.astimezone(booking_rules.BANGKOK).date()
     return day + timedelta(days=(4 - day.weekday()) % 7)
+
+
+def _signed(public_key: bytes, signature: bytes, head_hash: str) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, bytes.fromhex(head_hash))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def new_activation_code() -> str:
+    return "".join(secrets.choice(ACTIVATION_ALPHABET) for _ in range(8))
 
 
 def hash_pin(pin: str, salt: bytes) -> str:
@@ -65,11 +87,21 @@ class Registry:
     templates: TemplateCipher | None = None  # seals finger templates at rest; None: enrolments with one are refused
     template_fetch_limit: int = TEMPLATE_FETCH_LIMIT  # finger-template fetches one kiosk may make per window
     template_fetch_window_s: int = TEMPLATE_FETCH_WINDOW_S
+    read_limit: int = READ_LIMIT  # citizen records, bookings and extracts one kiosk may read per window
+    read_window_s: int = READ_WINDOW_S
 
     # ---- idempotent mutations -------------------------------------------------------------------------------
 
-    def _idempotent(self, client: str, key: str, request: Mapping[str, Any], op: Callable[[Tx], Result]) -> Result:
-        """Run `op` once per (client, key): a retry with the same request replays the stored answer."""
+    def _idempotent(
+        self,
+        client: str,
+        key: str,
+        request: Mapping[str, Any],
+        op: Callable[[Tx], Result],
+        replay: Callable[[Tx, dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> Result:
+        """Run `op` once per (client, key): a retry with the same request replays the stored answer. A secret in
+        the answer is not stored: `op` lists it under `SECRET_FIELDS`, and `replay` rebuilds it for a retry."""
         request_hash = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
         for _ in range(3):
             try:
@@ -81,12 +113,16 @@ class Registry:
                     if row is not None:
                         if row[0] != request_hash:
                             raise ApiError(422, "idempotency_key_reused", "this key was used for another request")
-                        return int(row[1]), {**json.loads(row[2]), "replayed": True}
+                        stored = json.loads(row[2])
+                        if replay is not None and 200 <= int(row[1]) < 300:
+                            stored = replay(tx, stored)
+                        return int(row[1]), {**stored, "replayed": True}
                     status, body = op(tx)
+                    kept = {k: v for k, v in body.items() if k not in SECRET_FIELDS}
                     tx.execute(
                         "INSERT INTO idempotency (client, key, request_hash, status, body, created_at) "
                         "VALUES (?, ?, ?, ?, ?, ?)",
-                        (client, key, request_hash, status, json.dumps(body), self._epoch()),
+                        (client, key, request_hash, status, json.dumps(kept), self._epoch()),
                     )
                     return status, body
             except IntegrityError:
@@ -97,6 +133,57 @@ class Registry:
         return int(self.clock().timestamp())
 
     # ---- citizens ----------------------------------------------------------------------------------------------
+
+    def read_citizen(self, client: str, cid: str) -> Result:
+        return self._audited_read(client, "citizen", cid, lambda tx: self._citizen(tx, cid))
+
+    def read_citizen_bookings(self, client: str, cid: str) -> Result:
+        return self._audited_read(client, "bookings", cid, lambda tx: self._citizen_bookings(tx, cid))
+
+    def read_extract(self, client: str, doc_no: str) -> Result:
+        return self._audited_read(client, "extract", doc_no, lambda tx: self._extract(tx, doc_no))
+
+    def _subject_hash(self, subject: str) -> str:
+        if self.templates is not None:
+            return self.templates.subject_hash(subject)  # keyed: a guessed ID cannot be tested without the key
+        return hashlib.sha256(f"kiosk-read-subject/{subject}".encode()).hexdigest()
+
+    def _audited_read(self, client: str, what: str, subject: str, read: Callable[[Tx], dict[str, Any]]) -> Result:
+        """A kiosk reading a citizen's data: each read, answered or refused, is a row of `citizen_reads` (kiosk,
+        time, what, keyed hash of the citizen ID or extract number, outcome) in the read's own transaction; past
+        `read_limit` reads in `read_window_s` seconds the kiosk gets 429 and reads nothing."""
+        failure: ApiError | None = None
+        with self.db.transaction() as tx:
+            if self.db.dialect == "postgresql":  # count and record atomically per kiosk (SQLite: BEGIN IMMEDIATE)
+                tx.one("SELECT pg_advisory_xact_lock(hashtext(?))", (f"citizen-read/{client}",))
+            now = self._epoch()
+            recent = tx.one(
+                "SELECT COUNT(*) FROM citizen_reads WHERE kiosk_id = ? AND read_at > ? AND outcome <> ?",
+                (client, now - self.read_window_s, "rate_limited"),
+            )
+            result: Result = (0, {})
+            if recent is not None and int(recent[0]) >= self.read_limit:
+                outcome = "rate_limited"
+                result = (
+                    429,
+                    {
+                        "error": "rate_limited",
+                        "message": f"more than {self.read_limit} reads in {self.read_window_s} s from this kiosk",
+                        "retry_after_s": self.read_window_s,
+                    },
+                )
+            else:
+                try:
+                    result, outcome = (200, read(tx)), "read"
+                except ApiError as e:
+                    failure, outcome = e, e.code
+            tx.execute(
+                "INSERT INTO citizen_reads (kiosk_id, read_at, what, subject_hash, outcome) VALUES (?, ?, ?, ?, ?)",
+                (client, now, what, self._subject_hash(subject), outcome),
+            )
+        if failure is not None:
+            raise failure
+        return result
 
     def citizen(self, cid: str) -> dict[str, Any]:
         with self.db.transaction() as tx:
@@ -205,7 +292,11 @@ class Registry:
 
     def extract(self, doc_no: str) -> dict[str, Any]:
         with self.db.transaction() as tx:
-            row = tx.one("SELECT body FROM extracts WHERE doc_no = ?", (doc_no,))
+            return self._extract(tx, doc_no)
+
+    @staticmethod
+    def _extract(tx: Tx, doc_no: str) -> dict[str, Any]:
+        row = tx.one("SELECT body FROM extracts WHERE doc_no = ?", (doc_no,))
         if row is None:
             raise ApiError(404, "extract_not_found", "no extract with this number")
         body: dict[str, Any] = json.loads(row[0])
@@ -307,8 +398,8 @@ class Registry:
 
     def cancel_booking(self, client: str, key: str, ref: str, cid: str) -> Result:
         def op(tx: Tx) -> Result:
-            row = tx.one("SELECT slot_id, cid, cancelled_at FROM bookings WHERE ref = ?", (ref,))
-            if row is None or row[1] != cid:
+            row = tx.one("SELECT slot_id, cid, cancelled_at, client FROM bookings WHERE ref = ?", (ref,))
+            if row is None or row[1] != cid or row[3] != client:  # only the kiosk that booked it; no oracle
                 return 404, {"error": "booking_not_found", "message": "no such booking for this citizen"}
             if row[2] is not None:
                 return 409, {"error": "already_cancelled", "message": "this booking was already cancelled"}
@@ -320,16 +411,19 @@ class Registry:
 
     def citizen_bookings(self, cid: str) -> dict[str, Any]:
         """The citizen's bookings not cancelled, from today (Bangkok) on, soonest first."""
-        today = self.clock().astimezone(booking_rules.BANGKOK).date().isoformat()
         with self.db.transaction() as tx:
-            if tx.one("SELECT 1 FROM citizens WHERE cid = ?", (cid,)) is None:
-                raise ApiError(404, "citizen_not_found", "no citizen with this ID")
-            rows = tx.all(
-                "SELECT b.ref, b.slot_id, s.office_code, o.name_th, o.name_en, s.service, s.day, s.start_time"
-                " FROM bookings b JOIN slots s ON s.id = b.slot_id JOIN offices o ON o.code = s.office_code"
-                " WHERE b.cid = ? AND b.cancelled_at IS NULL AND s.day >= ? ORDER BY s.day, s.start_time, b.ref",
-                (cid, today),
-            )
+            return self._citizen_bookings(tx, cid)
+
+    def _citizen_bookings(self, tx: Tx, cid: str) -> dict[str, Any]:
+        today = self.clock().astimezone(booking_rules.BANGKOK).date().isoformat()
+        if tx.one("SELECT 1 FROM citizens WHERE cid = ?", (cid,)) is None:
+            raise ApiError(404, "citizen_not_found", "no citizen with this ID")
+        rows = tx.all(
+            "SELECT b.ref, b.slot_id, s.office_code, o.name_th, o.name_en, s.service, s.day, s.start_time"
+            " FROM bookings b JOIN slots s ON s.id = b.slot_id JOIN offices o ON o.code = s.office_code"
+            " WHERE b.cid = ? AND b.cancelled_at IS NULL AND s.day >= ? ORDER BY s.day, s.start_time, b.ref",
+            (cid, today),
+        )
         bookings = [
             {
                 "booking_ref": r[0],
@@ -375,7 +469,7 @@ class Registry:
             if tx.one("SELECT 1 FROM enrolments WHERE cid = ?", (cid,)) is not None:
                 return 409, {"error": "already_enrolled", "message": "this citizen already has a digital ID"}
             now = self.clock()
-            code = "".join(secrets.choice(ACTIVATION_ALPHABET) for _ in range(8))
+            code = new_activation_code()
             expires = now + ACTIVATION_TTL
             tx.execute(
                 "INSERT INTO enrolments (cid, unit, method, officer_id, client, enrolled_at, report_friday,"
@@ -409,6 +503,22 @@ class Registry:
                 "report_friday": report_friday(now).isoformat(),
             }
 
+        def replay(tx: Tx, stored: dict[str, Any]) -> dict[str, Any]:
+            """A retried enrolment gets a fresh code (the first was never kept); one already used stays used."""
+            row = tx.one("SELECT activated_at FROM enrolments WHERE cid = ?", (cid,))
+            if row is None or row[0] is not None:
+                return {**stored, "activation_code": "", "activated": True}
+            code, expires = new_activation_code(), self.clock() + ACTIVATION_TTL
+            tx.execute(
+                "UPDATE enrolments SET activation_hash = ?, activation_expires = ? WHERE cid = ?",
+                (hashlib.sha256(code.encode()).hexdigest(), int(expires.timestamp()), cid),
+            )
+            return {
+                **stored,
+                "activation_code": f"{code[:4]}-{code[4:]}",
+                "expires_at": expires.replace(microsecond=0).isoformat(),
+            }
+
         request = {
             "op": "enrol",
             "cid": cid,
@@ -418,7 +528,7 @@ class Registry:
             "passcode": passcode_hash or "",
             "template": hashlib.sha256(template).hexdigest() if template is not None else "",
         }
-        return self._idempotent(client, key, request, op)
+        return self._idempotent(client, key, request, op, replay)
 
     def finger_template(self, client: str, cid: str, session_key: str) -> Result:
         """The citizen's enrolled finger template, opened for a kiosk's 1:1 match on its sensor; 404 not_enrolled.
@@ -482,38 +592,68 @@ class Registry:
 
     # ---- offline activation (kit-signed tokens) -------------------------------------------------------------
 
-    def register_kit_key(self, client: str, key: str, public_key: bytes) -> Result:
-        """The kit's Ed25519 key that signs its offline activation tokens, bound to its certificate's name."""
+    def register_kit_key(self, client: str, key: str, public_key: bytes, serial: str = "") -> Result:
+        """The kit's Ed25519 key that signs its offline activation tokens, bound to its certificate's name and
+        serial; a revoked certificate registers nothing (checked in the same transaction as the insert)."""
         key_id = kit_tokens.key_id(public_key)
 
         def op(tx: Tx) -> Result:
+            if not serial or self._revoked(tx, serial):
+                return 403, {"error": "certificate_revoked", "message": "this kiosk's certificate was revoked"}
             known = tx.one("SELECT withdrawn_at FROM kit_keys WHERE kiosk_id = ? AND key_id = ?", (client, key_id))
             if known is not None and known[0] is not None:
                 return 403, {"error": "kit_key_withdrawn", "message": "this key was withdrawn with its kiosk"}
             if known is None:
                 tx.execute(
-                    "INSERT INTO kit_keys (kiosk_id, key_id, public_key, registered_at) VALUES (?, ?, ?, ?)",
-                    (client, key_id, public_key.hex(), self._epoch()),
+                    "INSERT INTO kit_keys (kiosk_id, key_id, public_key, registered_at, cert_serial)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (client, key_id, public_key.hex(), self._epoch(), serial),
                 )
             return (200 if known else 201), {"kiosk_id": client, "key_id": key_id}
 
         return self._idempotent(client, key, {"op": "kit_key", "key": public_key.hex()}, op)
 
-    def enrol_kit_key(self, kiosk_id: str, public_key: bytes) -> str:
+    def enrol_kit_key(self, kiosk_id: str, public_key: bytes, cert_serial: int | None = None) -> str:
         """Register a kit's token key at certificate issue (`kiosk enrol-device`), so a kit that goes into the field
         before it ever syncs already has its offline tokens accepted. Re-enrolling the kiosk makes a withdrawn key
-        valid again (the operator issued it a new certificate). Returns the key ID."""
+        valid again under the new certificate (the operator issued it). Returns the key ID."""
         key_id = kit_tokens.key_id(public_key)
+        serial = f"{cert_serial:x}" if cert_serial is not None else None
         with self.db.transaction() as tx:
             if tx.execute(
-                "UPDATE kit_keys SET withdrawn_at = NULL WHERE kiosk_id = ? AND key_id = ?", (kiosk_id, key_id)
+                "UPDATE kit_keys SET withdrawn_at = NULL, cert_serial = ? WHERE kiosk_id = ? AND key_id = ?",
+                (serial, kiosk_id, key_id),
             ):
                 return key_id
             tx.execute(
-                "INSERT INTO kit_keys (kiosk_id, key_id, public_key, registered_at) VALUES (?, ?, ?, ?)",
-                (kiosk_id, key_id, public_key.hex(), self._epoch()),
+                "INSERT INTO kit_keys (kiosk_id, key_id, public_key, registered_at, cert_serial)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (kiosk_id, key_id, public_key.hex(), self._epoch(), serial),
             )
         return key_id
+
+    # ---- revocation -----------------------------------------------------------------------------------------
+
+    def revoke_certificates(self, revoked: list[tuple[int, str, datetime]]) -> int:
+        """Record revoked kiosk certificates (serial, kiosk ID, when); from the next request on, the API refuses
+        them and tokens signed by kit keys registered under them. Returns how many were new."""
+        added = 0
+        with self.db.transaction() as tx:
+            for serial, kiosk_id, when in revoked:
+                added += tx.execute(
+                    "INSERT INTO revoked_certificates (serial, kiosk_id, revoked_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (serial) DO NOTHING",
+                    (f"{serial:x}", kiosk_id, int(when.timestamp())),
+                )
+        return added
+
+    def certificate_revoked(self, serial: str) -> bool:
+        with self.db.transaction() as tx:
+            return self._revoked(tx, serial)
+
+    @staticmethod
+    def _revoked(tx: Tx, serial: str) -> bool:
+        return tx.one("SELECT 1 FROM revoked_certificates WHERE serial = ?", (serial,)) is not None
 
     def withdraw_kit_keys(self, kiosk_id: str) -> int:
         """With a revoked kiosk: its keys stop vouching for tokens, including tokens it signed before (a token
@@ -523,6 +663,46 @@ class Registry:
                 "UPDATE kit_keys SET withdrawn_at = ? WHERE kiosk_id = ? AND withdrawn_at IS NULL",
                 (self._epoch(), kiosk_id),
             )
+
+    # ---- audit anchors ------------------------------------------------------------------------------------------
+
+    def anchor_audit(self, client: str, seq: int, head_hash: str, signature: bytes) -> Result:
+        """Keep the kiosk's audit-log head, signed by its registered (live) key: the sequence only grows, and one
+        sequence number has one hash. A lower sequence is `409 audit_rollback`, another hash `409 audit_fork`."""
+        with self.db.transaction() as tx:
+            keys = tx.all(
+                "SELECT k.key_id, k.public_key FROM kit_keys k LEFT JOIN revoked_certificates r"
+                " ON r.serial = k.cert_serial WHERE k.kiosk_id = ? AND k.withdrawn_at IS NULL AND r.serial IS NULL",
+                (client,),
+            )
+            signer = next((k[0] for k in keys if _signed(bytes.fromhex(k[1]), signature, head_hash)), None)
+            if signer is None:
+                return 403, {"error": "bad_signature", "message": "not signed by a key registered for this kiosk"}
+            lock = " FOR UPDATE" if self.db.dialect == "postgresql" else ""
+            held = tx.one(f"SELECT seq, head_hash FROM audit_anchors WHERE kiosk_id = ?{lock}", (client,))
+            if held is not None and seq < int(held[0]):
+                return 409, {
+                    "error": "audit_rollback",
+                    "message": f"the registry holds entry #{held[0]}",
+                    "seq": held[0],
+                }
+            if held is not None and seq == int(held[0]) and head_hash != held[1]:
+                return 409, {"error": "audit_fork", "message": f"entry #{seq} had another hash", "seq": seq}
+            tx.execute(
+                "INSERT INTO audit_anchors (kiosk_id, seq, head_hash, signature, key_id, received_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kiosk_id) DO UPDATE SET seq = excluded.seq,"
+                " head_hash = excluded.head_hash, signature = excluded.signature, key_id = excluded.key_id,"
+                " received_at = excluded.received_at",
+                (client, seq, head_hash, signature.hex(), signer, self._epoch()),
+            )
+        return 200, {"kiosk_id": client, "seq": seq, "hash": head_hash, "key_id": signer}
+
+    def audit_anchor(self, client: str) -> Result:
+        with self.db.transaction() as tx:
+            row = tx.one("SELECT seq, head_hash, key_id FROM audit_anchors WHERE kiosk_id = ?", (client,))
+        if row is None:
+            return 404, {"error": "no_anchor", "message": "this kiosk has not sent its audit head yet"}
+        return 200, {"kiosk_id": client, "seq": int(row[0]), "hash": row[1], "key_id": row[2]}
 
     def redeem_kit_token(self, token: str) -> Result:
         """The phone app presents a kit-signed offline token: signature by a key the kit registered, not expired,
@@ -543,16 +723,23 @@ class Registry:
     def _redeem(self, parsed: kit_tokens.KitToken, now: int) -> Result:
         with self.db.transaction() as tx:
             self._kit_lock(tx, parsed.kiosk_id)
-            registered = tx.all("SELECT public_key, withdrawn_at FROM kit_keys WHERE kiosk_id = ?", (parsed.kiosk_id,))
+            registered = tx.all(
+                "SELECT k.public_key, k.withdrawn_at, r.serial FROM kit_keys k"
+                " LEFT JOIN revoked_certificates r ON r.serial = k.cert_serial WHERE k.kiosk_id = ?",
+                (parsed.kiosk_id,),
+            )
             if not registered:
                 return 403, {"error": "unknown_kit", "message": "this kit has not registered a signing key"}
-            keys = [k for k in registered if k[1] is None]
+            # a key is void once withdrawn, or once the certificate it was registered under is revoked
+            keys = [k for k in registered if k[1] is None and k[2] is None]
             if not keys:
                 return 403, {"error": "kit_revoked", "message": "this kit was revoked; its tokens are no longer valid"}
             if not any(kit_tokens.signed_by(parsed, bytes.fromhex(k[0])) for k in keys):
                 return 403, {"error": "bad_signature", "message": "the token is not signed by this kit"}
             if now > parsed.expires_at:
                 return 410, {"error": "activation_expired", "message": "the token has expired; enrol again"}
+            if parsed.expires_at - now > KIT_TOKEN_MAX_TTL_S:  # a thief's key could otherwise mint tokens for ever
+                return 422, {"error": "token_lifetime", "message": "the token claims to be valid for too long"}
             if tx.one(
                 "SELECT 1 FROM kit_redemptions WHERE kiosk_id = ? AND op_key = ?", (parsed.kiosk_id, parsed.op_key)
             ):
@@ -618,41 +805,72 @@ class Registry:
 
     # ---- officers --------------------------------------------------------------------------------------------
 
-    def create_officer(self, client: str, key: str, officer_id: str, name: str, unit: str, pin: str) -> Result:
-        salt = request_salt(client, key)
-        pin_hash = hash_pin(pin, salt)
+    def provision_officer(self, officer_id: str, name: str, unit: str, pin: str) -> None:
+        """An operator adds an officer (`kiosk registry officer-add`); kiosks cannot. PIN: 6-12 digits, scrypt."""
+        low, high = PIN_DIGITS
+        if not (pin.isdigit() and low <= len(pin) <= high):
+            raise ApiError(422, "invalid_field", f"the PIN must be {low}-{high} digits")
+        salt = secrets.token_bytes(16)
+        try:
+            with self.db.transaction() as tx:
+                tx.execute(
+                    "INSERT INTO officers (officer_id, name, unit, pin_salt, pin_hash, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (officer_id, name, unit, salt.hex(), hash_pin(pin, salt), self._epoch()),
+                )
+        except IntegrityError:
+            raise ApiError(409, "officer_exists", "an officer with this ID exists") from None
 
-        def op(tx: Tx) -> Result:
-            if tx.one("SELECT 1 FROM officers WHERE officer_id = ?", (officer_id,)) is not None:
-                return 409, {"error": "officer_exists", "message": "an officer with this ID exists"}
-            tx.execute(
-                "INSERT INTO officers (officer_id, name, unit, pin_salt, pin_hash, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (officer_id, name, unit, salt.hex(), pin_hash, self._epoch()),
+    def reset_officer(self, officer_id: str) -> bool:
+        """An operator lifts an officer's lockout (`kiosk registry officer-reset`): strikes and back-off cleared."""
+        with self.db.transaction() as tx:
+            return (
+                tx.execute(
+                    "UPDATE officers SET failed_attempts = 0, lockouts = 0, locked_until = NULL WHERE officer_id = ?",
+                    (officer_id,),
+                )
+                == 1
             )
-            return 201, {"officer_id": officer_id, "unit": unit}
-
-        # the slow hash tells a retry from a different request: a fast digest of a 6-12 digit PIN would be a shortcut
-        request = {"op": "officer", "id": officer_id, "name": name, "unit": unit, "pin": pin_hash}
-        return self._idempotent(client, key, request, op)
 
     def verify_officer_pin(self, officer_id: str, pin: str) -> Result:
+        """PIN_MAX_FAILURES wrong PINs in a row (from any kiosk) lock the officer for LOCK_BASE_S doubling with each
+        lock (at most LOCK_MAX_S); a right PIN or an operator's reset clears it. The officer's row is locked for
+        the check (`FOR UPDATE` on PostgreSQL, BEGIN IMMEDIATE on SQLite), so concurrent guesses cannot share a
+        strike count."""
+        lock = " FOR UPDATE" if self.db.dialect == "postgresql" else ""
         with self.db.transaction() as tx:
             row = tx.one(
-                "SELECT pin_salt, pin_hash, failed_attempts, unit FROM officers WHERE officer_id = ?", (officer_id,)
+                "SELECT pin_salt, pin_hash, failed_attempts, unit, locked_until, lockouts FROM officers"
+                f" WHERE officer_id = ?{lock}",
+                (officer_id,),
             )
             if row is None:
                 return 404, {"error": "officer_not_found", "message": "no officer with this ID"}
-            if int(row[2]) >= PIN_MAX_FAILURES:
-                return 423, {"error": "officer_locked", "message": "too many wrong PINs; an administrator must reset"}
-            if not hmac.compare_digest(hash_pin(pin, bytes.fromhex(row[0])), row[1]):
-                tx.execute(
-                    "UPDATE officers SET failed_attempts = failed_attempts + 1 WHERE officer_id = ?", (officer_id,)
-                )
-                return 403, {
-                    "error": "wrong_pin",
-                    "message": "wrong PIN",
-                    "attempts_left": PIN_MAX_FAILURES - row[2] - 1,
+            now = self._epoch()
+            if row[4] is not None and now < int(row[4]):
+                return 423, {
+                    "error": "officer_locked",
+                    "message": "too many wrong PINs; try later, or an operator resets the officer",
+                    "retry_after_s": int(row[4]) - now,
                 }
-            tx.execute("UPDATE officers SET failed_attempts = 0 WHERE officer_id = ?", (officer_id,))
+            if not hmac.compare_digest(hash_pin(pin, bytes.fromhex(row[0])), row[1]):
+                failures = int(row[2]) + 1
+                if failures < PIN_MAX_FAILURES:
+                    tx.execute("UPDATE officers SET failed_attempts = ? WHERE officer_id = ?", (failures, officer_id))
+                    return 403, {
+                        "error": "wrong_pin",
+                        "message": "wrong PIN",
+                        "attempts_left": PIN_MAX_FAILURES - failures,
+                    }
+                hold = min(LOCK_BASE_S * 2 ** int(row[5]), LOCK_MAX_S)
+                tx.execute(
+                    "UPDATE officers SET failed_attempts = 0, lockouts = lockouts + 1, locked_until = ?"
+                    " WHERE officer_id = ?",
+                    (now + hold, officer_id),
+                )
+                return 403, {"error": "wrong_pin", "message": "wrong PIN", "attempts_left": 0, "locked_for_s": hold}
+            tx.execute(
+                "UPDATE officers SET failed_attempts = 0, lockouts = 0, locked_until = NULL WHERE officer_id = ?",
+                (officer_id,),
+            )
         return 200, {"officer_id": officer_id, "unit": row[3], "verified": True}

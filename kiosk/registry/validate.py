@@ -63,14 +63,64 @@ def session_key(value: str | None) -> str:
     return value
 
 
+MAX_JSON_DEPTH = 8  # no request body nests deeper than an object holding a value
+
+
+class DuplicateKey(ValueError):
+    """A JSON object names one key twice: refused, since parsers disagree on which one wins."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise DuplicateKey("duplicate key")
+    return obj
+
+
+def _too_deep(raw: str, limit: int) -> bool:
+    """Brackets nested deeper than `limit`, counted outside strings (before the recursive parser sees them)."""
+    depth, in_string, escaped = 0, False, False
+    for ch in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
+def strict_json(raw: bytes) -> Any:
+    """UTF-8 JSON with no duplicate keys and at most MAX_JSON_DEPTH levels; ApiError 400 otherwise (never a
+    RecursionError traceback)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "malformed_json", "request body is not valid UTF-8 JSON") from None
+    if _too_deep(text, MAX_JSON_DEPTH):
+        raise ApiError(400, "malformed_json", f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except DuplicateKey:
+        raise ApiError(400, "duplicate_key", "a JSON object names the same key twice") from None
+    except (json.JSONDecodeError, RecursionError):
+        raise ApiError(400, "malformed_json", "request body is not valid UTF-8 JSON") from None
+
+
 def json_object(raw: bytes, allowed: set[str]) -> dict[str, Any]:
-    """Parse a JSON object body whose keys are all in `allowed`."""
+    """Parse a JSON object body whose keys are all in `allowed` (strictly: see `strict_json`)."""
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(413, "body_too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
-    try:
-        obj = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise ApiError(400, "malformed_json", "request body is not valid UTF-8 JSON") from None
+    obj = strict_json(raw)
     if not isinstance(obj, dict):
         raise ApiError(400, "malformed_json", "request body must be a JSON object")
     unknown = sorted(set(obj) - allowed)

@@ -6,19 +6,19 @@ reveals nothing beyond what the paper already shows. It runs on its own port, ap
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from kiosk import seal
-from kiosk.registry.api import json_errors
-from kiosk.registry.validate import ApiError
+from kiosk.registry.api import SecurityHeaders, json_errors
+from kiosk.registry.validate import ApiError, strict_json
 
 MAX_FORM_BYTES = 8192
 VERDICTS = {
@@ -89,15 +89,18 @@ def verify_app(
 
     async def submit(request: Request) -> Response:
         raw = b""
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > MAX_FORM_BYTES:
-                raise ApiError(413, "body_too_large", f"at most {MAX_FORM_BYTES} bytes")
+        try:
+            async for chunk in request.stream():
+                raw += chunk
+                if len(raw) > MAX_FORM_BYTES:
+                    raise ApiError(413, "body_too_large", f"at most {MAX_FORM_BYTES} bytes")
+        except ClientDisconnect:  # the client went away: nothing to answer, nothing worth a traceback
+            raise ApiError(400, "client_disconnected", "the request body was not sent") from None
         qr: object
         wants_json = request.headers.get("content-type", "").startswith("application/json")
         try:
             if wants_json:
-                obj = json.loads(raw.decode("utf-8"))
+                obj = strict_json(raw)
                 qr = obj.get("qr") if isinstance(obj, dict) else None
             else:
                 values = parse_qs(raw.decode("utf-8"), max_num_fields=4).get("qr")
@@ -121,4 +124,5 @@ def verify_app(
             Route("/verify/trust-list.json", trust_list),
         ],
         exception_handlers=json_errors(),
+        middleware=[Middleware(SecurityHeaders)],
     )

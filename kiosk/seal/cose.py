@@ -19,6 +19,7 @@ ALG_NAME: dict[int, Alg] = {-7: "ES256", -8: "EdDSA"}
 HEADER_ALG = 1
 HEADER_KID = 4
 TAG_SIGN1 = 18
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 SIGNATURE_BYTES = 64  # ES256 is r||s of 32 bytes each; Ed25519 is 64 bytes
 PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
@@ -65,6 +66,7 @@ def sign(payload: bytes, key: PrivateKey) -> Sign1:
     to_sign = _sig_structure(protected, payload)
     if isinstance(key, ec.EllipticCurvePrivateKey):
         r, s = decode_dss_signature(key.sign(to_sign, ec.ECDSA(hashes.SHA256())))
+        s = min(s, P256_ORDER - s)  # low-S: (r, n - s) would be a second valid signature; only one is accepted
         signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
     else:
         signature = key.sign(to_sign)
@@ -114,6 +116,8 @@ def verify(sign1: Sign1, public_key: PublicKey) -> bool:
         if isinstance(public_key, ec.EllipticCurvePublicKey):
             r = int.from_bytes(sign1.signature[:32], "big")
             s = int.from_bytes(sign1.signature[32:], "big")
+            if not 0 < s <= P256_ORDER // 2:
+                return False  # high-S: the malleated twin of a valid signature
             public_key.verify(encode_dss_signature(r, s), to_verify, ec.ECDSA(hashes.SHA256()))
         else:
             public_key.verify(sign1.signature, to_verify)

@@ -67,6 +67,7 @@ class TrustedKey:
     public_key: PublicKey
     not_before: datetime  # seals issued outside [not_before, not_after] by this key are invalid
     not_after: datetime
+    revoked_at: datetime | None = None  # a compromised key: every seal it signed is invalid (iat can be backdated)
 
     def to_json(self) -> dict[str, str]:
         spki = self.public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -77,6 +78,7 @@ class TrustedKey:
             "public_key": base64.b64encode(spki).decode(),
             "not_before": self.not_before.isoformat(),
             "not_after": self.not_after.isoformat(),
+            **({"revoked_at": self.revoked_at.isoformat()} if self.revoked_at is not None else {}),
         }
 
     @classmethod
@@ -92,6 +94,7 @@ class TrustedKey:
                 public_key=public,
                 not_before=_aware(datetime.fromisoformat(raw["not_before"])),
                 not_after=_aware(datetime.fromisoformat(raw["not_after"])),
+                revoked_at=_aware(datetime.fromisoformat(raw["revoked_at"])) if raw.get("revoked_at") else None,
             )
         except (KeyError, TypeError, ValueError) as e:
             raise TrustListError(f"malformed trust list entry: {e}") from None

@@ -10,6 +10,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from kiosk.seal.seal import PREFIX
 
+MAX_IMAGE_PIXELS = 40_000_000  # a 48 MP phone photo downscaled, or an A4 scan at 600 dpi (35 MP); beyond: refused
+
 
 class QrReadError(ValueError):
     """No seal QR code could be read from the image."""
@@ -30,8 +32,11 @@ def read_seal_text(path: Path) -> str:
 
     try:
         with Image.open(path) as raw:
+            width, height = raw.size  # from the header, before any pixel is decoded
+            if width * height > MAX_IMAGE_PIXELS:
+                raise QrReadError(f"{path}: {width}x{height} pixels is more than {MAX_IMAGE_PIXELS} allowed")
             image = ImageOps.exif_transpose(raw).convert("L")
-    except (OSError, UnidentifiedImageError) as e:
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as e:
         raise QrReadError(f"{path}: not a readable image: {e}") from None
     texts = [r.text for r in zxingcpp.read_barcodes(image)]
     seal_texts = [t for t in texts if t.startswith(PREFIX)]

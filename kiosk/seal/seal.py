@@ -23,6 +23,8 @@ MAX_TEXT_CHARS = 4000
 MAX_COSE_BYTES = 2600
 ZLIB_HEADER = b"\x78\xda"  # zlib at level 9: the only header a seal may carry (any other is an altered byte)
 CLOCK_SKEW = timedelta(minutes=5)
+MAX_SEAL_LIFETIME = timedelta(days=366)  # the registry seals for 90 days; a verifier refuses anything longer
+MAX_EPOCH = 2**33  # year 2242: later (or negative) times are malformed, never a datetime overflow
 
 Status = Literal["valid", "invalid", "expired", "unknown_key"]
 
@@ -87,6 +89,8 @@ def decode_payload(payload: bytes) -> SealDocument:
     iss, exp, iat = claims[CLAIM_ISS], claims[CLAIM_EXP], claims[CLAIM_IAT]
     if not (isinstance(iss, str) and isinstance(exp, int) and isinstance(iat, int) and isinstance(doc, Mapping)):
         raise SealFormatError("payload claims have the wrong types")
+    if not (0 <= iat <= MAX_EPOCH and 0 <= exp <= MAX_EPOCH):
+        raise SealFormatError("issue or expiry time out of range")
     if doc.get("v") != 1 or doc.get("t") not in DOC_TYPES:
         raise SealFormatError("unknown document version or type")
     number, cid, fields = doc.get("n"), doc.get("id"), doc.get("f")
@@ -167,6 +171,8 @@ def verify(text: str, trust: TrustList, now: datetime) -> SealCheck:
     trusted = trust.find(sign1.kid)
     if trusted is None:
         return SealCheck("unknown_key", "the signing key is not in the trust list", kid_hex)
+    if trusted.revoked_at is not None:
+        return SealCheck("invalid", f"the signing key was revoked on {trusted.revoked_at:%Y-%m-%d}", kid_hex)
     if not cose.verify(sign1, trusted.public_key):
         return SealCheck("invalid", "the signature does not match", kid_hex)
     try:
@@ -177,6 +183,8 @@ def verify(text: str, trust: TrustList, now: datetime) -> SealCheck:
         return SealCheck("invalid", "issued outside the signing key's validity", kid_hex)
     if doc.issued_at > now + CLOCK_SKEW:
         return SealCheck("invalid", "issued in the future", kid_hex)
+    if not timedelta(0) < doc.expires_at - doc.issued_at <= MAX_SEAL_LIFETIME:
+        return SealCheck("invalid", f"a seal may be valid for at most {MAX_SEAL_LIFETIME.days} days", kid_hex)
     if now > doc.expires_at:
         return SealCheck("expired", f"expired at {doc.expires_at.isoformat()}", kid_hex, doc)
     return SealCheck("valid", f"signed by {trusted.issuer}", kid_hex, doc)

@@ -139,3 +139,33 @@ def verify_chain(conn: sqlite3.Connection, public_key: Ed25519PublicKey) -> Audi
             return AuditCheck(False, count, seq, "the signature does not verify")
         prev = digest
     return AuditCheck(True, count)
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """The last entry's sequence number, hash and signature: what the kiosk sends the registry with each sync."""
+
+    seq: int
+    hash: str
+    signature: str
+
+
+def chain_head(conn: sqlite3.Connection) -> AuditHead | None:
+    row = conn.execute("SELECT seq, hash, signature FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    return AuditHead(int(row[0]), str(row[1]), str(row[2])) if row else None
+
+
+def check_anchor(conn: sqlite3.Connection, local_key_id: str, anchor: dict[str, Any]) -> str:
+    """Compare the local log with the head the registry keeps for this kiosk (`seq`, `hash`, `key_id`): "" when
+    the log still contains that head signed by the same key, else what is wrong (truncated, rewritten, key swapped).
+    A log that verifies on its own can still be shorter than what the registry saw, or re-signed under a new key."""
+    if anchor.get("key_id") != local_key_id:
+        return "the audit key is not the one the registry holds for this kiosk (key swapped)"
+    seq, digest = int(anchor["seq"]), str(anchor["hash"])
+    row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
+    if row is None:
+        last = chain_head(conn)
+        return f"truncated: the registry holds entry #{seq}, the log ends at #{last.seq if last else 0}"
+    if row[0] != digest:
+        return f"rewritten: entry #{seq} is not the one the registry holds"
+    return ""

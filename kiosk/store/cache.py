@@ -1,4 +1,5 @@
-"""What the kiosk keeps for offline use: the seal trust list and the district offices (with holidays, closures)."""
+"""What the kiosk keeps for offline use: the seal trust list, the district offices (with holidays, closures), and
+private entries (the officer roster) sealed with the outbox's AES-256-GCM data key."""
 
 from __future__ import annotations
 
@@ -7,12 +8,26 @@ import sqlite3
 from typing import Any
 
 from kiosk.seal import TrustList, TrustListError
-from kiosk.store.outbox import transaction
+from kiosk.store.outbox import PayloadCipher, transaction
+
+PRIVATE_PREFIX = "private:"
 
 
 class Cache:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, data_key: bytes | None = None) -> None:
         self.conn = conn
+        self.cipher = PayloadCipher(data_key)
+
+    def put_private(self, name: str, body: Any, now: float) -> None:
+        """Kept encrypted (the entry's name is the associated data); refused without the data key."""
+        if self.cipher.aead is None:
+            raise ValueError("a private cache entry needs the kiosk's data key")
+        self.put(PRIVATE_PREFIX + name, self.cipher.seal(PRIVATE_PREFIX + name, body), now)
+
+    def get_private(self, name: str) -> Any | None:
+        """The decrypted entry, or None; OutboxKeyError if it does not open with this key."""
+        found = self.get(PRIVATE_PREFIX + name)
+        return None if found is None else self.cipher.open(PRIVATE_PREFIX + name, str(found[0]))
 
     def put(self, name: str, body: Any, now: float) -> None:
         with transaction(self.conn):

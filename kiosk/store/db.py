@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from kiosk.registry.db import private_file
+
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (
         1,
@@ -36,7 +38,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
 
 def open_store(path: Path) -> sqlite3.Connection:
     """Open (creating and migrating) the kiosk store; autocommit mode, each writer uses explicit transactions."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=30, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")

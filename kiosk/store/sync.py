@@ -47,12 +47,14 @@ class Syncer:
         backoff: Backoff = Backoff(),
         rng: random.Random | None = None,
         on_settled: Callable[[Operation], Any] | None = None,
+        after_pass: Callable[[], Any] | None = None,
     ) -> None:
         self.outbox = outbox
         self.send = send
         self.backoff = backoff
         self.rng = rng or random.Random()
         self.on_settled = on_settled
+        self.after_pass = after_pass  # once per pass that reached the registry without a transient failure
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -122,6 +124,8 @@ class Syncer:
                 failures = 0
                 self._save(0, 0.0, "")
         report.remaining = self._remaining()
+        if not report.error and self.after_pass is not None:
+            self.after_pass()
         return report
 
     def _remaining(self) -> int:
@@ -143,3 +147,21 @@ def client_sender(client: Any) -> Send:
         return reply
 
     return send
+
+
+def anchor_audit_head(client: Any, conn: sqlite3.Connection) -> str:
+    """Hand the registry this kiosk's signed audit-log head (it keeps it, refusing an older one); what happened."""
+    from kiosk.errors import KioskError
+    from kiosk.registry_client import RegistryRejected
+    from kiosk.store.audit import chain_head
+
+    head = chain_head(conn)
+    if head is None:
+        return ""
+    try:
+        client.send_audit_anchor(head.seq, head.hash, head.signature)
+    except RegistryRejected as e:
+        return f"head #{head.seq} REFUSED by the registry: {e.code} (the log was rolled back or rewritten)"
+    except KioskError as e:  # no link (RegistryError), or a kiosk without credentials (the flows' RegistryFailed)
+        return f"head not sent: {e}"
+    return f"head #{head.seq} anchored at the registry"

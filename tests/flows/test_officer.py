@@ -196,3 +196,10 @@ def test_a_silent_sensor_is_a_device_error_not_a_failed_try() -> None:
         again = citizen_checked(signed_in()).send(Entered(CARD.citizen_id), Tapped("accept"))
         again.send(DeviceFailed("finger", reason))
         assert again.stage == "finger_retry", reason
+
+
+def test_an_officer_pin_shorter_than_six_digits_is_not_even_checked() -> None:
+    """A 4-5 digit PIN falls to one core in minutes from a stolen disk: the sign-in asks for 6+, as the registry."""
+    run = Run.start(enrol_officer.FLOW).send(Tapped("sign_in", "card"), CardInserted(), CardRead(OFFICER_CARD))
+    run.send(Entered("58203"))
+    assert run.stage == "officer_pin" and run.at("error") == "length"

@@ -173,12 +173,12 @@ def test_the_phone_app_redeems_a_kit_token_from_the_command_line(
         assert main(["--config", str(cfg), "outbox"]) == 0
         listing = capsys.readouterr().out
         assert "finger_template" not in listing and "register_kit_key" in listing  # settled: the template is gone
-        # revoked: the kit's key is withdrawn at once (its certificate is refused once serve restarts)
+        # revoked: the kit key is withdrawn and the certificate refused at once, no restart
         assert main(["registry", "revoke", "--home", str(home), "KIOSK-CLI-1"]) == 0
         assert "withdrew 1 kit key(s)" in capsys.readouterr().out
         later = local.issue_activation(local.enqueue(op, bytes(range(64)) * 8), SOMCHAI).qr
         assert main(["--config", str(cfg), "activate", later]) == 3
-        assert "refused: kit_revoked" in capsys.readouterr().out
+        assert "refused: certificate_revoked" in capsys.readouterr().out  # this kiosk is refused at once
     finally:
         server.stop()
 
@@ -197,8 +197,42 @@ def test_sync_and_activate_build_their_client_through_the_composition_root(
 
     monkeypatch.setattr("kiosk.app.open_registry_client", refuse)
     cfg = write_config(tmp_path)
+    load_or_create(tmp_path / "var/keys")  # the device was enrolled: its keys exist
     assert main(["--config", str(cfg), "sync"]) == 1
     assert "cannot load the kiosk's TLS credentials" in capsys.readouterr().err
     assert main(["--config", str(cfg), "activate", "THAID:KIT:AAAA"]) == 1
     assert "registry unavailable: cannot load" in capsys.readouterr().out
     assert asked == ["open_registry_client"] * 2
+
+
+def test_operators_provision_and_reset_officers_and_revoke_seal_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from kiosk.registry.db import open_database
+    from kiosk.registry.service import Registry
+
+    home = tmp_path / "registry"
+    assert main(["registry", "init", "--home", str(home)]) == 0
+    add = ["registry", "officer-add", "--home", str(home), "OFF-7", "--name", "นางสาวทดสอบ", "--unit", "unit-1014"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("12345\n"))
+    assert main(add) == 1 and "6-12 digits" in capsys.readouterr().err  # too short a PIN
+    monkeypatch.setattr("sys.stdin", io.StringIO("73914682\n"))
+    assert main(add) == 0 and "OFF-7 (unit-1014) provisioned" in capsys.readouterr().out
+    assert "73914682" not in (home / "registry.sqlite3").read_bytes().decode("latin-1")
+    db = open_database(RegistryHome(home).default_database)
+    try:
+        registry = Registry(db, RegistryHome(home).signer())
+        for _ in range(5):
+            registry.verify_officer_pin("OFF-7", "000000")
+        assert registry.verify_officer_pin("OFF-7", "73914682")[0] == 423
+        assert main(["registry", "officer-reset", "--home", str(home), "OFF-7"]) == 0
+        assert registry.verify_officer_pin("OFF-7", "73914682")[0] == 200
+    finally:
+        db.close()
+    assert main(["registry", "officer-reset", "--home", str(home), "OFF-NONE"]) == 1
+    kid = RegistryHome(home).trust().keys[0].kid.hex()
+    assert main(["registry", "revoke-seal-key", "--home", str(home), kid]) == 0
+    assert RegistryHome(home).trust().keys[0].revoked_at is not None
+    assert main(["registry", "revoke-seal-key", "--home", str(home), kid]) == 1

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from kiosk import seal
 from kiosk.registry import pki
 from kiosk.registry.population import generated_people
+from kiosk.registry.validate import ApiError
 from kiosk.registry_client import RegistryConflict, RegistryRejected, RegistryUnavailable, new_key
 from tests.registry.conftest import Running
 
@@ -158,7 +159,10 @@ def test_enrolment_gives_a_one_time_code_and_twice_is_a_conflict(running: Runnin
         code = enrolled["activation_code"]
         assert len(code) == 9 and code[4] == "-"
         assert datetime.fromisoformat(enrolled["expires_at"]) > running.clock.now
-        assert c.enrol(SOMCHAI, "unit-1014", key)["activation_code"] == code  # retried sync: same answer
+        retried = c.enrol(SOMCHAI, "unit-1014", key)  # retried sync: the same enrolment, a fresh code (none is kept)
+        assert retried["replayed"] is True and len(retried["activation_code"]) == 9
+        assert retried["activation_code"] != code and retried["report_friday"] == enrolled["report_friday"]
+        code = retried["activation_code"]  # the one that works now
         with pytest.raises(RegistryConflict) as e:
             c.enrol(SOMCHAI, "unit-1014", new_key())
         assert e.value.code == "already_enrolled"
@@ -173,9 +177,10 @@ def test_enrolment_gives_a_one_time_code_and_twice_is_a_conflict(running: Runnin
 def test_officer_pin_is_hashed_and_locks_after_failures(running: Running) -> None:
     with running.client() as c:
         assert c.verify_officer_pin(PITAK_OFFICER, "58203947")["verified"]
-        c.create_officer("OFF-0001", "นางสาวทดสอบ ระบบ", "unit-5001", "91827364", new_key())
-        with pytest.raises(RegistryConflict):
-            c.create_officer("OFF-0001", "x", "unit-5001", "91827364", new_key())
+        running.registry.provision_officer("OFF-0001", "นางสาวทดสอบ ระบบ", "unit-5001", "91827364")  # the operator
+        with pytest.raises(ApiError) as exists:
+            running.registry.provision_officer("OFF-0001", "x", "unit-5001", "91827364")
+        assert exists.value.code == "officer_exists"
         for _ in range(5):
             with pytest.raises(RegistryRejected) as e:
                 c.verify_officer_pin("OFF-0001", "00000000")
@@ -229,7 +234,6 @@ BAD_REQUESTS: list[tuple[str, str, Any, dict[str, str]]] = [
     ("POST", "/v1/enrolments", {"citizen_id": SOMCHAI, "unit": "u" * 100, "method": "self"}, {}),
     ("POST", "/v1/extracts", {"citizen_id": SOMCHAI, "doc_type": "TR99"}, {}),
     ("POST", "/v1/extracts", {"citizen_id": None, "doc_type": "TR14_1"}, {}),
-    ("POST", "/v1/officers", {"officer_id": "o1", "name": "n", "unit": "u", "pin": "12ab56"}, {}),
     ("GET", "/v1/offices/1014/slots?from=2026-13-01&to=2026-12-01", None, {}),
     ("GET", "/v1/offices/1014/slots?from=2026-11-01&to=2027-12-01", None, {}),
     ("GET", "/v1/citizens/abc", None, {}),

@@ -306,20 +306,13 @@ def test_client_checks_new_answer_shapes() -> None:
         Canned(Reply(200, {"activated": "yes"})).redeem_kit_token("THAID:KIT:x")
 
 
-def test_no_fast_digest_of_an_officer_pin_is_kept(running: Running) -> None:
-    """The idempotency record tells a retry by the PIN's scrypt hash, never by a fast digest one could brute-force."""
-    key = new_key()
-    with running.client() as c:
-        c.create_officer("OFF-0002", "นายทดสอบ ระบบ", "unit-1014", "91827364", key)
-        assert c.create_officer("OFF-0002", "นายทดสอบ ระบบ", "unit-1014", "91827364", key)["replayed"] is True
-        with pytest.raises(RegistryRejected) as e:
-            c.create_officer("OFF-0002", "นายทดสอบ ระบบ", "unit-1014", "91827365", key)
-        assert e.value.code == "idempotency_key_reused"
+def test_an_officer_pin_is_kept_only_as_a_salted_scrypt_hash(running: Running) -> None:
+    running.registry.provision_officer("OFF-0002", "นายทดสอบ ระบบ", "unit-1014", "91827364")
     fast = hashlib.sha256(b"91827364").hexdigest()
-    old_style = {"op": "officer", "id": "OFF-0002", "name": "นายทดสอบ ระบบ", "unit": "unit-1014", "pin": fast}
-    old_hash = hashlib.sha256(json.dumps(old_style, sort_keys=True).encode()).hexdigest()
-    kept = json.dumps(rows(running, "SELECT * FROM idempotency"), default=str)
-    assert fast not in kept and old_hash not in kept
+    kept = json.dumps(
+        [rows(running, "SELECT * FROM idempotency"), rows(running, "SELECT * FROM officers")], default=str
+    )
+    assert fast not in kept and "91827364" not in kept
     [(salt, digest)] = rows(running, "SELECT pin_salt, pin_hash FROM officers WHERE officer_id = 'OFF-0002'")
     assert digest == hash_pin("91827364", bytes.fromhex(salt))
 
