@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kiosk.registry import kit_tokens
+from kiosk.registry import batch, kit_tokens
 from kiosk.registry import validate as v
 from kiosk.registry.biometric import MAX_TEMPLATE_BYTES
 from kiosk.registry.db import DatabaseUnavailable
@@ -40,17 +40,17 @@ def peer_of(request: Request) -> str:
     return peer
 
 
-async def read_body(request: Request) -> bytes:
+async def read_body(request: Request, limit: int = v.MAX_BODY_BYTES) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > v.MAX_BODY_BYTES):
-        raise v.ApiError(413, "body_too_large", f"request body exceeds {v.MAX_BODY_BYTES} bytes")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise v.ApiError(413, "body_too_large", f"request body exceeds {limit} bytes")
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise v.ApiError(415, "unsupported_media_type", "send application/json")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > v.MAX_BODY_BYTES:
-            raise v.ApiError(413, "body_too_large", f"request body exceeds {v.MAX_BODY_BYTES} bytes")
+        if size > limit:
+            raise v.ApiError(413, "body_too_large", f"request body exceeds {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -187,6 +187,13 @@ def api_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         pin = v.text(body, "pin", max_len=12, min_len=1)
         return reply(await run_in_threadpool(registry.verify_officer_pin, officer, pin))
 
+    async def sync_batch(request: Request) -> Response:
+        client = peer_of(request)
+        raw = await read_body(request, batch.MAX_BATCH_BYTES)
+        entries = batch.parse(v.json_object(raw, {"operations"}, max_bytes=batch.MAX_BATCH_BYTES))
+        results = await run_in_threadpool(batch.apply_batch, registry, client, entries)
+        return JSONResponse({"results": results})
+
     async def report(request: Request) -> Response:
         peer_of(request)
         friday = v.iso_date(request.query_params.get("friday"), "friday")
@@ -213,6 +220,7 @@ def api_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         Route("/v1/officers", create_officer, methods=["POST"]),
         Route("/v1/officers/{officer_id}/verify", verify_pin, methods=["POST"]),
         Route("/v1/reports/enrolments", report),
+        Route("/v1/sync/batch", sync_batch, methods=["POST"]),
     ]
     return Starlette(routes=routes, exception_handlers=json_errors())
 

@@ -63,10 +63,10 @@ def session_key(value: str | None) -> str:
     return value
 
 
-def json_object(raw: bytes, allowed: set[str]) -> dict[str, Any]:
+def json_object(raw: bytes, allowed: set[str], max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
     """Parse a JSON object body whose keys are all in `allowed`."""
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, "body_too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
+    if len(raw) > max_bytes:
+        raise ApiError(413, "body_too_large", f"request body exceeds {max_bytes} bytes")
     try:
         obj = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):

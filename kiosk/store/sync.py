@@ -1,6 +1,7 @@
-"""Sending the outbox to the registry: strictly in order, each operation exactly once (idempotency keys make a
-resend harmless), stopping at the first transient failure and backing off exponentially; conflicts are recorded
-as failed operations with the registry's reason, never dropped.
+"""Sending the outbox to the registry: in batches (bounded by count and bytes, one request and two local commits
+each), strictly in order, each operation exactly once (idempotency keys make a resend harmless), stopping at the
+first transient failure and backing off exponentially; conflicts are recorded as failed operations with the
+registry's reason, never dropped.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.registry_client import RegistryUnavailable, Reply
+from kiosk.registry_client import BATCH_BYTES, BATCH_OPS, RegistryUnavailable, Reply
 from kiosk.store.outbox import Operation, Outbox, transaction
 
-Send = Callable[[Operation], Reply]
+# Sends a batch of operations in one request; answers, in order, for all of them or for those up to and including
+# the first transient failure (5xx); raises RegistryUnavailable when the batch as a whole got no answer.
+Send = Callable[[list[Operation]], list[Reply]]
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,13 @@ class Syncer:
         backoff: Backoff = Backoff(),
         rng: random.Random | None = None,
         on_settled: Callable[[Operation], Any] | None = None,
+        *,
+        batch_ops: int = BATCH_OPS,
+        batch_bytes: int = BATCH_BYTES,
     ) -> None:
         self.outbox = outbox
+        self.batch_ops = batch_ops
+        self.batch_bytes = batch_bytes
         self.send = send
         self.backoff = backoff
         self.rng = rng or random.Random()
@@ -90,7 +98,8 @@ class Syncer:
         return settled
 
     def sync(self, now: float, *, max_ops: int | None = None, clock: Callable[[], float] | None = None) -> SyncReport:
-        """One pass: send pending operations oldest first until done, `max_ops`, or a transient failure."""
+        """One pass: send pending operations oldest first, a batch per request, until done, `max_ops`, or a
+        transient failure. Each batch costs two local commits (sent, then settled), whatever its size."""
         report = SyncReport()
         failures, next_at, _ = self.state()
         if now < next_at:
@@ -99,25 +108,32 @@ class Syncer:
             return report
         sent = 0
         while max_ops is None or sent < max_ops:
-            op = self.outbox.next_pending()
-            if op is None:
+            limit = self.batch_ops if max_ops is None else min(self.batch_ops, max_ops - sent)
+            batch = self.outbox.pending_batch(limit, self.batch_bytes)
+            if not batch:
                 break
             t = clock() if clock else now
-            self.outbox.mark_sent(op.seq, t)  # "sent" survives a crash: the resend reuses the same key
+            batch = self.outbox.mark_sent_many(batch, t)  # "sent" survives a crash: the resend reuses the same keys
             try:
-                reply = self.send(op)
+                replies, error = self.send(batch), ""
             except RegistryUnavailable as e:
+                replies, error = [], str(e)
+            stop = next((i for i, r in enumerate(replies) if r.status >= 500), len(replies))
+            if stop < len(replies):
+                error = f"registry answered {replies[stop].status} {replies[stop].body.get('error', '')}".strip()
+            answered = list(zip(batch, replies[:stop], strict=False))
+            for settled in self.outbox.settle_many(answered, t):
+                (report.acknowledged if settled.state == "acknowledged" else report.failed).append(settled)
+                if self.on_settled is not None:
+                    self.on_settled(settled)
+            sent += len(answered)
+            if error or not answered:
                 failures += 1
-                report.error = str(e)
+                report.error = error or "registry answered no operation"
                 report.next_attempt_at = t + self.backoff.delay_s(failures, self.rng)
-                self.outbox.note_error(op.seq, report.error, t)
+                self.outbox.note_error(batch[len(answered)].seq, report.error, t)
                 self._save(failures, report.next_attempt_at, report.error)
                 break
-            settled = self.outbox.settle(op.seq, reply.status, reply.body, t)
-            (report.acknowledged if settled.state == "acknowledged" else report.failed).append(settled)
-            if self.on_settled is not None:
-                self.on_settled(settled)
-            sent += 1
             if failures:
                 failures = 0
                 self._save(0, 0.0, "")
@@ -136,10 +152,10 @@ class Syncer:
 
 
 def client_sender(client: Any) -> Send:
-    """A `Send` over a RegistryClient: each operation goes out under its own idempotency key."""
+    """A `Send` over a RegistryClient: a batch in one request, each operation under its own idempotency key."""
 
-    def send(op: Operation) -> Reply:
-        reply: Reply = client.submit(op.kind, op.payload, op.key)
-        return reply
+    def send(ops: list[Operation]) -> list[Reply]:
+        replies: list[Reply] = client.submit_batch([(op.key, op.kind, op.payload) for op in ops])
+        return replies
 
     return send

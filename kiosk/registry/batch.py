@@ -1,0 +1,171 @@
+"""Outbox batches: a kiosk's queued operations applied in order, each idempotently, all in one transaction.
+
+Each operation runs the same service function as its single-operation route, inside a savepoint of the batch's
+transaction, so a refused operation undoes only its own writes. The answer is one result per operation, in order:
+`accepted` (2xx), `duplicate` (the idempotency record replayed an earlier answer), `rejected` (4xx, with the
+registry's error code) or `retry` (a transient 5xx: the batch stops there, what came before is committed, and the
+kiosk sends that operation and the rest again later). A database failure fails the whole batch (nothing committed).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from kiosk.registry import validate as v
+from kiosk.registry.biometric import MAX_TEMPLATE_BYTES
+from kiosk.registry.db import Dialect, Tx
+from kiosk.registry.service import Registry, Result
+
+MAX_BATCH_OPS = 500
+MAX_BATCH_BYTES = 1024 * 1024  # the request body; each operation's fields are bounded by their own validators
+
+Apply = Callable[[Registry, str, str, Mapping[str, Any]], Result]
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    kind: str
+    params: Mapping[str, Any]
+
+
+def _fields(params: Mapping[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise v.ApiError(422, "unknown_field", f"unknown field {unknown[0]!r}")
+
+
+def _issue_extract(registry: Registry, client: str, key: str, p: Mapping[str, Any]) -> Result:
+    _fields(p, {"citizen_id", "doc_type"})
+    cid = v.citizen_id(p.get("citizen_id"))
+    return registry.issue_extract(client, key, cid, v.choice(p, "doc_type", ("TR14_1", "TR12_2")))
+
+
+def _book(registry: Registry, client: str, key: str, p: Mapping[str, Any]) -> Result:
+    _fields(p, {"citizen_id", "slot_id"})
+    cid = v.citizen_id(p.get("citizen_id"))
+    return registry.book(client, key, cid, v.integer(p, "slot_id", low=1, high=2**62))
+
+
+def _cancel_booking(registry: Registry, client: str, key: str, p: Mapping[str, Any]) -> Result:
+    _fields(p, {"ref", "citizen_id"})
+    ref = v.code(p.get("ref"), "booking ref")
+    return registry.cancel_booking(client, key, ref, v.citizen_id(p.get("citizen_id")))
+
+
+def _enrol(registry: Registry, client: str, key: str, p: Mapping[str, Any]) -> Result:
+    _fields(p, {"citizen_id", "unit", "method", "officer_id", "passcode", "finger_template"})
+    cid = v.citizen_id(p.get("citizen_id"))
+    unit = v.code(p.get("unit"), "unit")
+    method = v.choice(p, "method", ("self", "officer"))
+    officer = v.code(p.get("officer_id"), "officer_id") if p.get("officer_id") is not None else ""
+    if (method == "officer") != bool(officer):
+        raise v.ApiError(422, "invalid_field", "officer_id is required for, and only for, method 'officer'")
+    passcode = v.digits(p, "passcode", min_len=6, max_len=12) if p.get("passcode") is not None else ""
+    template = None
+    if p.get("finger_template") is not None:
+        template = v.base64_bytes(p, "finger_template", min_bytes=16, max_bytes=MAX_TEMPLATE_BYTES)
+    return registry.enrol(client, key, cid, unit, method, officer, passcode=passcode, template=template)
+
+
+def _create_officer(registry: Registry, client: str, key: str, p: Mapping[str, Any]) -> Result:
+    _fields(p, {"officer_id", "name", "unit", "pin"})
+    officer = v.code(p.get("officer_id"), "officer_id")
+    name = v.text(p, "name", max_len=120)
+    unit = v.code(p.get("unit"), "unit")
+    pin = v.text(p, "pin", max_len=12, min_len=6)
+    if not pin.isdigit():
+        raise v.ApiError(422, "invalid_field", "pin must be digits")
+    return registry.create_officer(client, key, officer, name, unit, pin)
+
+
+def _register_kit_key(registry: Registry, client: str, key: str, p: Mapping[str, Any]) -> Result:
+    _fields(p, {"public_key"})
+    public_key = v.base64_bytes(p, "public_key", min_bytes=32, max_bytes=32)
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key)
+    except ValueError:
+        raise v.ApiError(422, "invalid_field", "public_key must be a raw Ed25519 public key") from None
+    return registry.register_kit_key(client, key, public_key)
+
+
+# The outbox's operation kinds (kiosk.registry_client.OPERATIONS), validated as their single routes validate them.
+APPLY: dict[str, Apply] = {
+    "enrol": _enrol,
+    "book": _book,
+    "cancel_booking": _cancel_booking,
+    "issue_extract": _issue_extract,
+    "create_officer": _create_officer,
+    "register_kit_key": _register_kit_key,
+}
+
+
+def parse(body: Mapping[str, Any]) -> list[Entry]:
+    """`{"operations": [{"key", "kind", "params"}, ...]}`: a malformed envelope refuses the whole batch (4xx)."""
+    _fields(body, {"operations"})
+    ops = body.get("operations")
+    if not isinstance(ops, list) or not 1 <= len(ops) <= MAX_BATCH_OPS:
+        raise v.ApiError(422, "invalid_field", f"operations must be a list of 1-{MAX_BATCH_OPS} operations")
+    entries = []
+    for op in ops:
+        if not isinstance(op, dict) or not isinstance(op.get("params"), dict) or not isinstance(op.get("kind"), str):
+            raise v.ApiError(422, "invalid_field", "each operation needs a key, a kind and params (an object)")
+        _fields(op, {"key", "kind", "params"})
+        entries.append(Entry(v.idempotency_key(op.get("key")), op["kind"], op["params"]))
+    return entries
+
+
+class _Savepoints:
+    """The batch's one transaction seen as a database: each `transaction()` is a savepoint inside it."""
+
+    def __init__(self, tx: Tx, dialect: Dialect) -> None:
+        self.tx = tx
+        self.dialect = dialect
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        self.tx.execute("SAVEPOINT batch_op")
+        try:
+            yield self.tx
+        except BaseException:
+            self.tx.execute("ROLLBACK TO SAVEPOINT batch_op")
+            self.tx.execute("RELEASE SAVEPOINT batch_op")
+            raise
+        self.tx.execute("RELEASE SAVEPOINT batch_op")
+
+    def close(self) -> None:
+        """The batch's owner closes the real database."""
+
+
+def outcome(status: int, body: Mapping[str, Any]) -> str:
+    if status >= 500:
+        return "retry"
+    if status >= 300:
+        return "rejected"
+    return "duplicate" if body.get("replayed") else "accepted"
+
+
+def apply_batch(registry: Registry, client: str, entries: Sequence[Entry]) -> list[dict[str, Any]]:
+    """Apply `entries` in order in one transaction; one result per operation up to and including the first `retry`."""
+    results: list[dict[str, Any]] = []
+    with registry.db.transaction() as tx:
+        inner = copy.copy(registry)  # shares keys, signer and clock; only its database is the batch's transaction
+        object.__setattr__(inner, "db", _Savepoints(tx, registry.db.dialect))
+        for entry in entries:
+            apply = APPLY.get(entry.kind)
+            try:
+                if apply is None:
+                    raise v.ApiError(422, "unknown_operation", f"no operation {entry.kind!r}")
+                status, body = apply(inner, client, entry.key, entry.params)
+            except v.ApiError as e:
+                status, body = e.status, e.body()
+            results.append({"key": entry.key, "status": status, "outcome": outcome(status, body), "body": body})
+            if status >= 500:
+                break
+    return results
