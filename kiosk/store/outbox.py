@@ -160,13 +160,14 @@ class Outbox:
         with transaction(self.conn):
             self.conn.execute("UPDATE outbox SET reason = ?, updated_at = ? WHERE seq = ?", (reason, now, seq))
 
-    def pending_batch(self, max_ops: int, max_bytes: int) -> builtins.list[Operation]:
-        """The oldest unsettled operations, in order: at most `max_ops`, and as many as fit in `max_bytes` on the
-        wire (always at least one, so an operation larger than the bound still goes, alone)."""
+    def pending_batch(self, max_ops: int, max_bytes: int, *, after_seq: int = 0) -> builtins.list[Operation]:
+        """The oldest unsettled operations after `after_seq`, in order: at most `max_ops`, and as many as fit in
+        `max_bytes` on the wire (always at least one, so an operation larger than the bound still goes, alone)."""
         batch: builtins.list[Operation] = []
         size = 0
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM outbox WHERE state IN ('queued', 'sent') ORDER BY seq LIMIT ?", (max_ops,)
+            f"SELECT {_COLUMNS} FROM outbox WHERE state IN ('queued', 'sent') AND seq > ? ORDER BY seq LIMIT ?",
+            (after_seq, max_ops),
         ).fetchall()
         for row in rows:
             op = self._op(row)

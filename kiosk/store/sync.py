@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,44 +100,56 @@ class Syncer:
 
     def sync(self, now: float, *, max_ops: int | None = None, clock: Callable[[], float] | None = None) -> SyncReport:
         """One pass: send pending operations oldest first, a batch per request, until done, `max_ops`, or a
-        transient failure. Each batch costs two local commits (sent, then settled), whatever its size."""
+        transient failure. Each batch costs two local commits (sent, then settled), whatever its size; the next
+        batch is on the wire while this one is settled (it is sent only once this one's answer is in, so the
+        registry still applies everything in order, and nothing follows a transient failure)."""
         report = SyncReport()
         failures, next_at, _ = self.state()
         if now < next_at:
             report.remaining = self._remaining()
             report.next_attempt_at = next_at
             return report
-        sent = 0
-        while max_ops is None or sent < max_ops:
-            limit = self.batch_ops if max_ops is None else min(self.batch_ops, max_ops - sent)
-            batch = self.outbox.pending_batch(limit, self.batch_bytes)
-            if not batch:
-                break
-            t = clock() if clock else now
-            batch = self.outbox.mark_sent_many(batch, t)  # "sent" survives a crash: the resend reuses the same keys
-            try:
-                replies, error = self.send(batch), ""
-            except RegistryUnavailable as e:
-                replies, error = [], str(e)
-            stop = next((i for i, r in enumerate(replies) if r.status >= 500), len(replies))
-            if stop < len(replies):
-                error = f"registry answered {replies[stop].status} {replies[stop].body.get('error', '')}".strip()
-            answered = list(zip(batch, replies[:stop], strict=False))
-            for settled in self.outbox.settle_many(answered, t):
-                (report.acknowledged if settled.state == "acknowledged" else report.failed).append(settled)
-                if self.on_settled is not None:
-                    self.on_settled(settled)
-            sent += len(answered)
-            if error or not answered:
-                failures += 1
-                report.error = error or "registry answered no operation"
-                report.next_attempt_at = t + self.backoff.delay_s(failures, self.rng)
-                self.outbox.note_error(batch[len(answered)].seq, report.error, t)
-                self._save(failures, report.next_attempt_at, report.error)
-                break
-            if failures:
-                failures = 0
-                self._save(0, 0.0, "")
+        scheduled = 0
+        with ThreadPoolExecutor(1, thread_name_prefix="kiosk-sync-send") as wire:
+
+            def launch(after_seq: int) -> tuple[list[Operation], float, Future[list[Reply]]] | None:
+                nonlocal scheduled
+                limit = self.batch_ops if max_ops is None else min(self.batch_ops, max_ops - scheduled)
+                batch = self.outbox.pending_batch(limit, self.batch_bytes, after_seq=after_seq) if limit > 0 else []
+                if not batch:
+                    return None
+                t = clock() if clock else now
+                batch = self.outbox.mark_sent_many(batch, t)  # "sent" survives a crash: a resend reuses the keys
+                scheduled += len(batch)
+                return batch, t, wire.submit(self.send, batch)
+
+            inflight = launch(0)
+            while inflight is not None:
+                batch, t, answer = inflight
+                try:
+                    replies, error = answer.result(), ""
+                except RegistryUnavailable as e:
+                    replies, error = [], str(e)
+                stop = next((i for i, r in enumerate(replies) if r.status >= 500), len(replies))
+                if stop < len(replies):
+                    error = f"registry answered {replies[stop].status} {replies[stop].body.get('error', '')}".strip()
+                answered = list(zip(batch, replies[:stop], strict=False))
+                if not answered and not error:
+                    error = "registry answered no operation"
+                inflight = None if error else launch(batch[-1].seq)
+                for settled in self.outbox.settle_many(answered, t):
+                    (report.acknowledged if settled.state == "acknowledged" else report.failed).append(settled)
+                    if self.on_settled is not None:
+                        self.on_settled(settled)
+                if error:
+                    failures += 1
+                    report.error = error
+                    report.next_attempt_at = t + self.backoff.delay_s(failures, self.rng)
+                    self.outbox.note_error(batch[len(answered)].seq, report.error, t)
+                    self._save(failures, report.next_attempt_at, report.error)
+                elif failures:
+                    failures = 0
+                    self._save(0, 0.0, "")
         report.remaining = self._remaining()
         return report
 
