@@ -189,30 +189,40 @@ class Outbox:
         return [replace(op, state="sent", attempts=op.attempts + 1) for op in ops]
 
     def settle_many(self, answers: Sequence[tuple[Operation, Reply]], now: float) -> builtins.list[Operation]:
-        """`settle` for a whole batch in one commit, from the operations as read (no re-read, no re-decrypt):
-        a payload is re-encrypted only when it held a secret to drop."""
+        """Record the registry's answers for a batch in one commit: 2xx acknowledged, anything else failed with the
+        registry's error code. Works from the operations as read (no re-read, no re-decrypt); a payload is
+        re-encrypted only when it held a secret to drop. An operation another syncer settled meanwhile keeps what
+        that one recorded."""
         settled: builtins.list[Operation] = []
         with transaction(self.conn):
+            marks = ",".join("?" * len(answers))
+            pending = {
+                seq
+                for (seq,) in self.conn.execute(
+                    f"SELECT seq FROM outbox WHERE seq IN ({marks}) AND state IN ('queued', 'sent')",
+                    [op.seq for op, _ in answers],
+                )
+            }
+            updates = []
             for op, reply in answers:
+                if op.seq not in pending:
+                    row = self.conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE seq = ?", (op.seq,)).fetchone()
+                    settled.append(self._op(row))
+                    continue
                 state: State = "acknowledged" if reply.ok else "failed"
                 reason = "" if reply.ok else str(reply.body.get("error") or f"http_{reply.status}")
                 kept = {k: v for k, v in op.payload.items() if k not in SECRET_FIELDS}
-                sealed_response = self.cipher.seal(op.key, reply.body)
-                sql = "UPDATE outbox SET state = ?, status = ?, reason = ?, response = ?, updated_at = ?"
-                params: tuple[Any, ...] = (state, reply.status, reason, sealed_response, now)
-                if len(kept) < len(op.payload):
-                    sql += ", payload = ?"
-                    params += (self.cipher.seal(op.key, kept),)
-                changed = self.conn.execute(
-                    sql + " WHERE seq = ? AND state IN ('queued', 'sent')", (*params, op.seq)
-                ).rowcount
-                if changed:
-                    settled.append(
-                        replace(op, state=state, status=reply.status, reason=reason, payload=kept, response=reply.body)
-                    )
-                else:  # another syncer settled it meanwhile: what it recorded stands
-                    row = self.conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE seq = ?", (op.seq,)).fetchone()
-                    settled.append(self._op(row))
+                payload = self.cipher.seal(op.key, kept) if len(kept) < len(op.payload) else None
+                response = self.cipher.seal(op.key, reply.body)
+                updates.append((state, reply.status, reason, payload, response, now, op.seq))
+                settled.append(
+                    replace(op, state=state, status=reply.status, reason=reason, payload=kept, response=reply.body)
+                )
+            self.conn.executemany(
+                "UPDATE outbox SET state = ?, status = ?, reason = ?, payload = COALESCE(?, payload), response = ?,"
+                " updated_at = ? WHERE seq = ?",
+                updates,
+            )
         return settled
 
     def prune(self, settled_before: float) -> int:
