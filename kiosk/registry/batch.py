@@ -1,10 +1,14 @@
 """Outbox batches: a kiosk's queued operations applied in order, each idempotently, all in one transaction.
 
-Each operation runs the same service function as its single-operation route, inside a savepoint of the batch's
-transaction, so a refused operation undoes only its own writes. The answer is one result per operation, in order:
-`accepted` (2xx), `duplicate` (the idempotency record replayed an earlier answer), `rejected` (4xx, with the
-registry's error code) or `retry` (a transient 5xx: the batch stops there, what came before is committed, and the
-kiosk sends that operation and the rest again later). A database failure fails the whole batch (nothing committed).
+Each operation runs the same service function as its single-operation route, in the batch's one transaction. An
+answered operation (201, or a refusal such as 404/409) commits what its route would commit, idempotency record
+included, so it needs no savepoint; an operation that raises (a reused key, a race lost) may have written or, on
+PostgreSQL, aborted the transaction: then the batch is rolled back and run again with a savepoint around each
+operation, which undoes only that operation's writes. Malformed fields are refused before an operation runs.
+The answer is one result per operation, in order: `accepted` (2xx), `duplicate` (the idempotency record replayed
+an earlier answer), `rejected` (4xx, with the registry's error code) or `retry` (a transient 5xx: the batch stops
+there, what came before is committed, and the kiosk sends that operation and the rest again later). A database
+failure fails the whole batch (nothing committed).
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk.registry import validate as v
 from kiosk.registry.biometric import MAX_TEMPLATE_BYTES
-from kiosk.registry.db import Dialect, Tx
+from kiosk.registry.db import DatabaseUnavailable, Dialect, Tx
 from kiosk.registry.service import Registry, Result
 
 MAX_BATCH_OPS = 500
 MAX_BATCH_BYTES = 1024 * 1024  # the request body; each operation's fields are bounded by their own validators
 
-Apply = Callable[[Registry, str, str, Mapping[str, Any]], Result]
+Run = Callable[[Registry, str, str], Result]  # (registry, client, key): one validated operation, applied
+Parse = Callable[[Mapping[str, Any]], Run]
 
 
 @dataclass(frozen=True)
@@ -41,25 +46,28 @@ def _fields(params: Mapping[str, Any], allowed: set[str]) -> None:
         raise v.ApiError(422, "unknown_field", f"unknown field {unknown[0]!r}")
 
 
-def _issue_extract(registry: Registry, client: str, key: str, p: Mapping[str, Any]) -> Result:
+def _issue_extract(p: Mapping[str, Any]) -> Run:
     _fields(p, {"citizen_id", "doc_type"})
     cid = v.citizen_id(p.get("citizen_id"))
-    return registry.issue_extract(client, key, cid, v.choice(p, "doc_type", ("TR14_1", "TR12_2")))
+    doc_type = v.choice(p, "doc_type", ("TR14_1", "TR12_2"))
+    return lambda registry, client, key: registry.issue_extract(client, key, cid, doc_type)
 
 
-def _book(registry: Registry, client: str, key: str, p: Mapping[str, Any]) -> Result:
+def _book(p: Mapping[str, Any]) -> Run:
     _fields(p, {"citizen_id", "slot_id"})
     cid = v.citizen_id(p.get("citizen_id"))
-    return registry.book(client, key, cid, v.integer(p, "slot_id", low=1, high=2**62))
+    slot_id = v.integer(p, "slot_id", low=1, high=2**62)
+    return lambda registry, client, key: registry.book(client, key, cid, slot_id)
 
 
-def _cancel_booking(registry: Registry, client: str, key: str, p: Mapping[str, Any]) -> Result:
+def _cancel_booking(p: Mapping[str, Any]) -> Run:
     _fields(p, {"ref", "citizen_id"})
     ref = v.code(p.get("ref"), "booking ref")
-    return registry.cancel_booking(client, key, ref, v.citizen_id(p.get("citizen_id")))
+    cid = v.citizen_id(p.get("citizen_id"))
+    return lambda registry, client, key: registry.cancel_booking(client, key, ref, cid)
 
 
-def _enrol(registry: Registry, client: str, key: str, p: Mapping[str, Any]) -> Result:
+def _enrol(p: Mapping[str, Any]) -> Run:
     _fields(p, {"citizen_id", "unit", "method", "officer_id", "passcode", "finger_template"})
     cid = v.citizen_id(p.get("citizen_id"))
     unit = v.code(p.get("unit"), "unit")
@@ -71,10 +79,12 @@ def _enrol(registry: Registry, client: str, key: str, p: Mapping[str, Any]) -> R
     template = None
     if p.get("finger_template") is not None:
         template = v.base64_bytes(p, "finger_template", min_bytes=16, max_bytes=MAX_TEMPLATE_BYTES)
-    return registry.enrol(client, key, cid, unit, method, officer, passcode=passcode, template=template)
+    return lambda registry, client, key: registry.enrol(
+        client, key, cid, unit, method, officer, passcode=passcode, template=template
+    )
 
 
-def _create_officer(registry: Registry, client: str, key: str, p: Mapping[str, Any]) -> Result:
+def _create_officer(p: Mapping[str, Any]) -> Run:
     _fields(p, {"officer_id", "name", "unit", "pin"})
     officer = v.code(p.get("officer_id"), "officer_id")
     name = v.text(p, "name", max_len=120)
@@ -82,21 +92,21 @@ def _create_officer(registry: Registry, client: str, key: str, p: Mapping[str, A
     pin = v.text(p, "pin", max_len=12, min_len=6)
     if not pin.isdigit():
         raise v.ApiError(422, "invalid_field", "pin must be digits")
-    return registry.create_officer(client, key, officer, name, unit, pin)
+    return lambda registry, client, key: registry.create_officer(client, key, officer, name, unit, pin)
 
 
-def _register_kit_key(registry: Registry, client: str, key: str, p: Mapping[str, Any]) -> Result:
+def _register_kit_key(p: Mapping[str, Any]) -> Run:
     _fields(p, {"public_key"})
     public_key = v.base64_bytes(p, "public_key", min_bytes=32, max_bytes=32)
     try:
         Ed25519PublicKey.from_public_bytes(public_key)
     except ValueError:
         raise v.ApiError(422, "invalid_field", "public_key must be a raw Ed25519 public key") from None
-    return registry.register_kit_key(client, key, public_key)
+    return lambda registry, client, key: registry.register_kit_key(client, key, public_key)
 
 
 # The outbox's operation kinds (kiosk.registry_client.OPERATIONS), validated as their single routes validate them.
-APPLY: dict[str, Apply] = {
+PARSE: dict[str, Parse] = {
     "enrol": _enrol,
     "book": _book,
     "cancel_booking": _cancel_booking,
@@ -121,15 +131,23 @@ def parse(body: Mapping[str, Any]) -> list[Entry]:
     return entries
 
 
-class _Savepoints:
-    """The batch's one transaction seen as a database: each `transaction()` is a savepoint inside it."""
+class _InBatch:
+    """The batch's one transaction seen as a database by the service functions: `transaction()` yields it, inside
+    a savepoint of its own when `savepoints` (the careful run, after an operation raised)."""
 
-    def __init__(self, tx: Tx, dialect: Dialect) -> None:
+    def __init__(self, tx: Tx, dialect: Dialect, savepoints: bool) -> None:
         self.tx = tx
         self.dialect = dialect
+        self.savepoints = savepoints
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
+        if not self.savepoints:
+            try:
+                yield self.tx
+            except BaseException as e:  # also what the service would retry (IntegrityError): not over partial writes
+                raise _Raised from e
+            return
         self.tx.execute("SAVEPOINT batch_op")
         try:
             yield self.tx
@@ -143,6 +161,10 @@ class _Savepoints:
         """The batch's owner closes the real database."""
 
 
+class _Raised(Exception):
+    """An operation raised in the run without savepoints: roll the batch back and run it with them."""
+
+
 def outcome(status: int, body: Mapping[str, Any]) -> str:
     if status >= 500:
         return "retry"
@@ -151,20 +173,48 @@ def outcome(status: int, body: Mapping[str, Any]) -> str:
     return "duplicate" if body.get("replayed") else "accepted"
 
 
+def _validated(entry: Entry) -> Run | v.ApiError:
+    parse_op = PARSE.get(entry.kind)
+    if parse_op is None:
+        return v.ApiError(422, "unknown_operation", f"no operation {entry.kind!r}")
+    try:
+        return parse_op(entry.params)
+    except v.ApiError as e:
+        return e
+
+
 def apply_batch(registry: Registry, client: str, entries: Sequence[Entry]) -> list[dict[str, Any]]:
     """Apply `entries` in order in one transaction; one result per operation up to and including the first `retry`."""
+    runs = [_validated(entry) for entry in entries]
+    try:
+        return _apply(registry, client, entries, runs, savepoints=False)
+    except _Raised:
+        return _apply(registry, client, entries, runs, savepoints=True)
+
+
+def _apply(
+    registry: Registry, client: str, entries: Sequence[Entry], runs: Sequence[Run | v.ApiError], *, savepoints: bool
+) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     with registry.db.transaction() as tx:
         inner = copy.copy(registry)  # shares keys, signer and clock; only its database is the batch's transaction
-        object.__setattr__(inner, "db", _Savepoints(tx, registry.db.dialect))
-        for entry in entries:
-            apply = APPLY.get(entry.kind)
-            try:
-                if apply is None:
-                    raise v.ApiError(422, "unknown_operation", f"no operation {entry.kind!r}")
-                status, body = apply(inner, client, entry.key, entry.params)
-            except v.ApiError as e:
-                status, body = e.status, e.body()
+        object.__setattr__(inner, "db", _InBatch(tx, registry.db.dialect, savepoints))
+        for entry, run in zip(entries, runs, strict=True):
+            if isinstance(run, v.ApiError):
+                status, body = run.status, run.body()
+            else:
+                try:
+                    status, body = run(inner, client, entry.key)
+                except DatabaseUnavailable:
+                    raise
+                except v.ApiError as e:
+                    if not savepoints:
+                        raise _Raised from e
+                    status, body = e.status, e.body()
+                except Exception as e:
+                    if not savepoints:
+                        raise _Raised from e
+                    raise
             results.append({"key": entry.key, "status": status, "outcome": outcome(status, body), "body": body})
             if status >= 500:
                 break
