@@ -184,3 +184,44 @@ def test_a_lost_reply_is_resent_and_answered_as_duplicates(running: Running, tmp
     ] * 4 + [False] * 6
     assert enrolments(running) == people  # each once, in order
     assert [op.attempts for op in outbox.list()] == [2] * 4 + [1] * 6
+
+
+def test_two_kiosks_syncing_batches_at_once_never_overbook_a_slot(running: Running, tmp_path: Path) -> None:
+    """Each batch is one transaction: two outboxes booking one slot at the same time fill it exactly, the rest
+    refused `slot_full`, each operation applied once (PostgreSQL: concurrent transactions; SQLite: serialised)."""
+    import threading
+
+    people = [p.cid for p in generated_people(40)]
+    with running.client() as c:
+        slot = next(
+            s for s in c.slots("1014", running.today, running.today + timedelta(days=20)) if s["bookable"] == "ok"
+        )
+    outboxes = [Outbox(open_store(tmp_path / f"kiosk-{n}.sqlite3")) for n in range(2)]
+    for i, cid in enumerate(people):
+        outboxes[i % 2].enqueue("book", {"citizen_id": cid, "slot_id": slot["slot_id"]}, now=0.0)
+    reports: list[Any] = []
+
+    def drain(outbox: Outbox) -> None:
+        with running.client(timeout_s=30) as c:
+            syncer = Syncer(outbox, client_sender(c), batch_ops=3)
+            for _ in range(50):
+                syncer.link_restored()
+                report = syncer.sync(now=1.0)
+                reports.append(report)
+                if report.remaining == 0:
+                    return
+
+    threads = [threading.Thread(target=drain, args=(o,)) for o in outboxes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    ops = [op for o in outboxes for op in o.list()]
+    assert all(o.counts()["queued"] == o.counts()["sent"] == 0 for o in outboxes)
+    booked = [op for op in ops if op.state == "acknowledged"]
+    assert len(booked) == slot["free"]
+    assert {op.reason for op in ops if op.state == "failed"} == {"slot_full"}
+    (count,) = rows(running, "SELECT booked FROM slots WHERE id = ?", (slot["slot_id"],))[0]
+    assert count == slot["capacity"]
+    keys = rows(running, "SELECT COUNT(*), COUNT(DISTINCT key) FROM idempotency WHERE client = ?", (CLIENT,))[0]
+    assert keys == (40, 40)
