@@ -2,7 +2,8 @@
 
 Transient trouble (no link, timeout, TLS failure, 5xx) raises `RegistryUnavailable`, which the outbox retries later;
 a refusal (4xx) raises `RegistryRejected` (`RegistryConflict` for 409) from the convenience methods, while `submit`
-returns it as a `Reply` so the outbox can record it as the operation's outcome.
+(one operation) and `submit_batch` (the outbox's queued operations in one request, POST /v1/sync/batch) return it
+as a `Reply` so the outbox can record it as the operation's outcome.
 """
 
 from __future__ import annotations
