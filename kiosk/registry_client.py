@@ -2,19 +2,22 @@
 
 Transient trouble (no link, timeout, TLS failure, 5xx) raises `RegistryUnavailable`, which the outbox retries later;
 a refusal (4xx) raises `RegistryRejected` (`RegistryConflict` for 409) from the convenience methods, while `submit`
-returns it as a `Reply` so the outbox can record it as the operation's outcome.
+(one operation) and `submit_batch` (the outbox's queued operations in one request, POST /v1/sync/batch) return it
+as a `Reply` so the outbox can record it as the operation's outcome.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import logging
 import ssl
 import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from string import Formatter
 from typing import Any
 
 import httpx
@@ -34,6 +37,19 @@ OPERATIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "issue_extract": ("POST", "/v1/extracts", ("citizen_id", "doc_type")),
     "register_kit_key": ("POST", "/v1/kit-keys", ("public_key",)),
 }
+
+
+# One outbox batch (POST /v1/sync/batch) holds at most this many operations and bytes; the registry allows more.
+BATCH_OPS = 200
+BATCH_BYTES = 256 * 1024
+
+
+def batch_entry(kind: str, payload: dict[str, Any], key: str) -> bytes:
+    """An operation as it travels in a batch: its key, kind, and the fields its route takes (path and body)."""
+    _, template, fields = OPERATIONS[kind]
+    names = [*(name for _, name, _, _ in Formatter().parse(template) if name), *fields]
+    params = {k: payload[k] for k in names if payload.get(k) is not None}
+    return json.dumps({"key": key, "kind": kind, "params": params}, separators=(",", ":")).encode()
 
 
 class RegistryError(KioskError):
@@ -160,6 +176,39 @@ class RegistryClient:
         method, template, fields = OPERATIONS[kind]
         body = {k: payload[k] for k in fields if k in payload and payload[k] is not None}
         return self.request(method, template.format(**payload), body=body, key=key)
+
+    def submit_batch(self, ops: list[tuple[str, str, dict[str, Any]]]) -> list[Reply]:
+        """Send outbox operations (key, kind, payload) in one request; their answers in order, one per operation up
+        to the first transient one (5xx), after which nothing was applied. A refusal of the batch as a whole is no
+        operation's outcome: it raises RegistryUnavailable, and the operations stay queued."""
+        content = b'{"operations":[' + b",".join(batch_entry(kind, payload, key) for key, kind, payload in ops) + b"]}"
+        try:
+            response = self.http.post("/v1/sync/batch", content=content, headers={"Content-Type": "application/json"})
+        except (httpx.TransportError, ssl.SSLError, OSError) as e:
+            raise RegistryUnavailable(f"registry unreachable: {type(e).__name__}: {e}") from None
+        try:
+            data = response.json()
+        except ValueError:
+            raise RegistryUnavailable(f"registry answered {response.status_code} without JSON") from None
+        if response.status_code != 200:
+            code = data.get("error", "") if isinstance(data, dict) else ""
+            raise RegistryUnavailable(f"registry refused the batch: {response.status_code} {code}")
+        results = data.get("results") if isinstance(data, dict) else None
+        if not isinstance(results, list) or not results or len(results) > len(ops):
+            raise RegistryUnavailable("malformed batch answer: no results, or more than operations sent")
+        replies = []
+        for (key, _, _), result in zip(ops, results, strict=False):
+            if not (
+                isinstance(result, dict)
+                and result.get("key") == key
+                and isinstance(result.get("status"), int)
+                and isinstance(result.get("body"), dict)
+            ):
+                raise RegistryUnavailable("malformed batch answer: a result does not match its operation")
+            replies.append(Reply(result["status"], result["body"]))
+        if len(replies) < len(ops) and replies[-1].status < 500:
+            raise RegistryUnavailable("malformed batch answer: it stopped without a transient failure")
+        return replies
 
     @staticmethod
     def _ok(reply: Reply, **expected: type) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -21,9 +20,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kiosk.registry import kit_tokens
+from kiosk.registry import batch, kit_tokens
 from kiosk.registry import validate as v
-from kiosk.registry.biometric import MAX_TEMPLATE_BYTES
 from kiosk.registry.db import DatabaseUnavailable
 from kiosk.registry.service import Registry, Result
 from kiosk.seal import TrustList
@@ -41,17 +39,17 @@ def peer_of(request: Request) -> str:
     return peer
 
 
-async def read_body(request: Request) -> bytes:
+async def read_body(request: Request, limit: int = v.MAX_BODY_BYTES) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > v.MAX_BODY_BYTES):
-        raise v.ApiError(413, "body_too_large", f"request body exceeds {v.MAX_BODY_BYTES} bytes")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise v.ApiError(413, "body_too_large", f"request body exceeds {limit} bytes")
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise v.ApiError(415, "unsupported_media_type", "send application/json")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > v.MAX_BODY_BYTES:
-            raise v.ApiError(413, "body_too_large", f"request body exceeds {v.MAX_BODY_BYTES} bytes")
+        if size > limit:
+            raise v.ApiError(413, "body_too_large", f"request body exceeds {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -98,11 +96,15 @@ def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         cid = v.citizen_id(request.path_params["cid"])
         return limited(await run_in_threadpool(registry.read_citizen, client, cid))
 
+    async def operation(request: Request, kind: str, **in_path: str) -> Response:
+        """One outbox operation on its own route, validated as it is in a batch (`batch.PARSE`)."""
+        client, key, body = await mutation(request, batch.FIELDS[kind] - set(in_path))
+        run = batch.PARSE[kind]({**body, **in_path})
+        caller = batch.Caller(client, serial_of(request))
+        return reply(await run_in_threadpool(run, registry, caller, key))
+
     async def issue_extract(request: Request) -> Response:
-        client, key, body = await mutation(request, {"citizen_id", "doc_type"})
-        cid = v.citizen_id(body.get("citizen_id"))
-        doc_type = v.choice(body, "doc_type", ("TR14_1", "TR12_2"))
-        return reply(await run_in_threadpool(registry.issue_extract, client, key, cid, doc_type))
+        return await operation(request, "issue_extract")
 
     async def get_extract(request: Request) -> Response:
         client = peer_of(request)
@@ -121,35 +123,13 @@ def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         return JSONResponse({"slots": await run_in_threadpool(registry.slots, office, first, last)})
 
     async def book(request: Request) -> Response:
-        client, key, body = await mutation(request, {"citizen_id", "slot_id"})
-        cid = v.citizen_id(body.get("citizen_id"))
-        slot_id = v.integer(body, "slot_id", low=1, high=2**62)
-        return reply(await run_in_threadpool(registry.book, client, key, cid, slot_id))
+        return await operation(request, "book")
 
     async def cancel(request: Request) -> Response:
-        client, key, body = await mutation(request, {"citizen_id"})
-        ref = v.code(request.path_params["ref"], "booking ref")
-        cid = v.citizen_id(body.get("citizen_id"))
-        return reply(await run_in_threadpool(registry.cancel_booking, client, key, ref, cid))
+        return await operation(request, "cancel_booking", ref=request.path_params["ref"])
 
     async def enrol(request: Request) -> Response:
-        fields = {"citizen_id", "unit", "method", "officer_id", "passcode", "finger_template"}
-        client, key, body = await mutation(request, fields)
-        cid = v.citizen_id(body.get("citizen_id"))
-        unit = v.code(body.get("unit"), "unit")
-        method = v.choice(body, "method", ("self", "officer"))
-        officer = v.code(body.get("officer_id"), "officer_id") if body.get("officer_id") is not None else ""
-        if (method == "officer") != bool(officer):
-            raise v.ApiError(422, "invalid_field", "officer_id is required for, and only for, method 'officer'")
-        passcode = v.digits(body, "passcode", min_len=6, max_len=12) if body.get("passcode") is not None else ""
-        template = None
-        if body.get("finger_template") is not None:
-            template = v.base64_bytes(body, "finger_template", min_bytes=16, max_bytes=MAX_TEMPLATE_BYTES)
-        return reply(
-            await run_in_threadpool(
-                lambda: registry.enrol(client, key, cid, unit, method, officer, passcode=passcode, template=template)
-            )
-        )
+        return await operation(request, "enrol")
 
     async def finger_template(request: Request) -> Response:
         client = peer_of(request)
@@ -166,14 +146,7 @@ def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         return limited(await run_in_threadpool(registry.read_citizen_bookings, client, cid))
 
     async def register_kit_key(request: Request) -> Response:
-        client, key, body = await mutation(request, {"public_key"})
-        public_key = v.base64_bytes(body, "public_key", min_bytes=32, max_bytes=32)
-        try:
-            Ed25519PublicKey.from_public_bytes(public_key)
-        except ValueError:
-            raise v.ApiError(422, "invalid_field", "public_key must be a raw Ed25519 public key") from None
-        serial = serial_of(request)
-        return reply(await run_in_threadpool(registry.register_kit_key, client, key, public_key, serial))
+        return await operation(request, "register_kit_key")
 
     async def redeem_kit_token(request: Request) -> Response:
         peer_of(request)
@@ -207,6 +180,14 @@ def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         signature = v.base64_bytes(body, "signature", min_bytes=64, max_bytes=64)
         return reply(await run_in_threadpool(registry.anchor_audit, client, seq, head, signature))
 
+    async def sync_batch(request: Request) -> Response:
+        client = peer_of(request)
+        raw = await read_body(request, batch.MAX_BATCH_BYTES)
+        entries = batch.parse(v.json_object(raw, {"operations"}, max_bytes=batch.MAX_BATCH_BYTES))
+        caller = batch.Caller(client, serial_of(request))
+        results = await run_in_threadpool(batch.apply_batch, registry, caller, entries)
+        return JSONResponse({"results": results})
+
     async def report(request: Request) -> Response:
         peer_of(request)
         friday = v.iso_date(request.query_params.get("friday"), "friday")
@@ -233,6 +214,7 @@ def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         Route("/v1/officers/{officer_id}/verify", verify_pin, methods=["POST"]),
         Route("/v1/reports/enrolments", report),
         Route("/v1/audit-anchor", audit_anchor, methods=["GET", "POST"]),
+        Route("/v1/sync/batch", sync_batch, methods=["POST"]),
     ]
     return Starlette(routes=routes, exception_handlers=json_errors())
 

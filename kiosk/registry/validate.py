@@ -116,10 +116,10 @@ def strict_json(raw: bytes) -> Any:
         raise ApiError(400, "malformed_json", "request body is not valid UTF-8 JSON") from None
 
 
-def json_object(raw: bytes, allowed: set[str]) -> dict[str, Any]:
+def json_object(raw: bytes, allowed: set[str], max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
     """Parse a JSON object body whose keys are all in `allowed` (strictly: see `strict_json`)."""
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, "body_too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
+    if len(raw) > max_bytes:
+        raise ApiError(413, "body_too_large", f"request body exceeds {max_bytes} bytes")
     obj = strict_json(raw)
     if not isinstance(obj, dict):
         raise ApiError(400, "malformed_json", "request body must be a JSON object")

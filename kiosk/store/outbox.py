@@ -5,19 +5,20 @@
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from kiosk.registry_client import OPERATIONS
+from kiosk.registry_client import OPERATIONS, Reply, batch_entry
 
 State = Literal["queued", "sent", "acknowledged", "failed"]
 STATES: tuple[State, ...] = ("queued", "sent", "acknowledged", "failed")
@@ -154,33 +155,75 @@ class Outbox:
         found = dict(self.conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
         return {s: int(found.get(s, 0)) for s in STATES}
 
-    def mark_sent(self, seq: int, now: float) -> None:
-        with transaction(self.conn):
-            self.conn.execute(
-                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, updated_at = ? "
-                "WHERE seq = ? AND state IN ('queued', 'sent')",
-                (now, seq),
-            )
-
     def note_error(self, seq: int, reason: str, now: float) -> None:
         """A transient failure: the operation stays pending; the reason is kept for people to see."""
         with transaction(self.conn):
             self.conn.execute("UPDATE outbox SET reason = ?, updated_at = ? WHERE seq = ?", (reason, now, seq))
 
-    def settle(self, seq: int, status: int, response: dict[str, Any], now: float) -> Operation:
-        """Record the registry's answer: 2xx acknowledged, anything else failed with the registry's error code."""
-        state: State = "acknowledged" if 200 <= status < 300 else "failed"
-        reason = "" if state == "acknowledged" else str(response.get("error") or f"http_{status}")
+    def pending_batch(self, max_ops: int, max_bytes: int, *, after_seq: int = 0) -> builtins.list[Operation]:
+        """The oldest unsettled operations after `after_seq`, in order: at most `max_ops`, and as many as fit in
+        `max_bytes` on the wire (always at least one, so an operation larger than the bound still goes, alone)."""
+        batch: builtins.list[Operation] = []
+        size = 0
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE state IN ('queued', 'sent') AND seq > ? ORDER BY seq LIMIT ?",
+            (after_seq, max_ops),
+        ).fetchall()
+        for row in rows:
+            op = self._op(row)
+            n = len(batch_entry(op.kind, op.payload, op.key)) + 1
+            if batch and size + n > max_bytes:
+                break
+            batch.append(op)
+            size += n
+        return batch
+
+    def mark_sent_many(self, ops: Sequence[Operation], now: float) -> builtins.list[Operation]:
+        """`mark_sent` for a whole batch in one commit; returns the operations as they now stand."""
         with transaction(self.conn):
-            key, stored = self.conn.execute("SELECT key, payload FROM outbox WHERE seq = ?", (seq,)).fetchone()
-            kept = {k: v for k, v in self.cipher.open(key, stored).items() if k not in SECRET_FIELDS}
-            self.conn.execute(
-                "UPDATE outbox SET state = ?, status = ?, reason = ?, payload = ?, response = ?, updated_at = ? "
+            self.conn.executemany(
+                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, updated_at = ? "
                 "WHERE seq = ? AND state IN ('queued', 'sent')",
-                (state, status, reason, self.cipher.seal(key, kept), self.cipher.seal(key, response), now, seq),
+                [(now, op.seq) for op in ops],
             )
-        row = self.conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE seq = ?", (seq,)).fetchone()
-        return self._op(row)
+        return [replace(op, state="sent", attempts=op.attempts + 1) for op in ops]
+
+    def settle_many(self, answers: Sequence[tuple[Operation, Reply]], now: float) -> builtins.list[Operation]:
+        """Record the registry's answers for a batch in one commit: 2xx acknowledged, anything else failed with the
+        registry's error code. Works from the operations as read (no re-read, no re-decrypt); a payload is
+        re-encrypted only when it held a secret to drop. An operation another syncer settled meanwhile keeps what
+        that one recorded."""
+        settled: builtins.list[Operation] = []
+        with transaction(self.conn):
+            marks = ",".join("?" * len(answers))
+            pending = {
+                seq
+                for (seq,) in self.conn.execute(
+                    f"SELECT seq FROM outbox WHERE seq IN ({marks}) AND state IN ('queued', 'sent')",
+                    [op.seq for op, _ in answers],
+                )
+            }
+            updates = []
+            for op, reply in answers:
+                if op.seq not in pending:
+                    row = self.conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE seq = ?", (op.seq,)).fetchone()
+                    settled.append(self._op(row))
+                    continue
+                state: State = "acknowledged" if reply.ok else "failed"
+                reason = "" if reply.ok else str(reply.body.get("error") or f"http_{reply.status}")
+                kept = {k: v for k, v in op.payload.items() if k not in SECRET_FIELDS}
+                payload = self.cipher.seal(op.key, kept) if len(kept) < len(op.payload) else None
+                response = self.cipher.seal(op.key, reply.body)
+                updates.append((state, reply.status, reason, payload, response, now, op.seq))
+                settled.append(
+                    replace(op, state=state, status=reply.status, reason=reason, payload=kept, response=reply.body)
+                )
+            self.conn.executemany(
+                "UPDATE outbox SET state = ?, status = ?, reason = ?, payload = COALESCE(?, payload), response = ?,"
+                " updated_at = ? WHERE seq = ?",
+                updates,
+            )
+        return settled
 
     def prune(self, settled_before: float) -> int:
         """Forget settled operations older than `settled_before` (they hold citizen IDs: keep no longer than needed)."""

@@ -1,6 +1,7 @@
-"""Sending the outbox to the registry: strictly in order, each operation exactly once (idempotency keys make a
-resend harmless), stopping at the first transient failure and backing off exponentially; conflicts are recorded
-as failed operations with the registry's reason, never dropped.
+"""Sending the outbox to the registry: in batches (bounded by count and bytes, one request and two local commits
+each), strictly in order, each operation exactly once (idempotency keys make a resend harmless), stopping at the
+first transient failure and backing off exponentially; conflicts are recorded as failed operations with the
+registry's reason, never dropped.
 """
 
 from __future__ import annotations
@@ -8,13 +9,16 @@ from __future__ import annotations
 import random
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.registry_client import RegistryUnavailable, Reply
+from kiosk.registry_client import BATCH_BYTES, BATCH_OPS, RegistryUnavailable, Reply
 from kiosk.store.outbox import Operation, Outbox, transaction
 
-Send = Callable[[Operation], Reply]
+# Sends a batch of operations in one request; answers, in order, for all of them or for those up to and including
+# the first transient failure (5xx); raises RegistryUnavailable when the batch as a whole got no answer.
+Send = Callable[[list[Operation]], list[Reply]]
 
 
 @dataclass(frozen=True)
@@ -48,8 +52,13 @@ class Syncer:
         rng: random.Random | None = None,
         on_settled: Callable[[Operation], Any] | None = None,
         after_pass: Callable[[], Any] | None = None,
+        *,
+        batch_ops: int = BATCH_OPS,
+        batch_bytes: int = BATCH_BYTES,
     ) -> None:
         self.outbox = outbox
+        self.batch_ops = batch_ops
+        self.batch_bytes = batch_bytes
         self.send = send
         self.backoff = backoff
         self.rng = rng or random.Random()
@@ -92,37 +101,57 @@ class Syncer:
         return settled
 
     def sync(self, now: float, *, max_ops: int | None = None, clock: Callable[[], float] | None = None) -> SyncReport:
-        """One pass: send pending operations oldest first until done, `max_ops`, or a transient failure."""
+        """One pass: send pending operations oldest first, a batch per request, until done, `max_ops`, or a
+        transient failure. Each batch costs two local commits (sent, then settled), whatever its size; the next
+        batch is on the wire while this one is settled (it is sent only once this one's answer is in, so the
+        registry still applies everything in order, and nothing follows a transient failure)."""
         report = SyncReport()
         failures, next_at, _ = self.state()
         if now < next_at:
             report.remaining = self._remaining()
             report.next_attempt_at = next_at
             return report
-        sent = 0
-        while max_ops is None or sent < max_ops:
-            op = self.outbox.next_pending()
-            if op is None:
-                break
-            t = clock() if clock else now
-            self.outbox.mark_sent(op.seq, t)  # "sent" survives a crash: the resend reuses the same key
-            try:
-                reply = self.send(op)
-            except RegistryUnavailable as e:
-                failures += 1
-                report.error = str(e)
-                report.next_attempt_at = t + self.backoff.delay_s(failures, self.rng)
-                self.outbox.note_error(op.seq, report.error, t)
-                self._save(failures, report.next_attempt_at, report.error)
-                break
-            settled = self.outbox.settle(op.seq, reply.status, reply.body, t)
-            (report.acknowledged if settled.state == "acknowledged" else report.failed).append(settled)
-            if self.on_settled is not None:
-                self.on_settled(settled)
-            sent += 1
-            if failures:
-                failures = 0
-                self._save(0, 0.0, "")
+        scheduled = 0
+        with ThreadPoolExecutor(1, thread_name_prefix="kiosk-sync-send") as wire:
+
+            def launch(after_seq: int) -> tuple[list[Operation], float, Future[list[Reply]]] | None:
+                nonlocal scheduled
+                limit = self.batch_ops if max_ops is None else min(self.batch_ops, max_ops - scheduled)
+                batch = self.outbox.pending_batch(limit, self.batch_bytes, after_seq=after_seq) if limit > 0 else []
+                if not batch:
+                    return None
+                t = clock() if clock else now
+                batch = self.outbox.mark_sent_many(batch, t)  # "sent" survives a crash: a resend reuses the keys
+                scheduled += len(batch)
+                return batch, t, wire.submit(self.send, batch)
+
+            inflight = launch(0)
+            while inflight is not None:
+                batch, t, answer = inflight
+                try:
+                    replies, error = answer.result(), ""
+                except RegistryUnavailable as e:
+                    replies, error = [], str(e)
+                stop = next((i for i, r in enumerate(replies) if r.status >= 500), len(replies))
+                if stop < len(replies):
+                    error = f"registry answered {replies[stop].status} {replies[stop].body.get('error', '')}".strip()
+                answered = list(zip(batch, replies[:stop], strict=False))
+                if not answered and not error:
+                    error = "registry answered no operation"
+                inflight = None if error else launch(batch[-1].seq)
+                for settled in self.outbox.settle_many(answered, t):
+                    (report.acknowledged if settled.state == "acknowledged" else report.failed).append(settled)
+                    if self.on_settled is not None:
+                        self.on_settled(settled)
+                if error:
+                    failures += 1
+                    report.error = error
+                    report.next_attempt_at = t + self.backoff.delay_s(failures, self.rng)
+                    self.outbox.note_error(batch[len(answered)].seq, report.error, t)
+                    self._save(failures, report.next_attempt_at, report.error)
+                elif failures:
+                    failures = 0
+                    self._save(0, 0.0, "")
         report.remaining = self._remaining()
         if not report.error and self.after_pass is not None:
             self.after_pass()
@@ -140,11 +169,11 @@ class Syncer:
 
 
 def client_sender(client: Any) -> Send:
-    """A `Send` over a RegistryClient: each operation goes out under its own idempotency key."""
+    """A `Send` over a RegistryClient: a batch in one request, each operation under its own idempotency key."""
 
-    def send(op: Operation) -> Reply:
-        reply: Reply = client.submit(op.kind, op.payload, op.key)
-        return reply
+    def send(ops: list[Operation]) -> list[Reply]:
+        replies: list[Reply] = client.submit_batch([(op.key, op.kind, op.payload) for op in ops])
+        return replies
 
     return send
 

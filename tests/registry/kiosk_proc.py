@@ -1,5 +1,6 @@
 """A kiosk process for the power-loss tests: `burst` queues operations (printing "ACK key" only once an operation
-is durably queued, i.e. when a citizen would be told), syncing after each; `sync` sends everything that is pending.
+is durably queued, i.e. when a citizen would be told), syncing after each; `queue` queues them all (offline for a
+day) and then syncs them in small batches; `sync` sends everything that is pending (in small batches too).
 The test SIGKILLs it at random moments. Run as `python -m tests.registry.kiosk_proc MODE STORE OPS URL CERTS`.
 """
 
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from kiosk.registry_client import RegistryClient
 from kiosk.store import AuditLog, Backoff, Outbox, Syncer, client_sender, load_or_create, open_store
+
+BATCH_OPS = 4  # small batches, so that a kill lands between, during and after many of them
 
 
 def main(mode: str, store: Path, ops_file: Path, url: str, certs: Path) -> int:
@@ -28,17 +31,20 @@ def main(mode: str, store: Path, ops_file: Path, url: str, certs: Path) -> int:
         client_sender(client),
         Backoff(base_s=0.01, max_s=0.05),
         on_settled=lambda op: audit.append("synced", time.time(), kind=op.kind, state=op.state, reason=op.reason),
+        batch_ops=BATCH_OPS,
     )
     print("READY", flush=True)
-    if mode == "burst":
+    if mode in ("burst", "queue"):
         for i, (kind, payload) in enumerate(json.loads(ops_file.read_text())):
             key = f"op-{i:05d}"
             if outbox.get(key) is None:
                 outbox.enqueue(kind, payload, time.time(), key=key)
                 print(f"ACK {key}", flush=True)  # only now may the citizen be told "accepted"
                 audit.append("queued", time.time(), citizen_id=payload["citizen_id"], kind=kind)
-            syncer.sync(time.time(), clock=time.time)
-        return 0
+            if mode == "burst":
+                syncer.sync(time.time(), clock=time.time)
+        if mode == "burst":
+            return 0
     pause = threading.Event()
     for _ in range(200):
         syncer.link_restored()

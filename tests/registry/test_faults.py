@@ -128,6 +128,37 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(running: Running,
     assert proc.returncode == 0 and "DONE" in out, out
     assert kills >= 2, f"the test should have killed the kiosk (seed {seed})"
 
+    assert_exactly_once(running, store, ops, acks, seed)
+
+
+def test_sigkill_during_batched_sync_loses_and_duplicates_nothing(running: Running, tmp_path: Path) -> None:
+    """A day's operations queued offline, then synced in batches (tests.registry.kiosk_proc.BATCH_OPS each), the
+    sync SIGKILLed at random moments: before, during and after a batch's request, and between its two commits."""
+    seed = random.randrange(10**6)
+    rng = random.Random(seed)
+    ops = plan_operations(running)
+    ops_file = tmp_path / "ops.json"
+    ops_file.write_text(json.dumps(ops))
+    store = tmp_path / "kiosk" / "var" / "kiosk.sqlite3"
+    url, certs = running.server.api_url, running.kiosk_dir
+    acks: set[str] = set()
+    proc = spawn("queue", store, ops_file, url, certs)
+    run_and_kill(proc, 0.0, acks, after_acks=len(ops))  # killed as the first batches go out
+    kills = int(proc.returncode == -signal.SIGKILL)
+    assert acks == {f"op-{i:05d}" for i in range(len(ops))}
+    for _ in range(6):
+        proc = spawn("sync", store, ops_file, url, certs)
+        run_and_kill(proc, rng.uniform(0.0, 0.25), acks)
+        kills += proc.returncode == -signal.SIGKILL
+    proc = spawn("sync", store, ops_file, url, certs)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and "DONE" in out, out
+    assert kills >= 2, f"the test should have killed the kiosk (seed {seed})"
+    assert_exactly_once(running, store, ops, acks, seed)
+
+
+def assert_exactly_once(running: Running, store: Path, ops: list[Any], acks: set[str], seed: int) -> None:
+    """Every acknowledged operation settled, each reached the registry once, in order, the conflicts surfaced."""
     kiosk_keys = load_or_create(store.parent / "keys")
     outbox = Outbox(open_store(store), kiosk_keys.data_key)
     settled = {op.key: op for op in outbox.list(limit=10_000)}

@@ -34,18 +34,29 @@ class FakeRegistry:
         self.down = False
         self.seen: dict[str, Reply] = {}
         self.order: list[str] = []
+        self.batches: list[list[str]] = []  # the keys of each request
         self.conflicts: set[int] = set()  # slot IDs that are full
+        self.busy: set[int] = set()  # slot IDs answered 503 (transient) while in this set
 
-    def send(self, op: Operation) -> Reply:
+    def send(self, ops: list[Operation]) -> list[Reply]:
         if self.down:
             raise RegistryUnavailable("link down")
-        if op.key not in self.seen:
-            self.order.append(op.key)
-            if op.payload.get("slot_id") in self.conflicts:
-                self.seen[op.key] = Reply(409, {"error": "slot_full", "message": "taken"})
+        self.batches.append([op.key for op in ops])
+        replies = []
+        for op in ops:
+            if op.payload.get("slot_id") in self.busy:
+                replies.append(Reply(503, {"error": "busy", "message": "retry"}))
+                break  # like the registry: nothing after a transient failure is applied
+            if op.key not in self.seen:
+                self.order.append(op.key)
+                if op.payload.get("slot_id") in self.conflicts:
+                    self.seen[op.key] = Reply(409, {"error": "slot_full", "message": "taken"})
+                else:
+                    self.seen[op.key] = Reply(201, {"n": len(self.order)})
+                replies.append(self.seen[op.key])
             else:
-                self.seen[op.key] = Reply(201, {"n": len(self.order)})
-        return self.seen[op.key]
+                replies.append(Reply(self.seen[op.key].status, {**self.seen[op.key].body, "replayed": True}))
+        return replies
 
 
 def store(tmp_path: Path) -> Outbox:
@@ -242,7 +253,8 @@ def test_payloads_and_answers_are_encrypted_at_rest(tmp_path: Path) -> None:
     conn = open_store(tmp_path / "kiosk.sqlite3")
     outbox = Outbox(conn, keys.data_key)
     op = outbox.enqueue("issue_extract", {"citizen_id": CID, "doc_type": "TR14_1"}, now=0.0)
-    outbox.settle(op.seq, 201, {"person": {"name_th": {"first": "สมชาย"}}, "doc_no": "TR141-2026-00000001"}, 1.0)
+    answer = Reply(201, {"person": {"name_th": {"first": "สมชาย"}}, "doc_no": "TR141-2026-00000001"})
+    outbox.settle_many([(op, answer)], 1.0)
     back = outbox.get(op.key)
     assert back is not None and back.payload["citizen_id"] == CID and back.response is not None
     assert back.response["person"]["name_th"]["first"] == "สมชาย"
