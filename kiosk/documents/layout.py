@@ -73,6 +73,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Scan the QR code to verify the document's electronic seal.",
     ),
     "scan_ticket": ("แสดงคิวอาร์โค้ดนี้ที่จุดบริการ", "Show this QR code at the counter."),
+    "scan_activate": (
+        "สแกนคิวอาร์โค้ดนี้ด้วยแอป ThaiD เพื่อเปิดใช้งาน (ใช้ได้ครั้งเดียว)",
+        "Scan this QR code with the ThaiD app to activate (one use only).",
+    ),
     "minutes": ("นาที", "min"),
 }
 
@@ -234,5 +238,5 @@ def _(doc: EnrolmentReceipt) -> list[Block]:
         Field(label("method", lang), enum_label(doc.method, lang)),
         Field(label("reference", lang), doc.reference),
         Field(label("activate_by", lang), _moment(doc.activation_expires_at, lang), bold=True),
-        *_footer(doc, "receipt_note", "verify"),
+        *_footer(doc, "receipt_note", "scan_activate"),
     ]

@@ -482,7 +482,7 @@ class PrinterAdapter:
                 kiosk_id=self.kiosk_id,
                 issued_at=now,
                 language=d.language,
-                seal=facts["reference"],
+                seal=d.qr or facts["reference"],
                 citizen_id_masked=facts["citizen_id_masked"],
                 method=m.EnrolmentMethod.SELF_SERVICE,
                 reference=facts["reference"],

@@ -38,6 +38,7 @@ from kiosk.flows.events import (
     Tapped,
 )
 from kiosk.flows.machine import Flow, JourneyState, Stage, Step
+from kiosk.text.numbers import mask_citizen_id
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -286,13 +287,6 @@ def identity_data(state: IdentityState, now: float) -> Mapping[str, object]:
         case "insert_card" | "reading":
             return {"who": "citizen"}
     return {}
-
-
-def mask_citizen_id(cid: str) -> str:
-    """1-1017-xxxxx-45-1: enough for a person to recognise their own number over a shoulder, not to copy it."""
-    if len(cid) != 13:
-        return "x" * len(cid)
-    return f"{cid[0]}-{cid[1:5]}-xxxxx-{cid[10:12]}-{cid[12]}"
 
 
 def card_data(card: CardInfo) -> dict[str, object]:

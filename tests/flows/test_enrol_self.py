@@ -72,7 +72,7 @@ def test_the_whole_path_to_the_activation_qr() -> None:
     run.send(CardInserted())
     assert run.stage == "reading" and ReadCard() in run.last and run.screen.name == "reading_card"
     run.send(CardRead(CARD))
-    assert run.screen.name == "card_data" and run.at("citizen_id") == "1-1017-xxxxx-45-0"
+    assert run.screen.name == "card_data" and run.at("citizen_id") == "x-xxxx-xxxx3-45-0"
     run.send(Tapped("confirm"))
     assert run.stage == "face_capture" and CaptureFace() in run.last
     run.send(FaceHint("move_closer"))

@@ -39,7 +39,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "card_data": {
         "name_th": "นางฤทัยรัตน์ ภูมิผู้ใหญ่",
         "name_en": "Mrs. Ruethairat Phumphuyai",
-        "citizen_id": "3-1005-xxxxx-90-5",
+        "citizen_id": "x-xxxx-xxxx9-90-5",
         "birth_date": "1963-09-21",
         "address": "12/345 หมู่ที่ 6 ซอยบุญอุ้ม 7 ถนนเทพารักษ์ ตำบลบางปลา อำเภอบางพลี จังหวัดสมุทรปราการ",
         "expires": "2031-09-20",
