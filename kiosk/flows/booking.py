@@ -1,5 +1,6 @@
-"""Booking a slot at a district office, and cancelling one: consent -> card -> new booking (office and service ->
-a day allowed by the booking rules -> a time with room -> ticket with QR, optionally printed) or my bookings
+"""Booking a slot at a district office, and cancelling one: consent -> card -> face (the fingerprint the second way
+in, else refer to an officer: a booking is made and cancelled in the card holder's name) -> new booking (office and
+service -> a day allowed by the booking rules -> a time with room -> ticket with QR, optionally printed) or my bookings
 (choose one -> confirm -> cancelled). The day is checked again when the slot is chosen, since time passes."""
 
 from __future__ import annotations
@@ -43,7 +44,17 @@ from kiosk.flows.events import (
     Tapped,
     Ticket,
 )
-from kiosk.flows.identity import CARD_STAGES, IdentityState, ask_for_card, handle_card, identity_data
+from kiosk.flows.identity import (
+    CARD_STAGES,
+    FACE_STAGES,
+    FINGER_STAGES,
+    IdentityState,
+    ask_for_card,
+    begin_verify,
+    handle_card,
+    handle_verify,
+    identity_data,
+)
 from kiosk.flows.machine import Flow, Stage, Step
 
 CONSENT_VERSION = "bora-booking-2026-1"
@@ -74,6 +85,8 @@ def _registry(screen: str = "working") -> Stage:
 STAGES: dict[str, Stage] = {
     "consent": Stage("consent", "user"),
     **CARD_STAGES,
+    **FACE_STAGES,
+    **FINGER_STAGES,
     "booking_action": Stage("booking_action", "user", card="held"),
     "fetching_offices": _registry(),
     "booking_office": Stage("booking_office", "user", card="held"),
@@ -115,11 +128,17 @@ def _refused(v: Verdict) -> str:
 
 
 def _after_card(flow: Flow[BookingState], state: BookingState, now: float) -> Step[BookingState]:
+    return begin_verify(flow, state, now, on_face_locked="finger_or_refer")
+
+
+def _after_verify(flow: Flow[BookingState], state: BookingState, now: float) -> Step[BookingState]:
     return flow.go(state, "booking_action", now)
 
 
 def handle(flow: Flow[BookingState], state: BookingState, event: object, now: float) -> Step[BookingState] | None:
     found = handle_card(flow, state, event, now, then=_after_card)
+    if found is None:
+        found = handle_verify(flow, state, event, now, then=_after_verify, on_face_locked="finger_or_refer")
     if found is not None:
         return found
     match state.stage, event:

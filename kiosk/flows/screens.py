@@ -49,7 +49,7 @@ SCREENS: Mapping[str, frozenset[str]] = {
     "booking_cancel": frozenset({"date", "time", "office", "reference"}),
     "own_data": frozenset({"page", "pages", "rows"}),
     "thank_you": frozenset({"reference", "cancelled"}),
-    "error": frozenset({"reason", "retry", "attempts_left", "factor", "device", "detail"}),
+    "error": frozenset({"reason", "retry", "attempts_left", "factor", "device", "detail", "take_card"}),
 }
 
 # Keys every journey screen may carry besides its own.

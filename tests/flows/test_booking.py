@@ -8,7 +8,18 @@ from datetime import UTC, date, datetime
 import pytest
 
 from kiosk.flows import booking
-from kiosk.flows.effects import Booking, CancelBooking, FetchCalendar, FetchSlots, Print, Submit, VoidPrint
+from kiosk.flows.effects import (
+    Booking,
+    CancelBooking,
+    End,
+    FetchBookings,
+    FetchCalendar,
+    FetchOffices,
+    FetchSlots,
+    Print,
+    Submit,
+    VoidPrint,
+)
 from kiosk.flows.events import (
     BookingCancelled,
     BookingConfirmed,
@@ -16,7 +27,12 @@ from kiosk.flows.events import (
     CalendarFetched,
     CardInserted,
     CardRead,
+    CardRemoved,
     DeviceFailed,
+    FaceCaptured,
+    FaceMatched,
+    FingerMatched,
+    LivenessDone,
     OfficesFetched,
     PrintFailed,
     PrintSent,
@@ -27,6 +43,7 @@ from tests.flows.explore import FULL, OFFICE, SLOT, TICKET
 from tests.flows.harness import CARD, Run, context
 
 Bk = Run[booking.BookingState]
+VERIFIED = (FaceCaptured(), LivenessDone(True), FaceMatched(True, 0.9))  # the holder's face matches the chip
 HOLIDAY = date(2026, 12, 1)
 CLOSURE = date(2026, 12, 2)
 
@@ -37,8 +54,8 @@ def bangkok(y: int, m: int, d: int, hh: int, mm: int) -> datetime:
 
 
 def to_calendar(wall: datetime) -> Bk:
-    run = Run.start(booking.FLOW, context(wall=wall))
-    run.send(Tapped("accept"), CardInserted(), CardRead(CARD), Tapped("new_booking"), OfficesFetched((OFFICE,)))
+    run = Run.start(booking.FLOW, context(wall=wall)).send(Tapped("accept"), CardInserted(), CardRead(CARD), *VERIFIED)
+    run.send(Tapped("new_booking"), OfficesFetched((OFFICE,)))
     run.send(Tapped("office", "O1"), Tapped("service", "id_card"))
     assert FetchCalendar("O1") in run.last
     return run.send(CalendarFetched("O1", frozenset({HOLIDAY}), frozenset({CLOSURE})))
@@ -113,7 +130,9 @@ def test_slot_with_room_gives_a_ticket_and_a_full_one_is_refused() -> None:
     run.send(PrintFailed("J2", "cover_open"))
     assert VoidPrint("J2", "cover_open") in run.last
     run.send(Tapped("done"))
-    assert run.stage == "closed"
+    assert run.stage == "take_card" and run.screen.name == "remove_card"  # the card comes back before anything else
+    run.send(CardRemoved())
+    assert run.stage == "closed" and End("done") in run.last
 
 
 def test_a_slot_taken_meanwhile_refetches_the_slots() -> None:
@@ -125,7 +144,8 @@ def test_a_slot_taken_meanwhile_refetches_the_slots() -> None:
 
 
 def test_cancel_an_existing_booking() -> None:
-    run = Run.start(booking.FLOW).send(Tapped("accept"), CardInserted(), CardRead(CARD), Tapped("my_bookings"))
+    run = Run.start(booking.FLOW).send(Tapped("accept"), CardInserted(), CardRead(CARD), *VERIFIED)
+    run.send(Tapped("my_bookings"))
     run.send(BookingsFetched((TICKET,)))
     assert run.screen.name == "booking_list" and run.at("bookings")[0]["reference"] == "B1"
     run.send(Tapped("booking", "B1"))
@@ -137,6 +157,24 @@ def test_cancel_an_existing_booking() -> None:
 
 
 def test_registry_down_while_fetching_offices() -> None:
-    run = Run.start(booking.FLOW).send(Tapped("accept"), CardInserted(), CardRead(CARD), Tapped("new_booking"))
+    run = Run.start(booking.FLOW).send(Tapped("accept"), CardInserted(), CardRead(CARD), *VERIFIED)
+    run.send(Tapped("new_booking"))
     run.send(DeviceFailed("registry", "unreachable"))
     assert run.at("reason") == "registry_offline"
+
+
+def test_only_the_card_holder_books_or_cancels_face_first_then_the_fingerprint() -> None:
+    """Defect 2: a card left in the slot let the next person book and cancel in its owner's name."""
+    run = Run.start(booking.FLOW).send(Tapped("accept"), CardInserted(), CardRead(CARD))
+    assert run.stage == "face_capture" and run.screen.name == "face_capture"
+    run.send(Tapped("my_bookings"), Tapped("new_booking"))
+    assert not run.emitted(FetchBookings) and not run.emitted(FetchOffices)  # nothing before the face matches
+    for _ in range(3):
+        run.send(FaceCaptured(), LivenessDone(True), FaceMatched(False, 0.1))
+        if run.stage == "face_retry":
+            run.send(Tapped("retry"))
+    assert run.stage == "finger_verify"  # three faces refused: the fingerprint is the second way in
+    run.send(FingerMatched(True, ""))
+    assert run.stage == "booking_action" and run.state.verified_by == "finger"
+    run.send(Tapped("my_bookings"))
+    assert run.emitted(FetchBookings) == [FetchBookings(CARD.citizen_id)]

@@ -283,8 +283,11 @@ def busy(cv: Canvas, title: str, note: str, fraction: float | None) -> None:
 @screen("remove_card")
 def remove_card(cv: Canvas, d: Data) -> None:
     _ = cv._
-    body = page(cv, _("Please take your card"), [])
-    message(cv, body, [_("Take your ID card from the slot."), _("Thank you for using the service.")])
+    officer = d.text("who") == "officer"
+    body = page(cv, _("Officer: take your card") if officer else _("Please take your card"), [])
+    lines = [_("Take your ID card from the slot.")]
+    lines.append(_("The kiosk continues once the card is out.") if officer else _("Thank you for using the service."))
+    message(cv, body, lines)
 
 
 @screen("thank_you")
@@ -316,6 +319,8 @@ def error(cv: Canvas, d: Data) -> None:
     left = d.integer("attempts_left", -1)
     if left > 0:
         lines.append(_("Attempts left: {n}").format(n=left))
+    if d.flag("take_card"):
+        lines.append(_("Please take your ID card from the slot."))
     message(cv, text, lines)
 
 
