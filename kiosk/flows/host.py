@@ -341,6 +341,7 @@ class JourneyHost:
             expiry=reading.expiry,
             address=reading.address,
             has_photo=reading.photo is not None,
+            birth_shown=reading.birth_shown,
         )
         return CardRead(info)
 
@@ -789,4 +790,5 @@ def reading_of(identity: card_driver.CardIdentity, photo: bytes | None) -> CardR
         expiry=identity.expires,
         address=" ".join(identity.address.lines()),
         photo=photo,
+        birth_shown=f"{identity.dob.year:04d}-{identity.dob.month or 0:02d}-{identity.dob.day or 0:02d}",
     )

@@ -295,7 +295,7 @@ def card_data(card: CardInfo) -> dict[str, object]:
         "citizen_id": mask_citizen_id(card.citizen_id),
         "name_th": card.name_th,
         "name_en": card.name_en,
-        "birth_date": card.birth_date.isoformat() if card.birth_date else "",
+        "birth_date": card.birth_shown or (card.birth_date.isoformat() if card.birth_date else ""),
         "expires": card.expiry.isoformat() if card.expiry else "lifelong",
         "address": card.address,
     }

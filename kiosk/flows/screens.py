@@ -37,7 +37,7 @@ SCREENS: Mapping[str, frozenset[str]] = {
     "activation_qr": frozenset({"payload", "code", "expires_in_s", "offline", "receipt"}),
     "officer_signin": frozenset({"methods", "error"}),
     "extract_choice": frozenset({"documents"}),
-    "extract_preview": frozenset({"document", "lines", "reprint", "document_no", "print"}),
+    "extract_preview": frozenset({"document", "rows", "page", "reprint", "document_no", "print"}),
     "printing": frozenset({"document", "document_no", "reprint", "progress"}),
     "printed": frozenset({"document_no"}),
     "booking_action": frozenset(),

@@ -55,7 +55,10 @@ def test_choose_consent_card_face_fetch_preview_print_confirm() -> None:
     assert run.stage == "fetching" and FetchRecord("tr12_2", CARD.citizen_id) in run.last
     run.send(RecordFetched(RECORD))
     screen = run.screen
-    assert screen.name == "extract_preview" and screen.data["lines"] == ["ชื่อ: นาย สมชาย ใจดี", "บ้านเลขที่: 1"]
+    assert screen.name == "extract_preview" and screen.data["rows"] == [
+        {"field": "ชื่อ", "value": "นาย สมชาย ใจดี"},
+        {"field": "บ้านเลขที่", "value": "1"},
+    ]
     run.send(Tapped("print"))
     job = run.emitted(Print)[0]
     assert job.document.sealed and job.document.form == "tr12_2" and job.reprint_of == ""

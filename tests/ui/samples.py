@@ -54,7 +54,17 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "extract_choice": {"documents": ["tr14_1", "tr12_2"]},
     "extract_preview": {
         "document": "tr14_1",
-        "lines": ["ชื่อ นายสมชาย ใจดี", "เลขประจำตัวประชาชน 1-1017-00123-45-6", "บ้านเลขที่ 99/9 แขวงสามเสนใน เขตพญาไท"],
+        "rows": [
+            {"field": "name", "value": "นายสมชาย ใจดี"},
+            {"field": "citizen_id", "value": "1-1017-00123-45-6"},
+            {"field": "birth_date", "value": "1937-00-00"},
+            {"field": "house_no", "value": "99/9"},
+            {"field": "address", "value": "99/9 ถนนพหลโยธิน แขวงสามเสนใน เขตพญาไท กรุงเทพมหานคร"},
+            {"field": "event:birth", "value": "1937-01-01\tสำนักงานเขตพญาไท\tPhaya Thai District Office\t"},
+            {"field": "event:move_in", "value": "1985-03-15\tสำนักงานเขตพญาไท\tPhaya Thai District Office\t"},
+            {"field": "event:name_change", "value": "1990-06-01\tสำนักงานเขตดุสิต\tDusit District Office\t"},
+            {"field": "event:id_card_issued", "value": "2022-01-10\tสำนักงานเขตดุสิต\tDusit District Office\t"},
+        ],
     },
     "printing": {"progress": 0.3},
     "printed": {"document_no": "TR141-0001-000042"},
@@ -79,7 +89,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
             {"field": "father", "value": "นายสมปอง ใจดี"},
         ],
     },
-    "error": {"reason": "card_removed", "retry": True},
+    "error": {"reason": "card_removed", "retry": True, "take_card": True},
     "officer_signin": {"methods": ["card", "finger"]},
     "booking_action": {},
     "booking_office": {
