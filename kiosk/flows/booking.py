@@ -76,6 +76,7 @@ class BookingState(IdentityState):
     booking_id: str = ""
     job_id: str = ""  # the ticket's print job in flight or last failed
     printed_no: str = ""  # the ticket's document number once a copy went to the printer (a retry is its reprint)
+    listing: bool = False  # the offices are fetched for "my bookings" (to name each booking's office)
 
 
 def _registry(screen: str = "working") -> Stage:
@@ -148,10 +149,12 @@ def handle(flow: Flow[BookingState], state: BookingState, event: object, now: fl
         case "consent", Tapped(action="decline"):
             return flow.abort(state, "declined", now)
         case "booking_action" | "booking_list", Tapped(action="new_booking"):
-            return flow.go(state, "fetching_offices", now, FetchOffices())
+            return flow.go(state, "fetching_offices", now, FetchOffices(), listing=False)
         case "booking_action", Tapped(action="my_bookings"):
+            return flow.go(state, "fetching_offices", now, FetchOffices(), listing=True)
+        case "fetching_offices", OfficesFetched(offices=offices) if state.listing:
             assert state.card is not None
-            return flow.go(state, "fetching_bookings", now, FetchBookings(state.card.citizen_id))
+            return flow.go(state, "fetching_bookings", now, FetchBookings(state.card.citizen_id), offices=offices)
         case "fetching_offices", OfficesFetched(offices=offices):
             return flow.go(state, "booking_office", now, offices=offices, office_id="", service="")
         case "booking_office", Tapped(action="office", value=office_id) if _known(state, office_id):
@@ -274,11 +277,20 @@ def _days(state: BookingState, now: float) -> list[dict[str, object]]:
     return out
 
 
-def _ticket_data(t: Ticket, office: Office | None) -> dict[str, object]:
+def office_name(state: BookingState, office_id: str) -> str:
+    """The office's name in the citizen's language (its code never reaches the screen)."""
+    office = next((o for o in state.offices if o.id == office_id), None)
+    if office is None:
+        return ""
+    return (office.name_en if state.ctx.language == "en" else "") or office.name_th
+
+
+def _ticket_data(state: BookingState, t: Ticket) -> dict[str, object]:
     return {
         "date": t.day.isoformat(),
         "time": t.start,
-        "office": office.name_th if office else t.office_id,
+        "office": office_name(state, t.office_id),
+        "service": t.service,
         "reference": t.booking_id,
     }
 
@@ -292,17 +304,17 @@ def data(state: BookingState, now: float) -> Mapping[str, object]:
             offices = [{"id": o.id, "name_th": o.name_th, "name_en": o.name_en} for o in state.offices]
             return {"offices": offices, "office": state.office_id, "services": list(office.services) if office else []}
         case "booking_date":
-            return {"office": office.name_th if office else "", "days": _days(state, now)}
+            return {"office": office_name(state, state.office_id), "days": _days(state, now)}
         case "booking_slot" if state.day is not None:
             slots = [{"time": s.start, "available": s.free > 0} for s in state.slots]
             return {"date": state.day.isoformat(), "slots": slots, **({"error": state.note} if state.note else {})}
         case "booking_ticket" if state.ticket is not None:
-            return {**_ticket_data(state.ticket, office), "print": PRINT in state.ctx.caps}
+            return {**_ticket_data(state, state.ticket), "print": PRINT in state.ctx.caps}
         case "booking_list":
-            return {"bookings": [_ticket_data(t, None) for t in state.bookings]}
+            return {"bookings": [_ticket_data(state, t) for t in state.bookings]}
         case "booking_cancel_confirm":
             chosen = next((b for b in state.bookings if b.booking_id == state.booking_id), None)
-            return _ticket_data(chosen, None) if chosen else {}
+            return _ticket_data(state, chosen) if chosen else {}
         case "booking_cancelled":
             return {"reference": state.booking_id, "cancelled": True}
         case "fetching_offices" | "fetching_calendar" | "fetching_slots" | "fetching_bookings":

@@ -3,6 +3,7 @@ holidays, office closures, closed weekdays, a cut-off passing while choosing, fu
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -145,9 +146,10 @@ def test_a_slot_taken_meanwhile_refetches_the_slots() -> None:
 
 def test_cancel_an_existing_booking() -> None:
     run = Run.start(booking.FLOW).send(Tapped("accept"), CardInserted(), CardRead(CARD), *VERIFIED)
-    run.send(Tapped("my_bookings"))
+    run.send(Tapped("my_bookings"), OfficesFetched((OFFICE,)))  # the offices first: each booking names its office
     run.send(BookingsFetched((TICKET,)))
     assert run.screen.name == "booking_list" and run.at("bookings")[0]["reference"] == "B1"
+    assert run.at("bookings")[0]["office"] == OFFICE.name_th and run.at("bookings")[0]["service"] == "id_card"
     run.send(Tapped("booking", "B1"))
     assert run.screen.name == "booking_cancel"
     run.send(Tapped("confirm"))
@@ -176,5 +178,16 @@ def test_only_the_card_holder_books_or_cancels_face_first_then_the_fingerprint()
     assert run.stage == "finger_verify"  # three faces refused: the fingerprint is the second way in
     run.send(FingerMatched(True, ""))
     assert run.stage == "booking_action" and run.state.verified_by == "finger"
-    run.send(Tapped("my_bookings"))
+    run.send(Tapped("my_bookings"), OfficesFetched((OFFICE,)))
     assert run.emitted(FetchBookings) == [FetchBookings(CARD.citizen_id)]
+
+
+def test_bookings_name_their_office_in_the_citizens_language_never_its_code() -> None:
+    """Defect 4: my bookings and the cancel step showed the office code ("1014"), the ticket the Thai name in English."""
+    ctx = replace(context(), language="en")
+    run = Run.start(booking.FLOW, ctx).send(Tapped("accept"), CardInserted(), CardRead(CARD), *VERIFIED)
+    run.send(Tapped("my_bookings"), OfficesFetched((OFFICE,)), BookingsFetched((TICKET,)))
+    (listed,) = run.at("bookings")
+    assert listed["office"] == OFFICE.name_en and OFFICE.id not in str(run.screen.data)
+    run.send(Tapped("booking", "B1"))
+    assert run.screen.name == "booking_cancel" and run.at("office") == OFFICE.name_en and run.at("service") == "id_card"

@@ -231,6 +231,7 @@ def booking_confirmed(cv: Canvas, d: Data) -> None:
     lines = [
         _("{date} at {time}").format(date=long_date(d.text("date"), cv.language), time=d.text("time")),
         d.text("office"),
+        _(BOOKING_SERVICES[d.text("service")]) if d.text("service") in BOOKING_SERVICES else "",
         _("Reference: {reference}").format(reference=d.text("reference")) if d.text("reference") else "",
         _("Please bring your ID card."),
     ]
@@ -362,6 +363,7 @@ def booking_cancel(cv: Canvas, d: Data) -> None:
     lines = [
         _("{date} at {time}").format(date=long_date(d.text("date"), cv.language), time=d.text("time")),
         d.text("office"),
+        _(BOOKING_SERVICES[d.text("service")]) if d.text("service") in BOOKING_SERVICES else "",
         _("Reference: {reference}").format(reference=d.text("reference")) if d.text("reference") else "",
     ]
     message(cv, body, [s for s in lines if s])
