@@ -183,7 +183,7 @@ def test_only_the_card_holder_books_or_cancels_face_first_then_the_fingerprint()
 
 
 def test_bookings_name_their_office_in_the_citizens_language_never_its_code() -> None:
-    """Defect 4: my bookings and the cancel step showed the office code ("1014"), the ticket the Thai name in English."""
+    """Defect 4: my bookings and the cancel step showed the office code ("1014"), English mode the Thai name."""
     ctx = replace(context(), language="en")
     run = Run.start(booking.FLOW, ctx).send(Tapped("accept"), CardInserted(), CardRead(CARD), *VERIFIED)
     run.send(Tapped("my_bookings"), OfficesFetched((OFFICE,)), BookingsFetched((TICKET,)))
