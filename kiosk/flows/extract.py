@@ -110,6 +110,9 @@ def handle(flow: Flow[Extract], state: Extract, event: object, now: float) -> St
             return _failed(flow, state, now, reason)
         case "printing", DeviceFailed(device="printer", reason=reason):
             return _failed(flow, state, now, reason)
+        case "printing", DeviceFailed(device="registry", reason=reason) if not state.job_id:
+            # the registry issues and seals the extract before any paper moves: nothing was printed
+            return flow.abort(state, "device_error", now, f"registry:{reason}")
         case "printing", Expired():
             return _failed(flow, state, now, "not_confirmed")
         case "print_failed", Tapped(action="retry") if _can_reprint(state):

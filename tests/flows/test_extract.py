@@ -169,3 +169,12 @@ def test_cancel_while_printing_voids_the_job_and_wipes() -> None:
     run = to_preview(Run.start(extract.FLOW)).send(Tapped("print"), PrintSent("J1", "N1"), Tapped("cancel"))
     assert (run.stage, run.state.outcome) == ("notice", "cancelled")
     assert VoidPrint("J1", "aborted") in run.last and Forget() in run.last and run.state.record is None
+
+
+def test_the_registry_lost_while_the_extract_is_issued_ends_at_once_and_says_so() -> None:
+    """Defect 7: offline during print waited for the print deadline on "do not pull the paper", then named nothing."""
+    run = Run.start(extract.FLOW).send(Tapped("document", "tr14_1"), Tapped("accept"), CardInserted(), CardRead(CARD))
+    run.send(FaceCaptured(), LivenessDone(True), FaceMatched(True), RecordFetched(RECORD), Tapped("print"))
+    assert run.stage == "printing" and run.at("document_no") == ""  # the screen says it is preparing, not printing
+    run.send(DeviceFailed("registry", "unreachable"))
+    assert run.stage == "notice" and run.at("reason") == "registry_offline" and run.at("take_card") is True

@@ -124,3 +124,33 @@ def test_the_card_data_screen_shows_an_unknown_birth_day_and_month_as_the_card_d
     assert "– – 2480" in th and "1 มกราคม 2480" not in th
     assert "– – 1937" in en and "Lifelong" in en
     assert problems(th + en) == []
+
+
+@pytest.mark.parametrize("language", ["en"])
+def test_each_service_asks_consent_for_exactly_what_it_collects(text: Text, language: str) -> None:
+    """Defect 8: one consent text for every service claimed a face comparison where the officer's kit takes a
+    fingerprint, and never said what the registry receives."""
+    said = {s: " ".join(drawn(text, "consent", {"service": s}, language)) for s in ("thaid", "extract", "own_data",
+            "booking", "thaid_officer")}  # fmt: skip
+    assert len(set(said.values())) == 5  # a text per purpose
+    assert "face" not in said["thaid_officer"] and "fingerprint" in said["thaid_officer"]
+    assert "fingerprint" not in said["thaid"]  # self-service enrolment is by face only
+    assert "nothing is printed or kept" in said["own_data"]
+    assert all("registration service" in said[s] for s in ("thaid", "extract", "booking", "thaid_officer"))
+
+
+def test_the_words_for_endings_say_what_happened_and_what_to_do() -> None:
+    """Defect 8: the card-pull notice said "insert again" though the journey restarts; paper out said "nothing was
+    charged" (there is no fee); an offline registry said "saved, sent later" for services that save nothing."""
+    from kiosk.ui.i18n import translator
+    from kiosk.ui.screens.common import ERRORS
+
+    words = " ".join(translator("en")(s) for pair in ERRORS.values() for s in pair)
+    assert "charged" not in words and "insert your card again" not in words
+    assert "will be sent later" not in words
+
+
+def test_the_officer_is_not_thanked_for_using_the_service_at_sign_in(text: Text) -> None:
+    officer = " ".join(drawn(text, "remove_card", {"who": "officer"}, "en"))
+    citizen = " ".join(drawn(text, "remove_card", {"who": "citizen"}, "en"))
+    assert "Thank you" not in officer and "Officer" in officer and "Thank you" in citizen

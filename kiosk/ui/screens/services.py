@@ -119,6 +119,8 @@ def extract_preview(cv: Canvas, d: Data) -> None:
             button(cv, pygame.Rect(nav.right - half, nav.top, half, nav.height), _("Next"), "page", str(pg + 1))
         side.height -= nav.height + L.px(8)
     lines = [_("The document will carry a signed QR seal that anyone can check offline.")]
+    if not d.flag("print", True):
+        lines.insert(0, _("The printer cannot print right now. Please ask an officer, or use another kiosk."))
     if len(pages) > 1:
         lines.insert(0, _("Page {n} of {m}: the printed document has every entry.").format(n=pg, m=len(pages)))
     if d.flag("reprint"):
@@ -145,7 +147,11 @@ def preview_pages(cv: Canvas, lines: list[str], width: int, height: int) -> list
 @screen("printing")
 def printing(cv: Canvas, d: Data) -> None:
     _ = cv._
-    busy(cv, _("Printing your document"), _("Please wait and do not pull the paper."), d.optional_number("progress"))
+    if d.text("document") in DOCUMENTS and not d.text("document_no"):  # the registry issues it before paper moves
+        title, note = _("Preparing your document"), _("Getting your certified record from the registration service.")
+    else:
+        title, note = _("Printing your document"), _("Please wait and do not pull the paper.")
+    busy(cv, title, note, d.optional_number("progress"))
 
 
 @screen("printed")
@@ -234,6 +240,7 @@ def booking_confirmed(cv: Canvas, d: Data) -> None:
         _(BOOKING_SERVICES[d.text("service")]) if d.text("service") in BOOKING_SERVICES else "",
         _("Reference: {reference}").format(reference=d.text("reference")) if d.text("reference") else "",
         _("Please bring your ID card."),
+        "" if d.flag("print") else _("The ticket cannot be printed right now: please note the reference."),
     ]
     message(cv, body, [s for s in lines if s])
 
