@@ -1,4 +1,5 @@
-"""Line breaking measured with a Pillow font: only at Thai word boundaries (thaibreak) or after spaces."""
+"""Line breaking measured with a Pillow font: only at Thai word boundaries (thaibreak with the kiosk's word list) or
+after spaces."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Callable, Iterator
 
 import thaibreak
 from PIL import ImageFont
+
+from kiosk.text.words import glued
 
 THAI_FIRST = "\u0e01"
 THAI_LAST = "\u0e5b"
@@ -27,10 +30,14 @@ def is_thai(ch: str) -> bool:
 def break_points(text: str) -> list[int]:
     """Indices where a line may break: after whitespace (not a no-break space), or between two Thai words.
 
+    Not inside a kiosk word or a prefixed place name (`kiosk.text.words`): หน้าจอ, บัตรประชาชน, เขตพญาไท.
     A boundary inside a run of digits and punctuation ("ท.ร.14/1", "123/4", "1-2345-67890-12-3") is not a break point.
     """
     out: list[int] = []
+    inside = glued(text)
     for i in thaibreak.boundaries(text)[1:-1]:
+        if i in inside:
+            continue
         before, after = text[i - 1], text[i]
         after_space = before.isspace() and before not in NO_BREAK_SPACES and not after.isspace()
         if after_space or (is_thai(before) and is_thai(after)):
