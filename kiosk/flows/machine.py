@@ -91,6 +91,7 @@ class JourneyState:
     error: str = ""  # why the last entry on this screen was refused
     outcome: str = ""  # on the notice stage: why the journey ended
     detail: str = ""  # on the notice stage: e.g. "printer:paper_out"
+    confirm_cancel: bool = False  # "cancel" was tapped part-way: asking whether to stop (a second "cancel" stops)
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,7 @@ class Flow(Generic[S]):
             "wait_until": None,
             "entry": "",
             "error": "",
+            "confirm_cancel": False,
         }
         if st.waits == "machine":
             values["wait_until"] = now + float(getattr(lim, st.timeout))
@@ -246,7 +248,12 @@ class Flow(Generic[S]):
         if isinstance(event, CardRemoved) and st.card == "done":
             return self.finish(state, "done")
         if isinstance(event, Tapped) and event.action == "cancel":
-            return self.abort(state, "cancelled", now)
+            if state.stage == self.first or state.confirm_cancel:
+                return self.abort(state, "cancelled", now)
+            return replace(state, confirm_cancel=True), []  # part-way: ask before dropping what was done
+        if state.confirm_cancel and isinstance(event, Tapped) and event.action == "continue":
+            kept = self._active(state, now) if st.waits == "user" else state
+            return replace(kept, confirm_cancel=False), []
         if isinstance(event, Tick):
             timed_out = self._tick(state, st, now)
             if timed_out is not None:
@@ -334,6 +341,8 @@ class Flow(Generic[S]):
             return Screen("attract", {})
         if state.warned and state.idle_at is not None:
             return Screen("timeout_warning", {**data, "seconds_left": max(0, math.ceil(state.idle_at - now))})
+        if state.confirm_cancel:
+            return Screen("confirm_cancel", {**data, "card": state.card_in})
         data.update(self._data(state, now))
         if st.keypad:
             data["entered"] = len(state.entry)

@@ -21,6 +21,7 @@ SCREENS: Mapping[str, frozenset[str]] = {
     "language": frozenset({"languages"}),
     "menu": frozenset({"services", "disabled", "error"}),
     "timeout_warning": frozenset({"seconds_left"}),
+    "confirm_cancel": frozenset({"card"}),
     "consent": frozenset({"service", "document", "version"}),
     "insert_card": frozenset({"who", "error"}),
     "reading_card": frozenset({"who", "progress"}),

@@ -166,7 +166,9 @@ def test_printing_is_not_started_without_a_printer() -> None:
 
 
 def test_cancel_while_printing_voids_the_job_and_wipes() -> None:
-    run = to_preview(Run.start(extract.FLOW)).send(Tapped("print"), PrintSent("J1", "N1"), Tapped("cancel"))
+    run = to_preview(Run.start(extract.FLOW)).send(
+        Tapped("print"), PrintSent("J1", "N1"), Tapped("cancel"), Tapped("cancel")
+    )
     assert (run.stage, run.state.outcome) == ("notice", "cancelled")
     assert VoidPrint("J1", "aborted") in run.last and Forget() in run.last and run.state.record is None
 

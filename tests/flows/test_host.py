@@ -107,7 +107,7 @@ def test_a_late_answer_never_reaches_the_next_person() -> None:
     k = Kiosk(fake_ports(face=face))
     try:
         choose(k, "own_data").tap("accept").insert_card().on("face_capture")
-        k.tap("cancel").on("remove_card")
+        k.tap("cancel").on("confirm_cancel").tap("cancel").on("remove_card")
         k.remove_card().on("attract")
         choose(k, "own_data").tap("accept").on("insert_card")
         hold.set()  # the first person's capture finishes now
@@ -191,7 +191,9 @@ def test_a_card_left_in_is_asked_back_until_it_is_out_and_nothing_starts_meanwhi
     """Defect 2: the card stayed in the slot after a journey and the next person used it."""
     choose(kiosk, "thaid").on("consent").tap("accept").on("insert_card")
     kiosk.post(card_driver.CardInserted("Virtual PCD", b"\x3b\x67"), card_driver.CardIdentityRead(IDENTITY))
-    kiosk.tap("cancel").on("remove_card")  # the journey is over (it forgot the card) while the driver still reads
+    kiosk.tap("cancel").tap("cancel").on(
+        "remove_card"
+    )  # the journey is over (it forgot the card) while the driver still reads
     signals = kiosk.ports.signals
     assert isinstance(signals, FakeSignals)
     beeps = len(signals.beeps)

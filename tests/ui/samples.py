@@ -109,4 +109,5 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "booking_cancel": {"date": "2026-11-24", "time": "10:30", "office": "สำนักงานเขตพญาไท", "reference": "BK-8841"},
     "out_of_service": {"reason": "tamper"},
     "timeout_warning": {"seconds_left": 20},
+    "confirm_cancel": {"card": True},
 }

@@ -394,6 +394,20 @@ def out_of_service(cv: Canvas, d: Data) -> None:
         y = got.bottom + L.px(12)
 
 
+@screen("confirm_cancel")
+def confirm_cancel(cv: Canvas, d: Data) -> None:
+    """Asked before a half-done journey is dropped. "Keep going" sits where the screens' main button is, so a
+    second tap where the last screen's main button was keeps the journey."""
+    _ = cv._
+    body = page(
+        cv, _("Stop here?"), [(_("Stop"), "cancel", "", "secondary"), (_("Keep going"), "continue", "", "primary")]
+    )
+    lines = [_("What you have done so far will not be kept.")]
+    if d.flag("card"):
+        lines.append(_("Please take your card when asked."))
+    message(cv, body, lines)
+
+
 @screen("timeout_warning")
 def timeout_warning(cv: Canvas, d: Data) -> None:
     _ = cv._
