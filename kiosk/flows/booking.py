@@ -77,6 +77,7 @@ class BookingState(IdentityState):
     job_id: str = ""  # the ticket's print job in flight or last failed
     printed_no: str = ""  # the ticket's document number once a copy went to the printer (a retry is its reprint)
     listing: bool = False  # the offices are fetched for "my bookings" (to name each booking's office)
+    slot_start: str = ""  # the time chosen, shown for a last check before it is booked
 
 
 def _registry(screen: str = "working") -> Stage:
@@ -95,6 +96,7 @@ STAGES: dict[str, Stage] = {
     "booking_date": Stage("booking_calendar", "user", card="held"),
     "fetching_slots": _registry(),
     "booking_slot": Stage("booking_slots", "user", card="held"),
+    "booking_review": Stage("booking_review", "user", card="held"),
     "booking_submit": _registry(),
     "booking_ticket": Stage("booking_confirmed", "user", card="done", idle_outcome="done"),
     "ticket_printing": Stage("printing", "machine", device="printer", timeout="print_s"),
@@ -176,6 +178,10 @@ def handle(flow: Flow[BookingState], state: BookingState, event: object, now: fl
             return _choose_slot(flow, state, start, now)
         case "booking_slot", Tapped(action="back"):
             return flow.go(state, "booking_date", now, note="")
+        case "booking_review", Tapped(action="confirm"):
+            return _book(flow, state, now)
+        case "booking_review", Tapped(action="back"):
+            return flow.go(state, "booking_slot", now, slot_start="")
         case "booking_submit", BookingConfirmed(ticket=ticket):
             booked = {"office": ticket.office_id, "service": ticket.service, "day": ticket.day.isoformat()}
             audit = Audit("booked", booked)
@@ -232,10 +238,18 @@ def _choose_day(flow: Flow[BookingState], state: BookingState, iso: str, now: fl
 
 
 def _choose_slot(flow: Flow[BookingState], state: BookingState, start: str, now: float) -> Step[BookingState]:
-    assert state.card is not None and state.day is not None
+    """A time with room: shown once more (office, service, day, time) before anything is booked."""
     slot = next((s for s in state.slots if s.start == start), None)
     if slot is None or slot.free <= 0:
         return replace(state, note="", error="slot_taken"), []
+    return flow.go(state, "booking_review", now, slot_start=start, note="")
+
+
+def _book(flow: Flow[BookingState], state: BookingState, now: float) -> Step[BookingState]:
+    assert state.card is not None and state.day is not None
+    slot = next((s for s in state.slots if s.start == state.slot_start), None)
+    if slot is None:
+        return flow.go(state, "booking_slot", now, error="slot_taken")
     v = verdict(state, state.day, now)
     if v != "ok":  # the cut-off passed while the person was choosing
         return flow.go(state, "booking_date", now, Audit("day_refused", {"verdict": v}), error=_refused(v), note="")
@@ -305,6 +319,13 @@ def data(state: BookingState, now: float) -> Mapping[str, object]:
             return {"offices": offices, "office": state.office_id, "services": list(office.services) if office else []}
         case "booking_date":
             return {"office": office_name(state, state.office_id), "days": _days(state, now)}
+        case "booking_review" if state.day is not None:
+            return {
+                "date": state.day.isoformat(),
+                "time": state.slot_start,
+                "office": office_name(state, state.office_id),
+                "service": state.service,
+            }
         case "booking_slot" if state.day is not None:
             slots = [{"time": s.start, "available": s.free > 0} for s in state.slots]
             return {"date": state.day.isoformat(), "slots": slots, **({"error": state.note} if state.note else {})}

@@ -45,6 +45,7 @@ SCREENS: Mapping[str, frozenset[str]] = {
     "booking_office": frozenset({"offices", "office", "services", "error"}),
     "booking_calendar": frozenset({"office", "days", "error"}),
     "booking_slots": frozenset({"date", "slots", "error"}),
+    "booking_review": frozenset({"date", "time", "office", "service"}),
     "booking_confirmed": frozenset({"date", "time", "office", "service", "reference", "print", "error"}),
     "booking_list": frozenset({"bookings"}),
     "booking_cancel": frozenset({"date", "time", "office", "service", "reference"}),

@@ -104,8 +104,9 @@ def test_the_calendar_marks_each_day() -> None:
 def test_the_cut_off_passing_while_choosing_a_slot_sends_the_person_back() -> None:
     run = to_calendar(bangkok(2026, 11, 23, 15, 59)).send(Tapped("day", "2026-11-24"))
     run.send(SlotsFetched(date(2026, 11, 24), (SLOT, FULL)))
-    run.now += 61  # 16:00:00
     run.send(Tapped("slot", "09:00"))
+    run.now += 61  # 16:00:00 while the person reads the last check
+    run.send(Tapped("confirm"))
     assert run.stage == "booking_date" and run.at("error") == "booking_too_late" and not run.all(Submit)
 
 
@@ -116,6 +117,18 @@ def test_slot_with_room_gives_a_ticket_and_a_full_one_is_refused() -> None:
     run.send(Tapped("slot", "09:30"))
     assert run.stage == "booking_slot" and run.at("error") == "slot_taken"
     run.send(Tapped("slot", "09:00"))
+    review = run.screen  # defect 9: a last check showing the service, and nothing booked yet
+    assert review.name == "booking_review" and not run.all(Submit)
+    assert review.data == {
+        "journey": "booking",
+        "date": "2026-11-23",
+        "time": "09:00",
+        "office": OFFICE.name_th,
+        "service": "id_card",
+    }
+    run.send(Tapped("back"))
+    assert run.stage == "booking_slot" and not run.all(Submit)
+    run.send(Tapped("slot", "09:00"), Tapped("confirm"))
     assert run.emitted(Submit)[0].op == Booking(CARD.citizen_id, "O1", "id_card", date(2026, 11, 23), "S1")
     run.send(BookingConfirmed(TICKET))
     screen = run.screen
@@ -138,7 +151,8 @@ def test_slot_with_room_gives_a_ticket_and_a_full_one_is_refused() -> None:
 
 def test_a_slot_taken_meanwhile_refetches_the_slots() -> None:
     run = to_calendar(bangkok(2026, 11, 20, 9, 0)).send(Tapped("day", "2026-11-23"))
-    run.send(SlotsFetched(date(2026, 11, 23), (SLOT,)), Tapped("slot", "09:00"), DeviceFailed("registry", "slot_taken"))
+    run.send(SlotsFetched(date(2026, 11, 23), (SLOT,)), Tapped("slot", "09:00"), Tapped("confirm"))
+    run.send(DeviceFailed("registry", "slot_taken"))
     assert run.stage == "fetching_slots"
     run.send(SlotsFetched(date(2026, 11, 23), (FULL,)))
     assert run.at("error") == "slot_taken"

@@ -25,7 +25,7 @@ def test_booking_through_the_real_card_registry_and_printer(rig: Any) -> None:
     try:
         day, slot = choose_a_free_slot(k, rig, "somchai")
         before = rig.documents_printed()
-        k.tap("slot", slot).on("booking_confirmed")
+        k.tap("slot", slot).on("booking_review").tap("confirm").on("booking_confirmed")
         assert k.data["date"] == day and k.data["time"] == slot and k.data["reference"].startswith("B")
         k.tap("print").on("remove_card")  # printed: the card comes back before the kiosk is anyone else's
         assert rig.documents_printed() == before + 1

@@ -22,7 +22,7 @@ def test_my_bookings_lists_the_booking_and_cancels_it(rig: Any) -> None:
     k = Kiosk(rig, config(rig), camera=True)
     try:
         day, slot = choose_a_free_slot(k, rig, "ruethai")
-        k.tap("slot", slot).on("booking_confirmed")
+        k.tap("slot", slot).on("booking_review").tap("confirm").on("booking_confirmed")
         reference = k.data["reference"]
         k.tap("done").on("remove_card")
         k.take_card_out()

@@ -92,6 +92,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "error": {"reason": "card_removed", "retry": True, "take_card": True},
     "officer_signin": {"methods": ["card", "finger"]},
     "booking_action": {},
+    "booking_review": {"date": "2026-11-24", "time": "09:30", "office": "สำนักงานเขตพญาไท", "service": "id_card"},
     "booking_office": {
         "offices": [
             {"id": "phayathai", "name_th": "สำนักงานเขตพญาไท", "name_en": "Phaya Thai District Office"},

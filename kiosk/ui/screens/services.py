@@ -226,6 +226,22 @@ def booking_slots(cv: Canvas, d: Data) -> None:
         message(cv, pygame.Rect(body.left, top, body.width, body.bottom - top), [_("No times are free on this day.")])
 
 
+@screen("booking_review")
+def booking_review(cv: Canvas, d: Data) -> None:
+    """The last check before a slot is booked: what, where and when; "Book" sits where the main button always is."""
+    _ = cv._
+    body = page(
+        cv, _("Book this visit?"), [(_("Back"), "back", "", "secondary"), (_("Book"), "confirm", "", "primary")]
+    )
+    lines = [
+        _("{date} at {time}").format(date=long_date(d.text("date"), cv.language), time=d.text("time")),
+        d.text("office"),
+        _(BOOKING_SERVICES[d.text("service")]) if d.text("service") in BOOKING_SERVICES else "",
+        _("Please bring your ID card."),
+    ]
+    message(cv, body, [s for s in lines if s])
+
+
 @screen("booking_confirmed")
 def booking_confirmed(cv: Canvas, d: Data) -> None:
     _ = cv._
