@@ -154,3 +154,24 @@ def test_the_officer_is_not_thanked_for_using_the_service_at_sign_in(text: Text)
     officer = " ".join(drawn(text, "remove_card", {"who": "officer"}, "en"))
     citizen = " ".join(drawn(text, "remove_card", {"who": "citizen"}, "en"))
     assert "Thank you" not in officer and "Officer" in officer and "Thank you" in citizen
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_office_buttons_stay_full_touch_targets_with_many_offices(text: Text, large: bool) -> None:
+    """Defect 9: with the registry's offices the buttons were 38 px (7 mm) tall."""
+    from kiosk.ui.layout import Layout
+
+    offices = [
+        {"id": str(1000 + i), "name_th": f"สำนักงานเขตทดสอบ {i}", "name_en": f"Test District {i}"} for i in range(9)
+    ]
+    for data in ({"offices": offices}, {"offices": offices, "office": "1001", "services": ["general", "id_card"]}):
+        surface = pygame.Surface((800, 480))
+        view = KioskView(text, language="th", large_text=large)
+        view.show("booking_office", data)
+        view.draw(surface, now_s=1.0)
+        minimum = Layout(surface.get_rect(), large).touch_min
+        buttons = [h.rect for h in view.controls if h.event.action == "office"]
+        assert len(buttons) == len(offices)
+        assert all(min(r.size) >= minimum * 0.7 and r.height >= minimum for r in buttons), buttons
+        assert all(surface.get_rect().contains(r) for r in buttons)
+        assert not any(a.colliderect(b) for i, a in enumerate(buttons) for b in buttons[i + 1 :])

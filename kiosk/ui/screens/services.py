@@ -346,9 +346,14 @@ def booking_office(cv: Canvas, d: Data) -> None:
     services = d.strings("services") if chosen else []
     left_w = body.width // 2 - L.px(6) if services else body.width
     gap = L.px(10)
-    h = min(L.px(84), (body.bottom - top - gap * max(0, len(offices) - 1)) // max(1, len(offices)))
+    # as many columns as it takes for every office button to stay a full touch target (never 38 px tall)
+    rows_fit = max(1, (body.bottom - top + gap) // (L.touch_min + gap))
+    cols = max(1, -(-len(offices) // rows_fit))
+    rows = -(-len(offices) // cols) if offices else 1
+    h = max(L.touch_min, min(L.px(84), (body.bottom - top - gap * (rows - 1)) // rows))
+    w = (left_w - gap * (cols - 1)) // cols
     for i, office in enumerate(offices):
-        rect = pygame.Rect(body.left, top + i * (h + gap), left_w, h)
+        rect = pygame.Rect(body.left + (i // rows) * (w + gap), top + (i % rows) * (h + gap), w, h)
         oid = office.text("id")
         button(cv, rect, _office_name(cv, office), "office", oid, kind="primary" if oid == chosen else "secondary")
     if services:
