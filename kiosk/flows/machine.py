@@ -237,10 +237,11 @@ class Flow(Generic[S]):
             return replace(state, ctx=replace(state.ctx, caps=event.caps)), []
         if isinstance(event, TamperChanged) and event.open:
             return self.tampered(state)
+        was_in = state.card_in
         if isinstance(event, CardInserted | CardRemoved) and state.card_in != isinstance(event, CardInserted):
             state = replace(state, card_in=isinstance(event, CardInserted))
         if st.waits == "notice":
-            return self._notice(state, event, now)
+            return self._notice(state, event, now, taken=was_in and isinstance(event, CardRemoved))
         if st.waits == "card_out":
             return self._take_card(state, event, now)
         if isinstance(event, CardRemoved) and st.card == "held":
@@ -280,9 +281,11 @@ class Flow(Generic[S]):
             return self.abort(state, "device_error", now, f"{st.device}:internal")
         return state, []
 
-    def _notice(self, state: S, event: object, now: float) -> Step[S]:
+    def _notice(self, state: S, event: object, now: float, *, taken: bool) -> Step[S]:
+        """An ending's notice stays up its time, until tapped, or until the card still in is taken. A removal the
+        notice already reports (the card was pulled: a late second report) does not cut it short."""
         over = isinstance(event, Tick) and state.wait_until is not None and now >= state.wait_until
-        if over or isinstance(event, CardRemoved) or (isinstance(event, Tapped) and event.action in ("ok", "done")):
+        if over or taken or (isinstance(event, Tapped) and event.action in ("ok", "done")):
             return self.finish(state, state.outcome)
         return state, []
 
