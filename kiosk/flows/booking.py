@@ -263,18 +263,31 @@ def _refetch_slots(flow: Flow[BookingState], state: BookingState, now: float, no
     return flow.go(state, "fetching_slots", now, *effects, note=note)
 
 
+# The registry's service keys as the printed ticket names them (the screen's words are the UI catalogue's).
+TICKET_SERVICES: Mapping[str, tuple[str, str]] = {
+    "general": ("งานทะเบียนทั่วไป", "General registration"),
+    "id_card": ("บัตรประจำตัวประชาชน", "ID card"),
+    "house_register": ("ทะเบียนบ้าน", "House register"),
+}
+
+
 def ticket_document(ticket: Ticket, office: Office | None, language: Literal["th", "en"] = "th") -> Document:
+    """The booking ticket to print: the office and the service in words of the ticket's language, never their keys."""
+    en = language == "en"
+    office_words = ((office.name_en if en else office.name_th) or office.name_th) if office else ""
+    th_service, en_service = TICKET_SERVICES.get(ticket.service, ("", ""))
+    service_words = (en_service if en else th_service) or ticket.service
     lines = (
-        ("สำนักงาน / Office", office.name_th if office else ticket.office_id),
-        ("บริการ / Service", ticket.service),
+        ("สำนักงาน / Office", office_words),
+        ("บริการ / Service", service_words),
         ("วันที่ / Date", ticket.day.isoformat()),
         ("เวลา / Time", ticket.start),
         ("เลขที่ / Reference", ticket.booking_id),
     )
     facts = (
         ("booking_id", ticket.booking_id),
-        ("office", office.name_th if office else ticket.office_id),
-        ("service", ticket.service),
+        ("office", office_words),
+        ("service", service_words),
         ("day", ticket.day.isoformat()),
         ("start", ticket.start),
     )

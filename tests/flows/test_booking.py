@@ -205,3 +205,13 @@ def test_bookings_name_their_office_in_the_citizens_language_never_its_code() ->
     assert listed["office"] == OFFICE.name_en and OFFICE.id not in str(run.screen.data)
     run.send(Tapped("booking", "B1"))
     assert run.screen.name == "booking_cancel" and run.at("office") == OFFICE.name_en and run.at("service") == "id_card"
+
+
+def test_the_printed_ticket_names_the_service_and_office_in_words_never_keys() -> None:
+    """Defect 4: the ticket printed the service key "general" and an office code when the office was not known."""
+    th = booking.ticket_document(replace(TICKET, service="general"), OFFICE, "th")
+    en = booking.ticket_document(replace(TICKET, service="general"), OFFICE, "en")
+    assert dict(th.facts)["service"] == "งานทะเบียนทั่วไป" and dict(th.facts)["office"] == OFFICE.name_th
+    assert dict(en.facts)["service"] == "General registration" and dict(en.facts)["office"] == OFFICE.name_en
+    unknown = booking.ticket_document(TICKET, None, "th")
+    assert TICKET.office_id not in dict(unknown.facts).values()
