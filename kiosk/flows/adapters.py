@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 ACTIVATION_TTL = timedelta(minutes=15)
+SLOT_MINUTES_UNKNOWN = 30  # the registry's usual slot, printed only when the day's slots could not tell
 OFFICE_SERVICES = ("general", "id_card")  # what the registry's offices offer (its slots carry one of these)
 
 
@@ -493,7 +494,7 @@ class PrinterAdapter:
                 office=facts["office"],
                 service=facts["service"],
                 slot_start=datetime.combine(day, time(hh, mm), tzinfo=BANGKOK),
-                slot_minutes=30,
+                slot_minutes=int(facts.get("minutes", SLOT_MINUTES_UNKNOWN)),
                 booking_code=facts["booking_id"],
             )
         if d.kind == "receipt":

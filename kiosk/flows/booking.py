@@ -189,7 +189,8 @@ def handle(flow: Flow[BookingState], state: BookingState, event: object, now: fl
         case "booking_submit", DeviceFailed(device="registry", reason=reason) if reason in SLOT_GONE:
             return _refetch_slots(flow, state, now, "slot_taken")
         case "booking_ticket", Tapped(action="print") if PRINT in state.ctx.caps and state.ticket is not None:
-            document = ticket_document(state.ticket, office_of(state), state.ctx.document_language)
+            minutes = slot_minutes(state.slots, state.ticket.start)
+            document = ticket_document(state.ticket, office_of(state), state.ctx.document_language, minutes)
             return flow.go(state, "ticket_printing", now, Print(document, reprint_of=state.printed_no), job_id="")
         case "booking_ticket", Tapped(action="done"):
             return flow.finish(state, "done")
@@ -271,8 +272,23 @@ TICKET_SERVICES: Mapping[str, tuple[str, str]] = {
 }
 
 
-def ticket_document(ticket: Ticket, office: Office | None, language: Literal["th", "en"] = "th") -> Document:
-    """The booking ticket to print: the office and the service in words of the ticket's language, never their keys."""
+def slot_minutes(slots: tuple[Slot, ...], start: str) -> int:
+    """How long the slot starting at `start` is: until the day's next slot start (the registry's slots are evenly
+    spaced: half-hourly or hourly); 0 when there is no later slot to tell by."""
+
+    def minute(hhmm: str) -> int:
+        hh, _, mm = hhmm.partition(":")
+        return int(hh) * 60 + int(mm or 0)
+
+    later = sorted({minute(s.start) for s in slots if minute(s.start) > minute(start)})
+    return later[0] - minute(start) if later else 0
+
+
+def ticket_document(
+    ticket: Ticket, office: Office | None, language: Literal["th", "en"] = "th", minutes: int = 0
+) -> Document:
+    """The booking ticket to print: the office and the service in words of the ticket's language, never their keys;
+    `minutes`, the slot's length where known."""
     en = language == "en"
     office_words = ((office.name_en if en else office.name_th) or office.name_th) if office else ""
     th_service, en_service = TICKET_SERVICES.get(ticket.service, ("", ""))
@@ -290,6 +306,7 @@ def ticket_document(ticket: Ticket, office: Office | None, language: Literal["th
         ("service", service_words),
         ("day", ticket.day.isoformat()),
         ("start", ticket.start),
+        *((("minutes", str(minutes)),) if minutes else ()),
     )
     return Document("ticket", "ใบนัดหมาย / Appointment", lines, qr=ticket.qr, facts=facts, language=language)
 

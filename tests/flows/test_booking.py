@@ -37,6 +37,7 @@ from kiosk.flows.events import (
     OfficesFetched,
     PrintFailed,
     PrintSent,
+    Slot,
     SlotsFetched,
     Tapped,
 )
@@ -215,3 +216,13 @@ def test_the_printed_ticket_names_the_service_and_office_in_words_never_keys() -
     assert dict(en.facts)["service"] == "General registration" and dict(en.facts)["office"] == OFFICE.name_en
     unknown = booking.ticket_document(TICKET, None, "th")
     assert TICKET.office_id not in dict(unknown.facts).values()
+
+
+def test_the_ticket_prints_the_slot_length_the_day_has() -> None:
+    """Defect 4: "(30 min)" was printed for hourly slots."""
+    hourly = (Slot("S1", "09:00", 5, 0), Slot("S2", "10:00", 5, 0), Slot("S3", "11:00", 5, 0))
+    assert booking.slot_minutes(hourly, "09:00") == 60
+    assert booking.slot_minutes((SLOT, FULL), "09:00") == 30
+    assert booking.slot_minutes(hourly, "11:00") == 0  # the last slot: nothing tells its length
+    doc = booking.ticket_document(TICKET, OFFICE, "th", booking.slot_minutes(hourly, "09:00"))
+    assert dict(doc.facts)["minutes"] == "60"
