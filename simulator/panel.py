@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pygame
 
+from kiosk.text.numbers import format_citizen_id
 from kiosk.ui.text import Text
 from kiosk.ui.widgets import frame_surface
 from simulator.rig import Rig
@@ -42,6 +43,7 @@ class Panel:
     text: Text
     hits: list[PanelHit] = field(default_factory=list)
     selected: str = ""  # the citizen whose card / finger the buttons use
+    roll_back_px: int = 0  # how far the roll view is scrolled back from its newest end (0: the newest print)
     _roll_cache: tuple[int, pygame.Surface] | None = None
 
     def __post_init__(self) -> None:
@@ -117,11 +119,13 @@ class Panel:
         cols, bw, bh = 3, (r.width - 20 - 2 * 6) // 3, 30
         for i, c in enumerate(rig.citizens):
             b = pygame.Rect(r.left + 10 + (i % cols) * (bw + 6), y + (i // cols) * (bh + 6), bw, bh)
-            label = c.key + (" (officer)" if c.officer else "")
+            label = c.key + (" *" if c.officer else "")  # * officer (the line below says so, with the PIN)
             self._button(
                 s, b, label, functools.partial(self._select, c.key), hot=c.key == self.selected, name=f"citizen:{c.key}"
             )
-        y += ((len(rig.citizens) + cols - 1) // cols) * (bh + 6) + 4
+        y += ((len(rig.citizens) + cols - 1) // cols) * (bh + 6) + 2
+        self._label(s, self.selected_details(), (r.left + 10, y), 13, WARN)
+        y += 18
         slot = f"in the slot: {rig.levers.card_in}" if rig.levers.card_in else "slot empty"
         self._label(s, slot, (r.left + 10, y), 14, ON if rig.levers.card_in else MUTED)
         y += 22
@@ -155,6 +159,15 @@ class Panel:
 
     def _select(self, key: str) -> None:
         self.selected = key
+
+    def selected_details(self) -> str:
+        """What a tester types for the selected citizen: the ID as printed on the card, an officer's PIN (* marks
+        officers in the tray); these live in simulator/citizens/citizens.json."""
+        c = next((c for c in self.rig.citizens if c.key == self.selected), None)
+        if c is None:
+            return ""
+        shown = f"ID {format_citizen_id(c.cid)}"
+        return f"{shown} · officer PIN {c.pin}" if c.officer and c.pin else shown
 
     def _finger(self, s: pygame.Surface, r: pygame.Rect) -> int:
         rig = self.rig
@@ -272,10 +285,13 @@ class Panel:
         return r.bottom
 
     def _roll(self, s: pygame.Surface, r: pygame.Rect) -> None:
-        """The paper roll's last metres, scaled to the column: what the printer has burned, newest at the bottom."""
+        """The paper roll's last metres, scaled to the column: what the printer has burned, newest at the bottom;
+        Older / Newer scroll it by half a column."""
         pygame.draw.rect(s, SECTION, r, border_radius=8)
         self._label(s, "Paper roll", (r.left + 8, r.top + 4), 15, INK, bold=True)
-        inner = pygame.Rect(r.left + 6, r.top + 28, r.width - 12, r.height - 34)
+        inner = pygame.Rect(r.left + 6, r.top + 28, r.width - 12, r.height - 34 - 36)
+        half = (inner.width - 6) // 2
+        step = inner.height // 2
         pygame.draw.rect(s, (250, 250, 244), inner)
         version = self.rig.levers.changed
         if self._roll_cache is None or self._roll_cache[0] != version:
@@ -288,9 +304,29 @@ class Panel:
                 surf = pygame.transform.smoothscale(full, (inner.width, max(1, int(img.height * k))))
             self._roll_cache = (version, surf) if surf is not None else (version, pygame.Surface((0, 0)))
         surf = self._roll_cache[1]
+        hidden = max(0, surf.get_height() - inner.height)  # how much of the roll is above the view at the newest end
+        self.roll_back_px = min(self.roll_back_px, hidden)
         if surf.get_height():
             h = min(surf.get_height(), inner.height)
-            s.blit(surf, (inner.left, inner.bottom - h), pygame.Rect(0, surf.get_height() - h, inner.width, h))
+            top = surf.get_height() - h - self.roll_back_px
+            s.blit(surf, (inner.left, inner.bottom - h), pygame.Rect(0, top, inner.width, h))
+        buttons = pygame.Rect(inner.left, inner.bottom + 6, inner.width, 30)
+        self._button(
+            s,
+            pygame.Rect(buttons.left, buttons.top, half, 30),
+            "Older",
+            lambda: setattr(self, "roll_back_px", min(hidden, self.roll_back_px + step)),
+            enabled=self.roll_back_px < hidden,
+            name="roll:older",
+        )
+        self._button(
+            s,
+            pygame.Rect(buttons.right - half, buttons.top, half, 30),
+            "Newer",
+            lambda: setattr(self, "roll_back_px", max(0, self.roll_back_px - step)),
+            enabled=self.roll_back_px > 0,
+            name="roll:newer",
+        )
 
     def _camera(self, s: pygame.Surface, r: pygame.Rect) -> None:
         rig = self.rig
@@ -314,7 +350,7 @@ class Panel:
         x = view.right + 10
         n = len(rig.photos)
         i = rig.levers.photo
-        label = rig.photos[i].label if 0 <= i < n else "—"
+        label = f"photo: {rig.photos[i].label}" if 0 <= i < n else "no photo in front of the camera"
         self._label(s, label, (x, view.top), 14, INK)
         w = (r.right - x - 10 - 12) // 3
         self._button(

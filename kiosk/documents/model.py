@@ -182,7 +182,8 @@ class BookingTicket(Document):
 
 @dataclass(frozen=True, kw_only=True)
 class EnrolmentReceipt(Document):
-    """Proof that a ThaiD enrolment was taken: no secrets (no passcode, no activation code), a masked ID only."""
+    """Proof that a ThaiD enrolment was taken, a masked ID only, no passcode; its QR (`seal`) is the one-use
+    activation QR the citizen scans with the ThaiD app (useless once used or past `activation_expires_at`)."""
 
     citizen_id_masked: str
     method: EnrolmentMethod

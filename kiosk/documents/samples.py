@@ -150,7 +150,7 @@ def enrolment_receipt(lang: Lang = "th", *, reprint: bool = False) -> EnrolmentR
         issued_at=ISSUED_AT,
         language=lang,
         reprint=reprint,
-        seal="TD-7F3K-9QX2",  # as the kiosk prints it: the QR holds the reference, no seal
+        seal="THAID:ACT:7Q4M-2KXP",  # as the kiosk prints it: the one-use activation QR for the ThaiD app
         citizen_id_masked="x-xxxx-xxxx3-45-0",
         method=EnrolmentMethod.SELF_SERVICE,
         reference="TD-7F3K-9QX2",

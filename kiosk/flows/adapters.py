@@ -11,7 +11,7 @@ import logging
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from kiosk.booking_rules import DEFAULT_POLICY
 from kiosk.errors import DeviceError
 from kiosk.flows.effects import Booking, CancelBooking, Document, Enrolment
-from kiosk.flows.events import Activation, Office, Record, Slot, Ticket
+from kiosk.flows.events import Activation, Office, Record, Slot, Ticket, event_value
 from kiosk.flows.ports import CardReading, Hint, KeptStrike
 
 log = logging.getLogger(__name__)
@@ -63,24 +63,38 @@ def _name(n: dict[str, str]) -> str:
     return f"{prefix}{joined}" if prefix and not prefix.isascii() else f"{prefix} {joined}".strip()
 
 
-def record_of(form: str, person: dict[str, Any], as_of: date) -> Record:
-    """The registry's person as label/value lines for the preview and own-data screens, as of `as_of` (Bangkok)."""
+def record_of(
+    form: str, person: dict[str, Any], as_of: date, offices: Mapping[str, tuple[str, str]] | None = None
+) -> Record:
+    """The registry's person as (field, value) rows for the preview and own-data screens, as of `as_of` (Bangkok).
+
+    Fields are `Record` keys the screens name in the citizen's language; dates stay ISO ("1937-00-00" where the
+    register does not know the day or month) for the screens to write as Thai or English dates; an event's office
+    code becomes its Thai and English names (`offices`: code -> (name_th, name_en))."""
+    from kiosk.text.numbers import format_citizen_id, format_house_code
+
+    names = offices or {}
     house = person.get("house") or {}
+    cid = str(person["citizen_id"])
     lines: list[tuple[str, str]] = [
-        ("ชื่อ / Name", _name(person["name_th"])),
-        ("Name", _name(person["name_en"])),
-        ("เลขประจำตัวประชาชน / ID", str(person["citizen_id"])),
-        ("วันเกิด / Born", str(person.get("dob", ""))),
+        ("name", _name(person["name_th"])),
+        ("name_en", _name(person["name_en"])),
+        ("citizen_id", format_citizen_id(cid) if len(cid) == 13 and cid.isdigit() else cid),
+        ("birth_date", str(person.get("dob", ""))),
     ]
     if form in ("own", "tr14_1"):
+        code = str(house.get("house_id", ""))
         lines += [
-            ("สัญชาติ / Nationality", str(person.get("nationality", ""))),
-            ("บ้านเลขที่ / House no.", str(house.get("house_no", ""))),
-            ("ที่อยู่ / Address", str(house.get("address", ""))),
-            ("รหัสประจำบ้าน / House code", str(house.get("house_id", ""))),
+            ("nationality", str(person.get("nationality", ""))),
+            ("house_no", str(house.get("house_no", ""))),
+            ("address", str(house.get("address", ""))),
+            ("house_code", format_house_code(code) if len(code) == 11 and code.isdigit() else code),
         ]
     if form in ("own", "tr12_2"):
-        lines += [(str(e["day"]), f"{e['kind']} {e.get('detail') or ''}".strip()) for e in person.get("events", [])]
+        for e in person.get("events", []):
+            office = str(e.get("office_code") or "")
+            th, en = names.get(office, (office, office))
+            lines.append((f"event:{e['kind']}", event_value(str(e["day"]), th, en, str(e.get("detail") or ""))))
     return Record(form, tuple(lines), as_of.isoformat())
 
 
@@ -94,6 +108,11 @@ class RegistryAdapter:
     def record(self, form: str, citizen_id: str) -> Record | None:
         from kiosk.registry_client import RegistryRejected
 
+        if not self._offices:
+            try:
+                self.offices()  # the events name their offices
+            except RegistryFailed:
+                log.warning("office names unavailable: events show their office codes")
         try:
             with registry_errors():
                 person = self.client.citizen(citizen_id)
@@ -101,7 +120,8 @@ class RegistryAdapter:
             if isinstance(e.__context__, RegistryRejected) and e.__context__.code == "citizen_not_found":
                 return None
             raise
-        return record_of(form, person, self.clock().astimezone(BANGKOK).date())
+        names = {str(o["code"]): (str(o["name_th"]), str(o["name_en"])) for o in self._offices}
+        return record_of(form, person, self.clock().astimezone(BANGKOK).date(), names)
 
     def offices(self) -> tuple[Office, ...]:
         with registry_errors():
@@ -471,10 +491,10 @@ class PrinterAdapter:
                 issued_at=now,
                 language=d.language,
                 seal=d.qr,
-                office=(facts.get("office_en") or facts["office"]) if d.language == "en" else facts["office"],
+                office=facts["office"],  # already in the ticket's language (flows.booking.ticket_document)
                 service=facts["service"],
                 slot_start=datetime.combine(day, time(hh, mm), tzinfo=BANGKOK),
-                slot_minutes=DEFAULT_POLICY.slot_minutes,
+                slot_minutes=int(facts.get("minutes", DEFAULT_POLICY.slot_minutes)),
                 booking_code=facts["booking_id"],
             )
         if d.kind == "receipt":
@@ -483,7 +503,7 @@ class PrinterAdapter:
                 kiosk_id=self.kiosk_id,
                 issued_at=now,
                 language=d.language,
-                seal=facts["reference"],
+                seal=d.qr or facts["reference"],
                 citizen_id_masked=facts["citizen_id_masked"],
                 method=m.EnrolmentMethod.SELF_SERVICE,
                 reference=facts["reference"],

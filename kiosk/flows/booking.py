@@ -1,5 +1,6 @@
-"""Booking a slot at a district office, and cancelling one: consent -> card -> new booking (office and service ->
-a day allowed by the booking rules -> a time with room -> ticket with QR, optionally printed) or my bookings
+"""Booking a slot at a district office, and cancelling one: consent -> card -> face (the fingerprint the second way
+in, else refer to an officer: a booking is made and cancelled in the card holder's name) -> new booking (office and
+service -> a day allowed by the booking rules -> a time with room -> ticket with QR, optionally printed) or my bookings
 (choose one -> confirm -> cancelled). The day is checked again when the slot is chosen, since time passes."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from kiosk.booking_rules import BookingPolicy, Verdict, check_booking
+from kiosk.documents.model import SERVICES
 from kiosk.flows.context import PRINT, Context
 from kiosk.flows.effects import (
     Audit,
@@ -43,7 +45,17 @@ from kiosk.flows.events import (
     Tapped,
     Ticket,
 )
-from kiosk.flows.identity import CARD_STAGES, IdentityState, ask_for_card, handle_card, identity_data
+from kiosk.flows.identity import (
+    CARD_STAGES,
+    FACE_STAGES,
+    FINGER_STAGES,
+    IdentityState,
+    ask_for_card,
+    begin_verify,
+    handle_card,
+    handle_verify,
+    identity_data,
+)
 from kiosk.flows.machine import Flow, Stage, Step
 
 CONSENT_VERSION = "bora-booking-2026-1"
@@ -65,6 +77,8 @@ class BookingState(IdentityState):
     booking_id: str = ""
     job_id: str = ""  # the ticket's print job in flight or last failed
     printed_no: str = ""  # the ticket's document number once a copy went to the printer (a retry is its reprint)
+    listing: bool = False  # the offices are fetched for "my bookings" (to name each booking's office)
+    slot_start: str = ""  # the time chosen, shown for a last check before it is booked
 
 
 def _registry(screen: str = "working") -> Stage:
@@ -74,6 +88,8 @@ def _registry(screen: str = "working") -> Stage:
 STAGES: dict[str, Stage] = {
     "consent": Stage("consent", "user"),
     **CARD_STAGES,
+    **FACE_STAGES,
+    **FINGER_STAGES,
     "booking_action": Stage("booking_action", "user", card="held"),
     "fetching_offices": _registry(),
     "booking_office": Stage("booking_office", "user", card="held"),
@@ -81,6 +97,7 @@ STAGES: dict[str, Stage] = {
     "booking_date": Stage("booking_calendar", "user", card="held"),
     "fetching_slots": _registry(),
     "booking_slot": Stage("booking_slots", "user", card="held"),
+    "booking_review": Stage("booking_review", "user", card="held"),
     "booking_submit": _registry(),
     "booking_ticket": Stage("booking_confirmed", "user", card="done", idle_outcome="done"),
     "ticket_printing": Stage("printing", "machine", device="printer", timeout="print_s"),
@@ -115,11 +132,17 @@ def _refused(v: Verdict) -> str:
 
 
 def _after_card(flow: Flow[BookingState], state: BookingState, now: float) -> Step[BookingState]:
+    return begin_verify(flow, state, now, on_face_locked="finger_or_refer")
+
+
+def _after_verify(flow: Flow[BookingState], state: BookingState, now: float) -> Step[BookingState]:
     return flow.go(state, "booking_action", now)
 
 
 def handle(flow: Flow[BookingState], state: BookingState, event: object, now: float) -> Step[BookingState] | None:
     found = handle_card(flow, state, event, now, then=_after_card)
+    if found is None:
+        found = handle_verify(flow, state, event, now, then=_after_verify, on_face_locked="finger_or_refer")
     if found is not None:
         return found
     match state.stage, event:
@@ -129,10 +152,12 @@ def handle(flow: Flow[BookingState], state: BookingState, event: object, now: fl
         case "consent", Tapped(action="decline"):
             return flow.abort(state, "declined", now)
         case "booking_action" | "booking_list", Tapped(action="new_booking"):
-            return flow.go(state, "fetching_offices", now, FetchOffices())
+            return flow.go(state, "fetching_offices", now, FetchOffices(), listing=False)
         case "booking_action", Tapped(action="my_bookings"):
+            return flow.go(state, "fetching_offices", now, FetchOffices(), listing=True)
+        case "fetching_offices", OfficesFetched(offices=offices) if state.listing:
             assert state.card is not None
-            return flow.go(state, "fetching_bookings", now, FetchBookings(state.card.citizen_id))
+            return flow.go(state, "fetching_bookings", now, FetchBookings(state.card.citizen_id), offices=offices)
         case "fetching_offices", OfficesFetched(offices=offices):
             return flow.go(state, "booking_office", now, offices=offices, office_id="", service="")
         case "booking_office", Tapped(action="office", value=office_id) if _known(state, office_id):
@@ -154,6 +179,10 @@ def handle(flow: Flow[BookingState], state: BookingState, event: object, now: fl
             return _choose_slot(flow, state, start, now)
         case "booking_slot", Tapped(action="back"):
             return flow.go(state, "booking_date", now, note="")
+        case "booking_review", Tapped(action="confirm"):
+            return _book(flow, state, now)
+        case "booking_review", Tapped(action="back"):
+            return flow.go(state, "booking_slot", now, slot_start="")
         case "booking_submit", BookingConfirmed(ticket=ticket):
             booked = {"office": ticket.office_id, "service": ticket.service, "day": ticket.day.isoformat()}
             audit = Audit("booked", booked)
@@ -161,7 +190,8 @@ def handle(flow: Flow[BookingState], state: BookingState, event: object, now: fl
         case "booking_submit", DeviceFailed(device="registry", reason=reason) if reason in SLOT_GONE:
             return _refetch_slots(flow, state, now, "slot_taken")
         case "booking_ticket", Tapped(action="print") if PRINT in state.ctx.caps and state.ticket is not None:
-            document = ticket_document(state.ticket, office_of(state), state.ctx.document_language)
+            minutes = slot_minutes(state.slots, state.ticket.start)
+            document = ticket_document(state.ticket, office_of(state), state.ctx.document_language, minutes)
             return flow.go(state, "ticket_printing", now, Print(document, reprint_of=state.printed_no), job_id="")
         case "booking_ticket", Tapped(action="done"):
             return flow.finish(state, "done")
@@ -210,10 +240,18 @@ def _choose_day(flow: Flow[BookingState], state: BookingState, iso: str, now: fl
 
 
 def _choose_slot(flow: Flow[BookingState], state: BookingState, start: str, now: float) -> Step[BookingState]:
-    assert state.card is not None and state.day is not None
+    """A time with room: shown once more (office, service, day, time) before anything is booked."""
     slot = next((s for s in state.slots if s.start == start), None)
     if slot is None or slot.free <= 0:
         return replace(state, note="", error="slot_taken"), []
+    return flow.go(state, "booking_review", now, slot_start=start, note="")
+
+
+def _book(flow: Flow[BookingState], state: BookingState, now: float) -> Step[BookingState]:
+    assert state.card is not None and state.day is not None
+    slot = next((s for s in state.slots if s.start == state.slot_start), None)
+    if slot is None:
+        return flow.go(state, "booking_slot", now, error="slot_taken")
     v = verdict(state, state.day, now)
     if v != "ok":  # the cut-off passed while the person was choosing
         return flow.go(state, "booking_date", now, Audit("day_refused", {"verdict": v}), error=_refused(v), note="")
@@ -227,21 +265,41 @@ def _refetch_slots(flow: Flow[BookingState], state: BookingState, now: float, no
     return flow.go(state, "fetching_slots", now, *effects, note=note)
 
 
-def ticket_document(ticket: Ticket, office: Office | None, language: Literal["th", "en"] = "th") -> Document:
+def slot_minutes(slots: tuple[Slot, ...], start: str) -> int:
+    """How long the slot starting at `start` is: until the day's next slot start (the registry's slots are evenly
+    spaced: half-hourly or hourly); 0 when there is no later slot to tell by."""
+
+    def minute(hhmm: str) -> int:
+        hh, _, mm = hhmm.partition(":")
+        return int(hh) * 60 + int(mm or 0)
+
+    later = sorted({minute(s.start) for s in slots if minute(s.start) > minute(start)})
+    return later[0] - minute(start) if later else 0
+
+
+def ticket_document(
+    ticket: Ticket, office: Office | None, language: Literal["th", "en"] = "th", minutes: int = 0
+) -> Document:
+    """The booking ticket to print: the office and the service in words of the ticket's language, never their keys;
+    `minutes`, the slot's length where known."""
+    en = language == "en"
+    office_words = ((office.name_en if en else office.name_th) or office.name_th) if office else ""
+    th_service, en_service = SERVICES.get(ticket.service, ("", ""))
+    service_words = (en_service if en else th_service) or ticket.service
     lines = (
-        ("สำนักงาน / Office", office.name_th if office else ticket.office_id),
-        ("บริการ / Service", ticket.service),
+        ("สำนักงาน / Office", office_words),
+        ("บริการ / Service", service_words),
         ("วันที่ / Date", ticket.day.isoformat()),
         ("เวลา / Time", ticket.start),
         ("เลขที่ / Reference", ticket.booking_id),
     )
     facts = (
         ("booking_id", ticket.booking_id),
-        ("office", office.name_th if office else ticket.office_id),
-        ("office_en", office.name_en if office else ticket.office_id),
+        ("office", office_words),
         ("service", ticket.service),
         ("day", ticket.day.isoformat()),
         ("start", ticket.start),
+        *((("minutes", str(minutes)),) if minutes else ()),
     )
     return Document("ticket", "ใบนัดหมาย / Appointment", lines, qr=ticket.qr, facts=facts, language=language)
 
@@ -256,11 +314,20 @@ def _days(state: BookingState, now: float) -> list[dict[str, object]]:
     return out
 
 
-def _ticket_data(t: Ticket, office: Office | None) -> dict[str, object]:
+def office_name(state: BookingState, office_id: str) -> str:
+    """The office's name in the citizen's language (its code never reaches the screen)."""
+    office = next((o for o in state.offices if o.id == office_id), None)
+    if office is None:
+        return ""
+    return (office.name_en if state.ctx.language == "en" else "") or office.name_th
+
+
+def _ticket_data(state: BookingState, t: Ticket) -> dict[str, object]:
     return {
         "date": t.day.isoformat(),
         "time": t.start,
-        "office": office.name_th if office else t.office_id,
+        "office": office_name(state, t.office_id),
+        "service": t.service,
         "reference": t.booking_id,
     }
 
@@ -274,17 +341,24 @@ def data(state: BookingState, now: float) -> Mapping[str, object]:
             offices = [{"id": o.id, "name_th": o.name_th, "name_en": o.name_en} for o in state.offices]
             return {"offices": offices, "office": state.office_id, "services": list(office.services) if office else []}
         case "booking_date":
-            return {"office": office.name_th if office else "", "days": _days(state, now)}
+            return {"office": office_name(state, state.office_id), "days": _days(state, now)}
+        case "booking_review" if state.day is not None:
+            return {
+                "date": state.day.isoformat(),
+                "time": state.slot_start,
+                "office": office_name(state, state.office_id),
+                "service": state.service,
+            }
         case "booking_slot" if state.day is not None:
             slots = [{"time": s.start, "available": s.free > 0} for s in state.slots]
             return {"date": state.day.isoformat(), "slots": slots, **({"error": state.note} if state.note else {})}
         case "booking_ticket" if state.ticket is not None:
-            return {**_ticket_data(state.ticket, office), "print": PRINT in state.ctx.caps}
+            return {**_ticket_data(state, state.ticket), "print": PRINT in state.ctx.caps}
         case "booking_list":
-            return {"bookings": [_ticket_data(t, None) for t in state.bookings]}
+            return {"bookings": [_ticket_data(state, t) for t in state.bookings]}
         case "booking_cancel_confirm":
             chosen = next((b for b in state.bookings if b.booking_id == state.booking_id), None)
-            return _ticket_data(chosen, None) if chosen else {}
+            return _ticket_data(state, chosen) if chosen else {}
         case "booking_cancelled":
             return {"reference": state.booking_id, "cancelled": True}
         case "fetching_offices" | "fetching_calendar" | "fetching_slots" | "fetching_bookings":

@@ -32,6 +32,7 @@ class Limits:
     inactivity_warning_s: float = 60.0
     inactivity_timeout_s: float = 90.0
     notice_s: float = 8.0  # how long an ending screen (timed out, card removed...) stays up
+    card_reminder_s: float = 4.0  # the beep that asks for a card left in the slot, repeated until it is out
     card_read_s: float = 15.0
     face_capture_s: float = 30.0
     liveness_s: float = 20.0
@@ -119,8 +120,8 @@ def capabilities(s: DeviceStatus) -> frozenset[str]:
         caps |= {"thaid", "own_data"}
     if s.card and (s.camera or s.finger) and s.registry and can_print and s.seal:
         caps.add("extract")
-    if s.card and s.registry:
-        caps.add("booking")
+    if s.card and (s.camera or s.finger) and s.registry:
+        caps.add("booking")  # the holder is verified: a booking is made in the card owner's name
     if s.field_kit and s.card and s.finger and s.seal:
         caps.add("thaid_officer")  # works offline: the enrolment waits in the outbox
     return frozenset(caps)

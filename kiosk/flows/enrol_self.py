@@ -21,11 +21,11 @@ from kiosk.flows.identity import (
     handle_card,
     handle_verify,
     identity_data,
-    mask_citizen_id,
 )
 from kiosk.flows.machine import Flow, Stage, Step
 from kiosk.flows.passcode import personal_patterns, problem
 from kiosk.flows.screens import activation_data
+from kiosk.text.numbers import mask_citizen_id
 
 CONSENT_VERSION = "thaid-enrol-2026-1"
 
@@ -139,7 +139,12 @@ def _receipt(state: EnrolSelf) -> Document:
     )
     lines = (("reference", state.activation.reference), ("name", state.card.name_th))
     return Document(
-        "receipt", "ThaiD enrolment / ลงทะเบียน ThaiD", lines, facts=facts, language=state.ctx.document_language
+        "receipt",
+        "ThaiD enrolment / ลงทะเบียน ThaiD",
+        lines,
+        qr=state.activation.qr,  # the activation QR again: the citizen may activate from the paper until it expires
+        facts=facts,
+        language=state.ctx.document_language,
     )
 
 

@@ -114,6 +114,7 @@ class CardInfo:
     expiry: date | None = None  # None: lifelong
     address: str = ""
     has_photo: bool = True
+    birth_shown: str = ""  # as the card holds it ("1937-00-00": day and month unknown); `birth_date` is nominal
 
 
 @dataclass(frozen=True)
@@ -207,11 +208,23 @@ class OfficerRejected:
 
 @dataclass(frozen=True)
 class Record:
-    """A registry record as label/value lines, ready for a preview screen and a printed extract."""
+    """A registry record as (field, value) rows for the preview and own-data screens. A field is a key the screens
+    name in the citizen's language ("name", "birth_date", "event:move_in"...); an event's value is `event_value`."""
 
     form: str
     fields: tuple[tuple[str, str], ...]
     as_of: str = ""
+
+
+def event_value(day: str, office_th: str, office_en: str, detail: str) -> str:
+    """One civil-registration event's value: its ISO day, the office's names, and the register's detail."""
+    return "\t".join((day, office_th, office_en, detail))
+
+
+def event_parts(value: str) -> tuple[str, str, str, str]:
+    """(day, office_th, office_en, detail) of an `event_value` (missing parts empty)."""
+    day, th, en, detail = ([*value.split("\t"), "", "", ""])[:4]
+    return day, th, en, detail
 
 
 @dataclass(frozen=True)

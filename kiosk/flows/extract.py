@@ -48,6 +48,7 @@ class Extract(IdentityState):
     document_no: str = ""
     reprints: int = 0
     failure: str = ""  # why the last print failed
+    page: int = 1  # the preview's page (the screen knows how many fit and clamps)
 
 
 STAGES: dict[str, Stage] = {
@@ -93,6 +94,8 @@ def handle(flow: Flow[Extract], state: Extract, event: object, now: float) -> St
             return flow.abort(state, "no_record", now)
         case "fetching", RecordFetched(record=record):
             return flow.go(state, "extract_preview", now, record=record)
+        case "extract_preview", Tapped(action="page", value=value) if value.isdigit():
+            return replace(state, page=max(1, int(value))), []
         case "extract_preview", Tapped(action="print"):
             if PRINT not in state.ctx.caps:
                 return flow.abort(state, "device_error", now, "printer:unavailable")
@@ -107,6 +110,9 @@ def handle(flow: Flow[Extract], state: Extract, event: object, now: float) -> St
             return _failed(flow, state, now, reason)
         case "printing", DeviceFailed(device="printer", reason=reason):
             return _failed(flow, state, now, reason)
+        case "printing", DeviceFailed(device="registry", reason=reason) if not state.job_id:
+            # the registry issues and seals the extract before any paper moves: nothing was printed
+            return flow.abort(state, "device_error", now, f"registry:{reason}")
         case "printing", Expired():
             return _failed(flow, state, now, "not_confirmed")
         case "print_failed", Tapped(action="retry") if _can_reprint(state):
@@ -148,8 +154,9 @@ def document(state: Extract) -> Document:
     )
 
 
-def preview_lines(record: Record) -> list[str]:
-    return [f"{label}: {value}" for label, value in record.fields]
+def preview_rows(record: Record) -> list[dict[str, str]]:
+    """The whole record, every row: the screen names each field in the citizen's language and pages if needed."""
+    return [{"field": field, "value": value} for field, value in record.fields]
 
 
 def data(state: Extract, now: float) -> Mapping[str, object]:
@@ -161,7 +168,12 @@ def data(state: Extract, now: float) -> Mapping[str, object]:
         case "fetching":
             return {"task": "loading"}
         case "extract_preview" if state.record is not None:
-            return {"document": state.form, "lines": preview_lines(state.record), "print": PRINT in state.ctx.caps}
+            return {
+                "document": state.form,
+                "rows": preview_rows(state.record),
+                "page": state.page,
+                "print": PRINT in state.ctx.caps,
+            }
         case "printing":
             return {"document": state.form, "document_no": state.document_no, "reprint": state.reprints > 0}
         case "print_failed":

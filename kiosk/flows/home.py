@@ -5,7 +5,11 @@ It also holds the kiosk's lock: while the enclosure is open, or the co-processor
 opened during a journey), the kiosk is out of service (reason "tamper") whatever its devices can do. An opening
 outside a journey lifts when the case closes; a latch only when an officer clears it: the officer inserts their
 officer card at the out-of-service screen, which starts the `clear_tamper` journey (card + PIN, then AckTamper).
-The presence sensor wakes the attract screen to the language choice."""
+The presence sensor wakes the attract screen to the language choice.
+
+A card left in the slot on the attract screen (the menu timed out, or the kiosk restarted with it in) is a previous
+person's: the screen asks for it back, the slot's light and a repeated beep with it, and nothing starts until it is
+out. A card inserted on the attract screen itself wakes the kiosk as before: it is the person standing there."""
 
 from __future__ import annotations
 
@@ -13,10 +17,11 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from kiosk.flows.context import SERVICES
-from kiosk.flows.effects import Audit, Effect, StartJourney
+from kiosk.flows.effects import Audit, Beep, Effect, Light, StartJourney
 from kiosk.flows.events import (
     CapabilitiesChanged,
     CardInserted,
+    CardRemoved,
     PresenceSensed,
     TamperChanged,
     TamperCleared,
@@ -54,6 +59,20 @@ class Home:
     error: str = ""
     idle_s: float = 60.0  # back to the attract screen after this long without a touch
     lock: Lock = Lock()
+    card_in: bool = False
+    left_card: bool = False  # the card in the slot is a previous person's: nothing starts until it is out
+    remind_at: float | None = None  # the next "take your card" beep while a left card waits
+    remind_s: float = 4.0
+
+    @property
+    def card_left(self) -> bool:
+        """A previous person's card is in the slot (the attract screen asks for it back)."""
+        return self.card_in and self.left_card and not self.lock.locked
+
+
+def back_to_attract(state: Home) -> Home:
+    """The menu is left (timed out, cancelled) or a journey ended: a card still in now belongs to no one here."""
+    return replace(state, stage="attract", idle_at=None, error="", left_card=state.card_in, remind_at=None)
 
 
 def offered(state: Home) -> frozenset[str]:
@@ -62,11 +81,19 @@ def offered(state: Home) -> frozenset[str]:
 
 
 def step(state: Home, event: object, now: float) -> tuple[Home, list[Effect]]:
+    if isinstance(event, CardRemoved):
+        was_left = state.card_left
+        state = replace(state, card_in=False, left_card=False, remind_at=None)
+        return state, [Light("card_slot", False)] if was_left else []
+    if state.card_left and not isinstance(event, CapabilitiesChanged | TamperChanged | TamperCleared):
+        if isinstance(event, Tick) and (state.remind_at is None or now >= state.remind_at):
+            return replace(state, remind_at=now + state.remind_s), [Light("card_slot", True), Beep("attention")]
+        return state, []  # nothing starts until the card is out
     if isinstance(event, CapabilitiesChanged):
         return replace(state, caps=event.caps), []
     if isinstance(event, Tick):
         if state.idle_at is not None and now >= state.idle_at:
-            return replace(state, stage="attract", idle_at=None, error=""), []
+            return back_to_attract(state), []
         return state, []
     if isinstance(event, TamperChanged | TamperCleared):
         return _locking(state, event)
@@ -80,7 +107,11 @@ def step(state: Home, event: object, now: float) -> tuple[Home, list[Effect]]:
         return state, []  # already awake: someone standing there is not a touch
     awake = replace(state, idle_at=now + state.idle_s, error="")
     match state.stage, event:
-        case "attract", Tapped() | Touched() | CardInserted():
+        case "attract", CardInserted():
+            if not offered(state):
+                return replace(state, card_in=True), []  # out of service: the card is asked back at once
+            return replace(awake, stage="language", card_in=True), []
+        case "attract", Tapped() | Touched():
             if not offered(state):
                 return state, []  # out of service: nothing to offer
             return replace(awake, stage="language"), []
@@ -97,7 +128,9 @@ def step(state: Home, event: object, now: float) -> tuple[Home, list[Effect]]:
         case "menu", Tapped(action="back"):
             return replace(awake, stage="language"), []
         case "language" | "menu", Tapped(action="cancel"):
-            return replace(state, stage="attract", idle_at=None, error=""), []
+            return back_to_attract(state), []
+        case "language" | "menu", CardInserted():
+            return replace(awake, card_in=True), []
         case "language" | "menu", Tapped() | Touched():
             return awake, []
     return state, []
@@ -121,6 +154,8 @@ def _locking(state: Home, event: TamperChanged | TamperCleared) -> tuple[Home, l
 def view(state: Home, now: float) -> Screen:
     if state.lock.locked:
         return Screen("out_of_service", {"reason": "tamper"})
+    if state.card_left:
+        return Screen("remove_card", {"who": "citizen"})
     if state.stage == "attract":
         return Screen("attract", {}) if offered(state) else Screen("out_of_service", {"reason": "maintenance"})
     if state.stage == "language":

@@ -181,7 +181,12 @@ class JourneyHost:
         self.status = status or DeviceStatus()
         self.caps = capabilities(self.status)
         self.read_photo = read_photo
-        self.home = home.Home(caps=self.caps, language=language, idle_s=self.limits.inactivity_timeout_s)
+        self.home = home.Home(
+            caps=self.caps,
+            language=language,
+            idle_s=self.limits.inactivity_timeout_s,
+            remind_s=self.limits.card_reminder_s,
+        )
         self.flow: Flow[Any] | None = None
         self.state: Any = None
         self.generation = 0
@@ -338,6 +343,7 @@ class JourneyHost:
             expiry=reading.expiry,
             address=reading.address,
             has_photo=reading.photo is not None,
+            birth_shown=reading.birth_shown,
         )
         return CardRead(info)
 
@@ -466,7 +472,8 @@ class JourneyHost:
             self.ports.board.journey(False)
         self.flow, self.state = None, None
         self.generation += 1
-        self.home = replace(self.home, stage="attract", idle_at=None, error="")
+        # a card still in the slot here (a tamper ending) is asked back before anyone can start
+        self.home = home.back_to_attract(replace(self.home, card_in=self.card_in))
 
     # --- effects out --------------------------------------------------------------------------------------------
 
@@ -785,4 +792,5 @@ def reading_of(identity: card_driver.CardIdentity, photo: bytes | None) -> CardR
         expiry=identity.expires,
         address=" ".join(identity.address.lines()),
         photo=photo,
+        birth_shown=f"{identity.dob.year:04d}-{identity.dob.month or 0:02d}-{identity.dob.day or 0:02d}",
     )

@@ -38,6 +38,7 @@ from kiosk.flows.events import (
     Tapped,
 )
 from kiosk.flows.machine import Flow, JourneyState, Stage, Step
+from kiosk.text.numbers import mask_citizen_id
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -288,20 +289,13 @@ def identity_data(state: IdentityState, now: float) -> Mapping[str, object]:
     return {}
 
 
-def mask_citizen_id(cid: str) -> str:
-    """1-1017-xxxxx-45-1: enough for a person to recognise their own number over a shoulder, not to copy it."""
-    if len(cid) != 13:
-        return "x" * len(cid)
-    return f"{cid[0]}-{cid[1:5]}-xxxxx-{cid[10:12]}-{cid[12]}"
-
-
 def card_data(card: CardInfo) -> dict[str, object]:
     """What the card_data screen shows of a card."""
     return {
         "citizen_id": mask_citizen_id(card.citizen_id),
         "name_th": card.name_th,
         "name_en": card.name_en,
-        "birth_date": card.birth_date.isoformat() if card.birth_date else "",
+        "birth_date": card.birth_shown or (card.birth_date.isoformat() if card.birth_date else ""),
         "expires": card.expiry.isoformat() if card.expiry else "lifelong",
         "address": card.address,
     }

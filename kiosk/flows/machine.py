@@ -2,6 +2,10 @@
 every step (inactivity warning then timeout, cancel, card removed, machine deadlines, device failures, keypad entry),
 wipes personal data whenever a journey ends early, and writes an audit line for each stage change.
 
+No journey ends with a card in the slot: every ending (done, error, timeout, cancel) first wipes the journey's data,
+then waits on the "take your card" stage (the slot's light on, a beep every `Limits.card_reminder_s`) until the card
+is out, and only then hands the kiosk back to the next person (`End`).
+
 A screen is a function of the journey state (`Flow.view`), so the UI can never show a stale or half-updated step.
 """
 
@@ -13,7 +17,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Generic, Literal, TypeVar
 
 from kiosk.flows.context import Context, Limits
-from kiosk.flows.effects import Audit, Beep, Effect, End, Forget
+from kiosk.flows.effects import Audit, Beep, Effect, End, Forget, Light
 from kiosk.flows.events import (
     CapabilitiesChanged,
     CardInserted,
@@ -29,7 +33,7 @@ from kiosk.flows.events import (
 )
 from kiosk.flows.screens import SCREENS, error_reason
 
-Waits = Literal["user", "machine", "notice", "closed"]
+Waits = Literal["user", "machine", "notice", "card_out", "closed"]
 CardRule = Literal["none", "held", "done"]
 
 
@@ -50,6 +54,7 @@ class Stage:
 
 
 NOTICE = Stage("notice", "notice")
+TAKE_CARD = Stage("remove_card", "card_out")  # the journey is over and wiped; the card is still in the slot
 CLOSED = Stage("attract", "closed")
 
 # Every way a journey can end early; each is also the name of the screen that says so.
@@ -86,6 +91,7 @@ class JourneyState:
     error: str = ""  # why the last entry on this screen was refused
     outcome: str = ""  # on the notice stage: why the journey ended
     detail: str = ""  # on the notice stage: e.g. "printer:paper_out"
+    confirm_cancel: bool = False  # "cancel" was tapped part-way: asking whether to stop (a second "cancel" stops)
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,7 @@ class Flow(Generic[S]):
     ) -> None:
         self.name = name
         self.state_type = state_type
-        self.stages: dict[str, Stage] = {**stages, "notice": NOTICE, "closed": CLOSED}
+        self.stages: dict[str, Stage] = {**stages, "notice": NOTICE, "take_card": TAKE_CARD, "closed": CLOSED}
         self.first = first
         self._handle = handle
         self._data = data
@@ -138,7 +144,7 @@ class Flow(Generic[S]):
                 raise DefinitionError(f"{self.name}.{name}: a machine stage needs a device and a Limits timeout")
             if st.keypad and st.waits != "user":
                 raise DefinitionError(f"{self.name}.{name}: only a user stage can have a keypad")
-            if st.screen not in SCREENS and st.waits not in ("notice", "closed"):
+            if st.screen not in SCREENS and st.waits not in ("notice", "card_out", "closed"):
                 raise DefinitionError(f"{self.name}.{name}: screen {st.screen!r} is not in the catalogue")
         try:
             self.state_type(stage=self.first, ctx=Context())
@@ -159,6 +165,7 @@ class Flow(Generic[S]):
             "wait_until": None,
             "entry": "",
             "error": "",
+            "confirm_cancel": False,
         }
         if st.waits == "machine":
             values["wait_until"] = now + float(getattr(lim, st.timeout))
@@ -181,9 +188,23 @@ class Flow(Generic[S]):
         return fresh, [*effects, *undo, Forget(), Audit("journey_ended", audit), Beep("error")]
 
     def finish(self, state: S, outcome: str = "done", *effects: Effect) -> Step[S]:
-        fresh = self.state_type(stage="closed", ctx=state.ctx, card_in=state.card_in)
+        """The journey is over: wiped at once; the kiosk is handed back (`End`) only once the card is out."""
         audit = {"journey": self.name, "at": state.stage, "outcome": outcome}
-        return fresh, [*effects, Forget(), Audit("journey_ended", audit), End(outcome)]
+        ended: list[Effect] = [*effects, Forget(), Audit("journey_ended", audit)]
+        if state.card_in:
+            fresh = self.state_type(stage="take_card", ctx=state.ctx, card_in=True, outcome=outcome)
+            return fresh, [*ended, Light("card_slot", True), Beep("attention")]
+        fresh = self.state_type(stage="closed", ctx=state.ctx, card_in=False)
+        return fresh, [*ended, End(outcome)]
+
+    def _take_card(self, state: S, event: object, now: float) -> Step[S]:
+        """Ask for the card until it is out (the screen, the slot's light, a beep every few seconds), then end."""
+        if not state.card_in:
+            fresh = self.state_type(stage="closed", ctx=state.ctx, card_in=False)
+            return fresh, [Light("card_slot", False), End(state.outcome)]
+        if isinstance(event, Tick) and (state.wait_until is None or now >= state.wait_until):
+            return replace(state, wait_until=now + state.ctx.limits.card_reminder_s), [Beep("attention")]
+        return state, []
 
     def tampered(self, state: S) -> Step[S]:
         """The enclosure was opened: end at once (no notice to read), wipe, and leave the kiosk to its lock."""
@@ -216,16 +237,24 @@ class Flow(Generic[S]):
             return replace(state, ctx=replace(state.ctx, caps=event.caps)), []
         if isinstance(event, TamperChanged) and event.open:
             return self.tampered(state)
+        was_in = state.card_in
         if isinstance(event, CardInserted | CardRemoved) and state.card_in != isinstance(event, CardInserted):
             state = replace(state, card_in=isinstance(event, CardInserted))
         if st.waits == "notice":
-            return self._notice(state, event, now)
+            return self._notice(state, event, now, taken=was_in and isinstance(event, CardRemoved))
+        if st.waits == "card_out":
+            return self._take_card(state, event, now)
         if isinstance(event, CardRemoved) and st.card == "held":
             return self.abort(state, "card_removed", now)
         if isinstance(event, CardRemoved) and st.card == "done":
             return self.finish(state, "done")
         if isinstance(event, Tapped) and event.action == "cancel":
-            return self.abort(state, "cancelled", now)
+            if state.stage == self.first or state.confirm_cancel:
+                return self.abort(state, "cancelled", now)
+            return replace(state, confirm_cancel=True), []  # part-way: ask before dropping what was done
+        if state.confirm_cancel and isinstance(event, Tapped) and event.action == "continue":
+            kept = self._active(state, now) if st.waits == "user" else state
+            return replace(kept, confirm_cancel=False), []
         if isinstance(event, Tick):
             timed_out = self._tick(state, st, now)
             if timed_out is not None:
@@ -252,9 +281,11 @@ class Flow(Generic[S]):
             return self.abort(state, "device_error", now, f"{st.device}:internal")
         return state, []
 
-    def _notice(self, state: S, event: object, now: float) -> Step[S]:
+    def _notice(self, state: S, event: object, now: float, *, taken: bool) -> Step[S]:
+        """An ending's notice stays up its time, until tapped, or until the card still in is taken. A removal the
+        notice already reports (the card was pulled: a late second report) does not cut it short."""
         over = isinstance(event, Tick) and state.wait_until is not None and now >= state.wait_until
-        if over or isinstance(event, CardRemoved) or (isinstance(event, Tapped) and event.action in ("ok", "done")):
+        if over or taken or (isinstance(event, Tapped) and event.action in ("ok", "done")):
             return self.finish(state, state.outcome)
         return state, []
 
@@ -304,11 +335,17 @@ class Flow(Generic[S]):
                     return Screen("remove_card", data)
                 return Screen("thank_you", {**data, "cancelled": True})
             reason, extra = error_reason(state.outcome, state.detail)
+            if state.card_in:
+                extra = {**extra, "take_card": True}
             return Screen("error", {**data, "reason": reason, **extra})
+        if st.waits == "card_out":
+            return Screen("remove_card", {**data, "who": "citizen"})
         if st.waits == "closed":
             return Screen("attract", {})
         if state.warned and state.idle_at is not None:
             return Screen("timeout_warning", {**data, "seconds_left": max(0, math.ceil(state.idle_at - now))})
+        if state.confirm_cancel:
+            return Screen("confirm_cancel", {**data, "card": state.card_in})
         data.update(self._data(state, now))
         if st.keypad:
             data["entered"] = len(state.entry)

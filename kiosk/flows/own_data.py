@@ -85,7 +85,7 @@ def data(state: OwnData, now: float) -> Mapping[str, object]:
             return {"task": "loading"}
         case "own_data" if state.record is not None:
             first = (state.page - 1) * ROWS_PER_PAGE
-            rows = [{"label": k, "value": v} for k, v in state.record.fields[first : first + ROWS_PER_PAGE]]
+            rows = [{"field": k, "value": v} for k, v in state.record.fields[first : first + ROWS_PER_PAGE]]
             return {"page": state.page, "pages": pages(state.record), "rows": rows}
     return identity_data(state, now)
 

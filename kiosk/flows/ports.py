@@ -26,6 +26,7 @@ class CardReading:
     expiry: date | None
     address: str
     photo: bytes | None
+    birth_shown: str = ""  # the birth date as the card holds it: ISO, "00" for an unknown day or month
 
 
 class CardPort(Protocol):

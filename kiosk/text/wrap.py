@@ -1,12 +1,16 @@
-"""Line breaking measured with a Pillow font: only at Thai word boundaries (thaibreak) or after spaces."""
+"""Line breaking measured with a Pillow font: only at Thai word boundaries (thaibreak with the kiosk's word list) or
+after spaces."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterator
+from itertools import pairwise
 
 import thaibreak
 from PIL import ImageFont
+
+from kiosk.text.words import glued
 
 THAI_FIRST = "\u0e01"
 THAI_LAST = "\u0e5b"
@@ -27,10 +31,14 @@ def is_thai(ch: str) -> bool:
 def break_points(text: str) -> list[int]:
     """Indices where a line may break: after whitespace (not a no-break space), or between two Thai words.
 
+    Not inside a kiosk word or a prefixed place name (`kiosk.text.words`): หน้าจอ, บัตรประชาชน, เขตพญาไท.
     A boundary inside a run of digits and punctuation ("ท.ร.14/1", "123/4", "1-2345-67890-12-3") is not a break point.
     """
     out: list[int] = []
+    inside = glued(text)
     for i in thaibreak.boundaries(text)[1:-1]:
+        if i in inside:
+            continue
         before, after = text[i - 1], text[i]
         after_space = before.isspace() and before not in NO_BREAK_SPACES and not after.isspace()
         if after_space or (is_thai(before) and is_thai(after)):
@@ -69,7 +77,27 @@ def _width(font: MeasuringFont, text: str) -> float:
 
 
 def _split_long(piece: str, font: MeasuringFont, max_width_px: float) -> list[str]:
-    """A single word wider than the line: cut it between clusters, never inside one."""
+    """A single word wider than the line: a kiosk compound (บัตรประจำตัวประชาชน) is cut at its dictionary parts
+    first; only a part still wider than the line is cut between clusters, never inside one."""
+    parts = [piece[start:end] for start, end in pairwise(thaibreak.boundaries(piece))]
+    lines: list[str] = []
+    current = ""
+    for part in parts or [piece]:
+        if _width(font, current + part) <= max_width_px:
+            current += part
+            continue
+        if current:
+            lines.append(current)
+        current = part
+        if _width(font, current) > max_width_px:
+            *whole, current = _split_clusters(current, font, max_width_px)
+            lines.extend(whole)
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _split_clusters(piece: str, font: MeasuringFont, max_width_px: float) -> list[str]:
     lines: list[str] = []
     current = ""
     for cl in clusters(piece):

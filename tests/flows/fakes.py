@@ -189,6 +189,20 @@ class FakeCard:
         )
 
 
+@dataclass
+class FakeSignals:
+    """The co-processor's beeper and indicator lights: every beep, and each light as last set."""
+
+    beeps: list[str] = field(default_factory=list)
+    lit: dict[str, bool] = field(default_factory=dict)
+
+    def beep(self, kind: str) -> None:
+        self.beeps.append(kind)
+
+    def light(self, name: str, on: bool) -> None:
+        self.lit[name] = on
+
+
 def fake_ports(**overrides: Any) -> Ports:
     ports = Ports(
         local=FakeLocal(),
@@ -197,6 +211,7 @@ def fake_ports(**overrides: Any) -> Ports:
         face=FakeFace(),
         finger=FakeFinger(),
         printer=FakePrinter(),
+        signals=FakeSignals(),
     )
     for name, value in overrides.items():
         setattr(ports, name, value)

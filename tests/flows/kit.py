@@ -179,12 +179,14 @@ def check_audit(cfg: Config, expected: list[str]) -> None:
 
 
 def choose_a_free_slot(k: RigKiosk, rig: Any, citizen: str) -> tuple[str, str]:
-    """From the attract screen to the booking's slot list with `citizen`'s card (Thai, the first office, general
-    service, the first day with room); returns that day and its first free slot's time, not yet chosen."""
+    """From the attract screen to the booking's slot list with `citizen`'s card and face (Thai, the first office,
+    general service, the first day with room); returns that day and its first free slot's time, not yet chosen.
+    `k` needs the camera (`RigKiosk(..., camera=True)`): a booking is made only for the verified card holder."""
     k.on("attract").tap("start").tap("language", "th").tap("service", "booking").on("consent")
     k.tap("accept").on("insert_card")
+    rig.show_person(citizen)
     rig.insert_card(citizen)
-    k.on("booking_action").tap("new_booking").on("booking_office")
+    k.on("booking_action", 60.0).tap("new_booking").on("booking_office")
     k.tap("office", k.data["offices"][0]["id"]).tap("service", "general").on("booking_calendar")
     day = next(d["date"] for d in k.data["days"] if d["available"])
     k.tap("day", day).on("booking_slots")

@@ -3,12 +3,24 @@ holidays, office closures, closed weekdays, a cut-off passing while choosing, fu
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
 from kiosk.flows import booking
-from kiosk.flows.effects import Booking, CancelBooking, FetchCalendar, FetchSlots, Print, Submit, VoidPrint
+from kiosk.flows.effects import (
+    Booking,
+    CancelBooking,
+    End,
+    FetchBookings,
+    FetchCalendar,
+    FetchOffices,
+    FetchSlots,
+    Print,
+    Submit,
+    VoidPrint,
+)
 from kiosk.flows.events import (
     BookingCancelled,
     BookingConfirmed,
@@ -16,10 +28,16 @@ from kiosk.flows.events import (
     CalendarFetched,
     CardInserted,
     CardRead,
+    CardRemoved,
     DeviceFailed,
+    FaceCaptured,
+    FaceMatched,
+    FingerMatched,
+    LivenessDone,
     OfficesFetched,
     PrintFailed,
     PrintSent,
+    Slot,
     SlotsFetched,
     Tapped,
 )
@@ -27,6 +45,7 @@ from tests.flows.explore import FULL, OFFICE, SLOT, TICKET
 from tests.flows.harness import CARD, Run, context
 
 Bk = Run[booking.BookingState]
+VERIFIED = (FaceCaptured(), LivenessDone(True), FaceMatched(True, 0.9))  # the holder's face matches the chip
 HOLIDAY = date(2026, 12, 1)
 CLOSURE = date(2026, 12, 2)
 
@@ -37,8 +56,8 @@ def bangkok(y: int, m: int, d: int, hh: int, mm: int) -> datetime:
 
 
 def to_calendar(wall: datetime) -> Bk:
-    run = Run.start(booking.FLOW, context(wall=wall))
-    run.send(Tapped("accept"), CardInserted(), CardRead(CARD), Tapped("new_booking"), OfficesFetched((OFFICE,)))
+    run = Run.start(booking.FLOW, context(wall=wall)).send(Tapped("accept"), CardInserted(), CardRead(CARD), *VERIFIED)
+    run.send(Tapped("new_booking"), OfficesFetched((OFFICE,)))
     run.send(Tapped("office", "O1"), Tapped("service", "id_card"))
     assert FetchCalendar("O1") in run.last
     return run.send(CalendarFetched("O1", frozenset({HOLIDAY}), frozenset({CLOSURE})))
@@ -86,8 +105,9 @@ def test_the_calendar_marks_each_day() -> None:
 def test_the_cut_off_passing_while_choosing_a_slot_sends_the_person_back() -> None:
     run = to_calendar(bangkok(2026, 11, 23, 15, 59)).send(Tapped("day", "2026-11-24"))
     run.send(SlotsFetched(date(2026, 11, 24), (SLOT, FULL)))
-    run.now += 61  # 16:00:00
     run.send(Tapped("slot", "09:00"))
+    run.now += 61  # 16:00:00 while the person reads the last check
+    run.send(Tapped("confirm"))
     assert run.stage == "booking_date" and run.at("error") == "booking_too_late" and not run.all(Submit)
 
 
@@ -98,6 +118,18 @@ def test_slot_with_room_gives_a_ticket_and_a_full_one_is_refused() -> None:
     run.send(Tapped("slot", "09:30"))
     assert run.stage == "booking_slot" and run.at("error") == "slot_taken"
     run.send(Tapped("slot", "09:00"))
+    review = run.screen  # defect 9: a last check showing the service, and nothing booked yet
+    assert review.name == "booking_review" and not run.all(Submit)
+    assert review.data == {
+        "journey": "booking",
+        "date": "2026-11-23",
+        "time": "09:00",
+        "office": OFFICE.name_th,
+        "service": "id_card",
+    }
+    run.send(Tapped("back"))
+    assert run.stage == "booking_slot" and not run.all(Submit)
+    run.send(Tapped("slot", "09:00"), Tapped("confirm"))
     assert run.emitted(Submit)[0].op == Booking(CARD.citizen_id, "O1", "id_card", date(2026, 11, 23), "S1")
     run.send(BookingConfirmed(TICKET))
     screen = run.screen
@@ -113,21 +145,26 @@ def test_slot_with_room_gives_a_ticket_and_a_full_one_is_refused() -> None:
     run.send(PrintFailed("J2", "cover_open"))
     assert VoidPrint("J2", "cover_open") in run.last
     run.send(Tapped("done"))
-    assert run.stage == "closed"
+    assert run.stage == "take_card" and run.screen.name == "remove_card"  # the card comes back before anything else
+    run.send(CardRemoved())
+    assert run.stage == "closed" and End("done") in run.last
 
 
 def test_a_slot_taken_meanwhile_refetches_the_slots() -> None:
     run = to_calendar(bangkok(2026, 11, 20, 9, 0)).send(Tapped("day", "2026-11-23"))
-    run.send(SlotsFetched(date(2026, 11, 23), (SLOT,)), Tapped("slot", "09:00"), DeviceFailed("registry", "slot_taken"))
+    run.send(SlotsFetched(date(2026, 11, 23), (SLOT,)), Tapped("slot", "09:00"), Tapped("confirm"))
+    run.send(DeviceFailed("registry", "slot_taken"))
     assert run.stage == "fetching_slots"
     run.send(SlotsFetched(date(2026, 11, 23), (FULL,)))
     assert run.at("error") == "slot_taken"
 
 
 def test_cancel_an_existing_booking() -> None:
-    run = Run.start(booking.FLOW).send(Tapped("accept"), CardInserted(), CardRead(CARD), Tapped("my_bookings"))
+    run = Run.start(booking.FLOW).send(Tapped("accept"), CardInserted(), CardRead(CARD), *VERIFIED)
+    run.send(Tapped("my_bookings"), OfficesFetched((OFFICE,)))  # the offices first: each booking names its office
     run.send(BookingsFetched((TICKET,)))
     assert run.screen.name == "booking_list" and run.at("bookings")[0]["reference"] == "B1"
+    assert run.at("bookings")[0]["office"] == OFFICE.name_th and run.at("bookings")[0]["service"] == "id_card"
     run.send(Tapped("booking", "B1"))
     assert run.screen.name == "booking_cancel"
     run.send(Tapped("confirm"))
@@ -137,6 +174,55 @@ def test_cancel_an_existing_booking() -> None:
 
 
 def test_registry_down_while_fetching_offices() -> None:
-    run = Run.start(booking.FLOW).send(Tapped("accept"), CardInserted(), CardRead(CARD), Tapped("new_booking"))
+    run = Run.start(booking.FLOW).send(Tapped("accept"), CardInserted(), CardRead(CARD), *VERIFIED)
+    run.send(Tapped("new_booking"))
     run.send(DeviceFailed("registry", "unreachable"))
     assert run.at("reason") == "registry_offline"
+
+
+def test_only_the_card_holder_books_or_cancels_face_first_then_the_fingerprint() -> None:
+    """Defect 2: a card left in the slot let the next person book and cancel in its owner's name."""
+    run = Run.start(booking.FLOW).send(Tapped("accept"), CardInserted(), CardRead(CARD))
+    assert run.stage == "face_capture" and run.screen.name == "face_capture"
+    run.send(Tapped("my_bookings"), Tapped("new_booking"))
+    assert not run.emitted(FetchBookings) and not run.emitted(FetchOffices)  # nothing before the face matches
+    for _ in range(3):
+        run.send(FaceCaptured(), LivenessDone(True), FaceMatched(False, 0.1))
+        if run.stage == "face_retry":
+            run.send(Tapped("retry"))
+    assert run.stage == "finger_verify"  # three faces refused: the fingerprint is the second way in
+    run.send(FingerMatched(True, ""))
+    assert run.stage == "booking_action" and run.state.verified_by == "finger"
+    run.send(Tapped("my_bookings"), OfficesFetched((OFFICE,)))
+    assert run.emitted(FetchBookings) == [FetchBookings(CARD.citizen_id)]
+
+
+def test_bookings_name_their_office_in_the_citizens_language_never_its_code() -> None:
+    """Defect 4: my bookings and the cancel step showed the office code ("1014"), English mode the Thai name."""
+    ctx = replace(context(), language="en")
+    run = Run.start(booking.FLOW, ctx).send(Tapped("accept"), CardInserted(), CardRead(CARD), *VERIFIED)
+    run.send(Tapped("my_bookings"), OfficesFetched((OFFICE,)), BookingsFetched((TICKET,)))
+    (listed,) = run.at("bookings")
+    assert listed["office"] == OFFICE.name_en and OFFICE.id not in str(run.screen.data)
+    run.send(Tapped("booking", "B1"))
+    assert run.screen.name == "booking_cancel" and run.at("office") == OFFICE.name_en and run.at("service") == "id_card"
+
+
+def test_the_printed_ticket_names_the_service_and_office_in_words_never_keys() -> None:
+    """Defect 4: the ticket printed the service key "general" and an office code when the office was not known."""
+    th = booking.ticket_document(replace(TICKET, service="general"), OFFICE, "th")
+    en = booking.ticket_document(replace(TICKET, service="general"), OFFICE, "en")
+    assert dict(th.facts)["service"] == "งานทะเบียนทั่วไป" and dict(th.facts)["office"] == OFFICE.name_th
+    assert dict(en.facts)["service"] == "General registration" and dict(en.facts)["office"] == OFFICE.name_en
+    unknown = booking.ticket_document(TICKET, None, "th")
+    assert TICKET.office_id not in dict(unknown.facts).values()
+
+
+def test_the_ticket_prints_the_slot_length_the_day_has() -> None:
+    """Defect 4: "(30 min)" was printed for hourly slots."""
+    hourly = (Slot("S1", "09:00", 5, 0), Slot("S2", "10:00", 5, 0), Slot("S3", "11:00", 5, 0))
+    assert booking.slot_minutes(hourly, "09:00") == 60
+    assert booking.slot_minutes((SLOT, FULL), "09:00") == 30
+    assert booking.slot_minutes(hourly, "11:00") == 0  # the last slot: nothing tells its length
+    doc = booking.ticket_document(TICKET, OFFICE, "th", booking.slot_minutes(hourly, "09:00"))
+    assert dict(doc.facts)["minutes"] == "60"

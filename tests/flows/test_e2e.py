@@ -12,6 +12,7 @@ import pytest
 
 from kiosk.flows.adapters import LocalAdapter
 from kiosk.flows.attempts import holder_key
+from kiosk.text.numbers import format_citizen_id
 from tests.flows.kit import RigKiosk as Kiosk
 from tests.flows.kit import check_audit, choose_a_free_slot, config, faces_or_skip
 
@@ -19,26 +20,32 @@ pytestmark = pytest.mark.stack
 
 
 def test_booking_through_the_real_card_registry_and_printer(rig: Any) -> None:
-    k = Kiosk(rig, config(rig))
+    faces_or_skip()
+    k = Kiosk(rig, config(rig), camera=True)
     try:
         day, slot = choose_a_free_slot(k, rig, "somchai")
         before = rig.documents_printed()
-        k.tap("slot", slot).on("booking_confirmed")
+        k.tap("slot", slot).on("booking_review").tap("confirm").on("booking_confirmed")
         assert k.data["date"] == day and k.data["time"] == slot and k.data["reference"].startswith("B")
-        k.tap("print").on("attract")
+        k.tap("print").on("remove_card")  # printed: the card comes back before the kiosk is anyone else's
         assert rig.documents_printed() == before + 1
+        k.take_card_out()
+        k.on("attract")
     finally:
+        rig.show_person("")
         rig.remove_card()
         k.close()
-    check_audit(config(rig), ["journey_started", "consent_given", "booked", "journey_ended"])
+    check_audit(config(rig), ["journey_started", "consent_given", "verified", "booked", "journey_ended"])
 
 
 def test_a_card_pulled_mid_journey_wipes_and_ends(rig: Any) -> None:
-    k = Kiosk(rig, config(rig))
+    faces_or_skip()
+    k = Kiosk(rig, config(rig), camera=True)
     try:
         k.on("attract").tap("start").tap("language", "en").tap("service", "booking").tap("accept")
+        rig.show_person("ruethai")
         rig.insert_card("ruethai")
-        k.on("booking_action")
+        k.on("booking_action", 60.0)
         rig.remove_card()
         k.until(lambda: k.screens.last[0] == "error" and k.data["reason"] == "card_removed")
     finally:
@@ -121,11 +128,13 @@ def test_certified_extract_with_the_face_pipeline_prints_a_seal_that_verifies_of
         k.tap("document", "tr14_1").tap("accept").on("insert_card")
         rig.insert_card("somchai")
         k.on("extract_preview", 60.0)
-        assert any(citizen.cid in line for line in k.data["lines"])
+        assert {"field": "citizen_id", "value": format_citizen_id(citizen.cid)} in k.data["rows"]
         before = rig.documents_printed()
         k.tap("print").on("printed", 60.0)
         number = k.data["document_no"]
-        k.tap("done").on("attract")
+        k.tap("done").on("remove_card")
+        k.take_card_out()
+        k.on("attract")
     finally:
         rig.show_person("")
         k.close()
@@ -153,7 +162,9 @@ def test_self_enrolment_with_the_face_pipeline_to_the_registrys_activation_code(
             k.digits("25806147")
         k.on("activation_qr", 30.0)
         assert k.data["payload"].startswith("THAID:ACT:") and k.data["expires_in_s"] > 0
-        k.tap("done").on("attract")
+        k.tap("done").on("remove_card")
+        k.take_card_out()
+        k.on("attract")
     finally:
         rig.show_person("")
         k.close()
@@ -170,8 +181,10 @@ def test_own_data_is_shown_after_the_face_match_and_nothing_is_printed(rig: Any)
         k.on("attract").tap("start").tap("language", "en").tap("service", "own_data").on("consent").tap("accept")
         rig.insert_card("thanakorn")
         k.on("own_data", 60.0)
-        assert any(row["value"] == citizen.cid for row in k.data["rows"])
-        k.tap("done").on("attract")
+        assert any(row["value"] == format_citizen_id(citizen.cid) for row in k.data["rows"])  # grouped as printed
+        k.tap("done").on("remove_card")
+        k.take_card_out()
+        k.on("attract")
     finally:
         rig.show_person("")
         k.close()

@@ -72,7 +72,7 @@ def test_the_whole_path_to_the_activation_qr() -> None:
     run.send(CardInserted())
     assert run.stage == "reading" and ReadCard() in run.last and run.screen.name == "reading_card"
     run.send(CardRead(CARD))
-    assert run.screen.name == "card_data" and run.at("citizen_id") == "1-1017-xxxxx-45-0"
+    assert run.screen.name == "card_data" and run.at("citizen_id") == "x-xxxx-xxxx3-45-0"
     run.send(Tapped("confirm"))
     assert run.stage == "face_capture" and CaptureFace() in run.last
     run.send(FaceHint("move_closer"))
@@ -104,8 +104,11 @@ def test_the_whole_path_to_the_activation_qr() -> None:
     run.send(Tapped("receipt"))
     doc = run.emitted(Print)[0].document
     assert isinstance(doc, Document) and doc.kind == "receipt" and run.screen.name == "printing"
+    assert doc.qr == ACT.qr and ("citizen_id_masked", "x-xxxx-xxxx3-45-0") in doc.facts
     run.send(PrintSent("J", "R-1"), PrintConfirmed("J"))
-    assert run.stage == "closed" and Forget() in run.last
+    assert run.stage == "take_card" and Forget() in run.last and run.screen.name == "remove_card"
+    run.send(CardRemoved())
+    assert run.stage == "closed" and End("done") in run.last
 
 
 def test_a_card_already_in_the_slot_is_read_at_once() -> None:
@@ -221,12 +224,16 @@ def test_the_activation_qr_ends_when_it_expires_and_a_receipt_needs_a_printer() 
     run.wait(599)
     assert run.stage == "activation_qr" and run.at("expires_in_s") == 1
     run.wait(1)
+    assert run.stage == "take_card" and not run.all(End)
+    run.send(CardRemoved())
     assert run.stage == "closed" and run.all(End)[-1] == End("activation_expired")
 
 
 def test_leaving_the_activation_qr_alone_ends_normally() -> None:
     run = to_passcode(Run.start(enrol_self.FLOW)).send(Entered(GOOD), Entered(GOOD), Entered(GOOD), EnrolAccepted(ACT))
     run.wait(Limits().inactivity_timeout_s)
+    assert run.stage == "take_card" and run.screen.name == "remove_card"
+    run.send(CardRemoved())
     assert run.stage == "closed" and End("done") in run.last
 
 

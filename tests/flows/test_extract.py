@@ -55,7 +55,10 @@ def test_choose_consent_card_face_fetch_preview_print_confirm() -> None:
     assert run.stage == "fetching" and FetchRecord("tr12_2", CARD.citizen_id) in run.last
     run.send(RecordFetched(RECORD))
     screen = run.screen
-    assert screen.name == "extract_preview" and screen.data["lines"] == ["ชื่อ: นาย สมชาย ใจดี", "บ้านเลขที่: 1"]
+    assert screen.name == "extract_preview" and screen.data["rows"] == [
+        {"field": "ชื่อ", "value": "นาย สมชาย ใจดี"},
+        {"field": "บ้านเลขที่", "value": "1"},
+    ]
     run.send(Tapped("print"))
     job = run.emitted(Print)[0]
     assert job.document.sealed and job.document.form == "tr12_2" and job.reprint_of == ""
@@ -163,6 +166,17 @@ def test_printing_is_not_started_without_a_printer() -> None:
 
 
 def test_cancel_while_printing_voids_the_job_and_wipes() -> None:
-    run = to_preview(Run.start(extract.FLOW)).send(Tapped("print"), PrintSent("J1", "N1"), Tapped("cancel"))
+    run = to_preview(Run.start(extract.FLOW)).send(
+        Tapped("print"), PrintSent("J1", "N1"), Tapped("cancel"), Tapped("cancel")
+    )
     assert (run.stage, run.state.outcome) == ("notice", "cancelled")
     assert VoidPrint("J1", "aborted") in run.last and Forget() in run.last and run.state.record is None
+
+
+def test_the_registry_lost_while_the_extract_is_issued_ends_at_once_and_says_so() -> None:
+    """Defect 7: offline during print waited for the print deadline on "do not pull the paper", then named nothing."""
+    run = Run.start(extract.FLOW).send(Tapped("document", "tr14_1"), Tapped("accept"), CardInserted(), CardRead(CARD))
+    run.send(FaceCaptured(), LivenessDone(True), FaceMatched(True), RecordFetched(RECORD), Tapped("print"))
+    assert run.stage == "printing" and run.at("document_no") == ""  # the screen says it is preparing, not printing
+    run.send(DeviceFailed("registry", "unreachable"))
+    assert run.stage == "notice" and run.at("reason") == "registry_offline" and run.at("take_card") is True

@@ -20,6 +20,7 @@ from tests.flows.fakes import (
     FakeLocal,
     FakePrinter,
     FakeRegistry,
+    FakeSignals,
     fake_ports,
 )
 from tests.flows.kit import SECRET, Kiosk
@@ -41,7 +42,7 @@ def test_self_enrolment_from_the_attract_screen_to_the_qr(kiosk: Kiosk) -> None:
     choose(kiosk, "thaid").on("consent").tap("accept").on("insert_card")
     kiosk.insert_card().on("card_data")
     _name, data = kiosk.shown
-    assert data["photo"] == PORTRAIT and data["citizen_id"] == "1-1017-xxxxx-45-0"
+    assert data["photo"] == PORTRAIT and data["citizen_id"] == "x-xxxx-xxxx3-45-0"
     kiosk.tap("confirm").on("passcode")
     assert {"face_capture", "liveness", "working"} <= set(kiosk.screens.names)
     kiosk.digits("13572468").digits("13572468").on("passcode").digits("13572468").on("activation_qr")
@@ -106,7 +107,7 @@ def test_a_late_answer_never_reaches_the_next_person() -> None:
     k = Kiosk(fake_ports(face=face))
     try:
         choose(k, "own_data").tap("accept").insert_card().on("face_capture")
-        k.tap("cancel").on("remove_card")
+        k.tap("cancel").on("confirm_cancel").tap("cancel").on("remove_card")
         k.remove_card().on("attract")
         choose(k, "own_data").tap("accept").on("insert_card")
         hold.set()  # the first person's capture finishes now
@@ -186,20 +187,36 @@ def test_a_lost_reader_takes_card_services_off_the_menu_until_it_answers_again(k
     assert kiosk.shown[0] == "language"
 
 
-def test_a_read_forgotten_half_way_is_read_again_once_when_the_next_journey_needs_the_card(kiosk: Kiosk) -> None:
+def test_a_card_left_in_is_asked_back_until_it_is_out_and_nothing_starts_meanwhile(kiosk: Kiosk) -> None:
+    """Defect 2: the card stayed in the slot after a journey and the next person used it."""
     choose(kiosk, "thaid").on("consent").tap("accept").on("insert_card")
     kiosk.post(card_driver.CardInserted("Virtual PCD", b"\x3b\x67"), card_driver.CardIdentityRead(IDENTITY))
-    kiosk.tap("cancel").on("remove_card")  # the journey is over (it forgot the card) while the driver still reads
+    kiosk.tap("cancel").tap("cancel").on(
+        "remove_card"
+    )  # the journey is over (it forgot the card) while the driver still reads
+    signals = kiosk.ports.signals
+    assert isinstance(signals, FakeSignals)
+    beeps = len(signals.beeps)
     for _ in range(20):
-        if kiosk.shown[0] == "attract":
-            break
-        kiosk.wait(10)  # the card is left in: the kiosk gives up asking for it
-    assert kiosk.shown[0] == "attract" and kiosk.host.flow is None
-    kiosk.post(card_driver.CardPhotoRead(PORTRAIT))  # the rest of the forgotten read arrives
+        kiosk.wait(10)
+        kiosk.tap("start").tap("language", "th").tap("service", "thaid")
+    assert kiosk.shown[0] == "remove_card" and kiosk.host.flow is not None  # still asking, nothing else started
+    assert len(signals.beeps) - beeps >= 20 and signals.lit["card_slot"] is True
+    kiosk.post(card_driver.CardPhotoRead(PORTRAIT))  # the rest of the forgotten read arrives: dropped
+    kiosk.remove_card().on("attract")
+    assert kiosk.host.flow is None and signals.lit["card_slot"] is False
+    assert kiosk.host._reading is None
     card = kiosk.ports.card
     assert card is not None and card.reads == 0  # type: ignore[attr-defined]
-    choose(kiosk, "thaid").on("consent").tap("accept").on("card_data")  # the card stayed in: read once more
-    assert card.reads == 1  # type: ignore[attr-defined]
+
+
+def test_a_card_left_at_the_menu_is_asked_back_before_anyone_starts(kiosk: Kiosk) -> None:
+    kiosk.tap("start").tap("language", "th").insert_card().on("menu")
+    kiosk.wait(91).on("remove_card")  # the menu timed out with the card in: it is no longer anyone's here
+    kiosk.tap("start").tap("language", "th").tap("service", "booking")
+    assert kiosk.shown[0] == "remove_card" and kiosk.host.flow is None
+    kiosk.remove_card().on("attract")
+    choose(kiosk, "booking").on("consent")
 
 
 def test_a_card_read_by_the_watcher_is_not_read_again(kiosk: Kiosk) -> None:

@@ -65,6 +65,9 @@ class OnePerson:
         name = {"prefix": "นาย", "first": "สมชาย", "last": "ใจดี"}
         return {"citizen_id": cid, "name_th": name, "name_en": name, "dob": "1980-05-17"}
 
+    def offices(self) -> list[dict[str, Any]]:
+        return []
+
 
 @pytest.mark.parametrize(
     ("wall", "as_of"), [(LATE_UTC, "2026-11-21"), (datetime(2026, 11, 20, 16, 0, tzinfo=UTC), "2026-11-20")]

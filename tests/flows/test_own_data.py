@@ -29,8 +29,8 @@ def test_verified_data_is_shown_in_pages_and_nothing_is_printed() -> None:
     assert screen.name == "own_data" and screen.data["pages"] == 2 and len(screen.data["rows"]) == 6  # type: ignore[arg-type]
     run.send(Tapped("page", "2"))
     assert run.at("rows") == [
-        {"label": "field 6", "value": "value 6"},
-        {"label": "field 7", "value": "value 7"},
+        {"field": "field 6", "value": "value 6"},
+        {"field": "field 7", "value": "value 7"},
     ]
     run.send(Tapped("page", "9"), Tapped("print"))
     assert run.at("page") == 2 and not run.all(Print)

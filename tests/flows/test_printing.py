@@ -113,3 +113,28 @@ def test_a_reprint_before_the_void_arrives_voids_the_failed_copy_first(
     assert [number for _, number in sent] == [DOC_NO, DOC_NO] and sent[0][0] != sent[1][0]
     adapter.void(sent[0][0], "paper_out")  # the late void changes nothing
     assert [j.state for j in adapter.copies(DOC_NO)] == [JobState.VOIDED, JobState.CONFIRMED]
+
+
+def test_the_thaid_receipt_prints_with_its_activation_qr_and_the_kiosk_masked_id(
+    sim: SimulatedPrinter, driver: EscPosPrinter
+) -> None:
+    """Defect 1: the receipt was refused by the document model (the journey masked with its own rule)."""
+    from kiosk.text.numbers import mask_citizen_id
+
+    adapter = PrinterAdapter(DocumentIssuer(driver, Renderer(384)), ExtractRegistry(), "KIOSK-T1")
+    k = Kiosk(fake_ports(printer=adapter))
+    try:
+        k.tap("start").tap("language", "th").tap("service", "thaid").on("consent")
+        k.tap("accept").insert_card().on("card_data")
+        assert k.shown[1]["citizen_id"] == mask_citizen_id(IDENTITY.cid)  # the screen shows what the paper prints
+        k.tap("confirm").on("passcode")
+        k.digits("13572468").digits("13572468").on("passcode").digits("13572468").on("activation_qr")
+        k.tap("receipt").until(lambda: "printing" in k.screens.names and k.shown[0] != "printing")
+        assert k.shown[0] != "error", k.shown
+    finally:
+        k.close()
+    (job,) = [j for j in adapter.copies("ABCD-EFGH")]
+    assert job.state is JobState.CONFIRMED
+    assert job.document.citizen_id_masked == mask_citizen_id(IDENTITY.cid)
+    paper = sim.documents()[-1].convert("L")
+    assert [c.text for c in zxingcpp.read_barcodes(paper)] == ["THAID:ACT:ABCD"]

@@ -95,7 +95,8 @@ def test_attempt_book_forgets_old_failures_and_success_clears() -> None:
         (DeviceStatus(printer="near_end"), {"extract", "print"}, set()),
         (DeviceStatus(printer="cover_open"), set(), {"extract"}),
         (DeviceStatus(camera=False), {"extract", "booking"}, {"thaid", "own_data"}),  # extract by fingerprint
-        (DeviceStatus(camera=False, finger=False), {"booking"}, {"extract", "thaid"}),
+        (DeviceStatus(camera=False), {"booking"}, set()),  # the holder verified by fingerprint
+        (DeviceStatus(camera=False, finger=False), set(), {"booking", "extract", "thaid"}),  # no one to verify
         (DeviceStatus(registry=False, field_kit=True), {"thaid_officer"}, {"thaid", "extract", "booking"}),
         (DeviceStatus(seal=False), {"thaid"}, {"extract"}),
         (DeviceStatus(card=False), set(), {"thaid", "extract", "booking", "own_data"}),

@@ -105,7 +105,7 @@ def test_a_journey_tells_the_board_and_the_ring_lights_the_face(board: FakeBoard
         hold.set()
         k.on("own_data")
         assert board.of("ring") == [True, False]
-        k.tap("cancel").remove_card().on("attract")
+        k.tap("cancel").tap("cancel").remove_card().on("attract")
         assert board.of("journey") == [True, False]
         assert ("beep", "success") in board.calls  # verified
     finally:

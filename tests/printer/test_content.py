@@ -188,12 +188,12 @@ def test_a_ticket_refuses_a_service_it_cannot_name() -> None:
 
 
 @pytest.mark.parametrize("lang", ["th", "en"])
-def test_the_receipts_caption_says_its_qr_is_a_reference_not_a_seal(lang: m.Lang) -> None:
+def test_the_receipts_caption_says_its_qr_activates_thaid_not_that_it_is_a_seal(lang: m.Lang) -> None:
     receipt = sample("receipt", lang)
     captions = " ".join(b.text for b in layout(receipt) if isinstance(b, Text))
     assert "ลายมือชื่ออิเล็กทรอนิกส์" not in captions and "seal" not in captions
-    assert ("เลขอ้างอิง" if lang == "th" else "reference") in captions
-    assert receipt.seal == receipt.reference
+    assert "ThaiD" in captions and ("เปิดใช้งาน" if lang == "th" else "activate") in captions
+    assert receipt.seal.startswith("THAID:ACT:")
 
 
 # -- 6. sample seals and `kiosk verify` --------------------------------------------------------------------------

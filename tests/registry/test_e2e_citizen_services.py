@@ -18,28 +18,32 @@ pytestmark = pytest.mark.stack
 
 
 def test_my_bookings_lists_the_booking_and_cancels_it(rig: Any) -> None:
-    k = Kiosk(rig, config(rig))
+    faces_or_skip()
+    k = Kiosk(rig, config(rig), camera=True)
     try:
         day, slot = choose_a_free_slot(k, rig, "ruethai")
-        k.tap("slot", slot).on("booking_confirmed")
+        k.tap("slot", slot).on("booking_review").tap("confirm").on("booking_confirmed")
         reference = k.data["reference"]
-        k.tap("done").on("attract")
+        k.tap("done").on("remove_card")
         k.take_card_out()
+        k.on("attract")
 
         k.tap("start").tap("language", "th").tap("service", "booking").on("consent").tap("accept").on("insert_card")
         rig.insert_card("ruethai")
-        k.on("booking_action").tap("my_bookings").on("booking_list")
+        k.on("booking_action", 60.0).tap("my_bookings").on("booking_list")
         assert [(b["reference"], b["date"], b["time"]) for b in k.data["bookings"]] == [(reference, day, slot)]
         k.tap("booking", reference).on("booking_cancel").tap("confirm").on("thank_you")
         assert k.data["cancelled"] is True
-        k.tap("done").on("attract")
+        k.tap("done").on("remove_card")
         k.take_card_out()
+        k.on("attract")
 
         k.tap("start").tap("language", "th").tap("service", "booking").on("consent").tap("accept").on("insert_card")
         rig.insert_card("ruethai")
-        k.on("booking_action").tap("my_bookings").on("booking_list")
+        k.on("booking_action", 60.0).tap("my_bookings").on("booking_list")
         assert k.data["bookings"] == []  # cancelled in the registry, not only on this screen
     finally:
+        rig.show_person("")
         rig.remove_card()
         k.close()
     check_audit(config(rig), ["booked", "booking_cancelled"])
@@ -77,7 +81,9 @@ def test_extract_by_fingerprint_after_three_face_failures_prints_the_parents(rig
         before = rig.documents_printed()
         k.tap("print").on("printed", 60.0)
         number = k.data["document_no"]
-        k.tap("done").on("attract")
+        k.tap("done").on("remove_card")
+        k.take_card_out()
+        k.on("attract")
     finally:
         rig.show_person("")
         rig.lift_finger()

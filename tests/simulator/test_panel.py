@@ -86,3 +86,43 @@ def test_the_camera_chooser_steps_through_photos_or_says_there_are_none(rig: Rig
     p = Panel(empty, Text())
     draw(p)
     assert "camera:next" not in {h.name for h in p.hits}
+
+
+def test_the_selected_citizens_id_and_an_officers_pin_are_on_the_panel(rig: Rig) -> None:
+    """Defect 11: the officer PIN and the test IDs were only in a JSON file."""
+    from kiosk.text.numbers import format_citizen_id
+
+    panel = Panel(rig, Text())
+    officer = next(c for c in rig.citizens if c.officer)
+    press(panel, f"citizen:{officer.key}")
+    assert panel.selected_details() == f"ID {format_citizen_id(officer.cid)} · officer PIN {officer.pin}"
+    citizen = next(c for c in rig.citizens if not c.officer)
+    press(panel, f"citizen:{citizen.key}")
+    assert panel.selected_details() == f"ID {format_citizen_id(citizen.cid)}"
+
+
+def test_every_panel_label_fits_its_button_at_the_normal_size(rig: Rig) -> None:
+    text = Text()
+    panel = Panel(rig, text)
+    draw(panel)
+    labels = [(h.name, h.rect) for h in panel.hits]
+    assert labels
+    for c in rig.citizens:
+        label = c.key + (" *" if c.officer else "")
+        rect = next(r for n, r in labels if n == f"citizen:{c.key}")
+        assert text.width(label, 14) <= rect.width - 8, (label, rect)
+
+
+def test_the_paper_roll_scrolls_back_to_older_prints(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Defect 11: the roll showed only its newest end."""
+    from PIL import Image
+
+    panel = Panel(rig, Text())
+    tall = Image.new("L", (384, 20000), 255)
+    monkeypatch.setattr(rig, "roll", lambda: tall)
+    draw(panel)
+    assert "roll:newer" not in {h.name for h in panel.hits}
+    press(panel, "roll:older")
+    assert panel.roll_back_px > 0
+    press(panel, "roll:newer")
+    assert panel.roll_back_px == 0

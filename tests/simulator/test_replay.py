@@ -43,7 +43,7 @@ def double(cfg: Config, runner: Runner, port: ScreenPort, **devices: object) -> 
             elif event.action == "language":
                 port.show("menu", {"services": ["extract"]})
             elif event.action == "service":
-                port.show("extract_preview", {"document": "tr14_1", "lines": ["ทดสอบ"]})
+                port.show("extract_preview", {"document": "tr14_1", "rows": [{"field": "name", "value": "ทดสอบ"}]})
             elif event.action == "print":
                 port.show("printing", {})
                 runner.spawn("print", print_page)

@@ -39,7 +39,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "card_data": {
         "name_th": "นางฤทัยรัตน์ ภูมิผู้ใหญ่",
         "name_en": "Mrs. Ruethairat Phumphuyai",
-        "citizen_id": "3-1005-xxxxx-90-5",
+        "citizen_id": "x-xxxx-xxxx9-90-5",
         "birth_date": "1963-09-21",
         "address": "12/345 หมู่ที่ 6 ซอยบุญอุ้ม 7 ถนนเทพารักษ์ ตำบลบางปลา อำเภอบางพลี จังหวัดสมุทรปราการ",
         "expires": "2031-09-20",
@@ -54,7 +54,17 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "extract_choice": {"documents": ["tr14_1", "tr12_2"]},
     "extract_preview": {
         "document": "tr14_1",
-        "lines": ["ชื่อ นายสมชาย ใจดี", "เลขประจำตัวประชาชน 1-1017-00123-45-6", "บ้านเลขที่ 99/9 แขวงสามเสนใน เขตพญาไท"],
+        "rows": [
+            {"field": "name", "value": "นายสมชาย ใจดี"},
+            {"field": "citizen_id", "value": "1-1017-00123-45-6"},
+            {"field": "birth_date", "value": "1937-00-00"},
+            {"field": "house_no", "value": "99/9"},
+            {"field": "address", "value": "99/9 ถนนพหลโยธิน แขวงสามเสนใน เขตพญาไท กรุงเทพมหานคร"},
+            {"field": "event:birth", "value": "1937-01-01\tสำนักงานเขตพญาไท\tPhaya Thai District Office\t"},
+            {"field": "event:move_in", "value": "1985-03-15\tสำนักงานเขตพญาไท\tPhaya Thai District Office\t"},
+            {"field": "event:name_change", "value": "1990-06-01\tสำนักงานเขตดุสิต\tDusit District Office\t"},
+            {"field": "event:id_card_issued", "value": "2022-01-10\tสำนักงานเขตดุสิต\tDusit District Office\t"},
+        ],
     },
     "printing": {"progress": 0.3},
     "printed": {"document_no": "TR141-0001-000042"},
@@ -79,9 +89,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
             {"field": "father", "value": "นายสมปอง ใจดี"},
         ],
     },
-    "error": {"reason": "card_removed", "retry": True},
+    "error": {"reason": "card_removed", "retry": True, "take_card": True},
     "officer_signin": {"methods": ["card", "finger"]},
     "booking_action": {},
+    "booking_review": {"date": "2026-11-24", "time": "09:30", "office": "สำนักงานเขตพญาไท", "service": "id_card"},
     "booking_office": {
         "offices": [
             {"id": "phayathai", "name_th": "สำนักงานเขตพญาไท", "name_en": "Phaya Thai District Office"},
@@ -99,4 +110,5 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "booking_cancel": {"date": "2026-11-24", "time": "10:30", "office": "สำนักงานเขตพญาไท", "reference": "BK-8841"},
     "out_of_service": {"reason": "tamper"},
     "timeout_warning": {"seconds_left": 20},
+    "confirm_cancel": {"card": True},
 }

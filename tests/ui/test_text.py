@@ -21,7 +21,10 @@ def test_thai_lines_break_only_at_word_boundaries(text: Text) -> None:
             pos = LONG_TH.index(line, pos) + len(line)
             while LONG_TH[pos] == " ":
                 pos += 1
-            assert pos in allowed, (width, line)
+            if pos not in allowed:  # only a word wider than the whole line is cut (บัตรประชาชน at 120 px)
+                start = max([0, *(b for b in allowed if b < pos)])
+                end = min([len(LONG_TH), *(b for b in allowed if b > pos)])
+                assert text.width(LONG_TH[start:end].strip(), 24) > width, (width, line)
         assert all(text.width(line, 24) <= width for line in lines if " " in line or len(line) > 6)
 
 

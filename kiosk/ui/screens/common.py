@@ -20,8 +20,50 @@ SERVICES: dict[str, tuple[str, str]] = {
     "own_data": (N_("My data"), N_("Check your own registration data")),
 }
 
+# What each service collects and why (PDPA: one purpose per consent, named exactly); the face or fingerprint is
+# compared on the kiosk and never stored, except the fingerprint an officer enrols for ThaiD.
+CONSENTS: dict[str, tuple[str, ...]] = {
+    "thaid": (
+        N_("To enrol you for ThaiD the kiosk reads your ID card and compares your face with the card's photo."),
+        N_("Your face image is used only for this comparison and is never stored."),
+        N_("Your ID number and name are sent, encrypted, to the registration service to create your ThaiD."),
+    ),
+    "extract": (
+        N_(
+            "To print your certified document the kiosk reads your ID card and checks that you are its holder: "
+            "your face against the card's photo, or your fingerprint if the face does not match."
+        ),
+        N_("Your face image or fingerprint is used only for this check and is never stored."),
+        N_("Your ID number is sent, encrypted, to the registration service to fetch the record it certifies."),
+    ),
+    "own_data": (
+        N_(
+            "To show you your own registration data the kiosk reads your ID card and checks that you are its holder: "
+            "your face against the card's photo, or your fingerprint if the face does not match."
+        ),
+        N_("Your face image or fingerprint is used only for this check and is never stored."),
+        N_("Your data is shown on this screen only: nothing is printed or kept."),
+    ),
+    "booking": (
+        N_(
+            "To book a visit in your name the kiosk reads your ID card and checks that you are its holder: "
+            "your face against the card's photo, or your fingerprint if the face does not match."
+        ),
+        N_("Your face image or fingerprint is used only for this check and is never stored."),
+        N_("Your ID number, the office, the day and the time are sent, encrypted, to the registration service."),
+    ),
+    "thaid_officer": (
+        N_("To enrol you for ThaiD the officer's kit reads your ID card and records one fingerprint."),
+        N_("Your fingerprint template is kept, encrypted, for ThaiD only and sent to the registration service."),
+        N_("Your ID number and name are sent with it."),
+    ),
+}
+
 ERRORS: dict[str, tuple[str, str]] = {
-    "card_removed": (N_("The card was removed"), N_("Please insert your card again and leave it in until asked.")),
+    "card_removed": (
+        N_("The card was removed"),
+        N_("The session has ended and nothing was kept. To continue, choose the service again."),
+    ),
     "card_unreadable": (N_("Cannot read this card"), N_("Check that it is a Thai ID card, chip up, and try again.")),
     "card_not_thai_id": (N_("This is not a Thai ID card"), N_("Please use your Thai national ID card.")),
     "card_expired": (N_("This card has expired"), N_("Please renew your ID card at a district office.")),
@@ -46,7 +88,10 @@ ERRORS: dict[str, tuple[str, str]] = {
     "finger_failed": (N_("The fingerprint sensor is not working"), N_("Please ask an officer for help.")),
     "passcode_mismatch": (N_("The passcodes were not the same"), N_("Please set your passcode again.")),
     "passcode_attempts": (N_("Too many wrong passcodes"), N_("For your safety, please start again.")),
-    "printer_paper_out": (N_("The printer is out of paper"), N_("Nothing was charged. Please ask an officer.")),
+    "printer_paper_out": (
+        N_("The printer is out of paper"),
+        N_("Your document was not printed. Please ask an officer, or use another kiosk."),
+    ),
     "printer_cover_open": (N_("The printer cover is open"), N_("Please ask an officer to close it.")),
     "printer_failed": (
         N_("The document could not be printed"),
@@ -54,7 +99,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     ),
     "registry_offline": (
         N_("The registration service cannot be reached"),
-        N_("Your request is saved and will be sent later."),
+        N_("Nothing was sent. Please try again later, use another kiosk, or go to the district office."),
     ),
     "registry_refused": (
         N_("The registration service refused the request"),
@@ -206,13 +251,8 @@ def consent(cv: Canvas, d: Data) -> None:
     inner = body.inflate(-2 * L.px(16), -2 * L.px(12))
     service = d.text("service") or d.text("journey") or "thaid"
     title = _(SERVICES[service][0]) if service in SERVICES else ""
-    lines = [
-        title,
-        _("To provide this service the kiosk reads the data on your ID card and compares your face with its photo."),
-        _("Your face image is used only for this comparison and is never stored."),
-        _("Data sent to the registry is encrypted."),
-        _("You may stop at any time by pressing Cancel or taking your card."),
-    ]
+    lines = [title, *(_(s) for s in CONSENTS.get(service, CONSENTS["thaid"]))]
+    lines.append(_("You may stop at any time by pressing Cancel or taking your card."))
     message(cv, inner, [s for s in lines if s])
 
 
@@ -283,8 +323,11 @@ def busy(cv: Canvas, title: str, note: str, fraction: float | None) -> None:
 @screen("remove_card")
 def remove_card(cv: Canvas, d: Data) -> None:
     _ = cv._
-    body = page(cv, _("Please take your card"), [])
-    message(cv, body, [_("Take your ID card from the slot."), _("Thank you for using the service.")])
+    officer = d.text("who") == "officer"
+    body = page(cv, _("Officer: take your card") if officer else _("Please take your card"), [])
+    lines = [_("Take your ID card from the slot.")]
+    lines.append(_("The kiosk continues once the card is out.") if officer else _("Thank you for using the service."))
+    message(cv, body, lines)
 
 
 @screen("thank_you")
@@ -316,6 +359,8 @@ def error(cv: Canvas, d: Data) -> None:
     left = d.integer("attempts_left", -1)
     if left > 0:
         lines.append(_("Attempts left: {n}").format(n=left))
+    if d.flag("take_card"):
+        lines.append(_("Please take your ID card from the slot."))
     message(cv, text, lines)
 
 
@@ -347,6 +392,20 @@ def out_of_service(cv: Canvas, d: Data) -> None:
             align="center",
         )
         y = got.bottom + L.px(12)
+
+
+@screen("confirm_cancel")
+def confirm_cancel(cv: Canvas, d: Data) -> None:
+    """Asked before a half-done journey is dropped. "Keep going" sits where the screens' main button is, so a
+    second tap where the last screen's main button was keeps the journey."""
+    _ = cv._
+    body = page(
+        cv, _("Stop here?"), [(_("Stop"), "cancel", "", "secondary"), (_("Keep going"), "continue", "", "primary")]
+    )
+    lines = [_("What you have done so far will not be kept.")]
+    if d.flag("card"):
+        lines.append(_("Please take your card when asked."))
+    message(cv, body, lines)
 
 
 @screen("timeout_warning")

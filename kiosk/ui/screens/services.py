@@ -6,6 +6,7 @@ import re
 
 import pygame
 
+from kiosk.flows.events import event_parts
 from kiosk.ui import layout as C
 from kiosk.ui.canvas import Canvas, Data
 from kiosk.ui.dates import day_label, long_date
@@ -20,9 +21,10 @@ DOCUMENTS: dict[str, tuple[str, str]] = {
     "tr12_2": ("ท.ร.12/2", N_("Certified civil-registration history")),
 }
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # also '1937-00-00': a birth whose day and month are unknown
 OWN_DATA_FIELDS: dict[str, str] = {
     "name": N_("Name"),
+    "name_en": N_("Name in English"),
     "citizen_id": N_("ID number"),
     "birth_date": N_("Date of birth"),
     "sex": N_("Sex"),
@@ -36,6 +38,31 @@ OWN_DATA_FIELDS: dict[str, str] = {
     "status": N_("Status"),
     "card_expires": N_("Card expires"),
 }
+# The civil-registration events a record lists (the registry's kinds, as on the ท.ร.12/2).
+EVENT_KINDS: dict[str, str] = {
+    "birth": N_("Birth registered"),
+    "move_in": N_("Moved in"),
+    "move_out": N_("Moved out"),
+    "name_change": N_("Name changed"),
+    "surname_change": N_("Surname changed"),
+    "marriage": N_("Marriage registered"),
+    "divorce": N_("Divorce registered"),
+    "id_card_issued": N_("ID card issued"),
+    "death_of_spouse": N_("Death of spouse registered"),
+}
+
+
+def record_row(cv: Canvas, field: str, value: str) -> tuple[str, str]:
+    """One record row in the citizen's words: the field's name, dates as Thai or English dates, offices by name."""
+    _ = cv._
+    if field.startswith("event:"):
+        kind = field.removeprefix("event:")
+        label = _(EVENT_KINDS[kind]) if kind in EVENT_KINDS else _("Registration")
+        day, office_th, office_en, detail = event_parts(value)
+        office = (office_en if cv.language == "en" else "") or office_th
+        return label, " · ".join(p for p in (long_date(day, cv.language), office, detail) if p)
+    label = _(OWN_DATA_FIELDS[field]) if field in OWN_DATA_FIELDS else field
+    return label, long_date(value, cv.language) if ISO_DATE.fullmatch(value) else value
 
 
 @screen("extract_choice")
@@ -66,25 +93,65 @@ def extract_preview(cv: Canvas, d: Data) -> None:
     inner = paper.inflate(-L.px(20), -L.px(12))
     y = inner.top
     heading = f"{code} {_(title)}" if code else ""
-    for i, line in enumerate(([heading] if heading else []) + d.strings("lines")):
-        size = L.small_px if i else L.body_px
+    rows = [record_row(cv, r.text("field"), r.text("value")) for r in d.items("rows")]
+    lines = [f"{label}: {value}" for label, value in rows]
+    heading_h = 0
+    if heading:
+        heading_lines = len(cv.text.lines(heading, L.body_px, inner.width, bold=True))
+        heading_h = heading_lines * cv.text.line_height(L.body_px, bold=True) + L.px(4)
+    pages = preview_pages(cv, lines, inner.width, inner.height - heading_h)
+    pg = min(max(1, d.integer("page", 1)), len(pages))
+    shown = [heading] if heading else []
+    for i, line in enumerate(shown + pages[pg - 1]):
+        size = L.small_px if i or not heading else L.body_px
         got = cv.text.block(
             cv.surface, line, pygame.Rect(inner.left, y, inner.width, inner.bottom - y), size, C.INK, bold=i == 0
         )
         y = got.bottom + L.px(4)
-        if y >= inner.bottom:
-            break
     side = pygame.Rect(paper.right + L.margin, body.top, body.right - paper.right - L.margin, body.height)
+    if len(pages) > 1:
+        nav = pygame.Rect(side.left, side.bottom - L.touch_min, side.width, L.touch_min)
+        half = (nav.width - L.px(8)) // 2
+        if pg > 1:
+            button(cv, pygame.Rect(nav.left, nav.top, half, nav.height), _("Previous"), "page", str(pg - 1),
+                   kind="secondary")  # fmt: skip
+        if pg < len(pages):
+            button(cv, pygame.Rect(nav.right - half, nav.top, half, nav.height), _("Next"), "page", str(pg + 1))
+        side.height -= nav.height + L.px(8)
     lines = [_("The document will carry a signed QR seal that anyone can check offline.")]
+    if not d.flag("print", True):
+        lines.insert(0, _("The printer cannot print right now. Please ask an officer, or use another kiosk."))
+    if len(pages) > 1:
+        lines.insert(0, _("Page {n} of {m}: the printed document has every entry.").format(n=pg, m=len(pages)))
     if d.flag("reprint"):
         lines.insert(0, _("This is a reprint of document {no}.").format(no=d.text("document_no")))
     message(cv, side, lines)
 
 
+def preview_pages(cv: Canvas, lines: list[str], width: int, height: int) -> list[list[str]]:
+    """The preview's lines split into pages that fit `height` at the small size: nothing is cut off."""
+    L = cv.layout
+    step = cv.text.line_height(L.small_px)
+    pages: list[list[str]] = [[]]
+    used = 0
+    for line in lines:
+        need = len(cv.text.lines(line, L.small_px, width)) * step + L.px(4)
+        if pages[-1] and used + need > height:
+            pages.append([])
+            used = 0
+        pages[-1].append(line)
+        used += need
+    return pages
+
+
 @screen("printing")
 def printing(cv: Canvas, d: Data) -> None:
     _ = cv._
-    busy(cv, _("Printing your document"), _("Please wait and do not pull the paper."), d.optional_number("progress"))
+    if d.text("document") in DOCUMENTS and not d.text("document_no"):  # the registry issues it before paper moves
+        title, note = _("Preparing your document"), _("Getting your certified record from the registration service.")
+    else:
+        title, note = _("Printing your document"), _("Please wait and do not pull the paper.")
+    busy(cv, title, note, d.optional_number("progress"))
 
 
 @screen("printed")
@@ -159,6 +226,22 @@ def booking_slots(cv: Canvas, d: Data) -> None:
         message(cv, pygame.Rect(body.left, top, body.width, body.bottom - top), [_("No times are free on this day.")])
 
 
+@screen("booking_review")
+def booking_review(cv: Canvas, d: Data) -> None:
+    """The last check before a slot is booked: what, where and when; "Book" sits where the main button always is."""
+    _ = cv._
+    body = page(
+        cv, _("Book this visit?"), [(_("Back"), "back", "", "secondary"), (_("Book"), "confirm", "", "primary")]
+    )
+    lines = [
+        _("{date} at {time}").format(date=long_date(d.text("date"), cv.language), time=d.text("time")),
+        d.text("office"),
+        _(BOOKING_SERVICES[d.text("service")]) if d.text("service") in BOOKING_SERVICES else "",
+        _("Please bring your ID card."),
+    ]
+    message(cv, body, [s for s in lines if s])
+
+
 @screen("booking_confirmed")
 def booking_confirmed(cv: Canvas, d: Data) -> None:
     _ = cv._
@@ -170,8 +253,10 @@ def booking_confirmed(cv: Canvas, d: Data) -> None:
     lines = [
         _("{date} at {time}").format(date=long_date(d.text("date"), cv.language), time=d.text("time")),
         d.text("office"),
+        _(BOOKING_SERVICES[d.text("service")]) if d.text("service") in BOOKING_SERVICES else "",
         _("Reference: {reference}").format(reference=d.text("reference")) if d.text("reference") else "",
         _("Please bring your ID card."),
+        "" if d.flag("print") else _("The ticket cannot be printed right now: please note the reference."),
     ]
     message(cv, body, [s for s in lines if s])
 
@@ -192,11 +277,8 @@ def own_data(cv: Canvas, d: Data) -> None:
     label_w = L.px(170 if not L.large_text else 210)
     rows = []
     for row in d.items("rows"):
-        field = row.text("field")
-        label = _(OWN_DATA_FIELDS[field]) if field in OWN_DATA_FIELDS else row.text("label", field)
-        value = row.text("value")
-        is_date = row.text("kind") == "date" or ISO_DATE.fullmatch(value) is not None
-        rows.append((label, long_date(value, cv.language) if is_date else value))
+        label, value = record_row(cv, row.text("field") or row.text("label"), row.text("value"))
+        rows.append((label, long_date(value, cv.language) if row.text("kind") == "date" else value))
     field_rows(cv, inner, rows, label_w)
 
 
@@ -264,9 +346,14 @@ def booking_office(cv: Canvas, d: Data) -> None:
     services = d.strings("services") if chosen else []
     left_w = body.width // 2 - L.px(6) if services else body.width
     gap = L.px(10)
-    h = min(L.px(84), (body.bottom - top - gap * max(0, len(offices) - 1)) // max(1, len(offices)))
+    # as many columns as it takes for every office button to stay a full touch target (never 38 px tall)
+    rows_fit = max(1, (body.bottom - top + gap) // (L.touch_min + gap))
+    cols = max(1, -(-len(offices) // rows_fit))
+    rows = -(-len(offices) // cols) if offices else 1
+    h = max(L.touch_min, min(L.px(84), (body.bottom - top - gap * (rows - 1)) // rows))
+    w = (left_w - gap * (cols - 1)) // cols
     for i, office in enumerate(offices):
-        rect = pygame.Rect(body.left, top + i * (h + gap), left_w, h)
+        rect = pygame.Rect(body.left + (i // rows) * (w + gap), top + (i % rows) * (h + gap), w, h)
         oid = office.text("id")
         button(cv, rect, _office_name(cv, office), "office", oid, kind="primary" if oid == chosen else "secondary")
     if services:
@@ -304,6 +391,7 @@ def booking_cancel(cv: Canvas, d: Data) -> None:
     lines = [
         _("{date} at {time}").format(date=long_date(d.text("date"), cv.language), time=d.text("time")),
         d.text("office"),
+        _(BOOKING_SERVICES[d.text("service")]) if d.text("service") in BOOKING_SERVICES else "",
         _("Reference: {reference}").format(reference=d.text("reference")) if d.text("reference") else "",
     ]
     message(cv, body, [s for s in lines if s])

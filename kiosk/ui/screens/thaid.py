@@ -122,7 +122,7 @@ def activation_qr(cv: Canvas, d: Data) -> None:
     if left is not None:
         lines.append(_("The code is valid for {m} more minutes.").format(m=max(0, int(left // 60))))
     if d.flag("offline"):
-        lines.append(_("Saved: it will be sent when online"))
+        lines.append(_("Saved on this kit and sent to the registration service automatically."))
     message(cv, text, lines)
 
 
