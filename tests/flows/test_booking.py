@@ -212,8 +212,10 @@ def test_the_printed_ticket_names_the_service_and_office_in_words_never_keys() -
     """Defect 4: the ticket printed the service key "general" and an office code when the office was not known."""
     th = booking.ticket_document(replace(TICKET, service="general"), OFFICE, "th")
     en = booking.ticket_document(replace(TICKET, service="general"), OFFICE, "en")
-    assert dict(th.facts)["service"] == "งานทะเบียนทั่วไป" and dict(th.facts)["office"] == OFFICE.name_th
-    assert dict(en.facts)["service"] == "General registration" and dict(en.facts)["office"] == OFFICE.name_en
+    assert dict(th.lines)["บริการ / Service"] == "งานทะเบียนราษฎรทั่วไป" and dict(th.facts)["office"] == OFFICE.name_th
+    assert dict(en.lines)["บริการ / Service"] == "General civil registration"
+    assert dict(en.facts)["office"] == OFFICE.name_en
+    assert dict(en.facts)["service"] == "general"  # the key the paper's model names (documents.model.SERVICES)
     unknown = booking.ticket_document(TICKET, None, "th")
     assert TICKET.office_id not in dict(unknown.facts).values()
 
