@@ -116,8 +116,8 @@ class ChallengeLimits:
     min_frame_s: float = 1 / 30  # the camera's frame interval: yaw steps are judged over at least this long
     reference_frames: int = 3  # frontal frames averaged into the reference frozen when an action starts
     min_nonplanar_residual: float = 0.035  # affine-fit residual (face widths) every turned frame must exceed
-    min_same_face: float = 0.30  # cosine between the challenge's first frontal face and each turned face
-    min_same_as_portrait: float = 0.20  # cosine between the chip portrait and each turned face, when given
+    min_same_face: float = 0.35  # first frontal vs turned face; ../shared/faces: genuine >= 0.43, impostor <= 0.40
+    min_same_as_portrait: float = 0.25  # cosine between the chip portrait and each turned face, when given
     identity_checks_per_turn: int = 2  # turned frames per turn whose embedding is compared
     max_screen_cue_fraction: float = 0.5
 

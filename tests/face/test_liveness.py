@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from kiosk.face.detection import Detection
 from kiosk.face.landmarks import Landmarks
 from kiosk.face.liveness import (
     Action,
@@ -23,6 +24,7 @@ from kiosk.face.liveness import (
     step,
     wants_identity,
 )
+from kiosk.face.spoof import screen_cues
 from tests.face import synthetic
 
 FPS = 30.0  # the kiosk camera's rate
@@ -332,3 +334,36 @@ def test_wants_identity_only_on_the_reference_and_turned_frames() -> None:
     assert not wants_identity(seen, neutral(1)[0])
     assert wants_identity(seen, frames("face", 1, yaw_deg=30.0)[0])
     assert not wants_identity(seen, frames("face", 1, yaw_deg=-30.0)[0])  # the other way is not this turn
+
+
+def held_up_print(tilt_deg: float) -> tuple[np.ndarray, Detection]:
+    """A light print with a face-sized dark blob held at `tilt_deg` in front of a plain wall (no models needed),
+    drawn at 4x and scaled down so that its edges are smooth as a camera sees them."""
+    from PIL import Image, ImageDraw
+
+    sheet = Image.new("L", (1200, 1520), 225)
+    ImageDraw.Draw(sheet).ellipse((360, 440, 840, 1080), fill=120)
+    wall = Image.new("L", (2560, 1920), 95)
+    turned = sheet.rotate(tilt_deg, expand=True, fillcolor=0)
+    mask = sheet.point(lambda _: 255).rotate(tilt_deg, expand=True, fillcolor=0)
+    wall.paste(turned, ((2560 - turned.width) // 2, (1920 - turned.height) // 2), mask)
+    small = wall.resize((640, 480), Image.Resampling.BOX)
+    rgb = np.repeat(np.asarray(small, dtype=np.uint8)[..., None], 3, axis=2)
+    face = Detection((260.0, 160.0, 380.0, 320.0), 0.9, np.zeros((6, 2)))
+    return rgb, face
+
+
+@pytest.mark.parametrize("tilt_deg", [0.0, 3.0, -8.0, 15.0, 20.0])
+def test_the_border_of_a_tilted_print_is_found(tilt_deg: float) -> None:
+    """The old search only followed the image axes: a 3 degree tilt defeated it."""
+    frame, face = held_up_print(tilt_deg)
+    cues = screen_cues(frame, face)
+    assert cues.line_sides >= 2 and cues.suspicious
+
+
+def test_no_border_cue_on_a_plain_wall_with_a_face_blob() -> None:
+    frame, face = held_up_print(0.0)
+    frame = frame.copy()
+    frame[:] = 95
+    frame[160:320, 260:380] = 120
+    assert screen_cues(frame, face).line_sides == 0
