@@ -6,7 +6,7 @@ reach their peak in 0.1-1.0 s, 20-40 degrees, 0.5-1.5 px landmark jitter (pure s
 bench/attack_kit.py renders presentations from ../shared/faces* photos and drives them through
 `FaceService.liveness` with the real models (skipped, and said so, when the photos are absent).
 
-    .venv/bin/python bench/eval_liveness.py [--bona-fide-only] [--per-attack 60] [--seed 1]
+    .venv/bin/python bench/eval_liveness.py [--bona-fide-only] [--per-attack 60] [--attacks a,b] [--seed 1]
 """
 
 from __future__ import annotations
@@ -100,6 +100,7 @@ def main() -> None:
     parser.add_argument("--per-cell", type=int, default=4, help="bona fide runs per (turn time, peak, jitter)")
     parser.add_argument("--per-attack", type=int, default=60, help="presentations per attack type")
     parser.add_argument("--bona-fide-only", action="store_true")
+    parser.add_argument("--attacks", default="", help="comma-separated attack types (default: all)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     limits = ChallengeLimits()
@@ -109,7 +110,8 @@ def main() -> None:
     from bench import attack_kit
 
     title = "APCER per attack type (FaceService.liveness, 30 fps, 640x480)"
-    report(title, attack_kit.evaluate(args.per_attack, args.seed))
+    kinds = tuple(args.attacks.split(",")) if args.attacks else attack_kit.ATTACKS
+    report(title, attack_kit.evaluate(args.per_attack, args.seed, kinds))
 
 
 if __name__ == "__main__":

@@ -69,8 +69,8 @@ def _line_coverage(
     limits: CueLimits,
 ) -> float:
     """Hough-style search for one straight line at up to `max_tilt_deg` from the `along` axis: the largest share of
-    the span (positions along the line) that edge pixels on one line cover (3 px wide, two offset grids). An edge
-    pixel counts only for lines its gradient is perpendicular to (`slope`: gradient along / across the line)."""
+    the span (positions along the line) that edge pixels on one line cover (3 px wide, two offset grids, tilts 2 deg
+    apart). An edge pixel counts only for lines its gradient is perpendicular to (`slope`: gradient along / across)."""
     lo, hi = span
     keep = (along >= lo) & (along < hi)
     along, across, slope = along[keep] - lo, across[keep], slope[keep]
@@ -79,7 +79,7 @@ def _line_coverage(
         return 0.0
     best = 0
     angle = np.degrees(np.arctan(slope))
-    for tilt_deg in np.arange(-limits.max_tilt_deg, limits.max_tilt_deg + 0.5, 1.0):
+    for tilt_deg in np.arange(-limits.max_tilt_deg, limits.max_tilt_deg + 0.5, 2.0):
         on = np.abs(angle + tilt_deg) <= limits.max_gradient_skew_deg
         if np.count_nonzero(on) < length * limits.min_line_fraction:
             continue
