@@ -49,6 +49,8 @@ class Photo:
     yaw: float
     identity: str
     eyes: list[list[tuple[float, float]]]  # eye contours in image pixels
+    height: float  # forehead to chin, pixels
+    centre: tuple[float, float]  # of the rigid landmarks
 
 
 def _load(verifier: FaceVerifier) -> list[Photo]:
@@ -75,7 +77,7 @@ def _load(verifier: FaceVerifier) -> list[Photo]:
         pts = analysis.landmarks.points[:, :2]
         eyes = [[(float(pts[i, 0]), float(pts[i, 1])) for i in idx] for idx in (EYE_IMAGE_LEFT, EYE_IMAGE_RIGHT)]
         identity = ids.get(str(path), path.parent.name)
-        out.append(Photo(im, o.yaw_deg, identity, eyes))
+        out.append(Photo(im, o.yaw_deg, identity, eyes, o.face_height, o.centre))
     return out
 
 
@@ -101,7 +103,9 @@ def _painted_shut(photo: Photo, rng: random.Random) -> Image.Image:
 def _mirror(photo: Photo) -> Photo:
     w = photo.image.width
     eyes = [[(w - 1 - x, y) for x, y in c] for c in photo.eyes][::-1]
-    return Photo(photo.image.transpose(Image.Transpose.FLIP_LEFT_RIGHT), -photo.yaw, photo.identity, eyes)
+    flipped = photo.image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    centre = (w - 1 - photo.centre[0], photo.centre[1])
+    return Photo(flipped, -photo.yaw, photo.identity, eyes, photo.height, centre)
 
 
 def _homography(src: list[tuple[float, float]], dst: list[tuple[float, float]]) -> tuple[float, ...]:
@@ -233,16 +237,11 @@ class Attacker:
         return self._sheets[key]
 
     def _aligned(self, photo: Photo) -> Image.Image:
-        """`photo` scaled and shifted so its eyes sit where the frontal photo's eyes are (an aligned swap)."""
-
-        def centre(p: Photo) -> tuple[float, float, float]:
-            pts = np.array(p.eyes[0] + p.eyes[1])
-            left, right = np.array(p.eyes[0]).mean(axis=0), np.array(p.eyes[1]).mean(axis=0)
-            return float(pts[:, 0].mean()), float(pts[:, 1].mean()), float(np.linalg.norm(right - left))
-
-        fx, fy, fd = centre(self.front)
-        tx, ty, td = centre(photo)
-        s = fd / max(td, 1.0) * 1.15  # a turned face's eyes are closer together: scale to the face, roughly
+        """`photo` scaled and shifted so that its face has the frontal photo's height and centre (a careful swap:
+        same size, same place, no frame without a face)."""
+        s = self.front.height / max(photo.height, 1.0)
+        fx, fy = self.front.centre
+        tx, ty = photo.centre
         big = photo.image.resize((round(photo.image.width * s), round(photo.image.height * s)))
         canvas = Image.new("RGB", self.front.image.size, (128, 128, 128))
         canvas.paste(big, (round(fx - tx * s), round(fy - ty * s)))
@@ -319,10 +318,19 @@ def pairs_of(photos: list[Photo]) -> list[tuple[Photo, Photo]]:
 
 def present(
     kind: str, verifier: FaceVerifier, photos: list[Photo], pairs: list[tuple[Photo, Photo]], seed: int
-) -> tuple[bool, str]:
+) -> tuple[bool, str, int]:
+    """One presentation: (accepted, the service's reason, how many actions were completed before it ended)."""
     attacker = Attacker(kind, photos, pairs, seed)
     service = FaceService(_Camera(attacker), verifier, clock=_Clock(attacker), rng=random.Random(seed))
-    return service.liveness(attacker.on_prompt, DEADLINE_S)
+    prompts: list[str] = []
+
+    def shown(prompt: str) -> None:
+        prompts.append(prompt)
+        attacker.on_prompt(prompt)
+
+    passed, reason = service.liveness(shown, DEADLINE_S)
+    actions = [p for p in prompts if p != "look_straight"]
+    return passed, reason, len(actions) if passed else max(len(actions) - 1, 0)
 
 
 def evaluate(
@@ -341,9 +349,9 @@ def evaluate(
         reasons: Counter[str] = Counter()
         accepted = 0
         for k in range(per_attack):
-            passed, reason = present(kind, verifier, photos, pairs, seed * 100_000 + k)
+            passed, reason, completed = present(kind, verifier, photos, pairs, seed * 100_000 + k)
             accepted += int(passed)
-            reasons[reason or "accepted"] += 1
+            reasons[f"{reason or 'accepted'} after {completed}/3 actions"] += 1
         log(f"{kind}: {dict(reasons)}")
         results[kind] = (accepted, per_attack)
     return results
