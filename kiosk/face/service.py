@@ -19,7 +19,7 @@ import numpy as np
 from kiosk.drivers.camera import Camera, open_camera
 from kiosk.face.errors import FaceError
 from kiosk.face.imaging import RGB
-from kiosk.face.liveness import ChallengeLimits, Phase, observe, start, step
+from kiosk.face.liveness import ChallengeLimits, Phase, observe, start, step, wants_identity
 from kiosk.face.quality import relevant_faces
 from kiosk.face.spoof import screen_cues
 from kiosk.face.verifier import FaceModels, FaceVerifier
@@ -92,13 +92,17 @@ class FaceService:
                 return frame
         raise FaceCaptureTimeout(f"no usable face within {timeout_s:.0f} s")
 
-    def liveness(self, prompt: Hint, timeout_s: float) -> tuple[bool, str]:
+    def liveness(self, prompt: Hint, timeout_s: float, *, portrait: bytes | None = None) -> tuple[bool, str]:
         """Run one challenge: prompts "look_straight", then each action ("blink", "turn_left", "turn_right").
-        Returns (passed, "" or the failure: timeout, face_lost, multiple_faces, face_jumped, flat_motion,
-        screen_cues, cancelled)."""
+        Returns (passed, "" or the failure: timeout, face_lost, multiple_faces, face_jumped, broken_motion,
+        face_changed, flat_motion, screen_cues, cancelled). With the chip `portrait`, turned faces must match it."""
         turn = self._take_turn()
         now = self.clock()
-        state = start(now, self.rng, replace(self.challenge, deadline_s=timeout_s))
+        card = None
+        if portrait is not None:
+            with self.verifier.enrol_portrait(portrait) as template:
+                card = template.embedding.copy()
+        state = start(now, self.rng, replace(self.challenge, deadline_s=timeout_s), portrait_identity=card)
         shown = ""
         while not state.done:
             wanted = "look_straight" if state.phase is Phase.SETTLE else str(state.current)
@@ -116,7 +120,10 @@ class FaceService:
             analysis = self.verifier.analyse(frame)
             faces = len(relevant_faces(analysis.detections, self.verifier.limits.other_face_ratio))
             cues = screen_cues(frame, analysis.primary).suspicious if analysis.primary is not None else False
-            state = step(state, observe(analysis.landmarks, faces, screen_cues=cues), now)
+            obs = observe(analysis.landmarks, faces, screen_cues=cues)
+            if analysis.aligned is not None and wants_identity(state, obs):
+                obs = replace(obs, identity=self.verifier.models.embedder.embed(analysis.aligned))
+            state = step(state, obs, now)
         return state.passed, "" if state.failure is None else state.failure.value
 
     def match(self, frame: object, portrait: bytes) -> tuple[bool, float]:

@@ -6,6 +6,7 @@ show them. LIVENESS.md records how they were measured and what they miss.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,8 @@ class CueLimits:
     edge_gradient: float = 24.0  # grey-level step that counts as an edge pixel
     min_line_fraction: float = 0.8  # share of a side's span a straight edge must cover
     min_line_sides: int = 2  # sides (left, right, top, bottom of the face) with such an edge
+    max_tilt_deg: float = 20.0  # the edges are searched at every tilt up to this from the image axes
+    max_gradient_skew_deg: float = 10.0  # an edge pixel's gradient must be this close to the line's normal
 
 
 @dataclass(frozen=True)
@@ -47,30 +50,85 @@ def moire_peak(face_grey: npt.NDArray[np.float32]) -> float:
     return float(band.max() / median) if median > 0 else 0.0
 
 
+def _sobel(gray: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Sobel gradients / 4 (a sharp step of d grey levels reads d): smoothing across the derivative keeps the
+    direction of a tilted edge, which a plain difference quantises to the pixel grid."""
+    p = np.pad(gray, 1, mode="edge")
+    dx = p[:, 2:] - p[:, :-2]
+    dy = p[2:] - p[:-2]
+    gx = (dx[:-2] + 2 * dx[1:-1] + dx[2:]) / 4
+    gy = (dy[:, :-2] + 2 * dy[:, 1:-1] + dy[:, 2:]) / 4
+    return gx.astype(np.float32), gy.astype(np.float32)
+
+
+def _line_coverage(
+    along: npt.NDArray[np.int64],
+    across: npt.NDArray[np.int64],
+    slope: npt.NDArray[np.float64],
+    span: tuple[int, int],
+    limits: CueLimits,
+) -> float:
+    """Hough-style search for one straight line at up to `max_tilt_deg` from the `along` axis: the largest share of
+    the span (positions along the line) that edge pixels on one line cover (3 px wide, two offset grids, tilts 2 deg
+    apart). An edge pixel counts only for lines its gradient is perpendicular to (`slope`: gradient along / across)."""
+    lo, hi = span
+    keep = (along >= lo) & (along < hi)
+    along, across, slope = along[keep] - lo, across[keep], slope[keep]
+    length = hi - lo
+    if length <= 0 or along.size < length // 2:
+        return 0.0
+    best = 0
+    angle = np.degrees(np.arctan(slope))
+    for tilt_deg in np.arange(-limits.max_tilt_deg, limits.max_tilt_deg + 0.5, 2.0):
+        on = np.abs(angle + tilt_deg) <= limits.max_gradient_skew_deg
+        if np.count_nonzero(on) < length * limits.min_line_fraction:
+            continue
+        offset = across[on] - along[on] * math.tan(math.radians(float(tilt_deg)))
+        along_on = along[on]
+        for shift in (0.0, 1.5):
+            bins = np.floor((offset + shift) / 3.0).astype(np.int64)
+            bins -= bins.min()
+            cells = np.unique(bins * length + along_on)  # one count per (line, position along it)
+            best = max(best, int(np.bincount(cells // length).max()))
+    return best / length
+
+
 def _line_sides(gray: npt.NDArray[np.float32], box: tuple[int, int, int, int], limits: CueLimits) -> int:
-    """Count the sides around the face box that hold a long straight edge (a photo's or a phone's border)."""
+    """Count the sides around the face box that hold a long straight edge at any tilt up to `max_tilt_deg` (a
+    photo's or a phone's border, however the picture is held)."""
     x0, y0, x1, y1 = box
-    gx = np.abs(np.diff(gray, axis=1)) > limits.edge_gradient
-    gy = np.abs(np.diff(gray, axis=0)) > limits.edge_gradient
-    # allow a slight tilt: an edge pixel counts for its two neighbours across the line too
-    gx[:, 1:-1] |= gx[:, :-2] | gx[:, 2:]
-    gy[1:-1] |= gy[:-2] | gy[2:]
-    span_rows = slice(max(y0, 0), min(y1, gray.shape[0]))
-    span_cols = slice(max(x0, 0), min(x1, gray.shape[1]))
-
-    def vertical_line(cols: range) -> bool:
-        return len(cols) > 0 and bool(gx[span_rows][:, list(cols)].mean(axis=0).max() >= limits.min_line_fraction)
-
-    def horizontal_line(rows: range) -> bool:
-        return len(rows) > 0 and bool(gy[list(rows)][:, span_cols].mean(axis=1).max() >= limits.min_line_fraction)
-
+    gx, gy = _sobel(gray)
+    across_x = (np.abs(gx) > limits.edge_gradient) & (np.abs(gx) >= np.abs(gy))  # edges of near-vertical lines
+    across_y = (np.abs(gy) > limits.edge_gradient) & (np.abs(gy) > np.abs(gx))  # of near-horizontal lines
+    h_img, w_img = gray.shape
     w = x1 - x0
     h = y1 - y0
-    left = range(max(x0 - w, 0), max(x0 - w // 8, 0))
-    right = range(min(x1 + w // 8, gx.shape[1]), min(x1 + w, gx.shape[1]))
-    top = range(max(y0 - h, 0), max(y0 - h // 8, 0))
-    bottom = range(min(y1 + h // 8, gy.shape[0]), min(y1 + h, gy.shape[0]))
-    return sum((vertical_line(left), vertical_line(right), horizontal_line(top), horizontal_line(bottom)))
+
+    def vertical(c0: int, c1: int) -> bool:
+        c0, c1 = max(c0, 0), min(c1, w_img)
+        if c1 <= c0:
+            return False
+        ys, xs = np.nonzero(across_x[:, c0:c1])
+        slope = (gy[:, c0:c1][ys, xs] / gx[:, c0:c1][ys, xs]).astype(np.float64)
+        span = (max(y0, 0), min(y1, h_img))
+        return _line_coverage(ys, xs, slope, span, limits) >= limits.min_line_fraction
+
+    def horizontal(r0: int, r1: int) -> bool:
+        r0, r1 = max(r0, 0), min(r1, h_img)
+        if r1 <= r0:
+            return False
+        ys, xs = np.nonzero(across_y[r0:r1])
+        slope = (gx[r0:r1][ys, xs] / gy[r0:r1][ys, xs]).astype(np.float64)
+        span = (max(x0, 0), min(x1, w_img))
+        return _line_coverage(xs, ys, slope, span, limits) >= limits.min_line_fraction
+
+    sides = (
+        vertical(x0 - w, x0 - w // 8),
+        vertical(x1 + w // 8, x1 + w),
+        horizontal(y0 - h, y0 - h // 8),
+        horizontal(y1 + h // 8, y1 + h),
+    )
+    return sum(sides)
 
 
 def screen_cues(frame: RGB, face: Detection, limits: CueLimits | None = None) -> Cues:

@@ -4,6 +4,8 @@ code without models or photos. Only the mesh indices the kiosk reads are placed;
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -96,4 +98,76 @@ def flat_turn(frontal: npt.NDArray[np.float64], yaw_deg: float) -> npt.NDArray[n
     cx = frontal[:, 0].mean()
     out[:, 0] = cx + (frontal[:, 0] - cx) * math.cos(math.radians(yaw_deg))
     out[:, 2] = mesh(yaw_deg)[:, 2]  # the depth a fooled model would report
+    return out
+
+
+@dataclass(frozen=True)
+class Performer:
+    """How one synthetic person performs the challenge at the camera: the time from the start of a turn to its peak
+    yaw, the peak, the landmark jitter (pixels, per point and frame), the face size, and the rest of their manner."""
+
+    turn_s: float = 0.4
+    peak_deg: float = 30.0
+    jitter_px: float = 1.0
+    width_px: float = 180.0
+    hold_s: float = 0.15  # time spent at the peak
+    react_s: float = 0.4  # time between a prompt and the start of the movement
+    blink_s: float = 0.25  # eyes closing and opening again
+    pivot_widths: float = 0.6  # the head turns about the neck, this far behind the face
+    rest_yaw_deg: float = 0.0  # the person's "straight ahead"
+    rest_pitch_deg: float = 0.0
+    sway_px: float = 4.0  # slow drift of the head in the frame
+
+
+def _cosine_ramp(t: float, duration: float) -> float:
+    """0 -> 1 smoothly over `duration` (a head accelerates and brakes)."""
+    if t <= 0:
+        return 0.0
+    if t >= duration:
+        return 1.0
+    return (1 - math.cos(math.pi * t / duration)) / 2
+
+
+def _action_profile(kind: str, p: Performer, t: float) -> tuple[float, float]:
+    """(yaw offset, ear) at `t` seconds into the action `kind` (blink / turn_left / turn_right)."""
+    t -= p.react_s
+    if kind == "blink":
+        half = p.blink_s / 2
+        closing = _cosine_ramp(t, half) - _cosine_ramp(t - half, half)
+        return 0.0, OPEN_EAR - (OPEN_EAR - 0.04) * closing
+    sign = 1.0 if kind == "turn_left" else -1.0
+    out = _cosine_ramp(t, p.turn_s) - _cosine_ramp(t - p.turn_s - p.hold_s, p.turn_s)
+    return sign * p.peak_deg * out, OPEN_EAR
+
+
+def action_duration(kind: str, p: Performer, settle_s: float = 0.3) -> float:
+    body = p.blink_s if kind == "blink" else 2 * p.turn_s + p.hold_s
+    return p.react_s + body + settle_s
+
+
+def performance(
+    actions: Sequence[str], p: Performer, rng: np.random.Generator, *, fps: float = 30.0, settle_s: float = 0.6
+) -> list[npt.NDArray[np.float64]]:
+    """Posed meshes, one per camera frame at `fps`: the person looks straight for `settle_s`, then performs each
+    action in turn (a smooth turn about the neck, or a blink) and comes back to rest."""
+    schedule: list[tuple[str, float]] = [("rest", settle_s)] + [(a, action_duration(a, p)) for a in actions]
+    total = sum(d for _, d in schedule)
+    out = []
+    for k in range(int(total * fps)):
+        t = k / fps
+        begin = 0.0
+        yaw, ear = 0.0, OPEN_EAR
+        for kind, duration in schedule:
+            if t < begin + duration:
+                if kind != "rest":
+                    yaw, ear = _action_profile(kind, p, t - begin)
+                break
+            begin += duration
+        yaw += p.rest_yaw_deg
+        pitch = p.rest_pitch_deg + 2.0 * math.sin(2 * math.pi * t / 3.1)
+        sway = p.sway_px * math.sin(2 * math.pi * t / 4.3)
+        shift = p.pivot_widths * p.width_px * math.sin(math.radians(yaw))
+        pts = mesh(yaw, pitch, 0.0, ear=ear, centre=(320.0 + sway + shift, 240.0 + sway / 2), width_px=p.width_px)
+        pts += rng.normal(0.0, p.jitter_px, size=pts.shape)
+        out.append(pts)
     return out

@@ -86,6 +86,20 @@ def test_a_still_photo_fails_the_liveness_challenge(tmp_path: Path, faces_dir: P
     assert prompts[0] == "look_straight" and prompts[1] in ("blink", "turn_left", "turn_right")
 
 
+def test_liveness_embeds_only_the_frames_the_challenge_asks_for(
+    tmp_path: Path, faces_dir: Path, verifier: FaceVerifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same-face check: the first frontal face is embedded once as the reference (a still photo never turns, so
+    nothing else is embedded); the embedding stays out of every other frame, since it is the costly step."""
+    save(tmp_path, "photo.png", load_frame(faces_dir / "img2.jpg"))
+    svc, cam = service(tmp_path, verifier)
+    embedded: list[int] = []
+    real = verifier.models.embedder.embed
+    monkeypatch.setattr(verifier.models.embedder, "embed", lambda crop: embedded.append(1) or real(crop))
+    assert svc.liveness(lambda _: None, timeout_s=2.0) == (False, "timeout")
+    assert len(embedded) == 1 and cam.reads > 10
+
+
 def test_liveness_fails_when_the_face_leaves(tmp_path: Path, verifier: FaceVerifier) -> None:
     save(tmp_path, "empty.png", np.full((480, 640, 3), 100, np.uint8))
     svc, _ = service(tmp_path, verifier)
