@@ -12,8 +12,8 @@ import base64
 import binascii
 import json
 import logging
+import secrets
 import ssl
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -88,8 +88,13 @@ class Reply:
         return str(self.body.get("error", "")) if not self.ok else ""
 
 
+_KEY_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
 def new_key() -> str:
-    return uuid.uuid4().hex
+    """A fresh idempotency or session key: 128 random bits as 32 letters a-p (hex with its digits moved to g-p), so
+    that no key can look like a 13-digit citizen ID to the audit log's guard (a uuid4's hex did, about 1 in 50)."""
+    return secrets.token_hex(16).translate(_KEY_LETTERS)
 
 
 def enrol_payload(

@@ -148,30 +148,35 @@ class Registry:
             return self.templates.subject_hash(subject)  # keyed: a guessed ID cannot be tested without the key
         return hashlib.sha256(f"kiosk-read-subject/{subject}".encode()).hexdigest()
 
+    def _over_limit(
+        self, tx: Tx, client: str, now: int, table: str, at: str, limit: int, window_s: int
+    ) -> Result | None:
+        """The 429 answer when `client` already has `limit` recorded rows in `table` within `window_s` seconds (the
+        caller records this attempt in the same transaction); None while it is under its limit. On PostgreSQL the
+        count and the caller's record are serialised per kiosk (SQLite's BEGIN IMMEDIATE does that already)."""
+        if self.db.dialect == "postgresql":
+            tx.one("SELECT pg_advisory_xact_lock(hashtext(?))", (f"{table}/{client}",))
+        recent = tx.one(
+            f"SELECT COUNT(*) FROM {table} WHERE kiosk_id = ? AND {at} > ? AND outcome <> ?",
+            (client, now - window_s, "rate_limited"),
+        )
+        if recent is None or int(recent[0]) < limit:
+            return None
+        what = "reads" if table == "citizen_reads" else "template fetches"
+        message = f"more than {limit} {what} in {window_s} s from this kiosk"
+        return 429, {"error": "rate_limited", "message": message, "retry_after_s": window_s}
+
     def _audited_read(self, client: str, what: str, subject: str, read: Callable[[Tx], dict[str, Any]]) -> Result:
         """A kiosk reading a citizen's data: each read, answered or refused, is a row of `citizen_reads` (kiosk,
         time, what, keyed hash of the citizen ID or extract number, outcome) in the read's own transaction; past
         `read_limit` reads in `read_window_s` seconds the kiosk gets 429 and reads nothing."""
         failure: ApiError | None = None
         with self.db.transaction() as tx:
-            if self.db.dialect == "postgresql":  # count and record atomically per kiosk (SQLite: BEGIN IMMEDIATE)
-                tx.one("SELECT pg_advisory_xact_lock(hashtext(?))", (f"citizen-read/{client}",))
             now = self._epoch()
-            recent = tx.one(
-                "SELECT COUNT(*) FROM citizen_reads WHERE kiosk_id = ? AND read_at > ? AND outcome <> ?",
-                (client, now - self.read_window_s, "rate_limited"),
-            )
             result: Result = (0, {})
-            if recent is not None and int(recent[0]) >= self.read_limit:
-                outcome = "rate_limited"
-                result = (
-                    429,
-                    {
-                        "error": "rate_limited",
-                        "message": f"more than {self.read_limit} reads in {self.read_window_s} s from this kiosk",
-                        "retry_after_s": self.read_window_s,
-                    },
-                )
+            limited = self._over_limit(tx, client, now, "citizen_reads", "read_at", self.read_limit, self.read_window_s)
+            if limited is not None:
+                outcome, result = "rate_limited", limited
             else:
                 try:
                     result, outcome = (200, read(tx)), "read"
@@ -541,27 +546,12 @@ class Registry:
         templates = self.templates
         subject = templates.subject_hash(cid)
         with self.db.transaction() as tx:
-            if self.db.dialect == "postgresql":  # count and record atomically per kiosk (SQLite: BEGIN IMMEDIATE)
-                tx.one("SELECT pg_advisory_xact_lock(hashtext(?))", (f"template-fetch/{client}",))
             now = self._epoch()
-            recent = tx.one(
-                "SELECT COUNT(*) FROM template_fetches WHERE kiosk_id = ? AND fetched_at > ? AND outcome <> ?",
-                (client, now - self.template_fetch_window_s, "rate_limited"),
-            )
             result: Result
-            if recent is not None and int(recent[0]) >= self.template_fetch_limit:
-                outcome, result = (
-                    "rate_limited",
-                    (
-                        429,
-                        {
-                            "error": "rate_limited",
-                            "message": f"more than {self.template_fetch_limit} template fetches"
-                            f" in {self.template_fetch_window_s} s from this kiosk",
-                            "retry_after_s": self.template_fetch_window_s,
-                        },
-                    ),
-                )
+            limit, window = self.template_fetch_limit, self.template_fetch_window_s
+            limited = self._over_limit(tx, client, now, "template_fetches", "fetched_at", limit, window)
+            if limited is not None:
+                outcome, result = "rate_limited", limited
             elif tx.one("SELECT 1 FROM citizens WHERE cid = ?", (cid,)) is None:
                 outcome, result = "citizen_not_found", (404, {"error": "citizen_not_found", "message": "no such ID"})
             else:

@@ -18,7 +18,7 @@ import pytest
 from kiosk.flows.adapters import FingerAdapter, LocalAdapter, PrinterAdapter, RegistryAdapter, RegistryFailed
 from kiosk.flows.effects import Booking, CancelBooking, Document, Enrolment
 from kiosk.registry.service import hash_pin
-from kiosk.registry_client import RegistryRejected
+from kiosk.registry_client import RegistryRejected, new_key
 from kiosk.store import Outbox, Syncer, client_sender, load_or_create, open_store
 from tests.registry.conftest import Running
 
@@ -162,3 +162,15 @@ def test_registry_refusal_of_a_bookings_list_is_a_refusal(running: Running) -> N
         with pytest.raises(RegistryFailed) as e:
             adapter.bookings("1101700123457")  # a check digit the registry refuses
         assert e.value.reason == "refused" and isinstance(e.value.__context__, RegistryRejected)
+
+
+def test_no_session_key_can_pass_for_a_citizen_id_in_the_audit_log() -> None:
+    """A uuid4 hex holds a run of exactly 13 digits about once in 50: the fingerprint fallback's audit line then
+    refused its session key as a citizen ID and the journey failed. Keys carry no digits at all now."""
+    from kiosk.registry.validate import KEY_RE
+    from kiosk.store.audit import _DIGITS13
+
+    keys = [new_key() for _ in range(5000)]
+    assert len(set(keys)) == len(keys)
+    assert all(KEY_RE.fullmatch(k) and not any(ch.isdigit() for ch in k) for k in keys)
+    assert not any(_DIGITS13.search(k) for k in keys)
