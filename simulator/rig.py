@@ -100,6 +100,7 @@ class Rig:
     # --- life cycle ---------------------------------------------------------------------------------------------
 
     def start(self, devices: tuple[str, ...] = ("card", "finger", "printer", "registry", "coproc")) -> None:
+        self.enrol_keys()
         for name in devices:
             try:
                 getattr(self, f"_start_{name}")()
@@ -113,6 +114,13 @@ class Rig:
         self.missing.setdefault("camera", "no photos: ../shared/faces is absent")
         if self.photos:
             self.missing.pop("camera", None)
+
+    def enrol_keys(self) -> None:
+        """The kiosk's side of `kiosk enrol-device`: its keys, made once in the data_dir `kiosk_config` names (kept if
+        already there); the registry's side, the certificate, comes with the simulated registry."""
+        from kiosk.store import load_or_create
+
+        load_or_create(self.state_dir / "keys")
 
     def _start_card(self) -> None:
         from simulator.vcard.pcscd import missing_parts, virtual_stack
@@ -275,9 +283,9 @@ class Rig:
         except ImportError:
             return
         from kiosk.flows.attempts import holder_key
-        from kiosk.store import load_or_create, open_store
+        from kiosk.store import load_keys, open_store
 
-        keys = load_or_create(cfg.kiosk.data_dir / "keys")
+        keys = load_keys(cfg.kiosk.data_dir / "keys")  # made by `enrol_keys` when the rig started
         conn = open_store(cfg.store.path)
         try:
             local = LocalAdapter(conn, keys, cfg.kiosk.unit, cfg.kiosk.id)

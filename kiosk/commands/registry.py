@@ -185,8 +185,9 @@ def cmd_enrol_device(args: argparse.Namespace, cfg: Config) -> int:
     kiosk_id = args.kiosk_id or cfg.kiosk.id
     r = cfg.registry
     home = RegistryHome(args.registry_home)
+    keys = load_or_create(cfg.kiosk.data_dir / "keys")  # made here, once; enrolling again keeps them
     cert = home.enrol_kiosk(kiosk_id, r.client_cert, r.client_key, r.ca_cert)
-    kit_key = kit_public_key(load_or_create(cfg.kiosk.data_dir / "keys").audit_key)
+    kit_key = kit_public_key(keys.audit_key)
     db = open_database(args.database or home.default_database)
     try:
         key_id = Registry(db, home.signer()).enrol_kit_key(kiosk_id, kit_key, cert.serial_number)

@@ -54,9 +54,9 @@ def _from_registry(cfg: Config, weeks: list[date], unit: str) -> list[report.Wee
 
 
 def _from_outbox(cfg: Config, weeks: list[date], tz: ZoneInfo) -> list[report.WeekRow]:
-    from kiosk.store import Outbox, load_or_create, open_store
+    from kiosk.store import Outbox, load_keys, open_store
 
-    data_key = load_or_create(cfg.kiosk.data_dir / "keys").data_key  # the kit's outbox payloads are encrypted
+    data_key = load_keys(cfg.kiosk.data_dir / "keys").data_key  # the kit's outbox payloads are encrypted
     conn = open_store(cfg.store.path)
     try:
         ops = [op for op in Outbox(conn, data_key).list(limit=1_000_000) if op.kind == "enrol" and op.state != "failed"]

@@ -13,10 +13,11 @@ if TYPE_CHECKING:
 
 
 def open_keys_and_store(cfg: Config, stack: contextlib.ExitStack) -> tuple[KioskKeys, sqlite3.Connection]:
-    """The kiosk's keys (created on first start) and its store's connection, closed by `stack`."""
-    from kiosk.store import load_or_create, open_store
+    """The kiosk's keys, made when it was enrolled (`MissingKeysError` before anything is opened or written if they
+    are gone), and its store's connection, closed by `stack`."""
+    from kiosk.store import load_keys, open_store
 
-    keys = load_or_create(cfg.kiosk.data_dir / "keys")
+    keys = load_keys(cfg.kiosk.data_dir / "keys")
     conn = open_store(cfg.store.path)
     stack.callback(conn.close)
     return keys, conn

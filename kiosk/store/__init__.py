@@ -12,7 +12,7 @@ from kiosk.store.audit import (
 )
 from kiosk.store.cache import Cache
 from kiosk.store.db import open_store
-from kiosk.store.keys import KioskKeys, MissingKeysError, load_keys, load_or_create
+from kiosk.store.keys import KeysExistError, KioskKeys, MissingKeysError, create_keys, load_keys, load_or_create
 from kiosk.store.kit_key import kit_public_key, queue_kit_key
 from kiosk.store.outbox import Operation, Outbox, OutboxKeyError
 from kiosk.store.sync import Backoff, Syncer, SyncReport, client_sender
@@ -25,6 +25,7 @@ __all__ = [
     "AuditLog",
     "Backoff",
     "Cache",
+    "KeysExistError",
     "KioskKeys",
     "MissingKeysError",
     "Operation",
@@ -35,6 +36,7 @@ __all__ = [
     "chain_head",
     "check_anchor",
     "client_sender",
+    "create_keys",
     "kit_public_key",
     "load_keys",
     "load_or_create",

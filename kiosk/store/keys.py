@@ -29,15 +29,23 @@ class KioskKeys:
     data_key: bytes  # AES-256 key: outbox payloads and answers at rest
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+class KeysExistError(KioskError):
+    """Some or all of the kiosk's keys are already there: new keys would orphan what the old ones encrypted and
+    signed, so they are never written over or completed."""
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """`data` into `path` (0600), whole or not at all; `FileExistsError` if `path` is already there."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(tmp, path)  # unlike os.replace, refuses an existing file
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def load_keys(directory: Path) -> KioskKeys:
@@ -51,18 +59,43 @@ def load_keys(directory: Path) -> KioskKeys:
     return _read(directory)
 
 
-def load_or_create(directory: Path) -> KioskKeys:
-    """Make whatever key is missing, then load: only for enrolling the device (`kiosk enrol-device`) and tests."""
-    audit_path, subject_path, data_path = directory / "audit.key", directory / "subject.key", directory / "data.key"
-    if not audit_path.exists():
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+def create_keys(directory: Path) -> KioskKeys:
+    """New keys in `directory` (made 0700, each file 0600) for a kiosk being enrolled; `KeysExistError` if any key
+    file is already there: nothing is replaced."""
+    present = [name for name in KEY_FILES if (directory / name).exists()]
+    if present:
+        raise KeysExistError(
+            f"kiosk keys already in {directory}: {', '.join(present)}; refusing to replace them (move them away first"
+            " only if this kiosk's outbox and audit log are to be abandoned)"
         )
-        _write_private(audit_path, pem)
-    for path in (subject_path, data_path):
-        if not path.exists():
-            _write_private(path, secrets.token_bytes(32))
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory.chmod(0o700)  # mkdir's mode is masked by the umask, and the folder may have existed empty
+    audit_pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    for name, data in zip(KEY_FILES, (audit_pem, secrets.token_bytes(32), secrets.token_bytes(32)), strict=True):
+        try:
+            _write_new(directory / name, data)
+        except FileExistsError:
+            raise KeysExistError(f"kiosk key {directory / name} appeared while enrolling: not replaced") from None
+    _sync_dir(directory)
     return _read(directory)
+
+
+def load_or_create(directory: Path) -> KioskKeys:
+    """The provisioning step (`kiosk enrol-device`, the simulator rig, tests' kiosks): the keys already there when
+    all are, new ones (`create_keys`) when none is. A partial set is refused (`KeysExistError`), never completed."""
+    if all((directory / name).is_file() for name in KEY_FILES):
+        return _read(directory)
+    return create_keys(directory)
+
+
+def _sync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _read(directory: Path) -> KioskKeys:

@@ -303,14 +303,14 @@ class Player:
         self.frame()
 
     def outbox_matches(self, want: dict[str, Any]) -> bool:
-        from kiosk.store import Outbox, load_or_create, open_store
+        from kiosk.store import Outbox, load_keys, open_store
 
         path = self.cfg.store.path
         if not path.exists():
             return all(int(v) == 0 for v in want.values())
         conn = open_store(path)
         try:
-            counts = Outbox(conn, load_or_create(self.cfg.kiosk.data_dir / "keys").data_key).counts()
+            counts = Outbox(conn, load_keys(self.cfg.kiosk.data_dir / "keys").data_key).counts()
         finally:
             conn.close()
         return all(counts.get(k, 0) == int(v) for k, v in want.items())

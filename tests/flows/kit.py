@@ -163,11 +163,11 @@ def config(rig: Any, **sections: Any) -> Config:
 
 def check_audit(cfg: Config, expected: list[str]) -> None:
     """The kiosk's signed audit log holds each step, verifies end to end, and names no one."""
-    from kiosk.store import AuditLog, load_or_create, open_store, verify_chain
+    from kiosk.store import AuditLog, load_keys, open_store, verify_chain
 
     conn = open_store(cfg.store.path)
     try:
-        keys = load_or_create(cfg.kiosk.data_dir / "keys")
+        keys = load_keys(cfg.kiosk.data_dir / "keys")
         entries = AuditLog(conn, keys.audit_key, keys.subject_key).entries()
         check = verify_chain(conn, keys.audit_key.public_key())
     finally:

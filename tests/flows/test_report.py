@@ -102,3 +102,22 @@ def test_kiosk_report_from_the_outbox(tmp_path: Path) -> None:
     lines = (out / "enrolments-2026-11-20.csv").read_text(encoding="utf-8").splitlines()
     assert lines[1:] == ["field-7,2026-11-13,1,1,1", "field-7,2026-11-20,2,1,3"]
     assert (out / "enrolments-2026-11-20-field-7.png").exists()
+
+
+def test_kiosk_report_from_the_outbox_without_its_keys_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Keys gone: exit 1 naming the folder and the fix; no new key is made (it could not read the outbox anyway)."""
+    from kiosk.store import open_store
+
+    store = tmp_path / "kiosk.sqlite3"
+    open_store(store).close()
+    before = store.read_bytes()
+    toml = tmp_path / "kiosk.toml"
+    toml.write_text(f'[kiosk]\ndata_dir = "{tmp_path / "var"}"\n[store]\npath = "{store}"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli.main(["--config", str(toml), "report", "--source", "outbox", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"kiosk keys missing in {tmp_path / 'var' / 'keys'}" in err and "kiosk enrol-device" in err
+    assert not (tmp_path / "var").exists() and not out.exists()
+    assert store.read_bytes() == before

@@ -236,3 +236,25 @@ def test_operators_provision_and_reset_officers_and_revoke_seal_keys(
     assert main(["registry", "revoke-seal-key", "--home", str(home), kid]) == 0
     assert RegistryHome(home).trust().keys[0].revoked_at is not None
     assert main(["registry", "revoke-seal-key", "--home", str(home), kid]) == 1
+
+
+def test_enrol_device_makes_the_kiosk_keys_once_and_enrolling_again_keeps_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import stat
+
+    home = tmp_path / "registry"
+    assert main(["registry", "init", "--home", str(home)]) == 0
+    cfg = write_config(tmp_path)
+    keys_dir = tmp_path / "var/keys"
+    assert main(["--config", str(cfg), "enrol-device", "--registry-home", str(home)]) == 0
+    assert stat.S_IMODE(keys_dir.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.stat().st_mode) for p in keys_dir.iterdir()} == {0o600}
+    first = {p.name: p.read_bytes() for p in keys_dir.iterdir()}
+    assert sorted(first) == ["audit.key", "data.key", "subject.key"]
+    assert main(["--config", str(cfg), "enrol-device", "--registry-home", str(home)]) == 0  # certified again
+    assert {p.name: p.read_bytes() for p in keys_dir.iterdir()} == first
+    (keys_dir / "data.key").unlink()  # a partial set: enrolling must not quietly complete it
+    capsys.readouterr()
+    assert main(["--config", str(cfg), "enrol-device", "--registry-home", str(home)]) == 1
+    assert "KeysExistError" in capsys.readouterr().err and not (keys_dir / "data.key").exists()
