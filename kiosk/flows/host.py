@@ -594,7 +594,7 @@ class JourneyHost:
             self._spawn("camera", lambda: _Frame(face.capture(portrait, hint, lim.face_capture_s)))
         elif isinstance(effect, StartLiveness):
             prompt = self._hinter(LivenessPrompt)
-            self._spawn("camera", lambda: LivenessDone(*face.liveness(prompt, lim.liveness_s)))
+            self._spawn("camera", lambda: LivenessDone(*face.liveness(prompt, lim.liveness_s, portrait=portrait)))
         else:
             frame = self._frame
             if frame is None or portrait is None:

@@ -120,6 +120,7 @@ class FakeFace:
     hold: threading.Event | None = None  # capture waits for this (to test late answers)
     captures: int = 0
     cancelled: bool = False
+    liveness_portraits: list[bytes | None] = field(default_factory=list)
 
     def capture(self, portrait: bytes | None, hint: Hint, timeout_s: float) -> object:
         self.captures += 1
@@ -128,7 +129,8 @@ class FakeFace:
             self.hold.wait(5.0)
         return object()
 
-    def liveness(self, prompt: Hint, timeout_s: float) -> tuple[bool, str]:
+    def liveness(self, prompt: Hint, timeout_s: float, *, portrait: bytes | None = None) -> tuple[bool, str]:
+        self.liveness_portraits.append(portrait)
         prompt("blink")
         return True, ""
 

@@ -61,6 +61,15 @@ def test_self_enrolment_from_the_attract_screen_to_the_qr(kiosk: Kiosk) -> None:
     assert IDENTITY.cid not in text and "สมชาย" not in text and "13572468" not in text
 
 
+def test_liveness_is_given_the_chip_portrait_of_the_card_read(kiosk: Kiosk) -> None:
+    """The turned face is checked against the card holder: the host hands the face service the portrait it holds."""
+    choose(kiosk, "thaid").on("consent").tap("accept").on("insert_card")
+    kiosk.insert_card().on("card_data")
+    kiosk.tap("confirm").on("passcode")
+    face = kiosk.ports.face
+    assert isinstance(face, FakeFace) and face.liveness_portraits == [PORTRAIT]
+
+
 def test_a_card_inserted_before_choosing_is_read_from_what_the_driver_delivered(kiosk: Kiosk) -> None:
     kiosk.tap("start").insert_card().tap("language", "en").tap("service", "extract").on("extract_choice")
     kiosk.tap("document", "tr14_1").tap("accept").on("extract_preview")  # face, liveness, match, fetch: instant
