@@ -180,7 +180,8 @@ def handle_verify(
         case "liveness", LivenessDone(passed=True):
             return flow.go(state, "face_match", now, MatchFace())
         case "liveness", LivenessDone(passed=False, reason=reason):
-            return _face_failed(flow, state, now, reason or "not_live", on_face_locked)
+            failure = "not_live" if reason in ("", "timeout") else reason
+            return _face_failed(flow, state, now, failure, on_face_locked)
         case "face_match", FaceMatched(accepted=True):
             return _verified(flow, state, now, "face", then)
         case "face_match", FaceMatched(accepted=False):
@@ -256,7 +257,21 @@ def attempts_left(state: IdentityState, factor: str, limit: int, now: float) -> 
     return state.ctx.attempts.remaining(state.card.holder, factor, now, limit=limit, window_s=window_s)
 
 
-FACE_RETRY_REASONS = {"no_match": "face_mismatch", "not_live": "liveness_failed", "timeout": "face_timeout"}
+# A failed try's error (the stage's own, or the reason of LivenessDone: kiosk.face.liveness.Failure) -> the words the
+# error screen shows for it (kiosk.ui.screens.common.ERRORS); a liveness timeout is "not_live" (the actions asked for
+# were not seen), never the capture's "timeout" (no usable face).
+FACE_RETRY_REASONS = {
+    "no_match": "face_mismatch",
+    "not_live": "liveness_failed",
+    "timeout": "face_timeout",
+    "face_lost": "liveness_face_lost",
+    "multiple_faces": "liveness_multiple_faces",
+    "face_jumped": "liveness_face_jumped",
+    "broken_motion": "liveness_broken_motion",
+    "face_changed": "liveness_face_changed",
+    "flat_motion": "liveness_flat_motion",
+    "screen_cues": "liveness_screen_cues",
+}
 
 
 def identity_data(state: IdentityState, now: float) -> Mapping[str, object]:

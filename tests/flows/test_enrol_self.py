@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+import pytest
+
 from kiosk.flows import enrol_self
 from kiosk.flows.attempts import AttemptBook
 from kiosk.flows.context import Limits
@@ -41,6 +43,7 @@ from kiosk.flows.events import (
     PrintSent,
     Tapped,
 )
+from kiosk.flows.screens import ERROR_REASONS
 from tests.flows.harness import ALL_CAPS, CARD, START, Run, context
 
 GOOD = "13572468"
@@ -272,3 +275,19 @@ def test_card_read_failures_read_as_what_happened() -> None:
         assert run.at("reason") == screen_reason, driver_reason
     run = Run.start(enrol_self.FLOW).send(Tapped("accept"), CardInserted(), CardReadFailed("reader_unavailable"))
     assert run.state.outcome == "device_error" and run.at("device") == "card"
+
+
+def test_every_liveness_failure_reaches_the_screen_as_its_own_reason() -> None:
+    """Each reason kiosk.face.liveness can end a challenge with shows the error screen's words for it (what to do),
+    never the catch-all; a challenge that ran out of time is "liveness_failed" (the actions were not seen)."""
+    liveness = pytest.importorskip("kiosk.face.liveness")
+    shown = {}
+    for failure in liveness.Failure:
+        run = to_face(Run.start(enrol_self.FLOW)).send(FaceCaptured(), LivenessDone(False, failure.value))
+        assert run.screen.name == "error" and run.at("retry") is True
+        shown[failure.value] = run.at("reason")
+    assert set(shown.values()) <= ERROR_REASONS and "failed" not in shown.values()
+    assert shown["timeout"] == "liveness_failed"
+    assert shown["face_changed"] == "liveness_face_changed" and shown["broken_motion"] == "liveness_broken_motion"
+    others = [reason for failure, reason in shown.items() if failure != "timeout"]
+    assert len(set(others)) == len(others) and "liveness_failed" not in others
