@@ -22,6 +22,7 @@ from kiosk.flows.effects import (
     VerifyFinger,
 )
 from kiosk.flows.events import (
+    CardGreeting,
     CardInfo,
     CardInserted,
     CardRead,
@@ -47,6 +48,7 @@ class IdentityState(JourneyState):
     hint: str = ""  # the latest face or finger guidance
     prompt: str = ""  # the liveness action asked for now
     verified_by: str = ""  # "face" | "finger" once verified
+    greeting: str = ""  # the holder's title and first name, in the journey's language, while the card is read
 
 
 J = TypeVar("J", bound=IdentityState)
@@ -112,6 +114,8 @@ def handle_card(
         return flow.go(state, "reading", now, ReadCard(), Light("card_slot", False))
     if state.stage != "reading":
         return None
+    if isinstance(event, CardGreeting):
+        return replace(state, greeting=event.name_th if state.ctx.language == "th" else event.name_en), []
     if isinstance(event, CardReadFailed):
         outcome, detail = card_failure(event.reason)
         return flow.abort(state, outcome, now, detail)
@@ -299,6 +303,8 @@ def identity_data(state: IdentityState, now: float) -> Mapping[str, object]:
             reason = "finger_no_match" if state.error == "no_match" else "finger_worn"
             left = attempts_left(state, "finger", lim.finger_max_attempts, now)
             return {"reason": reason, "retry": True, "attempts_left": left}
+        case "reading" if state.greeting:
+            return {"who": "citizen", "name": state.greeting}
         case "insert_card" | "reading":
             return {"who": "citizen"}
     return {}

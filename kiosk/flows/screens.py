@@ -24,7 +24,7 @@ SCREENS: Mapping[str, frozenset[str]] = {
     "confirm_cancel": frozenset({"card"}),
     "consent": frozenset({"service", "document", "version"}),
     "insert_card": frozenset({"who", "error"}),
-    "reading_card": frozenset({"who", "progress"}),
+    "reading_card": frozenset({"who", "progress", "name"}),
     "remove_card": frozenset({"who", "error"}),
     "working": frozenset({"task", "progress"}),
     "card_data": frozenset(

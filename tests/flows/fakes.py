@@ -29,6 +29,7 @@ IDENTITY = card_driver.CardIdentity(
     address=card_driver.Address("1", "", "", "", "ถนนพระราม 1", "แขวงวังใหม่", "เขตปทุมวัน", "กรุงเทพมหานคร"),
     laser_id=None,
 )
+NAMES = card_driver.CardNames(IDENTITY.cid, IDENTITY.name_th, IDENTITY.name_en)  # read before the rest
 RECORD = Record("tr14_1", (("ชื่อ", "นายสมชาย ใจดี"), ("บ้านเลขที่", "1")), "2026-11-20")
 OFFICE = Office("O1", "สำนักงานเขตปทุมวัน", "Pathum Wan District Office", ("id_card",))
 

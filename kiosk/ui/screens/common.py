@@ -319,7 +319,9 @@ def insert_card(cv: Canvas, d: Data) -> None:
 @screen("reading_card")
 def reading_card(cv: Canvas, d: Data) -> None:
     _ = cv._
-    busy(cv, _("Reading your card"), _("Please do not remove your card."), d.optional_number("progress"))
+    name = d.text("name")  # the holder's title and first name, once the card has given them
+    title = _("Reading card — {name}").format(name=name) if name else _("Reading your card")
+    busy(cv, title, _("Please do not remove your card."), d.optional_number("progress"))
 
 
 @screen("working")
