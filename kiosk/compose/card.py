@@ -12,10 +12,15 @@ from kiosk.runner import Clock, Runner
 
 
 def card_reader(cfg: Config, runner: Runner, stack: contextlib.ExitStack) -> Any | None:
-    """The PC/SC reader watcher: it posts insertions, removals and reads to the runner from its own thread."""
+    """The PC/SC reader watcher: it posts insertions, removals, the names (first) and reads to the runner from its
+    own thread."""
     if not cfg.card.enabled:
         return None
+    from kiosk.drivers.card import CardNames, CardNamesRead
     from kiosk.drivers.card.pcsc import PcscCardReader
+
+    def names_read(names: CardNames) -> None:
+        runner.post(CardNamesRead(names))
 
     reader = PcscCardReader(
         runner.post,
@@ -24,6 +29,7 @@ def card_reader(cfg: Config, runner: Runner, stack: contextlib.ExitStack) -> Any
         share_mode=cfg.card.share_mode,
         read_photo=cfg.card.read_photo,
         reject_expired=cfg.card.reject_expired,
+        on_names=names_read,
     )
     reader.start()
     stack.callback(reader.stop)

@@ -20,6 +20,7 @@ __all__ = [
     "BookingsFetched",
     "CalendarFetched",
     "CapabilitiesChanged",
+    "CardGreeting",
     "CardInfo",
     "CardInserted",
     "CardRead",
@@ -125,6 +126,18 @@ class CardInserted:
 @dataclass(frozen=True)
 class CardRemoved:
     pass
+
+
+@dataclass(frozen=True, repr=False)
+class CardGreeting:
+    """The holder's name to greet them by while the rest of the card is read: the title and first name only (no
+    surname, no ID), in Thai and in English. Its repr shows neither."""
+
+    name_th: str
+    name_en: str
+
+    def __repr__(self) -> str:
+        return "CardGreeting(...)"
 
 
 @dataclass(frozen=True)

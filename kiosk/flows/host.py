@@ -61,6 +61,7 @@ from kiosk.flows.events import (
     BookingsFetched,
     CalendarFetched,
     CapabilitiesChanged,
+    CardGreeting,
     CardInfo,
     CardInserted,
     CardRead,
@@ -198,6 +199,7 @@ class JourneyHost:
         self._card_busy = False  # the driver's watcher is reading the inserted card (it reads every insertion)
         self._insertion = 0  # counts insertions and removals: a port read of an earlier card is dropped
         self._identity: card_driver.CardIdentity | None = None
+        self._greeting: CardGreeting | None = None  # this insertion's names, read before the rest of the card
         self._reading: CardReading | None = None
         self._read_failed = ""
         self._want_read = False
@@ -274,6 +276,9 @@ class JourneyHost:
             self._report("card", "ok")
             self.card_in = False
             return CardRemoved()
+        if isinstance(event, card_driver.CardNamesRead):
+            self._greeting = greeting_of(event.names)
+            return self._greeting if self._want_read else None  # only a journey waiting for this read greets
         if isinstance(event, card_driver.CardIdentityRead):
             self._identity = event.identity
             return self._card_complete(None) if not self.read_photo else None
@@ -290,7 +295,7 @@ class JourneyHost:
         if isinstance(event, card_driver.CardReadFailed):
             if event.reason == "reader_unavailable":
                 self._report("card", event.reason)
-            self._card_busy = False
+            self._card_busy, self._greeting = False, None
             self._identity, self._read_failed = None, event.reason
             if self._want_read:
                 self._want_read = False
@@ -327,7 +332,7 @@ class JourneyHost:
     def _card_complete(self, photo: bytes | None) -> object | None:
         assert self._identity is not None
         self._reading = reading_of(self._identity, photo)
-        self._identity, self._card_busy = None, False
+        self._identity, self._card_busy, self._greeting = None, False, None
         if self._want_read:
             self._want_read = False
             return self._card_read(self._reading)
@@ -349,7 +354,7 @@ class JourneyHost:
 
     def _card_gone(self) -> None:
         self._insertion += 1
-        self._identity = self._reading = None
+        self._identity = self._reading = self._greeting = None
         self._read_failed = ""
         self._card_busy = self._want_read = False
 
@@ -578,6 +583,8 @@ class JourneyHost:
             self.runner.post(Stamped(self.generation, CardReadFailed(self._read_failed)))
         elif self._card_busy:
             self._want_read = True  # the driver's insertion read will answer
+            if self._greeting is not None:  # its names are in already: greet while the rest is read
+                self.runner.post(Stamped(self.generation, self._greeting))
         else:
             # The card stayed in while what the watcher read was forgotten (a journey ended): read it again.
             card = self._need(self.ports.card, "card")
@@ -594,7 +601,7 @@ class JourneyHost:
             self._spawn("camera", lambda: _Frame(face.capture(portrait, hint, lim.face_capture_s)))
         elif isinstance(effect, StartLiveness):
             prompt = self._hinter(LivenessPrompt)
-            self._spawn("camera", lambda: LivenessDone(*face.liveness(prompt, lim.liveness_s)))
+            self._spawn("camera", lambda: LivenessDone(*face.liveness(prompt, lim.liveness_s, portrait=portrait)))
         else:
             frame = self._frame
             if frame is None or portrait is None:
@@ -670,7 +677,7 @@ class JourneyHost:
         self.generation += 1
         self._frame = None
         self._templates.clear()
-        self._reading = self._identity = None
+        self._reading = self._identity = self._greeting = None
         self._read_failed = ""
         self._want_read = False
         for port in (self.ports.face, self.ports.finger):
@@ -780,6 +787,13 @@ def _officer(found: tuple[str, str] | None, holder: str = "", p: Ports | None = 
     if holder and p is not None and not p.local.is_officer(holder):
         return OfficerRejected("not_an_officer")
     return OfficerRejected("wrong_pin" if holder else "no_match")
+
+
+def greeting_of(names: card_driver.CardNames) -> CardGreeting:
+    """The names to greet the holder by while the card is read: title and first name, no surname."""
+    return CardGreeting(
+        replace(names.name_th, middle="", last="").full(), replace(names.name_en, middle="", last="").full()
+    )
 
 
 def reading_of(identity: card_driver.CardIdentity, photo: bytes | None) -> CardReading:

@@ -22,6 +22,7 @@ from kiosk.flows.effects import (
     VerifyFinger,
 )
 from kiosk.flows.events import (
+    CardGreeting,
     CardInfo,
     CardInserted,
     CardRead,
@@ -47,6 +48,7 @@ class IdentityState(JourneyState):
     hint: str = ""  # the latest face or finger guidance
     prompt: str = ""  # the liveness action asked for now
     verified_by: str = ""  # "face" | "finger" once verified
+    greeting: str = ""  # the holder's title and first name, in the journey's language, while the card is read
 
 
 J = TypeVar("J", bound=IdentityState)
@@ -112,6 +114,8 @@ def handle_card(
         return flow.go(state, "reading", now, ReadCard(), Light("card_slot", False))
     if state.stage != "reading":
         return None
+    if isinstance(event, CardGreeting):
+        return replace(state, greeting=event.name_th if state.ctx.language == "th" else event.name_en), []
     if isinstance(event, CardReadFailed):
         outcome, detail = card_failure(event.reason)
         return flow.abort(state, outcome, now, detail)
@@ -180,7 +184,8 @@ def handle_verify(
         case "liveness", LivenessDone(passed=True):
             return flow.go(state, "face_match", now, MatchFace())
         case "liveness", LivenessDone(passed=False, reason=reason):
-            return _face_failed(flow, state, now, reason or "not_live", on_face_locked)
+            failure = "not_live" if reason in ("", "timeout") else reason
+            return _face_failed(flow, state, now, failure, on_face_locked)
         case "face_match", FaceMatched(accepted=True):
             return _verified(flow, state, now, "face", then)
         case "face_match", FaceMatched(accepted=False):
@@ -256,7 +261,21 @@ def attempts_left(state: IdentityState, factor: str, limit: int, now: float) -> 
     return state.ctx.attempts.remaining(state.card.holder, factor, now, limit=limit, window_s=window_s)
 
 
-FACE_RETRY_REASONS = {"no_match": "face_mismatch", "not_live": "liveness_failed", "timeout": "face_timeout"}
+# A failed try's error (the stage's own, or the reason of LivenessDone: kiosk.face.liveness.Failure) -> the words the
+# error screen shows for it (kiosk.ui.screens.common.ERRORS); a liveness timeout is "not_live" (the actions asked for
+# were not seen), never the capture's "timeout" (no usable face).
+FACE_RETRY_REASONS = {
+    "no_match": "face_mismatch",
+    "not_live": "liveness_failed",
+    "timeout": "face_timeout",
+    "face_lost": "liveness_face_lost",
+    "multiple_faces": "liveness_multiple_faces",
+    "face_jumped": "liveness_face_jumped",
+    "broken_motion": "liveness_broken_motion",
+    "face_changed": "liveness_face_changed",
+    "flat_motion": "liveness_flat_motion",
+    "screen_cues": "liveness_screen_cues",
+}
 
 
 def identity_data(state: IdentityState, now: float) -> Mapping[str, object]:
@@ -284,6 +303,8 @@ def identity_data(state: IdentityState, now: float) -> Mapping[str, object]:
             reason = "finger_no_match" if state.error == "no_match" else "finger_worn"
             left = attempts_left(state, "finger", lim.finger_max_attempts, now)
             return {"reason": reason, "retry": True, "attempts_left": left}
+        case "reading" if state.greeting:
+            return {"who": "citizen", "name": state.greeting}
         case "insert_card" | "reading":
             return {"who": "citizen"}
     return {}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import random
 import threading
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +16,11 @@ from PIL import Image
 from kiosk.drivers.camera import Camera
 from kiosk.drivers.camera.folder import FolderCamera
 from kiosk.face.imaging import degrade_like_chip
+from kiosk.face.landmarks import Landmarks
 from kiosk.face.liveness import ChallengeLimits
 from kiosk.face.service import FaceCancelled, FaceCaptureTimeout, FaceService
-from kiosk.face.verifier import FaceVerifier
+from kiosk.face.verifier import Analysis, FaceVerifier
+from tests.face import synthetic
 from tests.face.conftest import load_frame
 
 
@@ -180,3 +184,78 @@ def test_cancel_and_newer_requests_end_a_running_loop(tmp_path: Path, faces_dir:
     svc.liveness(lambda _: None, timeout_s=0.5)  # the next journey's request supersedes the stale capture
     stale.join(timeout=10.0)
     assert not stale.is_alive() and len(errors) == 1 and errors[0].reason == "cancelled"
+
+
+class FrameClock:
+    """Monotonic time that moves one 30 fps frame per camera read (the rate the motion limits were set at)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class ThirtyFps:
+    def __init__(self, inner: Camera, clock: FrameClock) -> None:
+        self.inner, self.clock = inner, clock
+
+    def read(self, timeout_s: float) -> np.ndarray:
+        self.clock.now += 1 / 30
+        return self.inner.read(timeout_s)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def jpeg(image: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(degrade_like_chip(image, 180.0)).save(buf, format="JPEG", quality=40)
+    return buf.getvalue()
+
+
+def live_person(
+    tmp_path: Path, faces_dir: Path, verifier: FaceVerifier, monkeypatch: pytest.MonkeyPatch
+) -> tuple[FaceService, Callable[[str], None]]:
+    """A real photo of one person on the camera whose head moves as each prompt asks: the verifier's own analysis of
+    the photo (detection, aligned crop, so the real embedding) with the landmarks of a synthetic head doing the
+    action. Returns the service and the prompt callback that drives the head."""
+    save(tmp_path, "person.png", load_frame(faces_dir / "img7.jpg"))
+    clock = FrameClock()
+    svc = FaceService(ThirtyFps(FolderCamera(tmp_path), clock), verifier, clock=clock, rng=random.Random(4))
+    rng = np.random.default_rng(0)
+    meshes: list[np.ndarray] = []
+    real = verifier.analyse
+
+    def analyse(image: np.ndarray) -> Analysis:
+        seen = real(image)
+        if not meshes:
+            meshes.extend(synthetic.performance([], synthetic.Performer(), rng, settle_s=1.0))
+        return replace(seen, landmarks=Landmarks(meshes.pop(0), 1.0))
+
+    def prompt(wanted: str) -> None:
+        meshes.clear()
+        actions = [] if wanted == "look_straight" else [wanted]
+        meshes.extend(synthetic.performance(actions, synthetic.Performer(), rng, settle_s=0.3))
+
+    monkeypatch.setattr(verifier, "analyse", analyse)
+    return svc, prompt
+
+
+def test_liveness_fails_when_the_turned_face_is_not_the_card_holder(
+    tmp_path: Path, faces_dir: Path, verifier: FaceVerifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """img7 on the camera (identity df00), the chip portrait of img13 (df02): the same person turns throughout, so
+    only the portrait check can refuse it."""
+    svc, prompt = live_person(tmp_path, faces_dir, verifier, monkeypatch)
+    assert svc.liveness(prompt, timeout_s=10.0, portrait=jpeg(load_frame(faces_dir / "img13.jpg"))) == (
+        False,
+        "face_changed",
+    )
+
+
+def test_liveness_passes_the_card_holder_turning_their_head(
+    tmp_path: Path, faces_dir: Path, verifier: FaceVerifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc, prompt = live_person(tmp_path, faces_dir, verifier, monkeypatch)  # img1 and img7 are both df00
+    assert svc.liveness(prompt, timeout_s=10.0, portrait=jpeg(load_frame(faces_dir / "img1.jpg"))) == (True, "")

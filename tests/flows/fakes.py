@@ -29,6 +29,7 @@ IDENTITY = card_driver.CardIdentity(
     address=card_driver.Address("1", "", "", "", "ถนนพระราม 1", "แขวงวังใหม่", "เขตปทุมวัน", "กรุงเทพมหานคร"),
     laser_id=None,
 )
+NAMES = card_driver.CardNames(IDENTITY.cid, IDENTITY.name_th, IDENTITY.name_en)  # read before the rest
 RECORD = Record("tr14_1", (("ชื่อ", "นายสมชาย ใจดี"), ("บ้านเลขที่", "1")), "2026-11-20")
 OFFICE = Office("O1", "สำนักงานเขตปทุมวัน", "Pathum Wan District Office", ("id_card",))
 
@@ -120,6 +121,7 @@ class FakeFace:
     hold: threading.Event | None = None  # capture waits for this (to test late answers)
     captures: int = 0
     cancelled: bool = False
+    liveness_portraits: list[bytes | None] = field(default_factory=list)
 
     def capture(self, portrait: bytes | None, hint: Hint, timeout_s: float) -> object:
         self.captures += 1
@@ -128,7 +130,8 @@ class FakeFace:
             self.hold.wait(5.0)
         return object()
 
-    def liveness(self, prompt: Hint, timeout_s: float) -> tuple[bool, str]:
+    def liveness(self, prompt: Hint, timeout_s: float, *, portrait: bytes | None = None) -> tuple[bool, str]:
+        self.liveness_portraits.append(portrait)
         prompt("blink")
         return True, ""
 

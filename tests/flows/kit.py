@@ -20,7 +20,7 @@ from kiosk.flows.ports import Ports
 from kiosk.runner import FakeClock, Runner, Tick
 from kiosk.ui.events import Tapped
 from tests.conftest import missing_stack
-from tests.flows.fakes import IDENTITY, PORTRAIT, Screens, fake_ports
+from tests.flows.fakes import IDENTITY, NAMES, PORTRAIT, Screens, fake_ports
 
 SECRET = b"test-kiosk-secret"
 
@@ -61,6 +61,7 @@ class DrivenKiosk:
     def insert_card(self) -> Self:
         return self.post(
             card_driver.CardInserted("Virtual PCD", b"\x3b\x67"),
+            card_driver.CardNamesRead(NAMES),
             card_driver.CardIdentityRead(IDENTITY),
             card_driver.CardPhotoRead(PORTRAIT),
         )

@@ -46,6 +46,9 @@ def test_a_card_pulled_mid_journey_wipes_and_ends(rig: Any) -> None:
         rig.show_person("ruethai")
         rig.insert_card("ruethai")
         k.on("booking_action", 60.0)
+        # the real reader's names, read before the rest of the card, were on the reading screen (English journey)
+        greetings = [d["name"] for n, d in k.screens.shown if n == "reading_card" and d.get("name")]
+        assert greetings and set(greetings) == {"Mrs. Ruethairat"}, greetings  # title and first name, no surname
         rig.remove_card()
         k.until(lambda: k.screens.last[0] == "error" and k.data["reason"] == "card_removed")
     finally:

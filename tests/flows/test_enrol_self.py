@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+import pytest
+
 from kiosk.flows import enrol_self
 from kiosk.flows.attempts import AttemptBook
 from kiosk.flows.context import Limits
@@ -25,6 +27,7 @@ from kiosk.flows.effects import (
 )
 from kiosk.flows.events import (
     Activation,
+    CardGreeting,
     CardInserted,
     CardRead,
     CardReadFailed,
@@ -41,6 +44,7 @@ from kiosk.flows.events import (
     PrintSent,
     Tapped,
 )
+from kiosk.flows.screens import ERROR_REASONS
 from tests.flows.harness import ALL_CAPS, CARD, START, Run, context
 
 GOOD = "13572468"
@@ -272,3 +276,45 @@ def test_card_read_failures_read_as_what_happened() -> None:
         assert run.at("reason") == screen_reason, driver_reason
     run = Run.start(enrol_self.FLOW).send(Tapped("accept"), CardInserted(), CardReadFailed("reader_unavailable"))
     assert run.state.outcome == "device_error" and run.at("device") == "card"
+
+
+def test_every_liveness_failure_reaches_the_screen_as_its_own_reason() -> None:
+    """Each reason kiosk.face.liveness can end a challenge with shows the error screen's words for it (what to do),
+    never the catch-all; a challenge that ran out of time is "liveness_failed" (the actions were not seen)."""
+    liveness = pytest.importorskip("kiosk.face.liveness")
+    shown = {}
+    for failure in liveness.Failure:
+        run = to_face(Run.start(enrol_self.FLOW)).send(FaceCaptured(), LivenessDone(False, failure.value))
+        assert run.screen.name == "error" and run.at("retry") is True
+        shown[failure.value] = run.at("reason")
+    assert set(shown.values()) <= ERROR_REASONS and "failed" not in shown.values()
+    assert shown["timeout"] == "liveness_failed"
+    assert shown["face_changed"] == "liveness_face_changed" and shown["broken_motion"] == "liveness_broken_motion"
+    others = [reason for failure, reason in shown.items() if failure != "timeout"]
+    assert len(set(others)) == len(others) and "liveness_failed" not in others
+
+
+def test_the_names_read_first_greet_the_holder_while_the_rest_of_the_card_is_read() -> None:
+    run = Run.start(enrol_self.FLOW).send(Tapped("accept"), CardInserted())
+    assert run.screen.name == "reading_card" and "name" not in run.screen.data
+    run.send(CardGreeting("นายสมชาย", "Mr. Somchai"))
+    assert run.screen.name == "reading_card" and run.screen.data == {
+        "journey": "thaid",
+        "who": "citizen",
+        "name": "นายสมชาย",
+    }
+    run.send(CardRead(CARD))
+    assert run.screen.name == "card_data"
+
+    english = Run.start(enrol_self.FLOW, replace(context(), language="en"))
+    english.send(Tapped("accept"), CardInserted(), CardGreeting("นายสมชาย", "Mr. Somchai"))
+    assert english.at("name") == "Mr. Somchai"
+
+
+def test_a_card_pulled_after_its_names_were_read_ends_as_card_removed() -> None:
+    run = Run.start(enrol_self.FLOW).send(Tapped("accept"), CardInserted(), CardGreeting("นายสมชาย", "Mr. Somchai"))
+    run.send(CardRemoved())
+    assert run.state.outcome == "card_removed" and run.at("reason") == "card_removed"
+    assert "สมชาย" not in repr(run.screen.data) and "Somchai" not in repr(run.screen.data)
+    late = run.send(CardGreeting("นายสมชาย", "Mr. Somchai"))  # a late greeting does not bring the name back
+    assert "สมชาย" not in repr(late.screen.data)

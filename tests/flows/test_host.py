@@ -3,6 +3,7 @@ the UI's own tap events and the card driver's own events; journeys from the attr
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -15,6 +16,7 @@ from kiosk.flows.host import DeviceReport
 from kiosk.runner import DeviceFailed, Tick
 from tests.flows.fakes import (
     IDENTITY,
+    NAMES,
     PORTRAIT,
     FakeFace,
     FakeLocal,
@@ -59,6 +61,51 @@ def test_self_enrolment_from_the_attract_screen_to_the_qr(kiosk: Kiosk) -> None:
     )
     text = repr(local.audits)
     assert IDENTITY.cid not in text and "สมชาย" not in text and "13572468" not in text
+
+
+def test_liveness_is_given_the_chip_portrait_of_the_card_read(kiosk: Kiosk) -> None:
+    """The turned face is checked against the card holder: the host hands the face service the portrait it holds."""
+    choose(kiosk, "thaid").on("consent").tap("accept").on("insert_card")
+    kiosk.insert_card().on("card_data")
+    kiosk.tap("confirm").on("passcode")
+    face = kiosk.ports.face
+    assert isinstance(face, FakeFace) and face.liveness_portraits == [PORTRAIT]
+
+
+def test_the_name_is_on_the_reading_screen_before_the_rest_of_the_card(
+    kiosk: Kiosk, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    choose(kiosk, "thaid").on("consent").tap("accept").on("insert_card")
+    kiosk.post(card_driver.CardInserted("Virtual PCD", b"\x3b\x67"), card_driver.CardNamesRead(NAMES))
+    kiosk.on("reading_card")
+    assert kiosk.data["name"] == "นายสมชาย"  # title and first name: no surname, no ID
+    assert "ใจดี" not in repr(kiosk.shown) and IDENTITY.cid not in repr(kiosk.shown)
+    kiosk.post(card_driver.CardIdentityRead(IDENTITY), card_driver.CardPhotoRead(PORTRAIT)).on("card_data")
+    logged = caplog.text + repr(card_driver.CardNamesRead(NAMES))
+    assert IDENTITY.cid not in logged and "สมชาย" not in logged and "Somchai" not in logged
+
+
+def test_a_card_pulled_after_its_names_were_read_ends_the_journey_cleanly(
+    kiosk: Kiosk, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    choose(kiosk, "thaid").on("consent").tap("accept").on("insert_card")
+    kiosk.post(card_driver.CardInserted("Virtual PCD", b"\x3b\x67"), card_driver.CardNamesRead(NAMES))
+    kiosk.on("reading_card")
+    assert kiosk.data["name"] == "นายสมชาย"
+    kiosk.remove_card().on("error", reason="card_removed")
+    assert "สมชาย" not in repr(kiosk.shown)
+    kiosk.tap("done").on("attract")
+    kiosk.host.flush()
+    local = kiosk.ports.local
+    assert isinstance(local, FakeLocal)
+    logged = caplog.text + repr(local.audits)
+    assert IDENTITY.cid not in logged and "สมชาย" not in logged and "Somchai" not in logged
+    # the next person's journey starts with no name of the last one
+    choose(kiosk, "thaid").on("consent").tap("accept").on("insert_card")
+    kiosk.post(card_driver.CardInserted("Virtual PCD", b"\x3b\x67")).on("reading_card")
+    assert "name" not in kiosk.shown[1]
 
 
 def test_a_card_inserted_before_choosing_is_read_from_what_the_driver_delivered(kiosk: Kiosk) -> None:

@@ -46,6 +46,24 @@ def test_every_face_guidance_and_liveness_prompt_has_words() -> None:
     assert {a.value for a in liveness.Action} <= set(LIVENESS)
 
 
+def test_every_liveness_failure_has_its_own_words_in_thai_and_english() -> None:
+    """What the citizen reads after each way a liveness challenge can fail (kiosk.face.liveness.Failure, mapped by
+    the journeys' FACE_RETRY_REASONS): a message of its own, not the catch-all, translated into Thai."""
+    liveness = pytest.importorskip("kiosk.face.liveness")
+    identity = pytest.importorskip("kiosk.flows.identity")
+    from kiosk.ui.i18n import translator
+
+    th, en = translator("th"), translator("en")
+    for failure in liveness.Failure:
+        reason = identity.FACE_RETRY_REASONS.get(failure.value, "not in FACE_RETRY_REASONS")
+        assert reason in ERRORS and ERRORS[reason] != ERRORS["failed"], failure
+        for words in ERRORS[reason]:
+            assert any("\u0e00" <= ch <= "\u0e7f" for ch in th(words)), (failure, words)
+            assert en(words) == words
+    assert ERRORS["liveness_broken_motion"][1] == "Turn your head slowly and keep your face in the frame."
+    assert ERRORS["liveness_face_changed"][1] == "Only the card holder can use this service."
+
+
 def test_every_fingerprint_prompt_and_quality_hint_has_words() -> None:
     finger = pytest.importorskip("kiosk.drivers.finger")
     from kiosk.ui.screens.identity import FINGER_HINTS

@@ -175,3 +175,9 @@ def test_office_buttons_stay_full_touch_targets_with_many_offices(text: Text, la
         assert all(min(r.size) >= minimum * 0.7 and r.height >= minimum for r in buttons), buttons
         assert all(surface.get_rect().contains(r) for r in buttons)
         assert not any(a.colliderect(b) for i, a in enumerate(buttons) for b in buttons[i + 1 :])
+
+
+def test_the_reading_screen_greets_the_holder_once_the_names_are_in(text: Text) -> None:
+    assert "กำลังอ่านบัตร — นายสมชาย" in drawn(text, "reading_card", {"name": "นายสมชาย"}, "th")
+    assert "Reading card — Mr. Somchai" in drawn(text, "reading_card", {"name": "Mr. Somchai"}, "en")
+    assert "Reading your card" in drawn(text, "reading_card", {}, "en")

@@ -6,7 +6,8 @@ driver over pcscd (pyscard); the simulator's virtual card sits behind the same p
 Event order for one insertion: `CardInserted`, then `CardIdentityRead` (everything but the photo, early), then
 `CardPhotoRead` (or `CardPhotoMissing` when the card's photo area is blank), or `CardReadFailed` at any point after
 `CardInserted`; a `CardReadFailed` voids whatever that insertion already delivered. The ID and names are read first
-and handed to the reader's `on_names` callback at once. `CardRemoved` follows whenever the card leaves the reader.
+and handed to the reader's `on_names` callback at once (the kiosk posts them as `CardNamesRead`, before
+`CardIdentityRead`). `CardRemoved` follows whenever the card leaves the reader.
 The reader (or pcscd) going away is `CardReadFailed("reader_unavailable")`, posted once per outage, with
 `CardRemoved` first if a card was in it; the watcher keeps retrying and reads again once a reader is back.
 """
@@ -217,6 +218,16 @@ class CardInserted:
 @dataclass(frozen=True)
 class CardRemoved:
     reader: str
+
+
+@dataclass(frozen=True, repr=False)
+class CardNamesRead:
+    """The ID and names, read before the rest of the card (posted from the reader's `on_names`). Its repr masks them."""
+
+    names: CardNames
+
+    def __repr__(self) -> str:
+        return f"CardNamesRead({self.names!r})"
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,34 @@ ERRORS: dict[str, tuple[str, str]] = {
         N_("Please follow the instructions on screen"),
         N_("The check did not see the movement asked for."),
     ),
+    "liveness_face_lost": (
+        N_("Your face left the camera's view"),
+        N_("Keep your face in the frame until the check has finished."),
+    ),
+    "liveness_multiple_faces": (
+        N_("More than one face was seen"),
+        N_("Only the card holder should be in front of the camera."),
+    ),
+    "liveness_face_jumped": (
+        N_("Your face moved too suddenly"),
+        N_("Stand still, facing the camera, and move only when asked."),
+    ),
+    "liveness_broken_motion": (
+        N_("The movement was not smooth"),
+        N_("Turn your head slowly and keep your face in the frame."),
+    ),
+    "liveness_face_changed": (
+        N_("The face changed during the check"),
+        N_("Only the card holder can use this service."),
+    ),
+    "liveness_flat_motion": (
+        N_("The camera did not see a head turning"),
+        N_("Turn your own head slowly. Photos and screens are not accepted."),
+    ),
+    "liveness_screen_cues": (
+        N_("The camera saw a screen or a photo"),
+        N_("Look at the camera yourself. Photos and screens are not accepted."),
+    ),
     "camera_failed": (N_("The camera is not working"), N_("Please use another kiosk or ask an officer.")),
     "finger_no_match": (N_("Fingerprint not recognised"), N_("Please ask the officer for help.")),
     "finger_worn": (N_("Your fingerprint could not be read"), N_("The officer can confirm who you are another way.")),
@@ -291,7 +319,9 @@ def insert_card(cv: Canvas, d: Data) -> None:
 @screen("reading_card")
 def reading_card(cv: Canvas, d: Data) -> None:
     _ = cv._
-    busy(cv, _("Reading your card"), _("Please do not remove your card."), d.optional_number("progress"))
+    name = d.text("name")  # the holder's title and first name, once the card has given them
+    title = _("Reading card — {name}").format(name=name) if name else _("Reading your card")
+    busy(cv, title, _("Please do not remove your card."), d.optional_number("progress"))
 
 
 @screen("working")
