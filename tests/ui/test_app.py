@@ -11,6 +11,7 @@ import pygame
 import pytest
 
 from kiosk.config import Config
+from kiosk.store import create_keys
 from kiosk.ui import app
 
 
@@ -27,6 +28,7 @@ def test_run_shows_the_kiosk_and_stops_when_closed(tmp_path: Path, monkeypatch: 
         coproc=dataclasses.replace(base.coproc, enabled=False),
         ui=dataclasses.replace(base.ui, fullscreen=False, width=1024, height=600),
     )
+    create_keys(tmp_path / "keys")  # as `kiosk enrol-device` provisions a kiosk before its first start
     shown: list[str] = []
     flips = threading.Event()
     real_flip = pygame.display.flip
