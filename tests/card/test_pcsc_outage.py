@@ -96,3 +96,15 @@ def test_the_reader_coming_back_empty_is_posted_once_and_lets_the_kiosk_offer_ca
         watcher.stop()
         host.close()
         runner.close()
+
+
+def test_pcscd_refusing_this_process_is_reader_unavailable_not_a_card_error() -> None:
+    """8010006A came back once while the daemon was going away (and is what polkit answers a system service): the
+    reader is not available to the kiosk; it is not a fault of the citizen's card."""
+    from smartcard import scard
+
+    from kiosk.drivers.card import ReaderUnavailable
+    from kiosk.drivers.card.pcsc import error_for
+
+    error = error_for(scard.SCARD_W_SECURITY_VIOLATION, "watching the reader")
+    assert isinstance(error, ReaderUnavailable) and error.reason == "reader_unavailable"

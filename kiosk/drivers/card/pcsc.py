@@ -55,6 +55,8 @@ GONE_CODES = {
     scard.SCARD_E_UNKNOWN_READER,
     scard.SCARD_E_NO_READERS_AVAILABLE,
     scard.SCARD_E_SHARING_VIOLATION,
+    # pcscd refusing this process: its polkit policy for a system service, or a daemon shutting down mid-call
+    scard.SCARD_W_SECURITY_VIOLATION,
 }
 # A card that gives no ATR (upside down, not a chip card), or an ATR offering no protocol the reader speaks.
 MUTE_CODES = {
