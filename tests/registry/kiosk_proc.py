@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from kiosk.registry_client import RegistryClient
-from kiosk.store import AuditLog, Backoff, Outbox, Syncer, client_sender, load_or_create, open_store
+from kiosk.store import AuditLog, Backoff, Operation, Outbox, Syncer, client_sender, load_or_create, open_store
 
 BATCH_OPS = 4  # small batches, so that a kill lands between, during and after many of them
 
@@ -26,11 +26,16 @@ def main(mode: str, store: Path, ops_file: Path, url: str, certs: Path) -> int:
     client = RegistryClient(
         url, ca_cert=certs / "ca.pem", client_cert=certs / "kiosk.pem", client_key=certs / "kiosk.key", timeout_s=3
     )
+
+    def settled(op: Operation) -> None:
+        audit.append("synced", time.time(), kind=op.kind, state=op.state, reason=op.reason)
+        print(f"SETTLED {op.key}", flush=True)  # its batch's answers are committed
+
     syncer = Syncer(
         outbox,
         client_sender(client),
         Backoff(base_s=0.01, max_s=0.05),
-        on_settled=lambda op: audit.append("synced", time.time(), kind=op.kind, state=op.state, reason=op.reason),
+        on_settled=lambda op: settled(op),
         batch_ops=BATCH_OPS,
     )
     print("READY", flush=True)

@@ -54,8 +54,8 @@ def spawn(mode: str, store: Path, ops_file: Path, url: str, certs: Path) -> subp
 
 
 def run_and_kill(proc: subprocess.Popen[str], delay_s: float, acks: set[str], *, after_acks: int = 0) -> None:
-    """Collect the ACK lines; SIGKILL the process `delay_s` after it is ready, or after its `after_acks`-th ACK of
-    this run (a point in its work rather than in time, so a fast machine cannot finish before the kill)."""
+    """Collect the ACK lines; SIGKILL the process `delay_s` after it is ready, or after its `after_acks`-th ACK or
+    SETTLED line of this run (a point in its work rather than in time, so a fast machine cannot finish first)."""
     ready = threading.Event()
     acked = threading.Event()
 
@@ -65,8 +65,9 @@ def run_and_kill(proc: subprocess.Popen[str], delay_s: float, acks: set[str], *,
         for line in proc.stdout:
             if line.startswith("READY"):
                 ready.set()
-            elif line.startswith("ACK "):
-                acks.add(line.split()[1])
+            elif line.startswith(("ACK ", "SETTLED ")):
+                if line.startswith("ACK "):
+                    acks.add(line.split()[1])
                 seen += 1
                 if seen == after_acks:
                     acked.set()
@@ -146,9 +147,9 @@ def test_sigkill_during_batched_sync_loses_and_duplicates_nothing(running: Runni
     run_and_kill(proc, 0.0, acks, after_acks=len(ops))  # killed as the first batches go out
     kills = int(proc.returncode == -signal.SIGKILL)
     assert acks == {f"op-{i:05d}" for i in range(len(ops))}
-    for _ in range(6):
-        proc = spawn("sync", store, ops_file, url, certs)
-        run_and_kill(proc, rng.uniform(0.0, 0.25), acks)
+    for attempt in range(6):  # the first two right after a settled batch (a point in the work: a fast machine
+        proc = spawn("sync", store, ops_file, url, certs)  # cannot finish first), then at random moments
+        run_and_kill(proc, rng.uniform(0.0, 0.25), acks, after_acks=1 if attempt < 2 else 0)
         kills += proc.returncode == -signal.SIGKILL
     proc = spawn("sync", store, ops_file, url, certs)
     out, _ = proc.communicate(timeout=120)
