@@ -72,13 +72,18 @@ def test_liveness_is_given_the_chip_portrait_of_the_card_read(kiosk: Kiosk) -> N
     assert isinstance(face, FakeFace) and face.liveness_portraits == [PORTRAIT]
 
 
+def names_read(kiosk: Kiosk) -> None:
+    """ThaiD enrolment up to the card read, with the names read first (as the driver posts them) and the rest due."""
+    choose(kiosk, "thaid").on("consent").tap("accept").on("insert_card")
+    kiosk.post(card_driver.CardInserted("Virtual PCD", b"\x3b\x67"), card_driver.CardNamesRead(NAMES))
+    kiosk.on("reading_card")
+
+
 def test_the_name_is_on_the_reading_screen_before_the_rest_of_the_card(
     kiosk: Kiosk, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    choose(kiosk, "thaid").on("consent").tap("accept").on("insert_card")
-    kiosk.post(card_driver.CardInserted("Virtual PCD", b"\x3b\x67"), card_driver.CardNamesRead(NAMES))
-    kiosk.on("reading_card")
+    names_read(kiosk)
     assert kiosk.data["name"] == "นายสมชาย"  # title and first name: no surname, no ID
     assert "ใจดี" not in repr(kiosk.shown) and IDENTITY.cid not in repr(kiosk.shown)
     kiosk.post(card_driver.CardIdentityRead(IDENTITY), card_driver.CardPhotoRead(PORTRAIT)).on("card_data")
@@ -90,9 +95,7 @@ def test_a_card_pulled_after_its_names_were_read_ends_the_journey_cleanly(
     kiosk: Kiosk, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    choose(kiosk, "thaid").on("consent").tap("accept").on("insert_card")
-    kiosk.post(card_driver.CardInserted("Virtual PCD", b"\x3b\x67"), card_driver.CardNamesRead(NAMES))
-    kiosk.on("reading_card")
+    names_read(kiosk)
     assert kiosk.data["name"] == "นายสมชาย"
     kiosk.remove_card().on("error", reason="card_removed")
     assert "สมชาย" not in repr(kiosk.shown)

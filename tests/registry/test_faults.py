@@ -101,13 +101,19 @@ def server_rows(r: Running, sql: str) -> list[tuple[Any, ...]]:
         return tx.all(sql)
 
 
-def test_sigkill_at_random_points_loses_and_duplicates_nothing(running: Running, tmp_path: Path) -> None:
+def power_loss_rig(
+    running: Running, tmp_path: Path
+) -> tuple[int, random.Random, list[tuple[str, dict[str, Any]]], Path, Path]:
+    """A seeded random source (its seed for the failure messages), the planned operations and their file, the store."""
     seed = random.randrange(10**6)
-    rng = random.Random(seed)
     ops = plan_operations(running)
     ops_file = tmp_path / "ops.json"
     ops_file.write_text(json.dumps(ops))
-    store = tmp_path / "kiosk" / "var" / "kiosk.sqlite3"
+    return seed, random.Random(seed), ops, ops_file, tmp_path / "kiosk" / "var" / "kiosk.sqlite3"
+
+
+def test_sigkill_at_random_points_loses_and_duplicates_nothing(running: Running, tmp_path: Path) -> None:
+    seed, rng, ops, ops_file, store = power_loss_rig(running, tmp_path)
     url, certs = running.server.api_url, running.kiosk_dir
     acks: set[str] = set()
     kills = 0
@@ -135,12 +141,7 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(running: Running,
 def test_sigkill_during_batched_sync_loses_and_duplicates_nothing(running: Running, tmp_path: Path) -> None:
     """A day's operations queued offline, then synced in batches (tests.registry.kiosk_proc.BATCH_OPS each), the
     sync SIGKILLed at random moments: before, during and after a batch's request, and between its two commits."""
-    seed = random.randrange(10**6)
-    rng = random.Random(seed)
-    ops = plan_operations(running)
-    ops_file = tmp_path / "ops.json"
-    ops_file.write_text(json.dumps(ops))
-    store = tmp_path / "kiosk" / "var" / "kiosk.sqlite3"
+    seed, rng, ops, ops_file, store = power_loss_rig(running, tmp_path)
     url, certs = running.server.api_url, running.kiosk_dir
     acks: set[str] = set()
     proc = spawn("queue", store, ops_file, url, certs)
