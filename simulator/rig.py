@@ -330,6 +330,12 @@ class Rig:
         self.levers.card_in = ""
         self._bump()
 
+    def card_left(self) -> str:
+        """Whose card is really in the slot now ("" when empty): a fault may have pulled it out mid-read."""
+        if self.card_stack is None or not self.levers.card_in:
+            return ""
+        return self.levers.card_in if self.card_stack.cards[0].inserted else ""
+
     # --- the fingerprint sensor ---------------------------------------------------------------------------------
 
     def place_finger(self, key: str, *, worn: bool = False) -> bool:

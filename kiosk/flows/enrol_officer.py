@@ -276,7 +276,9 @@ def data(state: OfficerEnrol, now: float) -> Mapping[str, object]:
             return {"task": "matching"}
         case "officer_finger":
             return {"finger": "right_index", "hint": state.hint, "purpose": "officer"}
-        case "citizen_insert" | "citizen_reading" | "citizen_remove":
+        case "citizen_insert":
+            return {"who": "citizen", "signed_in": True, "enrolled": state.enrolled}
+        case "citizen_reading" | "citizen_remove":
             return {"who": "citizen"}
         case "check_card" if state.card is not None:
             return {**card_data(state.card), "officer": True}

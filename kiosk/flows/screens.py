@@ -23,7 +23,7 @@ SCREENS: Mapping[str, frozenset[str]] = {
     "timeout_warning": frozenset({"seconds_left"}),
     "confirm_cancel": frozenset({"card"}),
     "consent": frozenset({"service", "document", "version"}),
-    "insert_card": frozenset({"who", "error"}),
+    "insert_card": frozenset({"who", "error", "signed_in", "enrolled"}),
     "reading_card": frozenset({"who", "progress", "name"}),
     "remove_card": frozenset({"who", "error"}),
     "working": frozenset({"task", "progress"}),

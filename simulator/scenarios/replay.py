@@ -2,8 +2,9 @@
 expectations wait (the kiosk keeps running) until they hold or their time is up.
 
 A scenario is TOML: top-level `name`, optional `language`, `large_text`, `size = [w, h]`, `liveness` (default: on only
-with a webcam, since still photos cannot pass it), then `[[step]]` tables,
-each with exactly one of these keys (plus `timeout_s` for the waiting ones):
+with a webcam, since still photos cannot pass it), `ends` (the screen the next person finds: "attract", the default,
+or "out_of_service"), then `[[step]]` tables, each with exactly one of these keys (plus `timeout_s` for the waiting
+ones):
 
   tap = "action" (+ value)       touch the control with that action (and value) on the current screen
   touch = [x, y]                  touch the screen there (on a control or not)
@@ -26,6 +27,10 @@ each with exactly one of these keys (plus `timeout_s` for the waiting ones):
 
 Artifacts go to $KIOSK_ARTIFACTS/scenarios/<file stem>/ (default ./artifacts): every screenshot, `failed.png` and
 the whole window at a failure, and `roll.png`, the printed paper, at the end.
+
+After the last step every scenario is judged by its ending (`simulator.scenarios.ending`): the card slot is empty,
+the `ends` screen is shown in the kiosk's default language and text size, no one's name or ID is on the screen, and
+every printed document's QR reads from the paper (a seal verifies against the registry's trust list).
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from kiosk.runner import SystemClock
 from kiosk.ui.session import Compose, KioskSession
 from kiosk.ui.text import Text
 from simulator.rig import Rig
+from simulator.scenarios import ending
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +100,7 @@ class Scenario:
     size: tuple[int, int] = (800, 480)
     stem: str = "scenario"
     liveness: bool | None = None  # None: the simulator's default (on only with a webcam)
+    ends: str = "attract"
 
 
 def load(path: Path) -> Scenario:
@@ -101,7 +108,7 @@ def load(path: Path) -> Scenario:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise ScenarioError(f"{path}: {e}") from e
-    known = {"name", "step", "language", "large_text", "size", "about", "liveness"}
+    known = {"name", "step", "language", "large_text", "size", "about", "liveness", "ends"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ScenarioError(f"{path}: unknown key {unknown[0]!r}")
@@ -112,6 +119,9 @@ def load(path: Path) -> Scenario:
         if len(actions) != 1 or others:
             raise ScenarioError(f"{path}: step {i} needs exactly one action of {', '.join(ACTIONS)} (got {sorted(st)})")
     size = raw.get("size", [800, 480])
+    ends = str(raw.get("ends", "attract"))
+    if ends not in ending.ENDINGS:
+        raise ScenarioError(f"{path}: ends must be one of {', '.join(sorted(ending.ENDINGS))} (got {ends!r})")
     return Scenario(
         name=str(raw.get("name", path.stem)),
         steps=steps,
@@ -120,6 +130,7 @@ def load(path: Path) -> Scenario:
         size=(int(size[0]), int(size[1])),
         stem=path.stem,
         liveness=None if "liveness" not in raw else bool(raw["liveness"]),
+        ends=ends,
     )
 
 
@@ -199,10 +210,12 @@ class Player:
                 mark = self.session.port.serial
                 self.step(st, mark)
                 done += 1
+            self.check_ending()
             return Result(self.scenario.name, True, done, screens=self.session.port.history, artifacts=self.out)
         except (StepFailed, KeyError) as e:
             pygame.image.save(self.surface, str(self.out / "failed.png"))
-            msg = f"step {done + 1} {self.scenario.steps[done]}: {e}"
+            where = f"step {done + 1} {self.scenario.steps[done]}" if done < len(self.scenario.steps) else "the ending"
+            msg = f"{where}: {e}"
             return Result(self.scenario.name, False, done, msg, self.session.port.history, self.out)
         finally:
             roll = self.rig.roll()
@@ -288,6 +301,30 @@ class Player:
                 self.frame()
                 name = re.sub(r"[^A-Za-z0-9_.-]", "_", str(arg))
                 pygame.image.save(self.surface, str(self.out / f"{name}.png"))
+
+    def check_ending(self) -> None:
+        """What the next person finds; every problem at once, so one run names them all."""
+        findings: list[ending.Finding] = []
+        if left := self.rig.card_left():
+            findings.append(ending.Finding(f"{left}'s card is still in the slot"))
+        else:
+            try:
+                self.wait_until(
+                    f"the {self.scenario.ends!r} screen", lambda: self.session.view.state.name == self.scenario.ends, 30
+                )
+            except StepFailed as e:
+                findings.append(ending.Finding(str(e)))
+        view = self.session.view
+        if (view.language, view.large_text) != (self.cfg.kiosk.language, self.cfg.ui.large_text):
+            findings.append(ending.Finding(f"the screen kept language {view.language!r}, large text {view.large_text}"))
+        people = [self.rig.citizen(key) for key in ending.people_in(self.scenario.steps)]
+        findings += ending.data_on_screen(view.texts, view.state.data, people)
+        if self.rig.printer is not None:
+            trust = self.rig.ports.get("trust_list")
+            docs = self.rig.printer.documents()
+            findings += ending.paper_findings(docs, Path(trust) if trust else None, ending.now_utc())
+        if findings:
+            raise StepFailed("; ".join(str(f) for f in findings))
 
     def tap(self, action: str, value: str, timeout_s: float) -> None:
         def control() -> pygame.Rect | None:

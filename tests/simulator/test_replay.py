@@ -30,7 +30,8 @@ def rig() -> Iterator[Rig]:
 
 
 def double(cfg: Config, runner: Runner, port: ScreenPort, **devices: object) -> Callable[[], None]:
-    """attract -> language -> menu; "print" prints a test page through the real driver; 30 s idle -> timed_out."""
+    """attract -> language -> menu; "print" prints a page with a QR through the real driver; 30 s idle -> timed_out;
+    "done" (on any ending screen) -> attract, as every journey ends."""
     from kiosk.drivers.printer.escpos import PrinterProfile, open_printer
 
     idle_since = [runner.clock.monotonic()]
@@ -44,6 +45,8 @@ def double(cfg: Config, runner: Runner, port: ScreenPort, **devices: object) -> 
                 port.show("menu", {"services": ["extract"]})
             elif event.action == "service":
                 port.show("extract_preview", {"document": "tr14_1", "rows": [{"field": "name", "value": "ทดสอบ"}]})
+            elif event.action == "done":
+                port.show("attract")
             elif event.action == "print":
                 port.show("printing", {})
                 runner.spawn("print", print_page)
@@ -55,13 +58,25 @@ def double(cfg: Config, runner: Runner, port: ScreenPort, **devices: object) -> 
     def print_page() -> object:
         printer = open_printer(cfg.printer.transport, baud=115200, profile=PrinterProfile(width_dots=384))
         try:
-            printer.print_image(Image.new("1", (384, 40), 0))
+            printer.print_image(qr_page("T-1"))
         finally:
             printer.close()
         return "printed"
 
     runner.subscribe(on)
     return lambda: None
+
+
+def qr_page(text: str, module: int = 4) -> Image.Image:
+    """A 384-dot-wide page with `text` as a QR code in black on white (4 modules of quiet zone)."""
+    import numpy as np
+
+    from kiosk.documents.qr import qr_matrix
+
+    dark = np.pad(np.kron(np.asarray(qr_matrix(text), dtype=bool), np.ones((module, module), dtype=bool)), 4 * module)
+    page = np.full((dark.shape[0], 384), 255, dtype=np.uint8)
+    page[:, : dark.shape[1]][dark] = 0
+    return Image.fromarray(page).convert("1")
 
 
 def write(tmp_path: Path, body: str) -> Path:
@@ -100,11 +115,13 @@ expect_printed = {before + 1}
 expect_screen = "printed"
 [[step]]
 screenshot = "done"
+[[step]]
+tap = "done"
 """,
     )
     result = replay(path, Config(), rig=rig, compose=double)
     assert result.passed, result.message
-    assert result.screens[-4:] == ["menu", "extract_preview", "printing", "printed"]
+    assert result.screens[-5:] == ["menu", "extract_preview", "printing", "printed", "attract"]
     out = tmp_path / "out" / "scenarios" / "case"
     assert (out / "done.png").exists() and (out / "roll.png").exists()
 
@@ -114,6 +131,7 @@ def test_advancing_the_clock_reaches_deadlines_without_waiting(
 ) -> None:
     monkeypatch.setenv("KIOSK_ARTIFACTS", str(tmp_path / "out"))
     steps = '[[step]]\ntap = "start"\n[[step]]\nadvance_s = 31\n[[step]]\nexpect_text = "หมดเวลาการใช้งาน"\n'
+    steps += '[[step]]\ntap = "done"\n'
     path = write(tmp_path, steps)
     result = replay(path, Config(), rig=rig, compose=double)
     assert result.passed, result.message

@@ -44,3 +44,16 @@ def test_scenario(path: Path, tmp_path: Path) -> None:
     cfg = Config()
     result = replay(path, cfg)
     assert result.passed, f"{result.message}\nscreens: {' → '.join(result.screens)}\nartifacts: {result.artifacts}"
+
+
+def test_a_journey_that_leaves_the_card_in_the_slot_fails_by_its_ending(tmp_path: Path) -> None:
+    """The judge of every scenario: stopping with somchai's card still in and his data on screen fails."""
+    require_simulated_devices()
+    path = tmp_path / "card-left.toml"
+    steps = ['tap = "start"', 'tap = "language"\nvalue = "en"', 'tap = "service"\nvalue = "own_data"']
+    steps += ['insert_card = "somchai"', 'expect_screen = "consent"\ntimeout_s = 30']
+    path.write_text('name = "card left"\n' + "".join(f"[[step]]\n{s}\n" for s in steps), encoding="utf-8")
+    result = replay(path, Config())
+    assert not result.passed and result.steps_done == len(steps)
+    assert result.message.startswith("the ending: somchai's card is still in the slot"), result.message
+    assert "language 'en'" in result.message, result.message

@@ -4,8 +4,8 @@ Screen names and the data each reads (all keys optional; the journeys send plain
 
 - attract {offline}; language {}; menu {services: [{id, enabled}] or [id], disabled: [...]}; ids thaid|
   thaid_officer|extract|booking|own_data (enrol_self|enrol_officer accepted too)
-- consent {service}; insert_card {who?: officer}; reading_card {progress?, name? (title and first name)};
-  working {task: sending|matching|finger_matching|
+- consent {service}; insert_card {who?: officer|citizen, signed_in? (an officer waits for the next citizen),
+  enrolled?}; reading_card {progress?, name? (title and first name)}; working {task: sending|matching|finger_matching|
   preparing|loading, progress?}; remove_card {}; thank_you {reference?}
 - card_data {name_th, name_en, citizen_id (masked by the journey), birth_date (ISO), address, expires (ISO|lifelong),
   photo (JPEG bytes)}

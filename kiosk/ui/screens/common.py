@@ -289,7 +289,9 @@ def insert_card(cv: Canvas, d: Data) -> None:
     _ = cv._
     L = cv.layout
     officer = d.text("who") == "officer"
-    body = page(cv, _("Officer: insert your ID card") if officer else _("Insert your ID card"), [cancel(cv)])
+    signed_in = d.flag("signed_in")  # an officer's session waiting for the next citizen: it ends by signing out
+    ending = (_("Sign out"), "sign_out", "", "secondary") if signed_in else cancel(cv)
+    body = page(cv, _("Officer: insert your ID card") if officer else _("Insert your ID card"), [ending])
     art = pygame.Rect(body.left, body.top, body.width * 2 // 5, body.height)
     text = pygame.Rect(art.right + L.margin, body.top, body.width - art.width - L.margin, body.height)
     slot = pygame.Rect(0, 0, art.width * 3 // 4, L.px(14))
@@ -312,6 +314,7 @@ def insert_card(cv: Canvas, d: Data) -> None:
         [
             _("Insert your Thai ID card into the slot below the screen, chip facing up."),
             _("Leave it in until the kiosk asks you to take it."),
+            *([_("Citizens enrolled in this session: {n}").format(n=int(d.number("enrolled")))] if signed_in else []),
         ],
     )
 
