@@ -53,8 +53,9 @@ class Photo:
     centre: tuple[float, float]  # of the rigid landmarks
 
 
-def _load(verifier: FaceVerifier) -> list[Photo]:
-    """Every usable photo of ../shared/faces and ../shared/faces-asian with its pose and eye contours."""
+def _load(verifier: FaceVerifier, limit: int | None = None) -> list[Photo]:
+    """Every usable photo of ../shared/faces and ../shared/faces-asian (or of the first `limit` files) with its
+    pose and eye contours."""
     from kiosk.face.landmarks import EYE_IMAGE_LEFT, EYE_IMAGE_RIGHT
 
     ids: dict[str, str] = {}
@@ -63,6 +64,7 @@ def _load(verifier: FaceVerifier) -> list[Photo]:
         for person, names in json.loads(table.read_text())["identities"].items():
             ids.update({str(SHARED / "faces" / n): person for n in names})
     paths = sorted((SHARED / "faces").glob("*.jpg")) + sorted((SHARED / "faces-asian").rglob("*.jpg"))
+    paths = paths[:limit] if limit is not None else paths
     out = []
     for path in paths:
         with Image.open(path) as src:
@@ -295,6 +297,9 @@ class _Camera:
 
     def read(self, timeout_s: float) -> np.ndarray:
         return self.attacker.frame()
+
+    def hold_exposure(self, held: bool) -> None:
+        pass
 
     def close(self) -> None:
         pass

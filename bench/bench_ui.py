@@ -64,6 +64,9 @@ def child(mode: str, seconds: float, size: tuple[int, int]) -> dict[str, float]:
         def read(self, timeout_s: float) -> np.ndarray:
             return camera()
 
+        def hold_exposure(self, held: bool) -> None:
+            pass
+
         def close(self) -> None:
             pass
 

@@ -43,6 +43,9 @@ class RigCamera:
         frame = self._frames()
         return self._empty if frame is None else frame
 
+    def hold_exposure(self, held: bool) -> None:
+        """The rig's frames are photos or an already-opened webcam's: nothing to hold here."""
+
     def close(self) -> None:
         self._closed = True
         self._wait.set()

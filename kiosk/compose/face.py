@@ -35,6 +35,7 @@ def face_service(cfg: Config, stack: contextlib.ExitStack, camera: Camera | None
     """Camera and face models; None (the face journeys are not offered) when either cannot be had here."""
     if not cfg.camera.enabled and camera is None:
         return None
+    from kiosk.face.flash import FlashLimits
     from kiosk.face.service import FaceService
     from kiosk.face.verifier import FaceModels, FaceVerifier
 
@@ -47,4 +48,5 @@ def face_service(cfg: Config, stack: contextlib.ExitStack, camera: Camera | None
     except DeviceError as e:
         log.warning("camera or face models unavailable: %s", e)
         return None
-    return FaceService(preview.tee(camera) if preview is not None else camera, verifier)
+    flash = FlashLimits() if cfg.face.flash_challenge else None
+    return FaceService(preview.tee(camera) if preview is not None else camera, verifier, flash_limits=flash)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.drivers.camera import Camera, open_camera
+from kiosk.face import flash
 from kiosk.face.errors import FaceError
 from kiosk.face.imaging import RGB
 from kiosk.face.liveness import ChallengeLimits, Phase, observe, start, step, wants_identity
@@ -49,6 +50,7 @@ class FaceService:
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         frame_timeout_s: float = 1.0,
+        flash_limits: flash.FlashLimits | None = None,
     ) -> None:
         self.camera = camera
         self.verifier = verifier
@@ -56,6 +58,7 @@ class FaceService:
         self.clock = clock
         self.rng = rng or random.SystemRandom()
         self.frame_timeout_s = frame_timeout_s
+        self.flash = flash_limits  # None: no screen-flash colour challenge after the actions
         self._turn = 0  # each capture/liveness call takes a turn; a newer call or cancel() ends the older loop
         self._turn_lock = threading.Lock()
 
@@ -93,9 +96,11 @@ class FaceService:
         raise FaceCaptureTimeout(f"no usable face within {timeout_s:.0f} s")
 
     def liveness(self, prompt: Hint, timeout_s: float, *, portrait: bytes | None = None) -> tuple[bool, str]:
-        """Run one challenge: prompts "look_straight", then each action ("blink", "turn_left", "turn_right").
-        Returns (passed, "" or the failure: timeout, face_lost, multiple_faces, face_jumped, broken_motion,
-        face_changed, flat_motion, screen_cues, cancelled). With the chip `portrait`, turned faces must match it."""
+        """Run one challenge: prompts "look_straight", then each action ("blink", "turn_left", "turn_right"), then
+        (with flash limits) the screen-flash colours ("flash_off", "flash_red", ...). Returns (passed, "" or the
+        failure: timeout, face_lost, multiple_faces, face_jumped, broken_motion, face_changed, flat_motion,
+        screen_cues, no_reflection, wrong_colour, flat_reflection, cancelled). With the chip `portrait`, turned
+        faces must match it."""
         turn = self._take_turn()
         now = self.clock()
         card = None
@@ -124,7 +129,40 @@ class FaceService:
             if analysis.aligned is not None and wants_identity(state, obs):
                 obs = replace(obs, identity=self.verifier.models.embedder.embed(analysis.aligned))
             state = step(state, obs, now)
-        return state.passed, "" if state.failure is None else state.failure.value
+        if not state.passed:
+            return False, "" if state.failure is None else state.failure.value
+        if self.flash is None:
+            return True, ""
+        try:
+            lit = self.flash_check(prompt, self.flash, turn)
+        except FaceCancelled:
+            return False, FaceCancelled.reason
+        return lit.passed, "" if lit.failure is None else lit.failure.value
+
+    def flash_check(self, prompt: Hint, limits: flash.FlashLimits, turn: int | None = None) -> flash.FlashResult:
+        """Light the face with a random colour sequence from the screen (`prompt("flash_<colour>")` asks the UI
+        to show each) with the camera's exposure held, and judge how the face reflected it."""
+        turn = self._take_turn() if turn is None else turn
+        plan = flash.plan(self.rng, limits)
+        samples: list[flash.Sample] = []
+        t0 = self.clock()
+        end = t0 + plan.duration_s
+        shown = ""
+        self.camera.hold_exposure(True)
+        try:
+            while (t := self.clock() - t0) < plan.duration_s:
+                colour = plan.shown_at(t)
+                if colour != shown:
+                    prompt(flash.PROMPT_PREFIX + colour)
+                    shown = colour
+                frame = self._read(end, turn)
+                if frame is None:
+                    break
+                marks = self.verifier.analyse(frame).landmarks
+                samples.append(flash.sample(self.clock() - t0, frame, marks, limits))
+        finally:
+            self.camera.hold_exposure(False)
+        return flash.judge(plan, samples)
 
     def match(self, frame: object, portrait: bytes) -> tuple[bool, float]:
         """Compare a captured frame with the chip portrait: (accepted, cosine score)."""
@@ -146,6 +184,7 @@ def open_face_service(
     rotation_deg: int = 0,
     model: str = "int8",
     threshold: float = 0.445,
+    flash_challenge: bool = True,
 ) -> FaceService:
     """Camera + models + verifier from plain values (the composition root passes the [camera] and [face] sections'
     fields). Raises CameraUnavailable or ModelUnavailable; the camera is closed again if the models fail."""
@@ -157,4 +196,4 @@ def open_face_service(
     except BaseException:
         camera.close()
         raise
-    return FaceService(camera, verifier)
+    return FaceService(camera, verifier, flash_limits=flash.FlashLimits() if flash_challenge else None)

@@ -275,6 +275,9 @@ FACE_RETRY_REASONS = {
     "face_changed": "liveness_face_changed",
     "flat_motion": "liveness_flat_motion",
     "screen_cues": "liveness_screen_cues",
+    "no_reflection": "liveness_no_reflection",
+    "wrong_colour": "liveness_wrong_colour",
+    "flat_reflection": "liveness_flat_reflection",
 }
 
 

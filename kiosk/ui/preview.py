@@ -45,5 +45,8 @@ class _Teed:
         self.preview.put(frame)
         return frame
 
+    def hold_exposure(self, held: bool) -> None:
+        self.inner.hold_exposure(held)
+
     def close(self) -> None:
         self.inner.close()

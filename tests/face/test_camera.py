@@ -103,7 +103,10 @@ class ScriptedCapture:
     def isOpened(self) -> bool:
         return True
 
+    settings: ClassVar[list[tuple[Any, ...]]] = []
+
     def set(self, *args: Any) -> bool:
+        self.settings.append(args)
         return True
 
     def read(self) -> tuple[bool, Any]:
@@ -125,6 +128,8 @@ def fake_cv2(script: list[Any]) -> types.ModuleType:
     mod.CAP_V4L2 = 200  # type: ignore[attr-defined]
     mod.CAP_PROP_FRAME_WIDTH = 3  # type: ignore[attr-defined]
     mod.CAP_PROP_FRAME_HEIGHT = 4  # type: ignore[attr-defined]
+    mod.CAP_PROP_AUTO_EXPOSURE = 21  # type: ignore[attr-defined]
+    mod.CAP_PROP_AUTO_WB = 44  # type: ignore[attr-defined]
     mod.error = RuntimeError  # type: ignore[attr-defined]
     return mod
 
@@ -164,6 +169,7 @@ class FakePicamera2:
         if index >= self.cameras:
             raise IndexError("list index out of range")
         self.config: dict[str, Any] = {}
+        self.controls: list[dict[str, Any]] = []
         self.started = self.closed = False
 
     def create_video_configuration(self, main: dict[str, Any]) -> dict[str, Any]:
@@ -184,6 +190,9 @@ class FakePicamera2:
         if not self.frames:
             raise TimeoutError
         return self.frames.pop(0)
+
+    def set_controls(self, controls: dict[str, Any]) -> None:
+        self.controls.append(controls)
 
     def stop(self) -> None:
         self.started = False
@@ -212,3 +221,31 @@ def test_picamera2_backend_with_the_library_present(monkeypatch: pytest.MonkeyPa
             open_camera("picamera2")
     finally:
         FakePicamera2.cameras = 1
+
+
+def test_held_exposure_reaches_picamera2_as_ae_and_awb_off_then_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screen-flash challenge holds exposure and white balance, or the camera would correct its light away."""
+    mod = types.ModuleType("picamera2")
+    mod.Picamera2 = FakePicamera2  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "picamera2", mod)
+    cam = open_camera("picamera2", width=64, height=48, mirrored=True)
+    cam.hold_exposure(True)
+    cam.hold_exposure(False)
+    inner = cam.inner._cam  # type: ignore[attr-defined]
+    assert inner.controls == [{"AeEnable": False, "AwbEnable": False}, {"AeEnable": True, "AwbEnable": True}]
+    cam.close()
+
+
+def test_held_exposure_reaches_a_webcam_as_manual_exposure_and_fixed_white_balance(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "cv2", fake_cv2([]))
+    cam = open_camera("opencv", device="0")
+    try:
+        ScriptedCapture.settings.clear()
+        cam.hold_exposure(True)
+        assert ScriptedCapture.settings == [(21, 1), (44, 0)]  # V4L2: 1 = manual exposure; white balance off
+        cam.hold_exposure(False)
+        assert ScriptedCapture.settings[2:] == [(21, 3), (44, 1)]  # 3 = aperture priority (auto) again
+    finally:
+        cam.close()

@@ -45,6 +45,9 @@ class TimedCamera:
         self.reads += 1
         return self.inner.read(timeout_s)
 
+    def hold_exposure(self, held: bool) -> None:
+        pass
+
     def close(self) -> None:
         self.inner.close()
 
@@ -152,6 +155,9 @@ class SignallingCamera:
         self.reading.set()
         return self.inner.read(timeout_s)
 
+    def hold_exposure(self, held: bool) -> None:
+        pass
+
     def close(self) -> None:
         self.inner.close()
 
@@ -203,6 +209,9 @@ class ThirtyFps:
     def read(self, timeout_s: float) -> np.ndarray:
         self.clock.now += 1 / 30
         return self.inner.read(timeout_s)
+
+    def hold_exposure(self, held: bool) -> None:
+        pass
 
     def close(self) -> None:
         self.inner.close()

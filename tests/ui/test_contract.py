@@ -54,7 +54,9 @@ def test_every_liveness_failure_has_its_own_words_in_thai_and_english() -> None:
     from kiosk.ui.i18n import translator
 
     th, en = translator("th"), translator("en")
-    for failure in liveness.Failure:
+    from kiosk.face.flash import FlashFailure
+
+    for failure in [*liveness.Failure, *FlashFailure]:
         reason = identity.FACE_RETRY_REASONS.get(failure.value, "not in FACE_RETRY_REASONS")
         assert reason in ERRORS and ERRORS[reason] != ERRORS["failed"], failure
         for words in ERRORS[reason]:

@@ -100,3 +100,21 @@ def test_the_activation_qr_on_screen_decodes_to_its_payload(text: Text, size: tu
     pixels = np.ascontiguousarray(pygame.surfarray.array3d(surface).transpose(1, 0, 2))
     found = zxingcpp.read_barcodes(pixels)
     assert [r.text for r in found] == [payload]
+
+
+@pytest.mark.parametrize("colour", ["red", "green", "blue", "white", "off"])
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_the_screen_flash_lights_the_whole_screen_and_keeps_cancel(text: Text, colour: str, language: str) -> None:
+    """While the face service asks for a colour, most of the screen shows it; the words say why; Cancel stays."""
+    from kiosk.ui.screens.identity import FLASH_COLOURS
+
+    surface = pygame.Surface((800, 480))
+    view = KioskView(text, language=language)
+    view.show("liveness", {"prompt": f"flash_{colour}"})
+    view.draw(surface, now_s=1.0)
+    pixels = pygame.surfarray.array3d(surface).reshape(-1, 3)
+    lit = (pixels == FLASH_COLOURS[colour]).all(axis=1).mean()
+    assert lit > 0.7, (colour, lit)
+    assert [h.event.action for h in view.controls] == ["cancel"]
+    words = {"th": "แสงจากจอช่วยยืนยันว่าท่านมาด้วยตนเอง", "en": "its light checks that you are here in person"}
+    assert any(words[language] in t for t in view.texts), view.texts

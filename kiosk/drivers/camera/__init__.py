@@ -33,6 +33,11 @@ class Camera(Protocol):
         """The next frame (RGB), or CameraTimeout when none comes before the deadline."""
         ...
 
+    def hold_exposure(self, held: bool) -> None:
+        """Freeze (True) or release (False) automatic exposure and white balance, so that a change of light on the
+        face (the screen-flash challenge) reaches the frames instead of being corrected away."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -54,6 +59,9 @@ class Oriented:
         if self.rotation_deg:
             frame = np.rot90(frame, k=-self.rotation_deg // 90)
         return np.ascontiguousarray(frame)
+
+    def hold_exposure(self, held: bool) -> None:
+        self.inner.hold_exposure(held)
 
     def close(self) -> None:
         self.inner.close()

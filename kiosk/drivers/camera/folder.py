@@ -44,5 +44,8 @@ class FolderCamera:
         rgb.thumbnail(self.size, Image.Resampling.BILINEAR)
         return np.asarray(rgb, dtype=np.uint8).copy()
 
+    def hold_exposure(self, held: bool) -> None:
+        """Files have no exposure to hold."""
+
     def close(self) -> None:
         self._closed = True

@@ -41,6 +41,13 @@ class PiCamera:
         rgb: npt.NDArray[np.uint8] = np.ascontiguousarray(frame[:, :, :3], dtype=np.uint8)
         return rgb
 
+    def hold_exposure(self, held: bool) -> None:
+        """libcamera keeps the last exposure, gain and colour gains while its AE and AWB are disabled."""
+        try:
+            self._cam.set_controls({"AeEnable": not held, "AwbEnable": not held})
+        except (RuntimeError, OSError) as e:
+            raise CameraGone(f"camera failed: {e}") from e
+
     def close(self) -> None:
         with contextlib.suppress(RuntimeError, OSError):
             self._cam.stop()

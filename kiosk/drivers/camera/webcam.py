@@ -86,6 +86,13 @@ class OpenCvCamera:
             self._returned = self._seq
             return self._frame
 
+    def hold_exposure(self, held: bool) -> None:
+        """V4L2 through OpenCV: auto exposure 1 = manual (kept at its last value), 3 = aperture priority (auto).
+        A webcam that lacks either control just keeps adjusting (set() returns False; nothing to raise)."""
+        cv2 = self._cv2
+        self._cap.set(cv2.CAP_PROP_AUTO_EXPOSURE, 1 if held else 3)
+        self._cap.set(cv2.CAP_PROP_AUTO_WB, 0 if held else 1)
+
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=2.0)

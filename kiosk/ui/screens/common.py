@@ -110,6 +110,18 @@ ERRORS: dict[str, tuple[str, str]] = {
         N_("The camera saw a screen or a photo"),
         N_("Look at the camera yourself. Photos and screens are not accepted."),
     ),
+    "liveness_no_reflection": (
+        N_("The screen's light did not reach a face"),
+        N_("Face the screen yourself, about an arm's length away. Phones and tablets are not accepted."),
+    ),
+    "liveness_wrong_colour": (
+        N_("The colours on your face did not match the screen"),
+        N_("Keep still and keep looking at the screen while it changes colour."),
+    ),
+    "liveness_flat_reflection": (
+        N_("The screen's light fell on a flat picture"),
+        N_("Look at the screen yourself. Photos are not accepted."),
+    ),
     "camera_failed": (N_("The camera is not working"), N_("Please use another kiosk or ask an officer.")),
     "finger_no_match": (N_("Fingerprint not recognised"), N_("Please ask the officer for help.")),
     "finger_worn": (N_("Your fingerprint could not be read"), N_("The officer can confirm who you are another way.")),

@@ -11,7 +11,7 @@ from kiosk.ui import layout as C
 from kiosk.ui.canvas import Canvas, Data
 from kiosk.ui.dates import long_date
 from kiosk.ui.i18n import N_
-from kiosk.ui.screens.chrome import cancel, field_rows, message, page
+from kiosk.ui.screens.chrome import cancel, field_rows, footer, message, page
 from kiosk.ui.view import screen
 from kiosk.ui.widgets import camera_preview, panel
 
@@ -41,6 +41,17 @@ LIVENESS: dict[str, str] = {
     "smile": N_("Smile"),
     "nod": N_("Nod your head"),
     "look_straight": N_("Look straight at the camera"),
+}
+
+# The screen-flash challenge's colours (the names of kiosk.face.flash.COLOURS) as the display draws them: while
+# the face service asks for one ("flash_red"), the whole screen shows it, to light the face.
+FLASH_PREFIX = "flash_"
+FLASH_COLOURS: dict[str, tuple[int, int, int]] = {
+    "off": (0, 0, 0),
+    "red": (255, 0, 0),
+    "green": (0, 255, 0),
+    "blue": (0, 0, 255),
+    "white": (255, 255, 255),
 }
 
 FINGERS: dict[str, str] = {
@@ -136,6 +147,9 @@ def face_capture(cv: Canvas, d: Data) -> None:
 def liveness(cv: Canvas, d: Data) -> None:
     _ = cv._
     L = cv.layout
+    if d.text("prompt").startswith(FLASH_PREFIX):
+        flash(cv, d.text("prompt").removeprefix(FLASH_PREFIX))
+        return
     body = page(cv, _("Show that you are here in person"), [cancel(cv)])
     cam = pygame.Rect(body.left, body.top, body.height * 4 // 3, body.height)
     if L.large_text:
@@ -151,6 +165,28 @@ def liveness(cv: Canvas, d: Data) -> None:
     if left is not None:
         lines.append(_("{n} seconds left").format(n=max(0, int(left))))
     message(cv, side, lines)
+
+
+def flash(cv: Canvas, colour: str) -> None:
+    """The whole screen in one colour, a short line saying why, and Cancel still there."""
+    L = cv.layout
+    fill = FLASH_COLOURS.get(colour, FLASH_COLOURS["off"])
+    cv.surface.fill(fill)
+    ink = (0, 0, 0) if colour in ("white", "green") else (255, 255, 255)
+    words = pygame.Rect(
+        L.margin, L.header.bottom, cv.surface.get_width() - 2 * L.margin, L.footer.top - L.header.bottom
+    )
+    cv.text.block(
+        cv.surface,
+        cv._("Keep still and look at the screen: its light checks that you are here in person"),
+        words,
+        L.body_px,
+        ink,
+        bold=True,
+        align="center",
+        valign="middle",
+    )
+    footer(cv, [cancel(cv)])
 
 
 @screen("finger")
