@@ -64,6 +64,11 @@ class FlashLimits:
     min_shading: float = 1.2  # front response over side response: a head turns its sides away from the screen
     patch: float = 0.035  # each measured patch's radius, in face widths
 
+    @property
+    def duration_s(self) -> float:
+        """Until the last colour has been shown its time and the slowest display has caught up."""
+        return self.baseline_s + self.steps * self.step_s + self.max_lag_s
+
 
 @dataclass(frozen=True)
 class FlashPlan:
@@ -79,8 +84,7 @@ class FlashPlan:
 
     @property
     def duration_s(self) -> float:
-        """Until the last colour has been shown its time and the slowest display has caught up."""
-        return self.limits.baseline_s + self.limits.steps * self.limits.step_s + self.limits.max_lag_s
+        return self.limits.duration_s
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,9 @@ class FaceService:
         if portrait is not None:
             with self.verifier.enrol_portrait(portrait) as template:
                 card = template.embedding.copy()
-        state = start(now, self.rng, replace(self.challenge, deadline_s=timeout_s), portrait_identity=card)
+        # The journey's deadline covers the flash colours too: the actions get what is left of it.
+        actions_s = timeout_s - (self.flash.duration_s if self.flash is not None else 0.0)
+        state = start(now, self.rng, replace(self.challenge, deadline_s=actions_s), portrait_identity=card)
         shown = ""
         while not state.done:
             wanted = "look_straight" if state.phase is Phase.SETTLE else str(state.current)
