@@ -76,7 +76,7 @@ class FaceSection:
     model: Literal["int8", "float"] = "int8"
     liveness: bool = True
     liveness_timeout_s: float = 20.0
-    flash_challenge: bool = True  # after the actions, the screen lights the face with random colours (LIVENESS.md)
+    flash_challenge: bool = False  # after the actions the screen lights the face with colours; off: see LIVENESS.md
     max_attempts: int = 3
 
 

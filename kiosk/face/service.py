@@ -186,7 +186,7 @@ def open_face_service(
     rotation_deg: int = 0,
     model: str = "int8",
     threshold: float = 0.445,
-    flash_challenge: bool = True,
+    flash_challenge: bool = False,
 ) -> FaceService:
     """Camera + models + verifier from plain values (the composition root passes the [camera] and [face] sections'
     fields). Raises CameraUnavailable or ModelUnavailable; the camera is closed again if the models fail."""
