@@ -16,6 +16,7 @@ class Tapped:
 # Actions the view applies to itself at once (and still posts, so the journeys know):
 LANGUAGE = "language"  # value "th" | "en"
 LARGE_TEXT = "large_text"  # value "on" | "off"
+HIGH_CONTRAST = "high_contrast"  # value "on" | "off"
 
 
 @dataclass(frozen=True)

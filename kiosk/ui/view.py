@@ -10,10 +10,11 @@ from typing import Any
 import pygame
 
 from kiosk.ui import events
+from kiosk.ui import layout as C
 from kiosk.ui.canvas import Canvas, Data, FrameSource, Hit
 from kiosk.ui.events import Tapped
 from kiosk.ui.i18n import LANGUAGES, translator
-from kiosk.ui.layout import BG, Layout
+from kiosk.ui.layout import Layout
 from kiosk.ui.text import Text
 
 log = logging.getLogger(__name__)
@@ -60,12 +61,19 @@ class KioskView:
     """Holds what is shown and the viewer's preferences; owns no journey state."""
 
     def __init__(
-        self, text: Text, *, language: str = "th", large_text: bool = False, camera: FrameSource | None = None
+        self,
+        text: Text,
+        *,
+        language: str = "th",
+        large_text: bool = False,
+        high_contrast: bool = False,
+        camera: FrameSource | None = None,
     ) -> None:
         self.text = text
         self.language = language if language in LANGUAGES else "th"
         self.large_text = large_text
-        self._defaults = (self.language, large_text)
+        self.high_contrast = high_contrast
+        self._defaults = (self.language, large_text, high_contrast)
         self.camera = camera
         self.state = ScreenState("attract")
         self._hits: list[Hit] = []
@@ -77,7 +85,7 @@ class KioskView:
     def show(self, name: str, data: Mapping[str, Any] | None = None) -> None:
         if name == "attract" and self.state.name != "attract":
             # The next person starts from the kiosk's defaults, not the last person's choices.
-            self.language, self.large_text = self._defaults
+            self.language, self.large_text, self.high_contrast = self._defaults
         if name != self.state.name:
             self._flash = None  # the new screen is the answer to the touch
         self.state = ScreenState(name, dict(data or {}))
@@ -91,6 +99,9 @@ class KioskView:
         elif ev.action == events.LARGE_TEXT:
             self.large_text = ev.value == "on" if ev.value else not self.large_text
             self._dirty = True
+        elif ev.action == events.HIGH_CONTRAST:
+            self.high_contrast = ev.value == "on" if ev.value else not self.high_contrast
+            self._dirty = True
 
     @property
     def needs_redraw(self) -> bool:
@@ -100,7 +111,7 @@ class KioskView:
         rect = rect or surface.get_rect()
         cv = Canvas(
             surface=surface,
-            layout=Layout(rect, self.large_text),
+            layout=Layout(rect, self.large_text, self.high_contrast),
             text=self.text,
             _=translator(self.language),
             language=self.language,
@@ -109,7 +120,17 @@ class KioskView:
         )
         clip = surface.get_clip()
         surface.set_clip(rect)
-        surface.fill(BG, rect)
+        C.use_palette(self.high_contrast)
+        try:
+            self._draw(cv, surface, rect)
+        finally:
+            C.use_palette(False)  # whatever else draws on this surface (the simulator's panel) keeps its colours
+            surface.set_clip(clip)
+            self.text.journal = None
+        return cv
+
+    def _draw(self, cv: Canvas, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        surface.fill(C.BG, rect)
         self.texts = []
         self.text.journal = self.texts
         fn = registry().get(self.state.name)
@@ -124,16 +145,13 @@ class KioskView:
         if self._flash is not None:
             rect, frames = self._flash
             shade = pygame.Surface(rect.size, pygame.SRCALPHA)
-            shade.fill((0, 0, 0, 70))
+            shade.fill((255, 255, 255, 110) if self.high_contrast else (0, 0, 0, 70))
             surface.blit(shade, rect.topleft)
             self._flash = (rect, frames - 1) if frames > 1 else None
             cv.animating = True
-        surface.set_clip(clip)
-        self.text.journal = None
         self._hits = cv.hits
         self._dirty = False
         self._animating = cv.animating
-        return cv
 
     def press(self, pos: tuple[int, int]) -> Tapped | None:
         """Like `hit`, and the touched control shows pressed for a few frames: a touch must visibly land."""

@@ -34,9 +34,21 @@ def header(cv: Canvas, title: str, *, switches: bool = True) -> None:
             "off" if L.large_text else "on",
             size_px=L.small_px,
         )
-        right = size_rect.left - pad
+        contrast_rect = pygame.Rect(size_rect.left - pad - L.px(72), lang_rect.top, L.px(72), lang_rect.height)
+        button(cv, contrast_rect, "", events.HIGH_CONTRAST, "off" if L.high_contrast else "on", size_px=L.small_px)
+        contrast_icon(cv, contrast_rect)
+        right = contrast_rect.left - pad
     title_rect = pygame.Rect(h.left + L.margin, h.top, right - h.left - L.margin, h.height)
     cv.text.block(cv.surface, title, title_rect, L.title_px, C.HEADER_INK, bold=True, valign="middle")
+
+
+def contrast_icon(cv: Canvas, key: pygame.Rect) -> None:
+    """The usual contrast symbol, a circle half ink and half paper, drawn as shapes (no word to translate)."""
+    r = key.height * 3 // 10
+    c = key.center
+    pygame.draw.circle(cv.surface, C.PRIMARY_INK, c, r)
+    pygame.draw.circle(cv.surface, C.PRIMARY, c, r - max(1, cv.layout.px(2)), draw_top_left=True, draw_bottom_left=True)
+    pygame.draw.circle(cv.surface, C.PRIMARY_INK, c, r, width=max(2, cv.layout.px(2)))
 
 
 def footer(cv: Canvas, buttons: Footer) -> None:

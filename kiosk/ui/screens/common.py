@@ -191,7 +191,7 @@ def attract(cv: Canvas, d: Data) -> None:
     pulse = 0.5 + 0.5 * abs(((cv.now_s * 0.8) % 2.0) - 1.0)
     cv.animating = True
     band = pygame.Rect(area.left + area.width // 8, y, area.width * 3 // 4, L.px(120))
-    shade = tuple(int(c1 * pulse + c2 * (1 - pulse)) for c1, c2 in zip(C.PRIMARY, C.HEADER_BG, strict=True))
+    shade = tuple(int(c1 * pulse + c2 * (1 - pulse)) for c1, c2 in zip(C.PULSE, C.HEADER_BG, strict=True))
     pygame.draw.rect(cv.surface, shade, band, border_radius=L.px(16))
     inner = band.inflate(-L.px(24), -L.px(16))
     top = pygame.Rect(inner.left, inner.top, inner.width, inner.height * 3 // 5)
