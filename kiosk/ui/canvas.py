@@ -81,6 +81,7 @@ class Canvas:
     language: str
     now_s: float
     camera: FrameSource | None = None
+    view_page: int = 0
     hits: list[Hit] = field(default_factory=list)
     animating: bool = False
 

@@ -17,6 +17,7 @@ class Tapped:
 LANGUAGE = "language"  # value "th" | "en"
 LARGE_TEXT = "large_text"  # value "on" | "off"
 HIGH_CONTRAST = "high_contrast"  # value "on" | "off"
+VIEW_PAGE = "view_page"  # value "0", "1", …: which page of a screen's long text is shown (reset by a new screen)
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ class KioskView:
         self._hits: list[Hit] = []
         self._dirty = True
         self._animating = False
+        self.view_page = 0  # the page of long text shown (consent terms): the view's own, reset by a new screen
         self.texts: list[str] = []  # every string drawn in the last frame, in drawing order
         self._flash: tuple[pygame.Rect, int] | None = None  # a touched control, and frames left to show it pressed
 
@@ -88,6 +89,7 @@ class KioskView:
             self.language, self.large_text, self.high_contrast = self._defaults
         if name != self.state.name:
             self._flash = None  # the new screen is the answer to the touch
+            self.view_page = 0
         self.state = ScreenState(name, dict(data or {}))
         self._dirty = True
 
@@ -98,6 +100,9 @@ class KioskView:
             self._dirty = True
         elif ev.action == events.LARGE_TEXT:
             self.large_text = ev.value == "on" if ev.value else not self.large_text
+            self._dirty = True
+        elif ev.action == events.VIEW_PAGE and ev.value.isdigit():
+            self.view_page = int(ev.value)
             self._dirty = True
         elif ev.action == events.HIGH_CONTRAST:
             self.high_contrast = ev.value == "on" if ev.value else not self.high_contrast
@@ -117,14 +122,18 @@ class KioskView:
             language=self.language,
             now_s=now_s,
             camera=self.camera,
+            view_page=self.view_page,
         )
         clip = surface.get_clip()
         surface.set_clip(rect)
         C.use_palette(self.high_contrast)
+        floor = self.text.floor
+        self.text.floor = 1 / C.LARGE_TEXT_FACTOR if self.large_text else 1.0  # never below the normal size
         try:
             self._draw(cv, surface, rect)
         finally:
             C.use_palette(False)  # whatever else draws on this surface (the simulator's panel) keeps its colours
+            self.text.floor = floor
             surface.set_clip(clip)
             self.text.journal = None
         return cv

@@ -11,7 +11,7 @@ from kiosk.ui import layout as C
 from kiosk.ui.canvas import Canvas, Data
 from kiosk.ui.dates import day_label, long_date
 from kiosk.ui.i18n import N_
-from kiosk.ui.screens.chrome import cancel, field_rows, message, page
+from kiosk.ui.screens.chrome import cancel, field_rows, message, page, paged
 from kiosk.ui.screens.common import busy
 from kiosk.ui.view import screen
 from kiosk.ui.widgets import button, panel
@@ -125,7 +125,8 @@ def extract_preview(cv: Canvas, d: Data) -> None:
         lines.insert(0, _("Page {n} of {m}: the printed document has every entry.").format(n=pg, m=len(pages)))
     if d.flag("reprint"):
         lines.insert(0, _("This is a reprint of document {no}.").format(no=d.text("document_no")))
-    message(cv, side, lines)
+    paged(cv, side, [(s, L.body_px if i == 0 else L.body_px - L.px(2), i == 0, C.INK if i == 0 else C.MUTED)
+                     for i, s in enumerate(lines)])  # fmt: skip
 
 
 def preview_pages(cv: Canvas, lines: list[str], width: int, height: int) -> list[list[str]]:
