@@ -112,6 +112,7 @@ class Layout:
     rect: pygame.Rect
     large_text: bool = False
     high_contrast: bool = False
+    stepped: bool = False  # a journey screen: a step line ("Step 2 of 5") sits between the header and the body
 
     @property
     def scale(self) -> float:
@@ -137,8 +138,14 @@ class Layout:
         return pygame.Rect(self.rect.left, self.rect.bottom - h, self.rect.width, h)
 
     @property
+    def step_line(self) -> pygame.Rect:
+        """Where a journey screen says which step it is: under the header, one small line high (empty otherwise)."""
+        h = round(self.font_px(18) * 1.9) if self.stepped else 0  # Garuda's line height is about 1.9 × the size
+        return pygame.Rect(self.rect.left + self.margin, self.header.bottom, self.rect.width - 2 * self.margin, h)
+
+    @property
     def body(self) -> pygame.Rect:
-        top = self.header.bottom + self.margin // 2
+        top = self.step_line.bottom + self.margin // 2
         bottom = self.footer.top - self.margin // 4
         return pygame.Rect(self.rect.left + self.margin, top, self.rect.width - 2 * self.margin, bottom - top)
 

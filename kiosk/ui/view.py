@@ -114,15 +114,19 @@ class KioskView:
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect | None = None, *, now_s: float = 0.0) -> Canvas:
         rect = rect or surface.get_rect()
+        data = Data(self.state.data)
+        n, m = data.integer("journey_step"), data.integer("journey_steps")
+        step = (n, m) if 0 < n <= m else None
         cv = Canvas(
             surface=surface,
-            layout=Layout(rect, self.large_text, self.high_contrast),
+            layout=Layout(rect, self.large_text, self.high_contrast, stepped=step is not None),
             text=self.text,
             _=translator(self.language),
             language=self.language,
             now_s=now_s,
             camera=self.camera,
             view_page=self.view_page,
+            step=step,
         )
         clip = surface.get_clip()
         surface.set_clip(rect)

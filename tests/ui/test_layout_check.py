@@ -27,8 +27,9 @@ def check(text: Text, language: str, large: bool, hc: bool, size: tuple[int, int
     least = Layout(screen, False).small_px  # the smallest normal-size text at this resolution
     view = KioskView(text, language=language, large_text=large, high_contrast=hc)
     found: list[str] = []
-    for name, data in SAMPLES.items():
-        view.show(name, data)
+    stepped = {"journey": "thaid", "journey_step": 4, "journey_steps": 5}  # as every journey screen is drawn
+    for (name, data), step in itertools.product(SAMPLES.items(), ({}, stepped)):
+        view.show(name, {**data, **step})
         text.drawn = []
         try:
             view.draw(surface, now_s=0.25)

@@ -40,6 +40,23 @@ def header(cv: Canvas, title: str, *, switches: bool = True) -> None:
         right = contrast_rect.left - pad
     title_rect = pygame.Rect(h.left + L.margin, h.top, right - h.left - L.margin, h.height)
     cv.text.block(cv.surface, title, title_rect, L.title_px, C.HEADER_INK, bold=True, valign="middle")
+    if cv.step is not None:
+        step_line(cv, *cv.step)
+
+
+def step_line(cv: Canvas, n: int, m: int) -> None:
+    """ "Step 2 of 5" and a bar of m segments, the first n filled: every journey screen says where it is."""
+    L = cv.layout
+    r = L.step_line
+    words = cv._("Step {n} of {m}").format(n=n, m=m)
+    got = cv.text.block(cv.surface, words, r, L.small_px, C.MUTED, bold=True, valign="middle")
+    gap = L.px(6)
+    bar = pygame.Rect(got.right + L.margin, 0, r.right - got.right - L.margin, max(4, L.px(8)))
+    bar.centery = r.centery
+    seg = (bar.width - gap * (m - 1)) // max(1, m)
+    for i in range(m):
+        s = pygame.Rect(bar.left + i * (seg + gap), bar.top, seg, bar.height)
+        pygame.draw.rect(cv.surface, C.PRIMARY if i < n else C.OUTLINE, s, border_radius=bar.height // 2)
 
 
 def contrast_icon(cv: Canvas, key: pygame.Rect) -> None:
@@ -75,7 +92,21 @@ def cancel(cv: Canvas) -> tuple[str, str, str, str]:
 
 
 def message(cv: Canvas, rect: pygame.Rect, lines: Sequence[str], *, first_bold: bool = True) -> int:
-    """Paragraphs top-down in `rect`; returns the y below the last one."""
+    """Paragraphs top-down in `rect`; returns the y below the last one. Paragraphs that do not all fit at full size
+    are paged (`paged`), and the whole rect is taken."""
+    L = cv.layout
+    specs = [
+        (
+            s,
+            L.body_px if i == 0 or not first_bold else L.body_px - L.px(2),
+            first_bold and i == 0,
+            C.INK if i == 0 else C.MUTED,
+        )
+        for i, s in enumerate(lines)
+    ]
+    if len(cv.text.pages([(s, z, b) for s, z, b, _ in specs], rect.width, rect.height, L.px(10))) > 1:
+        paged(cv, rect, specs)
+        return rect.bottom
     y = rect.top
     for i, s in enumerate(lines):
         size = cv.layout.body_px if i == 0 or not first_bold else cv.layout.body_px - cv.layout.px(2)
