@@ -126,7 +126,7 @@ def field_rows(cv: Canvas, rect: pygame.Rect, rows: Sequence[tuple[str, str]], l
     """(label, value) rows: values wrap beside one-line labels; the whole table shrinks together until it fits."""
     L = cv.layout
     rows = [(label, value) for label, value in rows if value]
-    widest = max((cv.text.width(label, L.small_px) for label, _ in rows), default=0) + L.px(8)
+    widest = max((cv.text.width(label, L.small_px) for label, _ in rows), default=0) + L.px(20)
     label_w = max(label_w, min(widest, rect.width * 2 // 5))  # labels keep their size: the column widens instead
     value_w = rect.width - label_w
     size = L.body_px
