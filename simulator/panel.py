@@ -96,6 +96,14 @@ class Panel:
         self, s: pygame.Surface, area: pygame.Rect, camera_area: pygame.Rect, status: tuple[str, ...] = ()
     ) -> None:
         """`status`: lines about the kiosk itself (its screen, recent screens) shown under the camera controls."""
+        floor = self.text.floor
+        self.text.floor = 0.7  # the developer's panel may shrink a long label to fit its button (the kiosk may not)
+        try:
+            self._draw(s, area, camera_area, status)
+        finally:
+            self.text.floor = floor
+
+    def _draw(self, s: pygame.Surface, area: pygame.Rect, camera_area: pygame.Rect, status: tuple[str, ...]) -> None:
         self.hits = []
         pygame.draw.rect(s, BG, area)
         roll_w = 170

@@ -368,7 +368,45 @@ def data(state: BookingState, now: float) -> Mapping[str, object]:
     return identity_data(state, now)
 
 
-FLOW: Flow[BookingState] = Flow("booking", BookingState, STAGES, first="consent", handle=handle, data=data)
+# The journey's steps as the person sees them ("Step 2 of 6"), each with the stages it covers.
+STEPS: tuple[tuple[str, ...], ...] = (
+    ("consent",),
+    (
+        "insert_card",
+        "reading",
+    ),
+    (
+        "face_capture",
+        "liveness",
+        "face_match",
+        "face_retry",
+        "finger_verify",
+        "finger_retry",
+    ),
+    (
+        "booking_action",
+        "fetching_offices",
+        "booking_office",
+        "fetching_bookings",
+        "booking_list",
+    ),
+    (
+        "fetching_calendar",
+        "booking_date",
+        "fetching_slots",
+        "booking_slot",
+    ),
+    (
+        "booking_review",
+        "booking_submit",
+        "booking_ticket",
+        "ticket_printing",
+        "booking_cancel_confirm",
+        "cancelling",
+        "booking_cancelled",
+    ),
+)
+FLOW: Flow[BookingState] = Flow("booking", BookingState, STAGES, first="consent", handle=handle, data=data, steps=STEPS)
 start = FLOW.start
 step = FLOW.step
 view = FLOW.view

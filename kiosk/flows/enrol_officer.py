@@ -301,7 +301,39 @@ def data(state: OfficerEnrol, now: float) -> Mapping[str, object]:
     return {}
 
 
-FLOW: Flow[OfficerEnrol] = Flow("thaid_officer", OfficerEnrol, STAGES, first="officer_signin", handle=handle, data=data)
+# The journey's steps as the person sees them ("Step 2 of 5"), each with the stages it covers.
+STEPS: tuple[tuple[str, ...], ...] = (
+    (
+        "officer_signin",
+        "officer_insert",
+        "officer_reading",
+        "officer_pin",
+        "officer_checking",
+        "officer_finger",
+        "officer_remove",
+    ),
+    (
+        "citizen_insert",
+        "citizen_reading",
+        "check_card",
+        "type_cid",
+    ),
+    ("consent",),
+    (
+        "finger_capture",
+        "finger_retry",
+        "finger_attest",
+    ),
+    (
+        "enrol_queue",
+        "issuing",
+        "officer_qr",
+        "citizen_remove",
+    ),
+)
+FLOW: Flow[OfficerEnrol] = Flow(
+    "thaid_officer", OfficerEnrol, STAGES, first="officer_signin", handle=handle, data=data, steps=STEPS
+)
 start = FLOW.start
 step = FLOW.step
 view = FLOW.view

@@ -177,7 +177,32 @@ def data(state: EnrolSelf, now: float) -> Mapping[str, object]:
     return identity_data(state, now)
 
 
-FLOW: Flow[EnrolSelf] = Flow("thaid", EnrolSelf, STAGES, first="consent", handle=handle, data=data)
+# The journey's steps as the person sees them ("Step 2 of 5"), each with the stages it covers.
+STEPS: tuple[tuple[str, ...], ...] = (
+    ("consent",),
+    (
+        "insert_card",
+        "reading",
+        "check_data",
+    ),
+    (
+        "face_capture",
+        "liveness",
+        "face_match",
+        "face_retry",
+    ),
+    (
+        "passcode_set",
+        "passcode_confirm",
+        "consent_confirm",
+    ),
+    (
+        "enrolling",
+        "activation_qr",
+        "receipt_printing",
+    ),
+)
+FLOW: Flow[EnrolSelf] = Flow("thaid", EnrolSelf, STAGES, first="consent", handle=handle, data=data, steps=STEPS)
 start = FLOW.start
 step = FLOW.step
 view = FLOW.view

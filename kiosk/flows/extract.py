@@ -190,8 +190,34 @@ def _cleanup(state: Extract) -> list[Effect]:
     return [VoidPrint(state.job_id, "aborted")] if state.stage == "printing" and state.job_id else []
 
 
+# The journey's steps as the person sees them ("Step 2 of 6"), each with the stages it covers.
+STEPS: tuple[tuple[str, ...], ...] = (
+    ("extract_choose",),
+    ("consent",),
+    (
+        "insert_card",
+        "reading",
+    ),
+    (
+        "face_capture",
+        "liveness",
+        "face_match",
+        "face_retry",
+        "finger_verify",
+        "finger_retry",
+    ),
+    (
+        "fetching",
+        "extract_preview",
+    ),
+    (
+        "printing",
+        "print_failed",
+        "extract_done",
+    ),
+)
 FLOW: Flow[Extract] = Flow(
-    "extract", Extract, STAGES, first="extract_choose", handle=handle, data=data, cleanup=_cleanup
+    "extract", Extract, STAGES, first="extract_choose", handle=handle, data=data, steps=STEPS, cleanup=_cleanup
 )
 start = FLOW.start
 step = FLOW.step

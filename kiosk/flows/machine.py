@@ -124,7 +124,9 @@ class Flow(Generic[S]):
         data: DataFn[S],
         cleanup: Callable[[S], list[Effect]] | None = None,
         opening: Callable[[Flow[S], S, float], Step[S]] | None = None,
+        steps: tuple[tuple[str, ...], ...] = (),
     ) -> None:
+        """`steps` are the journey's steps as the person sees them ("Step 2 of 5"), each the stages it covers."""
         self.name = name
         self.state_type = state_type
         self.stages: dict[str, Stage] = {**stages, "notice": NOTICE, "take_card": TAKE_CARD, "closed": CLOSED}
@@ -133,10 +135,15 @@ class Flow(Generic[S]):
         self._data = data
         self._cleanup = cleanup
         self._opening = opening  # the first move, when the first stage needs an effect (a card already in: read it)
+        self.steps = {stage: i + 1 for i, stages in enumerate(steps) for stage in stages}
+        self.step_count = len(steps)
         self._check()
 
     def _check(self) -> None:
         limits = {f.name for f in fields(Limits)}
+        unknown = set(self.steps) - set(self.stages)
+        if unknown:
+            raise DefinitionError(f"{self.name}: steps name undeclared stages {sorted(unknown)}")
         if self.first not in self.stages:
             raise DefinitionError(f"{self.name}: first stage {self.first!r} is not declared")
         for name, st in self.stages.items():
@@ -347,6 +354,9 @@ class Flow(Generic[S]):
         if state.confirm_cancel:
             return Screen("confirm_cancel", {**data, "card": state.card_in})
         data.update(self._data(state, now))
+        if state.stage in self.steps:
+            data["journey_step"] = self.steps[state.stage]
+            data["journey_steps"] = self.step_count
         if st.keypad:
             data["entered"] = len(state.entry)
             data["length"] = self.keypad_length(state, st)

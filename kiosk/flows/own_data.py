@@ -90,7 +90,27 @@ def data(state: OwnData, now: float) -> Mapping[str, object]:
     return identity_data(state, now)
 
 
-FLOW: Flow[OwnData] = Flow("own_data", OwnData, STAGES, first="consent", handle=handle, data=data)
+# The journey's steps as the person sees them ("Step 2 of 4"), each with the stages it covers.
+STEPS: tuple[tuple[str, ...], ...] = (
+    ("consent",),
+    (
+        "insert_card",
+        "reading",
+    ),
+    (
+        "face_capture",
+        "liveness",
+        "face_match",
+        "face_retry",
+        "finger_verify",
+        "finger_retry",
+    ),
+    (
+        "fetching",
+        "own_data",
+    ),
+)
+FLOW: Flow[OwnData] = Flow("own_data", OwnData, STAGES, first="consent", handle=handle, data=data, steps=STEPS)
 start = FLOW.start
 step = FLOW.step
 view = FLOW.view

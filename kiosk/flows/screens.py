@@ -55,7 +55,7 @@ SCREENS: Mapping[str, frozenset[str]] = {
 }
 
 # Keys every journey screen may carry besides its own.
-COMMON_KEYS = frozenset({"journey"})
+COMMON_KEYS = frozenset({"journey", "journey_step", "journey_steps"})
 
 # Reasons the error screen is given (kiosk.ui.screens.common.ERRORS explains each; the last five are the journeys'
 # additions: lockouts, referrals, a typed ID that differs from the card, an officer card where a citizen's belongs).

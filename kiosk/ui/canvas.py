@@ -81,6 +81,8 @@ class Canvas:
     language: str
     now_s: float
     camera: FrameSource | None = None
+    view_page: int = 0
+    step: tuple[int, int] | None = None  # (n, of m) on a journey screen
     hits: list[Hit] = field(default_factory=list)
     animating: bool = False
 

@@ -16,6 +16,8 @@ class Tapped:
 # Actions the view applies to itself at once (and still posts, so the journeys know):
 LANGUAGE = "language"  # value "th" | "en"
 LARGE_TEXT = "large_text"  # value "on" | "off"
+HIGH_CONTRAST = "high_contrast"  # value "on" | "off"
+VIEW_PAGE = "view_page"  # value "0", "1", …: which page of a screen's long text is shown (reset by a new screen)
 
 
 @dataclass(frozen=True)

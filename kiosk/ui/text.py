@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from pathlib import Path
 from typing import Literal
@@ -40,6 +41,11 @@ class Text:
         self._runs: OrderedDict[tuple[str, int, bool, Color], pygame.Surface] = OrderedDict()
         self._cache_size = cache_size
         self.journal: list[str] | None = None  # when a list, every label and block drawn is appended (tests, scenarios)
+        # Text may shrink to fit only down to this fraction of the size asked for: the view sets 1/LARGE_TEXT_FACTOR
+        # with large text (never below the normal size) and 1.0 otherwise (never below the normal size either).
+        self.floor = 1.0
+        # When a list, every drawn text as (text, covered rect, size px, fits): the layout check reads it.
+        self.drawn: list[tuple[str, pygame.Rect, int, bool]] | None = None
 
     def font(self, size_px: int, bold: bool = False) -> pygame.font.Font:
         key = (max(6, size_px), bold)
@@ -71,10 +77,18 @@ class Text:
     def lines(self, s: str, size_px: int, width_px: int, bold: bool = False) -> list[str]:
         return wrap(s, lambda t: self.width(t, size_px, bold), width_px)
 
+    def floor_px(self, size_px: int) -> int:
+        """The smallest size text asked for at `size_px` may shrink to."""
+        return min(size_px, math.ceil(size_px * self.floor - 1e-6))
+
     def fit(
-        self, s: str, size_px: int, rect: pygame.Rect, bold: bool = False, min_px: int = 12
+        self, s: str, size_px: int, rect: pygame.Rect, bold: bool = False, min_px: int | None = None
     ) -> tuple[int, list[str]]:
-        """The largest size <= `size_px` at which `s`, wrapped to the rect's width, fits its height."""
+        """The largest size <= `size_px` (and >= the floor) at which `s`, wrapped to the rect's width, fits its height.
+
+        At the floor the lines may still be taller than the rect: callers that can page (`pages`) do so.
+        """
+        min_px = self.floor_px(size_px) if min_px is None else max(min_px, self.floor_px(size_px))
         size = size_px
         while True:
             lines = self.lines(s, size, rect.width, bold)
@@ -85,15 +99,24 @@ class Text:
     def label(
         self, surface: pygame.Surface, s: str, rect: pygame.Rect, size_px: int, color: Color, *, bold: bool = False
     ) -> pygame.Rect:
-        """One line, shrunk until it fits the rect's width (for field labels that must not wrap)."""
+        """One line, shrunk (not below the floor) until it fits the rect's width, for field labels that must not wrap.
+
+        A label still too wide at the floor is clipped to its rect and recorded as not fitting."""
         if self.journal is not None:
             self.journal.append(s)
         size = size_px
-        while size > 10 and self.width(s, size, bold) > rect.width:
-            size = max(10, int(size * 0.92))
+        least = self.floor_px(size_px)
+        while size > least and self.width(s, size, bold) > rect.width:
+            size = max(least, int(size * 0.92))
         run = self.run(s, size, color, bold)
+        clip = surface.get_clip()
+        surface.set_clip(rect.clip(clip) if clip else rect)
         surface.blit(run, rect.topleft)
-        return pygame.Rect(rect.left, rect.top, run.get_width(), self.line_height(size, bold))
+        surface.set_clip(clip)
+        covered = pygame.Rect(rect.left, rect.top, run.get_width(), self.line_height(size, bold))
+        if self.drawn is not None:
+            self.drawn.append((s, covered.clip(rect) if rect.height else covered, size, run.get_width() <= rect.width))
+        return covered
 
     def block(
         self,
@@ -107,11 +130,19 @@ class Text:
         align: Align = "left",
         valign: Literal["top", "middle"] = "top",
     ) -> pygame.Rect:
-        """Draw `s` wrapped into `rect` (shrunk to fit); returns the area actually covered."""
+        """Draw `s` wrapped into `rect` (shrunk to fit, not below the floor); returns the area actually covered.
+
+        Lines that do not fit the rect even at the floor are not drawn over what lies below: they are left out and
+        the text is recorded as not fitting (screens with long text page it instead, see `pages`)."""
         if self.journal is not None:
             self.journal.append(s)
         size, lines = self.fit(s, size_px, rect, bold)
         lh = self.line_height(size, bold)
+        # A line box is taller than the glyphs (Garuda leaves room for stacked marks): one line fits a box of 3/4 its
+        # height, as a header title or a button label does.
+        room = max(1 if rect.height * 4 >= lh * 3 else 0, rect.height // lh) if lh else len(lines)
+        fits = len(lines) <= room and all(self.width(line, size, bold) <= rect.width for line in lines)
+        lines = lines[:room]
         y = rect.top
         if valign == "middle":
             y = rect.top + max(0, (rect.height - lh * len(lines)) // 2)
@@ -126,4 +157,19 @@ class Text:
             surface.blit(run, (x, y))
             covered.union_ip(pygame.Rect(x, y, run.get_width(), lh))
             y += lh
+        if self.drawn is not None:
+            self.drawn.append((s, covered, size, fits))
         return covered
+
+    def pages(self, paragraphs: list[tuple[str, int, bool]], width_px: int, height_px: int, gap_px: int) -> list[int]:
+        """Split (text, size, bold) paragraphs, wrapped at full size, into pages of `height_px`; returns the index of
+        each page's first paragraph. A paragraph taller than a page gets a page of its own."""
+        starts = [0]
+        used = 0
+        for i, (s, size, bold) in enumerate(paragraphs):
+            h = len(self.lines(s, size, width_px, bold)) * self.line_height(size, bold)
+            if used and used + h > height_px:
+                starts.append(i)
+                used = 0
+            used += h + gap_px
+        return starts

@@ -10,10 +10,11 @@ from typing import Any
 import pygame
 
 from kiosk.ui import events
+from kiosk.ui import layout as C
 from kiosk.ui.canvas import Canvas, Data, FrameSource, Hit
 from kiosk.ui.events import Tapped
 from kiosk.ui.i18n import LANGUAGES, translator
-from kiosk.ui.layout import BG, Layout
+from kiosk.ui.layout import Layout
 from kiosk.ui.text import Text
 
 log = logging.getLogger(__name__)
@@ -60,26 +61,35 @@ class KioskView:
     """Holds what is shown and the viewer's preferences; owns no journey state."""
 
     def __init__(
-        self, text: Text, *, language: str = "th", large_text: bool = False, camera: FrameSource | None = None
+        self,
+        text: Text,
+        *,
+        language: str = "th",
+        large_text: bool = False,
+        high_contrast: bool = False,
+        camera: FrameSource | None = None,
     ) -> None:
         self.text = text
         self.language = language if language in LANGUAGES else "th"
         self.large_text = large_text
-        self._defaults = (self.language, large_text)
+        self.high_contrast = high_contrast
+        self._defaults = (self.language, large_text, high_contrast)
         self.camera = camera
         self.state = ScreenState("attract")
         self._hits: list[Hit] = []
         self._dirty = True
         self._animating = False
+        self.view_page = 0  # the page of long text shown (consent terms): the view's own, reset by a new screen
         self.texts: list[str] = []  # every string drawn in the last frame, in drawing order
         self._flash: tuple[pygame.Rect, int] | None = None  # a touched control, and frames left to show it pressed
 
     def show(self, name: str, data: Mapping[str, Any] | None = None) -> None:
         if name == "attract" and self.state.name != "attract":
             # The next person starts from the kiosk's defaults, not the last person's choices.
-            self.language, self.large_text = self._defaults
+            self.language, self.large_text, self.high_contrast = self._defaults
         if name != self.state.name:
             self._flash = None  # the new screen is the answer to the touch
+            self.view_page = 0
         self.state = ScreenState(name, dict(data or {}))
         self._dirty = True
 
@@ -91,6 +101,12 @@ class KioskView:
         elif ev.action == events.LARGE_TEXT:
             self.large_text = ev.value == "on" if ev.value else not self.large_text
             self._dirty = True
+        elif ev.action == events.VIEW_PAGE and ev.value.isdigit():
+            self.view_page = int(ev.value)
+            self._dirty = True
+        elif ev.action == events.HIGH_CONTRAST:
+            self.high_contrast = ev.value == "on" if ev.value else not self.high_contrast
+            self._dirty = True
 
     @property
     def needs_redraw(self) -> bool:
@@ -98,18 +114,36 @@ class KioskView:
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect | None = None, *, now_s: float = 0.0) -> Canvas:
         rect = rect or surface.get_rect()
+        data = Data(self.state.data)
+        n, m = data.integer("journey_step"), data.integer("journey_steps")
+        step = (n, m) if 0 < n <= m else None
         cv = Canvas(
             surface=surface,
-            layout=Layout(rect, self.large_text),
+            layout=Layout(rect, self.large_text, self.high_contrast, stepped=step is not None),
             text=self.text,
             _=translator(self.language),
             language=self.language,
             now_s=now_s,
             camera=self.camera,
+            view_page=self.view_page,
+            step=step,
         )
         clip = surface.get_clip()
         surface.set_clip(rect)
-        surface.fill(BG, rect)
+        C.use_palette(self.high_contrast)
+        floor = self.text.floor
+        self.text.floor = 1 / C.LARGE_TEXT_FACTOR if self.large_text else 1.0  # never below the normal size
+        try:
+            self._draw(cv, surface, rect)
+        finally:
+            C.use_palette(False)  # whatever else draws on this surface (the simulator's panel) keeps its colours
+            self.text.floor = floor
+            surface.set_clip(clip)
+            self.text.journal = None
+        return cv
+
+    def _draw(self, cv: Canvas, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        surface.fill(C.BG, rect)
         self.texts = []
         self.text.journal = self.texts
         fn = registry().get(self.state.name)
@@ -124,16 +158,13 @@ class KioskView:
         if self._flash is not None:
             rect, frames = self._flash
             shade = pygame.Surface(rect.size, pygame.SRCALPHA)
-            shade.fill((0, 0, 0, 70))
+            shade.fill((255, 255, 255, 110) if self.high_contrast else (0, 0, 0, 70))
             surface.blit(shade, rect.topleft)
             self._flash = (rect, frames - 1) if frames > 1 else None
             cv.animating = True
-        surface.set_clip(clip)
-        self.text.journal = None
         self._hits = cv.hits
         self._dirty = False
         self._animating = cv.animating
-        return cv
 
     def press(self, pos: tuple[int, int]) -> Tapped | None:
         """Like `hit`, and the touched control shows pressed for a few frames: a touch must visibly land."""

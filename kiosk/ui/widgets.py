@@ -41,7 +41,7 @@ def button(
     if kind == "secondary":
         pygame.draw.rect(cv.surface, C.OUTLINE, rect, width=max(1, cv.layout.px(1.5)), border_radius=radius)
     pad = cv.layout.px(8)
-    inner = rect.inflate(-2 * pad, -pad)
+    inner = rect.inflate(-2 * pad, 0)
     cv.text.block(
         cv.surface, label, inner, size_px or cv.layout.button_px, ink, bold=True, align="center", valign="middle"
     )

@@ -333,7 +333,18 @@ class Player:
                     return h.rect
             return None
 
-        self.wait_until(f"a control {action}:{value} to touch", lambda: control() is not None, timeout_s)
+        def shown() -> bool:
+            """The control is on screen; if not, turn the screen's page (a long menu or text) as a person would."""
+            if control() is not None:
+                return True
+            view = self.session.view
+            pages = [h for h in view.controls if h.event.action == "view_page"]
+            turn = [h for h in pages if int(h.event.value) > view.view_page] or pages  # onwards, then back to the start
+            if turn and action != "view_page":
+                self.session.loop.pointer(turn[0].rect.center)
+            return False
+
+        self.wait_until(f"a control {action}:{value} to touch", shown, timeout_s)
         rect = control()
         assert rect is not None
         self.session.loop.pointer(rect.center)

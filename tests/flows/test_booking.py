@@ -122,6 +122,8 @@ def test_slot_with_room_gives_a_ticket_and_a_full_one_is_refused() -> None:
     assert review.name == "booking_review" and not run.all(Submit)
     assert review.data == {
         "journey": "booking",
+        "journey_step": 6,  # the last of the journey's six steps
+        "journey_steps": 6,
         "date": "2026-11-23",
         "time": "09:00",
         "office": OFFICE.name_th,

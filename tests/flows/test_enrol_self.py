@@ -160,6 +160,8 @@ def test_three_face_failures_lock_the_face_for_this_holder() -> None:
     run.send(FaceCaptured(), LivenessDone(True), FaceMatched(False))
     assert run.screen.name == "error" and run.screen.data == {
         "journey": "thaid",
+        "journey_step": 3,  # the face check, of five steps
+        "journey_steps": 5,
         "reason": "face_mismatch",
         "retry": True,
         "attempts_left": 2,
@@ -300,6 +302,8 @@ def test_the_names_read_first_greet_the_holder_while_the_rest_of_the_card_is_rea
     run.send(CardGreeting("นายสมชาย", "Mr. Somchai"))
     assert run.screen.name == "reading_card" and run.screen.data == {
         "journey": "thaid",
+        "journey_step": 2,  # the card, of five steps
+        "journey_steps": 5,
         "who": "citizen",
         "name": "นายสมชาย",
     }

@@ -126,3 +126,16 @@ def test_the_paper_roll_scrolls_back_to_older_prints(rig: Rig, monkeypatch: pyte
     assert panel.roll_back_px > 0
     press(panel, "roll:newer")
     assert panel.roll_back_px == 0
+
+
+def test_every_panel_label_fits_its_button(rig: Rig) -> None:
+    """'Pull mid-read' was cut to 'Pull' once kiosk text stopped shrinking: the panel's own labels may shrink."""
+    text = Text()
+    panel = Panel(rig, text)
+    text.drawn = []
+    try:
+        draw(panel)
+        cut = [s for s, _rect, _px, fits in text.drawn if not fits]
+    finally:
+        text.drawn = None
+    assert cut == []

@@ -30,27 +30,34 @@ KEY_SCREENS = [
     "booking_calendar",
     "error",
 ]
-CASES = [(name, lang, (800, 480), False) for name in KEY_SCREENS for lang in ("th", "en")] + [
-    ("card_data", "th", (1280, 800), True),
-    ("menu", "th", (1024, 600), True),
+CASES = [(name, lang, (800, 480), False, False) for name in KEY_SCREENS for lang in ("th", "en")] + [
+    ("card_data", "th", (1280, 800), True, False),
+    ("menu", "th", (1024, 600), True, False),
+    # large text and high contrast on the key screens: the menu, a consent, a record, a result
+    *[
+        (name, lang, (800, 480), large, hc)
+        for name in ("menu", "consent", "card_data", "error")
+        for lang in ("th", "en")
+        for large, hc in ((True, False), (False, True), (True, True))
+    ],
 ]
 MAX_DIFFERENT_PIXELS = 0.002  # font hinting may move a few edge pixels between FreeType builds, not a glyph
 
 
-def render(text: Text, name: str, lang: str, size: tuple[int, int], large: bool) -> pygame.Surface:
+def render(text: Text, name: str, lang: str, size: tuple[int, int], large: bool, hc: bool) -> pygame.Surface:
     surface = pygame.Surface(size)
-    view = KioskView(text, language=lang, large_text=large)
+    view = KioskView(text, language=lang, large_text=large, high_contrast=hc)
     view.show(name, SAMPLES[name])
     view.draw(surface, now_s=0.25)
     return surface
 
 
-@pytest.mark.parametrize(("name", "lang", "size", "large"), CASES, ids=lambda v: str(v))
+@pytest.mark.parametrize(("name", "lang", "size", "large", "hc"), CASES, ids=lambda v: str(v))
 def test_screen_matches_golden(
-    text: Text, shots: Path, name: str, lang: str, size: tuple[int, int], large: bool
+    text: Text, shots: Path, name: str, lang: str, size: tuple[int, int], large: bool, hc: bool
 ) -> None:
-    stem = f"{name}-{lang}-{size[0]}x{size[1]}{'-large' if large else ''}"
-    got = render(text, name, lang, size, large)
+    stem = f"{name}-{lang}-{size[0]}x{size[1]}{'-large' if large else ''}{'-contrast' if hc else ''}"
+    got = render(text, name, lang, size, large, hc)
     golden = GOLDEN / f"{stem}.png"
     if os.environ.get("KIOSK_UPDATE_GOLDEN") == "1":
         GOLDEN.mkdir(exist_ok=True)

@@ -84,14 +84,16 @@ def test_language_and_large_text_switches_apply_at_once_and_reach_the_journeys(t
     loop, seen, surface = make(text)
     loop.port.show("menu", SAMPLES["menu"])
     loop.step(surface)
+    normal = next(h.rect for h in loop.view.controls if h.event.action == "service")
     click(loop, centre_of(loop, "language", "en"))
     click(loop, centre_of(loop, "large_text", "on"))
     assert loop.view.language == "en" and loop.view.large_text
     loop.step(surface)
     assert taps(seen) == [Tapped("language", "en"), Tapped("large_text", "on")]
-    # In large text the menu is one column: the first two services are stacked, not side by side.
-    first, second = [h.rect for h in loop.view.controls if h.event.action == "service"][:2]
-    assert second.top > first.bottom
+    # In large text the menu's tiles grow (defect 3: they halved), and the services that no longer fit are paged.
+    first = next(h.rect for h in loop.view.controls if h.event.action == "service")
+    assert first.height > normal.height and first.width >= normal.width
+    assert any(h.event.action == "view_page" for h in loop.view.controls)
 
 
 def test_disabled_services_cannot_be_touched(text: Text) -> None:

@@ -18,7 +18,7 @@ explore_mod = pytest.importorskip("tests.flows.explore")
 UNDERSTOOD = {
     "accept", "back", "booking", "cancel", "confirm", "day", "decline", "document", "done", "retry", "my_bookings",
     "new_booking", "office", "page", "print", "receipt", "reject", "service", "sign_in", "slot", "sign_out",
-    "continue", "digit", "backspace", "clear", "ok", "language", "large_text", "start",
+    "continue", "digit", "backspace", "clear", "ok", "language", "large_text", "high_contrast", "view_page", "start",
 }  # fmt: skip
 
 
@@ -47,3 +47,26 @@ def test_every_reachable_journey_state_draws_with_understood_controls(text: Text
         assert actions <= UNDERSTOOD, f"{name}.{stage} -> {screen.name}: {actions - UNDERSTOOD}"
         assert view.texts, f"{name}.{stage} -> {screen.name} drew no text"
     assert len(seen_screens) > 3
+
+
+CITIZEN_JOURNEYS = ("thaid", "extract", "own_data", "booking", "thaid_officer")
+
+
+@pytest.mark.parametrize("name", [n for n in CITIZEN_JOURNEYS if n in explore_mod.FLOWS])
+def test_every_journey_screen_shows_its_step(text: Text, name: str) -> None:
+    """Each journey declares its steps once (Flow(steps=…)); every stage it shows a screen for is in one, in order,
+    and the screen says "Step n of m" ("ขั้นตอนที่ n จาก m") in the person's language."""
+    flow = explore_mod.FLOWS[name]
+    shown = {s for s in flow.stages if s not in ("notice", "take_card", "closed")}
+    assert shown <= set(flow.steps), f"{name}: stages without a step: {sorted(shown - set(flow.steps))}"
+    surface = pygame.Surface((800, 480))
+    for stage, state in states(name):
+        screen = flow.view(state, explore_mod.NOW)
+        if screen.name in ("error", "remove_card", "thank_you", "attract", "timeout_warning", "confirm_cancel"):
+            continue  # endings and interruptions are not steps
+        n, m = screen.data["journey_step"], screen.data["journey_steps"]
+        for lang, words in (("en", f"Step {n} of {m}"), ("th", f"ขั้นตอนที่ {n} จาก {m}")):
+            view = KioskView(text, language=lang)
+            view.show(screen.name, screen.data)
+            view.draw(surface, now_s=1.0)
+            assert words in view.texts, f"{name}.{stage} -> {screen.name} in {lang}"

@@ -28,11 +28,30 @@ def test_thai_lines_break_only_at_word_boundaries(text: Text) -> None:
         assert all(text.width(line, 24) <= width for line in lines if " " in line or len(line) > 6)
 
 
-def test_fit_shrinks_text_until_it_fits_the_box(text: Text) -> None:
+def test_fit_shrinks_large_text_only_down_to_the_normal_size(text: Text) -> None:
     box = pygame.Rect(0, 0, 300, 90)
-    size, lines = text.fit(LONG_TH, 40, box)
-    assert size < 40
-    assert len(lines) * text.line_height(size) <= box.height
+    try:
+        text.floor = 1 / 1.3
+        size, _ = text.fit(LONG_TH, 40, box)
+        assert 31 <= size < 40  # shrunk, but not below 40 / 1.3
+        size, _ = text.fit("ก", 40, box)
+        assert size == 40
+    finally:
+        text.floor = 1.0
+    size, _lines = text.fit(LONG_TH, 40, box)
+    assert size == 40  # normal-size text never shrinks: it wraps, and the screen pages what does not fit
+
+
+def test_a_block_that_does_not_fit_leaves_out_lines_instead_of_drawing_past_its_box(text: Text) -> None:
+    surface = pygame.Surface((400, 400))
+    box = pygame.Rect(10, 10, 300, 90)
+    text.drawn = []
+    try:
+        covered = text.block(surface, LONG_TH, box, 40, (0, 0, 0))
+        assert box.contains(covered)
+        assert text.drawn[-1][3] is False  # recorded as not fitting, for the layout check
+    finally:
+        text.drawn = None
 
 
 def test_fonts_are_set_to_the_thai_script(text: Text) -> None:

@@ -48,10 +48,18 @@ THAI = re.compile(r"[\u0e00-\u0e7f]")
 
 
 def drawn(text: Text, name: str, data: dict[str, Any], language: str) -> list[str]:
+    """Every string the screen draws, over all the pages of its long text (turned with the view's page control)."""
     view = KioskView(text, language=language)
     view.show(name, data)
     view.draw(pygame.Surface((800, 480)), now_s=1.0)
-    return list(view.texts)
+    seen = list(view.texts)
+    while nxt := [
+        h.event for h in view.controls if h.event.action == "view_page" and int(h.event.value) > view.view_page
+    ]:
+        view.apply(nxt[0])
+        view.draw(pygame.Surface((800, 480)), now_s=1.0)
+        seen += view.texts
+    return seen
 
 
 def problems(strings: list[str]) -> list[str]:

@@ -28,7 +28,8 @@ Screen names and the data each reads (all keys optional; the journeys send plain
   maintenance}; timeout_warning {seconds_left}
 - any screen {warning_s}: the inactivity warning drawn over it, with only "continue" touchable
 
-Touches become `Tapped(action, value)`: start, language(th|en), large_text(on|off), service(name), accept, decline,
+Touches become `Tapped(action, value)`: start, language(th|en), large_text(on|off), high_contrast(on|off),
+service(name), accept, decline,
 cancel, confirm, reject, digit(d), backspace, clear, ok, document(id), print, receipt, day(iso), slot(hh:mm),
 office(id), book, list, booking(reference), finger, back, page(n), retry, continue, done. A touch on no control
 posts `Touched()`.

@@ -8,7 +8,7 @@ from kiosk.ui import events
 from kiosk.ui import layout as C
 from kiosk.ui.canvas import Canvas, Data
 from kiosk.ui.i18n import N_
-from kiosk.ui.screens.chrome import cancel, message, page
+from kiosk.ui.screens.chrome import cancel, message, page, paged
 from kiosk.ui.view import screen
 from kiosk.ui.widgets import button, panel, progress, spinner
 
@@ -203,7 +203,7 @@ def attract(cv: Canvas, d: Data) -> None:
     pulse = 0.5 + 0.5 * abs(((cv.now_s * 0.8) % 2.0) - 1.0)
     cv.animating = True
     band = pygame.Rect(area.left + area.width // 8, y, area.width * 3 // 4, L.px(120))
-    shade = tuple(int(c1 * pulse + c2 * (1 - pulse)) for c1, c2 in zip(C.PRIMARY, C.HEADER_BG, strict=True))
+    shade = tuple(int(c1 * pulse + c2 * (1 - pulse)) for c1, c2 in zip(C.PULSE, C.HEADER_BG, strict=True))
     pygame.draw.rect(cv.surface, shade, band, border_radius=L.px(16))
     inner = band.inflate(-L.px(24), -L.px(16))
     top = pygame.Rect(inner.left, inner.top, inner.width, inner.height * 3 // 5)
@@ -240,9 +240,9 @@ def language(cv: Canvas, d: Data) -> None:
 
 @screen("menu")
 def menu(cv: Canvas, d: Data) -> None:
+    """Service tiles with name and description at full size; more services than fit go on further pages."""
     _ = cv._
     L = cv.layout
-    body = page(cv, _("Choose a service"), [cancel(cv)])
     listed = d.items("services")
     if listed:
         names = [x.text("id") for x in listed if x.text("id") in SERVICES]
@@ -251,29 +251,52 @@ def menu(cv: Canvas, d: Data) -> None:
         names = [s for s in d.strings("services") if s in SERVICES] or list(SERVICES)
         disabled = set()
     disabled |= set(d.strings("disabled"))
-    cols = 1 if L.large_text else 2
-    rows = (len(names) + cols - 1) // cols
+    body = L.body
+    cols = 2
     gap = L.px(12)
+    pad_x, pad_y = L.px(12), L.px(4)
     w = (body.width - gap * (cols - 1)) // cols
-    h = (body.height - gap * (rows - 1)) // max(1, rows)
-    for i, name in enumerate(names):
+    title_px, blurb_px = L.font_px(26), L.small_px
+
+    def words(name: str) -> tuple[str, str]:
         title, blurb = SERVICES[name]
+        return _(title), _(blurb) if name not in disabled else _("Not available right now")
+
+    def need(name: str) -> int:
+        title, blurb = words(name)
+        inner_w = w - 2 * pad_x
+        return (
+            2 * pad_y
+            + len(cv.text.lines(title, title_px, inner_w, True)) * cv.text.line_height(title_px, True)
+            + len(cv.text.lines(blurb, blurb_px, inner_w)) * cv.text.line_height(blurb_px)
+        )
+
+    tallest = max((need(n) for n in names), default=0)
+    rows = max(1, (body.height + gap) // (tallest + gap)) if tallest else 1
+    per_page = rows * cols
+    pages = max(1, -(-len(names) // per_page))
+    pg = min(max(0, cv.view_page), pages - 1)
+    buttons: list[tuple[str, str, str, str]] = [cancel(cv)]
+    if pages > 1:
+        buttons.append((_("Previous"), events.VIEW_PAGE, str(pg - 1), "secondary") if pg > 0 else ("", "", "", ""))
+        buttons.append((_("Next"), events.VIEW_PAGE, str(pg + 1), "primary") if pg < pages - 1 else ("", "", "", ""))
+    page(cv, _("Choose a service"), buttons)
+    shown = names[pg * per_page : (pg + 1) * per_page]
+    used_rows = max(1, -(-len(shown) // cols))
+    h = min((body.height - gap * (rows - 1)) // rows, max(tallest, (body.height - gap * (used_rows - 1)) // used_rows))
+    for i, name in enumerate(shown):
+        title, blurb_text = words(name)
         rect = pygame.Rect(body.left + (i % cols) * (w + gap), body.top + (i // cols) * (h + gap), w, h)
         enabled = name not in disabled
         pygame.draw.rect(cv.surface, C.CARD_BG if enabled else C.SECONDARY, rect, border_radius=L.px(12))
         pygame.draw.rect(cv.surface, C.PRIMARY if enabled else C.OUTLINE, rect, width=L.px(2), border_radius=L.px(12))
-        inner = rect.inflate(-L.px(24), -L.px(6))
+        inner = rect.inflate(-2 * pad_x, -2 * pad_y)
         ink = C.PRIMARY if enabled else C.MUTED
-        title_h = cv.text.line_height(L.font_px(26), bold=True)
-        blurb_text = _(blurb) if enabled else _("Not available right now")
-        if inner.height < title_h + cv.text.line_height(L.small_px):
-            # Large text leaves room for the service's name only: its size matters more than the blurb.
-            cv.text.block(cv.surface, _(title), inner, L.font_px(26), ink, bold=True, valign="middle")
-        else:
-            t = pygame.Rect(inner.left, inner.top, inner.width, title_h)
-            cv.text.block(cv.surface, _(title), t, L.font_px(26), ink, bold=True, valign="middle")
-            b = pygame.Rect(inner.left, t.bottom, inner.width, inner.height - t.height)
-            cv.text.block(cv.surface, blurb_text, b, L.small_px, C.MUTED)
+        title_h = len(cv.text.lines(title, title_px, inner.width, True)) * cv.text.line_height(title_px, True)
+        t = pygame.Rect(inner.left, inner.top, inner.width, title_h)
+        cv.text.block(cv.surface, title, t, title_px, ink, bold=True)
+        b = pygame.Rect(inner.left, t.bottom, inner.width, inner.bottom - t.bottom)
+        cv.text.block(cv.surface, blurb_text, b, blurb_px, C.MUTED)
         if enabled:
             cv.touch(rect, "service", name)
 
@@ -293,7 +316,14 @@ def consent(cv: Canvas, d: Data) -> None:
     title = _(SERVICES[service][0]) if service in SERVICES else ""
     lines = [title, *(_(s) for s in CONSENTS.get(service, CONSENTS["thaid"]))]
     lines.append(_("You may stop at any time by pressing Cancel or taking your card."))
-    message(cv, inner, [s for s in lines if s])
+    paged(
+        cv,
+        inner,
+        [
+            (s, L.body_px if i == 0 else L.body_px - L.px(2), i == 0, C.INK if i == 0 else C.MUTED)
+            for i, s in enumerate(x for x in lines if x)
+        ],
+    )
 
 
 @screen("insert_card")

@@ -7,11 +7,12 @@ import re
 import pygame
 
 from kiosk.flows.events import event_parts
+from kiosk.ui import events
 from kiosk.ui import layout as C
 from kiosk.ui.canvas import Canvas, Data
 from kiosk.ui.dates import day_label, long_date
 from kiosk.ui.i18n import N_
-from kiosk.ui.screens.chrome import cancel, field_rows, message, page
+from kiosk.ui.screens.chrome import cancel, field_rows, message, page, paged
 from kiosk.ui.screens.common import busy
 from kiosk.ui.view import screen
 from kiosk.ui.widgets import button, panel
@@ -125,7 +126,8 @@ def extract_preview(cv: Canvas, d: Data) -> None:
         lines.insert(0, _("Page {n} of {m}: the printed document has every entry.").format(n=pg, m=len(pages)))
     if d.flag("reprint"):
         lines.insert(0, _("This is a reprint of document {no}.").format(no=d.text("document_no")))
-    message(cv, side, lines)
+    paged(cv, side, [(s, L.body_px if i == 0 else L.body_px - L.px(2), i == 0, C.INK if i == 0 else C.MUTED)
+                     for i, s in enumerate(lines)])  # fmt: skip
 
 
 def preview_pages(cv: Canvas, lines: list[str], width: int, height: int) -> list[list[str]]:
@@ -201,7 +203,23 @@ def booking_calendar(cv: Canvas, d: Data) -> None:
 def booking_slots(cv: Canvas, d: Data) -> None:
     _ = cv._
     L = cv.layout
-    body = page(cv, _("Choose a time"), [(_("Back"), "back", "", "secondary")])
+    body = cv.layout.body
+    slots = d.items("slots")
+    cols = 3 if L.large_text else 4
+    gap = L.px(8)
+    # A slot's button keeps a full touch target and its label's line: the slots that do not fit go on pages.
+    least = max(L.touch_min, cv.text.line_height(L.button_px, True) * 3 // 4)
+    date_h = cv.text.line_height(L.body_px, True) + L.px(8)
+    rows_fit = max(1, (body.height - date_h - cv.text.line_height(L.small_px) + gap) // (least + gap))
+    per_page = rows_fit * cols
+    pages = max(1, -(-len(slots) // per_page))
+    pg = min(max(0, cv.view_page), pages - 1)
+    footer: list[tuple[str, str, str, str]] = [(_("Back"), "back", "", "secondary")]
+    if pages > 1:
+        footer.append((_("Previous"), events.VIEW_PAGE, str(pg - 1), "secondary") if pg > 0 else ("", "", "", ""))
+        footer.append((_("Next"), events.VIEW_PAGE, str(pg + 1), "secondary") if pg < pages - 1 else ("", "", "", ""))
+    page(cv, _("Choose a time"), footer)
+    slots = slots[pg * per_page : (pg + 1) * per_page]
     top = _error_line(cv, body, _booking_error(cv, d))
     got = cv.text.block(
         cv.surface,
@@ -212,12 +230,9 @@ def booking_slots(cv: Canvas, d: Data) -> None:
         bold=True,
     )
     top = got.bottom + L.px(8)
-    slots = d.items("slots")
-    cols = 3 if L.large_text else 4
     rows = max(1, (len(slots) + cols - 1) // cols)
-    gap = L.px(8)
     w = (body.width - gap * (cols - 1)) // cols
-    h = min(L.px(70), (body.bottom - top - gap * (rows - 1)) // rows)
+    h = max(least, min(L.px(70), (body.bottom - top - gap * (rows - 1)) // rows))
     for i, slot in enumerate(slots):
         rect = pygame.Rect(body.left + (i % cols) * (w + gap), top + (i // cols) * (h + gap), w, h)
         t = slot.text("time")

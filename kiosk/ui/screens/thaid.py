@@ -7,7 +7,7 @@ import pygame
 from kiosk.ui import layout as C
 from kiosk.ui.canvas import Canvas, Data
 from kiosk.ui.i18n import N_
-from kiosk.ui.screens.chrome import cancel, message, page
+from kiosk.ui.screens.chrome import cancel, message, page, paged
 from kiosk.ui.view import screen
 from kiosk.ui.widgets import button, keypad, masked_digits, panel, qr
 
@@ -123,7 +123,8 @@ def activation_qr(cv: Canvas, d: Data) -> None:
         lines.append(_("The code is valid for {m} more minutes.").format(m=max(0, int(left // 60))))
     if d.flag("offline"):
         lines.append(_("Saved on this kit and sent to the registration service automatically."))
-    message(cv, text, lines)
+    paged(cv, text, [(s, L.body_px if i == 0 else L.body_px - L.px(2), i == 0, C.INK if i == 0 else C.MUTED)
+                     for i, s in enumerate(lines)])  # fmt: skip
 
 
 OFFICER_METHODS: dict[str, str] = {"card": N_("Officer card and PIN"), "finger": N_("Officer fingerprint")}
