@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk import domains
 from kiosk.booking_rules import DEFAULT_POLICY
 from kiosk.errors import DeviceError
 from kiosk.flows.effects import Booking, CancelBooking, Document, Enrolment
@@ -232,7 +233,7 @@ class LocalAdapter:
         expires = self.clock().replace(microsecond=0) + ACTIVATION_TTL
         nonce = secrets.token_hex(4).upper()
         body = f"{self.kiosk_id}|{op_id}|{int(expires.timestamp())}|{nonce}".encode()
-        signature = self.keys.audit_key.sign(body)
+        signature = domains.sign(self.keys.audit_key, domains.KIT_TOKEN, body)
         token = base64.urlsafe_b64encode(body + b"|" + signature).decode().rstrip("=")
         return Activation(f"THAID:KIT:{token}", expires, f"{nonce[:4]}-{op_id[:4].upper()}")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from kiosk import booking_rules, seal
+from kiosk import booking_rules, domains, seal
 from kiosk.documents.numbers import document_number
 from kiosk.registry import kit_tokens
 from kiosk.registry.biometric import TemplateCipher, TemplateKeyError
@@ -53,14 +53,8 @@ def report_friday(moment: datetime) -> date:
 
 
 def _signed(public_key: bytes, signature: bytes, head_hash: str) -> bool:
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-    try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, bytes.fromhex(head_hash))
-    except (InvalidSignature, ValueError):
-        return False
-    return True
+    """An audit-log head signed in the audit domain (`kiosk.domains.AUDIT`), not a kit token or a presence proof."""
+    return domains.verify(public_key, domains.AUDIT, signature, bytes.fromhex(head_hash))
 
 
 def new_activation_code() -> str:
