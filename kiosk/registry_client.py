@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from kiosk.errors import KioskError
-from kiosk.seal import TrustList, TrustListError
+from kiosk.seal import TrustList, TrustListError, signed_list
 
 # Outbox operation kinds: (HTTP method, path template filled from the payload, payload keys sent as the body)
 OPERATIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -240,11 +240,13 @@ class RegistryClient:
     def health(self) -> dict[str, Any]:
         return self._ok(self.request("GET", "/v1/health"), ok=bool, peer=str)
 
-    def trust_list(self) -> TrustList:
+    def trust_list(self, held: TrustList | None = None) -> TrustList:
+        """The registry's signed trust list, if it may replace `held` (`kiosk.seal.signed_list.accept`: signed by a
+        key of the held list, serial never lower); RegistryError otherwise, and the caller keeps what it holds."""
         try:
-            return TrustList.from_json(self._ok(self.request("GET", "/v1/trust-list")))
+            return signed_list.accept(self._ok(self.request("GET", "/v1/trust-list")), held)
         except TrustListError as e:
-            raise RegistryError(f"the registry's trust list is malformed: {e}") from None
+            raise RegistryError(f"the registry's trust list is refused: {e}") from None
 
     def citizen(self, citizen_id: str) -> dict[str, Any]:
         person = self._ok(self.request("GET", f"/v1/citizens/{citizen_id}"), citizen_id=str, name_th=dict, events=list)

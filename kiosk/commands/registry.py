@@ -278,7 +278,7 @@ def cmd_sync(args: argparse.Namespace, cfg: Config) -> int:
             print(f"  audit: {anchored}")
         try:
             cache = Cache(conn)
-            trust = client.trust_list()
+            trust = client.trust_list(cache.trust_list())  # signed, and never older than the one held
             cache.put_trust_list(trust, time.time())
             trust.save(r.trust_list)
             cache.put_offices(client.offices(), time.time())
