@@ -323,7 +323,8 @@ def mask(value: Any) -> Any:
     if isinstance(value, str) and len(value) == 13 and value.isdigit():
         return f"{value[0]}-xxxx-xxxxx-xx-{value[12]}"
     if isinstance(value, dict):
-        return {k: "***" if k in ("pin", "passcode", "finger_template") else mask(v) for k, v in value.items()}
+        secret = ("pin", "passcode", "finger_template", "officer_proof")  # a proof would let a PIN be guessed offline
+        return {k: "***" if k in secret else mask(v) for k, v in value.items()}
     return value
 
 
