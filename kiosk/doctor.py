@@ -214,9 +214,9 @@ def check_store(cfg: Config) -> str:
     try:
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
     except (OSError, ValueError) as e:
-        raise Fail(f"audit key {key_path}: {e}", "restore the kiosk's keys/ (the audit log is unverifiable)") from None
+        raise Fail(f"audit key {key_path}: {e}", MISSING_KEYS_HINT) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise Fail(f"{key_path}: not an Ed25519 key", "restore the kiosk's keys/")
+        raise Fail(f"{key_path}: not an Ed25519 key", MISSING_KEYS_HINT)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=STORE_BUSY_S)  # the doctor changes nothing
     try:
         result = verify_chain(conn, key.public_key())
@@ -233,6 +233,11 @@ def check_store(cfg: Config) -> str:
 
 
 STORE_BUSY_S = 3.0
+# Keys are made once, by enrolment; the doctor never makes them (that would orphan the outbox and the audit log).
+MISSING_KEYS_HINT = (
+    "restore the kiosk's keys/ from backup (the audit log is unverifiable without them), or enrol the device again"
+    " with kiosk enrol-device --registry-home DIR"
+)
 
 
 def check_disk(cfg: Config) -> str:

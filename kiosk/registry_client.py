@@ -23,14 +23,14 @@ from typing import Any
 import httpx
 
 from kiosk.errors import KioskError
-from kiosk.seal import TrustList, TrustListError
+from kiosk.seal import TrustList, TrustListError, signed_list
 
 # Outbox operation kinds: (HTTP method, path template filled from the payload, payload keys sent as the body)
 OPERATIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "enrol": (
         "POST",
         "/v1/enrolments",
-        ("citizen_id", "unit", "method", "officer_id", "passcode", "finger_template"),
+        ("citizen_id", "unit", "method", "officer_id", "officer_proof", "passcode", "finger_template"),
     ),
     "book": ("POST", "/v1/bookings", ("citizen_id", "slot_id")),
     "cancel_booking": ("POST", "/v1/bookings/{ref}/cancel", ("citizen_id",)),
@@ -98,12 +98,21 @@ def new_key() -> str:
 
 
 def enrol_payload(
-    citizen_id: str, unit: str, *, officer_id: str = "", passcode: str = "", template: bytes | None = None
+    citizen_id: str,
+    unit: str,
+    *,
+    officer_id: str = "",
+    passcode: str = "",
+    template: bytes | None = None,
+    officer_proof: str = "",
 ) -> dict[str, Any]:
-    """An enrolment as sent (and as queued in the outbox, which encrypts it at rest)."""
+    """An enrolment as sent (and as queued in the outbox, which encrypts it at rest). An officer-assisted one
+    carries the officer's proof (`kiosk.officer_proof.make`, over this operation's idempotency key)."""
     payload: dict[str, Any] = {"citizen_id": citizen_id, "unit": unit, "method": "officer" if officer_id else "self"}
     if officer_id:
         payload["officer_id"] = officer_id
+    if officer_proof:
+        payload["officer_proof"] = officer_proof
     if passcode:
         payload["passcode"] = passcode
     if template is not None:
@@ -231,11 +240,13 @@ class RegistryClient:
     def health(self) -> dict[str, Any]:
         return self._ok(self.request("GET", "/v1/health"), ok=bool, peer=str)
 
-    def trust_list(self) -> TrustList:
+    def trust_list(self, held: TrustList | None = None) -> TrustList:
+        """The registry's signed trust list, if it may replace `held` (`kiosk.seal.signed_list.accept`: signed by a
+        key of the held list, serial never lower); RegistryError otherwise, and the caller keeps what it holds."""
         try:
-            return TrustList.from_json(self._ok(self.request("GET", "/v1/trust-list")))
+            return signed_list.accept(self._ok(self.request("GET", "/v1/trust-list")), held)
         except TrustListError as e:
-            raise RegistryError(f"the registry's trust list is malformed: {e}") from None
+            raise RegistryError(f"the registry's trust list is refused: {e}") from None
 
     def citizen(self, citizen_id: str) -> dict[str, Any]:
         person = self._ok(self.request("GET", f"/v1/citizens/{citizen_id}"), citizen_id=str, name_th=dict, events=list)
@@ -279,10 +290,18 @@ class RegistryClient:
         officer_id: str = "",
         passcode: str = "",
         finger_template: bytes | None = None,
+        officer_proof: str = "",
     ) -> dict[str, Any]:
         """The passcode travels only inside mutual TLS and is kept by the registry as a scrypt hash; the template is
-        sealed at rest there."""
-        payload = enrol_payload(citizen_id, unit, officer_id=officer_id, passcode=passcode, template=finger_template)
+        sealed at rest there. `officer_proof` is the officer's own (made over `key`) for an officer-assisted one."""
+        payload = enrol_payload(
+            citizen_id,
+            unit,
+            officer_id=officer_id,
+            passcode=passcode,
+            template=finger_template,
+            officer_proof=officer_proof,
+        )
         return self._ok(self.submit("enrol", payload, key), activation_code=str, expires_at=str)
 
     def finger_template(self, citizen_id: str, session_key: str | None = None) -> bytes | None:

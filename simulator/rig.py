@@ -25,6 +25,7 @@ from PIL import Image
 from kiosk.config import Config
 from simulator.citizens import FACES_DIR, Citizen, _identities, load_citizens
 
+SIM_KIOSK_ID = "KIOSK-SIM-0001"  # the name in the client certificate the rig's registry issues
 log = logging.getLogger(__name__)
 
 Frame = npt.NDArray[np.uint8]
@@ -221,7 +222,7 @@ class Rig:
         self.registry_server = server
         pki_dir = self.state_dir / "pki"
         pki.enrol_kiosk(
-            home.authority(), "KIOSK-SIM-0001", pki_dir / "kiosk.pem", pki_dir / "kiosk.key", pki_dir / "ca.pem"
+            home.authority(), SIM_KIOSK_ID, pki_dir / "kiosk.pem", pki_dir / "kiosk.key", pki_dir / "ca.pem"
         )
         self.link = Link(("127.0.0.1", server.api_port))
         self._stack.callback(self.link.close)
@@ -267,7 +268,8 @@ class Rig:
             )
         changes["store"] = dataclasses.replace(cfg.store, path=self.state_dir / "kiosk.sqlite3")
         # The simulator offers every journey, the officer's too: its kiosk is a field kit.
-        changes["kiosk"] = dataclasses.replace(cfg.kiosk, data_dir=self.state_dir, role="field_kit")
+        # the registry knows the kiosk by its certificate's name: offline tokens and officer proofs name it too
+        changes["kiosk"] = dataclasses.replace(cfg.kiosk, id=SIM_KIOSK_ID, data_dir=self.state_dir, role="field_kit")
         if not self.has_webcam and cfg.face.liveness:
             # A photo cannot blink or turn its head, and the liveness check exists to refuse exactly that.
             log.warning("liveness check off in the simulator: no webcam, the camera shows still photos")

@@ -278,7 +278,7 @@ def cmd_sync(args: argparse.Namespace, cfg: Config) -> int:
             print(f"  audit: {anchored}")
         try:
             cache = Cache(conn)
-            trust = client.trust_list()
+            trust = client.trust_list(cache.trust_list())  # signed, and never older than the one held
             cache.put_trust_list(trust, time.time())
             trust.save(r.trust_list)
             cache.put_offices(client.offices(), time.time())
@@ -323,7 +323,8 @@ def mask(value: Any) -> Any:
     if isinstance(value, str) and len(value) == 13 and value.isdigit():
         return f"{value[0]}-xxxx-xxxxx-xx-{value[12]}"
     if isinstance(value, dict):
-        return {k: "***" if k in ("pin", "passcode", "finger_template") else mask(v) for k, v in value.items()}
+        secret = ("pin", "passcode", "finger_template", "officer_proof")  # a proof would let a PIN be guessed offline
+        return {k: "***" if k in secret else mask(v) for k, v in value.items()}
     return value
 
 

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk import domains, officer_proof
 from kiosk.booking_rules import DEFAULT_POLICY
 from kiosk.errors import DeviceError
 from kiosk.flows.effects import Booking, CancelBooking, Document, Enrolment
@@ -39,6 +40,13 @@ class RegistryFailed(DeviceError):
 class StoreFailed(DeviceError):
     device = "store"
     reason = "unavailable"
+
+
+class NoOfficerProof(DeviceError):
+    """An officer-assisted enrolment without the officer's PIN sign-in: the registry would refuse it at sync."""
+
+    device = "store"
+    reason = "no_officer_proof"
 
 
 @contextmanager
@@ -203,6 +211,9 @@ class LocalAdapter:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # One SQLite connection is shared by the audit writer, the workers and the outbox sync: one user at a time.
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # officer ID -> the proof key derived from the PIN they signed in with (kiosk.officer_proof): in memory only,
+    # until they sign out or the journey ends (`forget_officers`)
+    _proof_keys: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def _audit_log(self) -> Any:
         from kiosk.store import AuditLog
@@ -214,16 +225,28 @@ class LocalAdapter:
         outbox is AES-GCM encrypted at rest and drops them once the registry has answered. The kit's activation
         signing key goes first (once), so the registry can check this kit's offline tokens."""
         with self.lock:
-            from kiosk.registry_client import enrol_payload
+            from kiosk.registry_client import enrol_payload, new_key
             from kiosk.store import Outbox, queue_kit_key
 
+            key, proof = new_key(), ""
+            if op.officer_id:
+                proof_key = self._proof_keys.get(op.officer_id)
+                if proof_key is None:  # a fingerprint sign-in: nothing the registry could check
+                    raise NoOfficerProof("officer-assisted enrolment needs the officer's card + PIN sign-in")
+                at = int(self.clock().timestamp())
+                proof = officer_proof.make(proof_key, self.kiosk_id, op.officer_id, key, op.citizen_id, at)
             payload = enrol_payload(
-                op.citizen_id, self.unit, officer_id=op.officer_id, passcode=op.passcode, template=template
+                op.citizen_id,
+                self.unit,
+                officer_id=op.officer_id,
+                passcode=op.passcode,
+                template=template,
+                officer_proof=proof,
             )
             try:
                 outbox = Outbox(self.conn, self.keys.data_key)  # encrypted at rest: it holds the citizen ID
                 queue_kit_key(outbox, self.keys.audit_key, self.clock().timestamp())
-                return str(outbox.enqueue("enrol", payload, self.clock().timestamp()).key)
+                return str(outbox.enqueue("enrol", payload, self.clock().timestamp(), key=key).key)
             except sqlite3.Error as e:
                 raise StoreFailed(f"the outbox cannot be written: {e}") from None
 
@@ -232,7 +255,7 @@ class LocalAdapter:
         expires = self.clock().replace(microsecond=0) + ACTIVATION_TTL
         nonce = secrets.token_hex(4).upper()
         body = f"{self.kiosk_id}|{op_id}|{int(expires.timestamp())}|{nonce}".encode()
-        signature = self.keys.audit_key.sign(body)
+        signature = domains.sign(self.keys.audit_key, domains.KIT_TOKEN, body)
         token = base64.urlsafe_b64encode(body + b"|" + signature).decode().rstrip("=")
         return Activation(f"THAID:KIT:{token}", expires, f"{nonce[:4]}-{op_id[:4].upper()}")
 
@@ -265,10 +288,19 @@ class LocalAdapter:
         return (o["officer_id"], o["name"]) if o else None
 
     def check_officer_pin(self, holder: str, pin: str) -> tuple[str, str] | None:
+        """The roster's check; on success the officer's proof key is derived from the PIN and held in memory, so
+        each enrolment they assist carries a proof the registry checks (`kiosk.officer_proof`)."""
         o = next((o for o in self._roster() if o["holder"] == holder), None)
         if o is None or not hmac.compare_digest(_scrypt(pin, bytes.fromhex(o["salt"])), o["pin_hash"]):
             return None
+        with self.lock:
+            self._proof_keys[o["officer_id"]] = officer_proof.proof_key(o["officer_id"], pin)
         return o["officer_id"], o["name"]
+
+    def forget_officers(self) -> None:
+        """The officer signed out or the journey ended: their proof keys go."""
+        with self.lock:
+            self._proof_keys.clear()
 
     def is_officer(self, holder: str) -> bool:
         return any(o["holder"] == holder for o in self._roster())

@@ -475,6 +475,7 @@ class JourneyHost:
     def _end(self) -> None:
         if self.flow is not None and self.ports.board is not None:
             self.ports.board.journey(False)
+        self.ports.local.forget_officers()  # an officer's session ends with the journey
         self.flow, self.state = None, None
         self.generation += 1
         # a card still in the slot here (a tamper ending) is asked back before anyone can start

@@ -24,7 +24,7 @@ from kiosk.registry import batch, kit_tokens
 from kiosk.registry import validate as v
 from kiosk.registry.db import DatabaseUnavailable
 from kiosk.registry.service import Registry, Result
-from kiosk.seal import TrustList
+from kiosk.seal import TrustList, signed_list
 
 log = logging.getLogger(__name__)
 CITIZEN_ID_IN_TEXT = re.compile(r"\d{13}")
@@ -83,7 +83,7 @@ def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
 
     async def trust_list(request: Request) -> Response:
         peer_of(request)
-        return JSONResponse(trust().to_json())
+        return JSONResponse(signed_list.sign(trust(), registry.signer))  # kiosks refuse it unsigned or older
 
     def limited(result: Result) -> Response:
         response = reply(result)

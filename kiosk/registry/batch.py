@@ -21,6 +21,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from kiosk import officer_proof
 from kiosk.registry import validate as v
 from kiosk.registry.biometric import MAX_TEMPLATE_BYTES
 from kiosk.registry.db import DatabaseUnavailable, Dialect, Tx
@@ -84,12 +85,17 @@ def _enrol(p: Mapping[str, Any]) -> Run:
     officer = v.code(p.get("officer_id"), "officer_id") if p.get("officer_id") is not None else ""
     if (method == "officer") != bool(officer):
         raise v.ApiError(422, "invalid_field", "officer_id is required for, and only for, method 'officer'")
+    proof = ""
+    if p.get("officer_proof") is not None:
+        proof = v.text(p, "officer_proof", max_len=80)
+        if not officer or not officer_proof.well_formed(proof):
+            raise v.ApiError(422, "invalid_field", "officer_proof is '<epoch>.<64 hex>', with an officer_id only")
     passcode = v.digits(p, "passcode", min_len=6, max_len=12) if p.get("passcode") is not None else ""
     template = None
     if p.get("finger_template") is not None:
         template = v.base64_bytes(p, "finger_template", min_bytes=16, max_bytes=MAX_TEMPLATE_BYTES)
     return lambda registry, caller, key: registry.enrol(
-        caller.client, key, cid, unit, method, officer, passcode=passcode, template=template
+        caller.client, key, cid, unit, method, officer, passcode=passcode, template=template, proof=proof
     )
 
 
@@ -106,7 +112,7 @@ def _register_kit_key(p: Mapping[str, Any]) -> Run:
 # Each outbox operation kind (kiosk.registry_client.OPERATIONS): its fields and its one validation, used by its
 # single route (kiosk.registry.api) and by the batch alike.
 FIELDS: dict[str, set[str]] = {
-    "enrol": {"citizen_id", "unit", "method", "officer_id", "passcode", "finger_template"},
+    "enrol": {"citizen_id", "unit", "method", "officer_id", "officer_proof", "passcode", "finger_template"},
     "book": {"citizen_id", "slot_id"},
     "cancel_booking": {"ref", "citizen_id"},
     "issue_extract": {"citizen_id", "doc_type"},

@@ -81,8 +81,8 @@ class RegistryHome:
                 valid_from or now - timedelta(minutes=5),
                 now + timedelta(days=365 * SEAL_KEY_YEARS),
             )
-            old = TrustList.load(self.trust_list).keys if self.trust_list.exists() else ()
-            TrustList((*old, trusted)).save(self.trust_list)
+            old = TrustList.load(self.trust_list) if self.trust_list.exists() else TrustList()
+            old.next((*old.keys, trusted)).save(self.trust_list)
             created.append("seal signing key")
         if not self.template_key.exists():
             TemplateCipher.load_or_create(self.template_key)
@@ -154,7 +154,7 @@ class RegistryHome:
         )
         if keys == trust.keys:
             return False
-        TrustList(keys).save(self.trust_list)
+        trust.next(keys).save(self.trust_list)
         return True
 
     def authority(self) -> pki.Authority:

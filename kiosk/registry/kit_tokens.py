@@ -2,7 +2,8 @@
 
 `"THAID:KIT:" + base64url_nopad(body + b"|" + signature)` where body is `kiosk_id|op_key|expires_epoch|nonce`
 (`op_key` is the outbox idempotency key under which the kit queued the enrolment, `nonce` 8 hex digits) and the
-signature is Ed25519 over body by the kit's own key (its audit key, registered with the registry beforehand).
+signature is Ed25519 over `kiosk.domains.KIT_TOKEN + body` by the kit's own key (its audit key, registered with the
+registry beforehand; the domain tag keeps an audit signature from passing for a token signature and back).
 Exactly one encoding is accepted (canonical base64url, no padding), so any altered character is refused.
 """
 
@@ -14,9 +15,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kiosk import domains
 from kiosk.registry.validate import ApiError
 
 PREFIX = "THAID:KIT:"
@@ -74,14 +75,11 @@ def parse(token: str) -> KitToken:
 
 
 def signed_by(token: KitToken, public_key: bytes) -> bool:
-    try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(token.signature, token.body)
-    except (InvalidSignature, ValueError):
-        return False
-    return True
+    return domains.verify(public_key, domains.KIT_TOKEN, token.signature, token.body)
 
 
 def issue(kiosk_id: str, op_key: str, expires_at: int, nonce: str, signer: Ed25519PrivateKey) -> str:
     """The token as a kit makes it (`kiosk.flows.adapters.LocalAdapter.issue_activation` writes the same bytes)."""
     body = f"{kiosk_id}|{op_key}|{expires_at}|{nonce}".encode()
-    return PREFIX + base64.urlsafe_b64encode(body + b"|" + signer.sign(body)).decode().rstrip("=")
+    signature = domains.sign(signer, domains.KIT_TOKEN, body)
+    return PREFIX + base64.urlsafe_b64encode(body + b"|" + signature).decode().rstrip("=")

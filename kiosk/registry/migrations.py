@@ -146,4 +146,11 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             key_id TEXT NOT NULL, received_at {bigint} NOT NULL)
         """,
     ),
+    (
+        11,
+        "each officer's proof key (kiosk.officer_proof), checked on every officer-assisted enrolment",
+        """
+        ALTER TABLE officers ADD COLUMN proof_key TEXT
+        """,
+    ),
 )

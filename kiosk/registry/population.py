@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from kiosk import booking_rules
+from kiosk import booking_rules, officer_proof
 from kiosk.registry.db import PostgresDatabase, SqliteDatabase, Tx
 from kiosk.registry.service import hash_pin
 from kiosk.registry.validate import cid_check_digit
@@ -270,13 +270,14 @@ def _put_person(tx: Tx, p: Person) -> None:
         _put(
             tx,
             "officers",
-            ("officer_id", "name", "unit", "pin_salt", "pin_hash", "created_at"),
+            ("officer_id", "name", "unit", "pin_salt", "pin_hash", "proof_key", "created_at"),
             (
                 p.cid,
                 name,
                 f"unit-{p.office_code}",
                 salt.hex(),
                 hash_pin(p.officer_pin, salt),
+                officer_proof.proof_key(p.cid, p.officer_pin).hex(),
                 int(datetime.now().timestamp()),
             ),
         )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from kiosk import booking_rules, seal
+from kiosk import booking_rules, domains, officer_proof, seal
 from kiosk.documents.numbers import document_number
 from kiosk.registry import kit_tokens
 from kiosk.registry.biometric import TemplateCipher, TemplateKeyError
@@ -53,14 +53,8 @@ def report_friday(moment: datetime) -> date:
 
 
 def _signed(public_key: bytes, signature: bytes, head_hash: str) -> bool:
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-    try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, bytes.fromhex(head_hash))
-    except (InvalidSignature, ValueError):
-        return False
-    return True
+    """An audit-log head signed in the audit domain (`kiosk.domains.AUDIT`), not a kit token."""
+    return domains.verify(public_key, domains.AUDIT, signature, bytes.fromhex(head_hash))
 
 
 def new_activation_code() -> str:
@@ -457,8 +451,10 @@ class Registry:
         *,
         passcode: str = "",
         template: bytes | None = None,
+        proof: str = "",
     ) -> Result:
-        """Enrol once per citizen; the passcode is kept as a scrypt hash only, the finger template sealed."""
+        """Enrol once per citizen; the passcode is kept as a scrypt hash only, the finger template sealed. An
+        officer-assisted enrolment carries the officer's own `proof` (`kiosk.officer_proof`), checked here."""
         if template is not None and self.templates is None:
             raise ApiError(503, "templates_unavailable", "this registry has no key to keep finger templates")
         salt = request_salt(client, key)
@@ -469,8 +465,10 @@ class Registry:
             self._kit_lock(tx, client)
             if tx.one("SELECT 1 FROM citizens WHERE cid = ?", (cid,)) is None:
                 return 404, {"error": "citizen_not_found", "message": "no citizen with this ID"}
-            if officer_id and tx.one("SELECT 1 FROM officers WHERE officer_id = ?", (officer_id,)) is None:
-                return 404, {"error": "officer_not_found", "message": "no officer with this ID"}
+            if officer_id:
+                refused = self._officer_proof_refused(tx, client, key, cid, officer_id, proof)
+                if refused is not None:
+                    return refused
             if tx.one("SELECT 1 FROM enrolments WHERE cid = ?", (cid,)) is not None:
                 return 409, {"error": "already_enrolled", "message": "this citizen already has a digital ID"}
             now = self.clock()
@@ -530,10 +528,56 @@ class Registry:
             "unit": unit,
             "method": method,
             "officer": officer_id,
+            "officer_proof": proof,
             "passcode": passcode_hash or "",
             "template": hashlib.sha256(template).hexdigest() if template is not None else "",
         }
         return self._idempotent(client, key, request, op, replay)
+
+    def _officer_proof_refused(
+        self, tx: Tx, client: str, key: str, cid: str, officer_id: str, proof: str
+    ) -> Result | None:
+        """None when `proof` is the named officer's, made for this kiosk (its certificate's name), operation and
+        citizen, and fresh; else the refusal. A proof that does not check counts as a wrong PIN: the officer's
+        strikes and lockout are the PIN check's, so the enrolment route tests no more PINs than the PIN route."""
+        lock = " FOR UPDATE" if self.db.dialect == "postgresql" else ""
+        row = tx.one(
+            f"SELECT proof_key, failed_attempts, locked_until, lockouts FROM officers WHERE officer_id = ?{lock}",
+            (officer_id,),
+        )
+        if row is None:
+            return 404, {"error": "officer_not_found", "message": "no officer with this ID"}
+        now = self._epoch()
+        if not proof:
+            return 403, {"error": "officer_proof_required", "message": "the officer's own sign-in proof is missing"}
+        if row[2] is not None and now < int(row[2]):
+            return 423, {
+                "error": "officer_locked",
+                "message": "too many wrong PINs",
+                "retry_after_s": int(row[2]) - now,
+            }
+        if row[0] is None:
+            message = "this officer has no proof key yet: sign in once online, or the operator provisions again"
+            return 403, {"error": "officer_proof_unavailable", "message": message}
+        if not officer_proof.check(bytes.fromhex(row[0]), proof, client, officer_id, key, cid):
+            failures = int(row[1]) + 1
+            if failures < PIN_MAX_FAILURES:
+                tx.execute("UPDATE officers SET failed_attempts = ? WHERE officer_id = ?", (failures, officer_id))
+            else:
+                hold = min(LOCK_BASE_S * 2 ** int(row[3]), LOCK_MAX_S)
+                tx.execute(
+                    "UPDATE officers SET failed_attempts = 0, lockouts = lockouts + 1, locked_until = ?"
+                    " WHERE officer_id = ?",
+                    (now + hold, officer_id),
+                )
+            return 403, {"error": "officer_proof_invalid", "message": "not this officer's proof for this enrolment"}
+        at = officer_proof.signed_at(proof)
+        if at < now - officer_proof.MAX_AGE_S or at > now + officer_proof.MAX_AHEAD_S:
+            return 403, {
+                "error": "officer_proof_expired",
+                "message": "the officer's proof is too old or from the future",
+            }
+        return None
 
     def finger_template(self, client: str, cid: str, session_key: str) -> Result:
         """The citizen's enrolled finger template, opened for a kiosk's 1:1 match on its sensor; 404 not_enrolled.
@@ -796,7 +840,8 @@ class Registry:
     # ---- officers --------------------------------------------------------------------------------------------
 
     def provision_officer(self, officer_id: str, name: str, unit: str, pin: str) -> None:
-        """An operator adds an officer (`kiosk registry officer-add`); kiosks cannot. PIN: 6-12 digits, scrypt."""
+        """An operator adds an officer (`kiosk registry officer-add`); kiosks cannot. PIN: 6-12 digits, scrypt; the
+        officer's proof key (`kiosk.officer_proof`) is derived from it here, once."""
         low, high = PIN_DIGITS
         if not (pin.isdigit() and low <= len(pin) <= high):
             raise ApiError(422, "invalid_field", f"the PIN must be {low}-{high} digits")
@@ -804,9 +849,17 @@ class Registry:
         try:
             with self.db.transaction() as tx:
                 tx.execute(
-                    "INSERT INTO officers (officer_id, name, unit, pin_salt, pin_hash, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (officer_id, name, unit, salt.hex(), hash_pin(pin, salt), self._epoch()),
+                    "INSERT INTO officers (officer_id, name, unit, pin_salt, pin_hash, proof_key, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        officer_id,
+                        name,
+                        unit,
+                        salt.hex(),
+                        hash_pin(pin, salt),
+                        officer_proof.proof_key(officer_id, pin).hex(),
+                        self._epoch(),
+                    ),
                 )
         except IntegrityError:
             raise ApiError(409, "officer_exists", "an officer with this ID exists") from None
@@ -860,7 +913,8 @@ class Registry:
                 )
                 return 403, {"error": "wrong_pin", "message": "wrong PIN", "attempts_left": 0, "locked_for_s": hold}
             tx.execute(
-                "UPDATE officers SET failed_attempts = 0, lockouts = 0, locked_until = NULL WHERE officer_id = ?",
-                (officer_id,),
+                "UPDATE officers SET failed_attempts = 0, lockouts = 0, locked_until = NULL,"
+                " proof_key = COALESCE(proof_key, ?) WHERE officer_id = ?",
+                (officer_proof.proof_key(officer_id, pin).hex(), officer_id),  # officers provisioned before it
             )
         return 200, {"officer_id": officer_id, "unit": row[3], "verified": True}

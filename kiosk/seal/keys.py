@@ -110,18 +110,26 @@ def _aware(value: datetime) -> datetime:
 @dataclass(frozen=True)
 class TrustList:
     keys: tuple[TrustedKey, ...] = ()
+    serial: int = 0  # the list's own version: the registry raises it with every change, kiosks never go back
 
     def find(self, kid: bytes) -> TrustedKey | None:
         return next((k for k in self.keys if k.kid == kid), None)
 
+    def next(self, keys: tuple[TrustedKey, ...]) -> TrustList:
+        """The list that replaces this one: `keys`, one serial later."""
+        return TrustList(keys, self.serial + 1)
+
     def to_json(self) -> dict[str, Any]:
-        return {"version": 1, "keys": [k.to_json() for k in self.keys]}
+        return {"version": 1, "serial": self.serial, "keys": [k.to_json() for k in self.keys]}
 
     @classmethod
     def from_json(cls, raw: Any) -> TrustList:
         if not isinstance(raw, dict) or raw.get("version") != 1 or not isinstance(raw.get("keys"), list):
             raise TrustListError("trust list must be {'version': 1, 'keys': [...]}")
-        return cls(tuple(TrustedKey.from_json(k) for k in raw["keys"]))
+        serial = raw.get("serial", 0)
+        if not isinstance(serial, int) or isinstance(serial, bool) or not 0 <= serial < 2**53:
+            raise TrustListError("the trust list's serial must be a whole number")
+        return cls(tuple(TrustedKey.from_json(k) for k in raw["keys"]), serial)
 
     @classmethod
     def load(cls, path: Path) -> TrustList:

@@ -12,9 +12,9 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from kiosk import domains
 from kiosk.store.outbox import transaction
 
 GENESIS = "0" * 64
@@ -105,7 +105,7 @@ class AuditLog:
             last = self.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
             digest = _digest(seq, at, kind, subject, body, prev)
-            signature = self.signing_key.sign(bytes.fromhex(digest)).hex()
+            signature = domains.sign(self.signing_key, domains.AUDIT, bytes.fromhex(digest)).hex()
             self.conn.execute(
                 "INSERT INTO audit (seq, at, kind, subject, detail, prev_hash, hash, signature)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -134,8 +134,10 @@ def verify_chain(conn: sqlite3.Connection, public_key: Ed25519PublicKey) -> Audi
         if _digest(seq, at, kind, subject, detail, prev_hash) != digest:
             return AuditCheck(False, count, seq, "the entry was altered")
         try:
-            public_key.verify(bytes.fromhex(signature), bytes.fromhex(digest))
-        except (InvalidSignature, ValueError):
+            signed = domains.verify(public_key, domains.AUDIT, bytes.fromhex(signature), bytes.fromhex(digest))
+        except ValueError:  # not hex
+            signed = False
+        if not signed:
             return AuditCheck(False, count, seq, "the signature does not verify")
         prev = digest
     return AuditCheck(True, count)

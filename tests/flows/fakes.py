@@ -45,6 +45,7 @@ class FakeLocal:
     queued: list[tuple[Enrolment, bytes | None]] = field(default_factory=list)
     strikes: list[KeptStrike] = field(default_factory=list)
     officers: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)  # holder -> (id, name, pin)
+    forgotten: int = 0  # forget_officers calls (journey ends)
 
     def enqueue(self, op: Enrolment, template: bytes | None) -> str:
         self.queued.append((op, template))
@@ -59,6 +60,9 @@ class FakeLocal:
 
     def is_officer(self, holder: str) -> bool:
         return holder in self.officers
+
+    def forget_officers(self) -> None:
+        self.forgotten += 1
 
     def audit(self, event: str, fields: dict[str, str], at: datetime) -> None:
         self.audits.append((event, fields, at))

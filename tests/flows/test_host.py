@@ -186,6 +186,8 @@ def test_officer_enrolment_goes_to_the_outbox_with_the_template() -> None:
         assert k.shown[1]["offline"] is True and k.shown[1]["payload"] == "KIT:op-1"
         op, template = local.queued[0]
         assert template == b"TEMPLATE" and op.officer_id == "OFF-9" and op.method == "officer"
+        assert local.forgotten == 0  # signed in for the next citizen
+        k.tap("sign_out").on("remove_card").remove_card().until(lambda: local.forgotten == 1)  # the proof key goes
     finally:
         k.close()
 

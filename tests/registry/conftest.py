@@ -97,6 +97,17 @@ class Running:
     kiosk_dir: Path
 
 
+def officer_proof_of(
+    r: Running, cid: str, key: str, officer: str = "1101500482649", pin: str = "58203947", kiosk: str = "KIOSK-T1"
+) -> str:
+    """The proof a kiosk makes for an officer-assisted enrolment (`kiosk.officer_proof`): by default that of the
+    seeded officer Pitak (the test population's PIN) at KIOSK-T1, signed at the registry's 'now'."""
+    from kiosk import officer_proof
+
+    at = int(r.clock.now.timestamp())
+    return officer_proof.make(officer_proof.proof_key(officer, pin), kiosk, officer, key, cid, at)
+
+
 # Sunday 22 Nov 2026, 10:00 Bangkok: seeded slots start Monday 23 Nov.
 FIXED_NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kiosk import domains
 from kiosk.cli import main
 from kiosk.registry import kit_tokens
 from kiosk.registry.home import RegistryHome
@@ -56,14 +57,14 @@ def test_the_registry_keeps_the_head_and_refuses_rollback_fork_and_foreign_keys(
         )
         assert (reply.status, reply.error) == (409, "audit_rollback")
         forged_hash = "0" * 64
-        forged = keys.audit_key.sign(bytes.fromhex(forged_hash))
+        forged = domains.sign(keys.audit_key, domains.AUDIT, bytes.fromhex(forged_hash))
         reply = c.request(
             "POST",
             "/v1/audit-anchor",
             body={"seq": 6, "hash": forged_hash, "signature": base64.b64encode(forged).decode()},
         )
         assert (reply.status, reply.error) == (409, "audit_fork")
-        stranger = Ed25519PrivateKey.generate().sign(bytes.fromhex(head.hash))
+        stranger = domains.sign(Ed25519PrivateKey.generate(), domains.AUDIT, bytes.fromhex(head.hash))
         reply = c.request(
             "POST",
             "/v1/audit-anchor",

@@ -79,3 +79,11 @@ def test_missing_keys_are_a_clear_error_and_nothing_is_created(
     assert "kiosk keys missing" in err and "audit.key" in err and "enrol-device" in err
     assert not (tmp_path / "var" / "keys").exists()  # no new key made
     assert not (tmp_path / "var" / "kiosk.sqlite3").exists()  # and nothing queued
+
+
+def test_kiosk_outbox_shows_no_officer_proof() -> None:
+    """A queued officer proof is keyed by the officer's PIN: shown, it would let a PIN be guessed offline."""
+    from kiosk.commands.registry import mask
+
+    shown = mask({"citizen_id": "1101700123456", "officer_id": "OFF-1", "officer_proof": "1796000000." + "ab" * 32})
+    assert shown == {"citizen_id": "1-xxxx-xxxxx-xx-6", "officer_id": "OFF-1", "officer_proof": "***"}

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from kiosk import officer_proof
 from kiosk.registry.service import LOCK_BASE_S, PIN_MAX_FAILURES
-from kiosk.registry_client import RegistryRejected, new_key
-from tests.registry.conftest import Running
+from kiosk.registry_client import RegistryClient, RegistryRejected, Reply, new_key
+from tests.registry.conftest import Clock, Running, officer_proof_of
 from tests.registry.test_attack_stolen_kiosk import other_kiosk
 from tests.registry.test_registry_citizen_services import SOMCHAI, rows
 
 OFFICER, OFFICER_PIN = "OFF-9001", "73914682"
+PITAK = "1101500482649"  # a seeded officer (PIN 58203947)
 
 
 def test_a_kiosk_cannot_create_an_officer(running: Running) -> None:
@@ -105,3 +107,51 @@ def test_concurrent_guesses_test_at_most_the_allowed_number_of_pins(running: Run
     codes = [body.get("error") for _, body in answers]
     assert codes.count("wrong_pin") == PIN_MAX_FAILURES
     assert codes.count("officer_locked") == len(guesses) - PIN_MAX_FAILURES
+
+
+def officer_enrol(c: RegistryClient, proof: str, key: str) -> Reply:
+    body = {"citizen_id": SOMCHAI, "unit": "unit-1014", "method": "officer", "officer_id": PITAK}
+    return c.request("POST", "/v1/enrolments", body={**body, **({"officer_proof": proof} if proof else {})}, key=key)
+
+
+def test_an_officer_enrolment_without_the_officers_own_proof_is_refused(running: Running, tmp_path: Path) -> None:
+    """No proof, another officer's, one made for another kiosk, one for another citizen, one signed too long ago:
+    each refused and nothing enrolled; the officer's own fresh proof for this kiosk enrols."""
+    running.registry.provision_officer(OFFICER, "นางสาวทดสอบ ล็อก", "unit-1014", OFFICER_PIN)
+    stale = Clock(running.clock.now - timedelta(seconds=officer_proof.MAX_AGE_S + 60))
+    attempts = {
+        "officer_proof_required": lambda key: "",
+        "officer_proof_invalid": lambda key: officer_proof_of(running, SOMCHAI, key, officer=OFFICER, pin=OFFICER_PIN),
+        "officer_proof_invalid ": lambda key: officer_proof_of(running, SOMCHAI, key, kiosk="KIOSK-T2"),
+        "officer_proof_invalid  ": lambda key: officer_proof_of(running, "1101700203451", key),
+        "officer_proof_expired": lambda key: officer_proof_of(
+            Running(**{**vars(running), "clock": stale}), SOMCHAI, key
+        ),
+    }
+    with running.client() as c:
+        for expected, make in attempts.items():
+            key = new_key()
+            reply = officer_enrol(c, make(key), key)
+            assert (reply.status, reply.error) == (403, expected.strip()), expected
+        assert rows(running, "SELECT COUNT(*) FROM enrolments") == [(0,)]
+        key = new_key()
+        assert officer_enrol(c, officer_proof_of(running, SOMCHAI, key), key).status == 201
+    with other_kiosk(running, tmp_path) as b:  # KIOSK-T2 replaying T1's proof under its own certificate
+        key = new_key()
+        reply = officer_enrol(b, officer_proof_of(running, "1101700203451", key), key)
+        assert (reply.status, reply.error) == (403, "officer_proof_invalid")
+
+
+def test_forged_officer_proofs_count_as_wrong_pins(running: Running) -> None:
+    """The enrolment route is no way around the PIN lockout: PIN_MAX_FAILURES bad proofs lock the officer."""
+    with running.client() as c:
+        for _ in range(PIN_MAX_FAILURES):
+            key = new_key()
+            guess = officer_proof_of(running, SOMCHAI, key, pin="000000")
+            assert officer_enrol(c, guess, key).error == "officer_proof_invalid"
+        key = new_key()
+        reply = officer_enrol(c, officer_proof_of(running, SOMCHAI, key), key)  # even the right PIN's, while locked
+        assert (reply.status, reply.error) == (423, "officer_locked")
+        with pytest.raises(RegistryRejected) as e:
+            c.verify_officer_pin(PITAK, "58203947")
+        assert e.value.status == 423

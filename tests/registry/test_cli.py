@@ -154,6 +154,8 @@ def test_the_phone_app_redeems_a_kit_token_from_the_command_line(
     assert main(["--config", str(cfg), "enrol-device", "--registry-home", str(home)]) == 0
     keys = load_or_create(tmp_path / "var/keys")
     local = LocalAdapter(open_store(tmp_path / "var/kiosk.sqlite3"), keys, "unit-1014", "KIOSK-CLI-1")
+    local.add_officer("officer-holder", "1101500482649", "เจ้าหน้าที่ พิทักษ์", "58203947")
+    assert local.check_officer_pin("officer-holder", "58203947")
     op = Enrolment(SOMCHAI, "holder", "officer", local.clock(), officer_id="1101500482649")
     token = local.issue_activation(local.enqueue(op, bytes(range(64)) * 8), SOMCHAI).qr
     server = RegistryServer(RegistryHome(home), RegistryHome(home).default_database).start()

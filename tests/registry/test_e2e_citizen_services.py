@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from kiosk import officer_proof
 from kiosk.registry_client import new_key
 from tests.flows.kit import RigKiosk as Kiosk
 from tests.flows.kit import check_audit, choose_a_free_slot, config, faces_or_skip
@@ -56,8 +57,13 @@ def enrol_with_template(the_rig: Any, key: str) -> None:
     citizen = the_rig.citizen(key)
     template = pack([quantize(f) for f in base_features(citizen.finger)])
     registry = the_rig.registry_server.registry
+    key, officer = new_key(), "1101500482649"
+    at = int(registry.clock().timestamp())
+    proof = officer_proof.make(
+        officer_proof.proof_key(officer, "58203947"), "KIT-FIELD-1", officer, key, citizen.cid, at
+    )
     status, body = registry.enrol(
-        "KIT-FIELD-1", new_key(), citizen.cid, "unit-1014", "officer", "1101500482649", template=template
+        "KIT-FIELD-1", key, citizen.cid, "unit-1014", "officer", officer, template=template, proof=proof
     )
     assert status == 201, body
 

@@ -90,6 +90,8 @@ def test_offline_officer_enrolment_carries_the_template_and_the_kits_token_redee
         sim.present("somsak-right-index", times=2)
         template, quality = finger.enrol(hints.append, 5.0)
         assert len(template) == 512 and quality > 0
+        local.add_officer("officer-holder", PITAK_OFFICER, "เจ้าหน้าที่ พิทักษ์", "58203947")
+        assert local.check_officer_pin("officer-holder", "58203947")  # card + PIN: the proof key, in memory
         op = Enrolment(SOMSAK, "holder", "officer", consent_at(running), officer_id=PITAK_OFFICER, finger_handle="f1")
         key = local.enqueue(op, template)
         activation = local.issue_activation(key, SOMSAK)

@@ -20,7 +20,7 @@ from kiosk.registry import pki
 from kiosk.registry.population import generated_people
 from kiosk.registry.validate import ApiError
 from kiosk.registry_client import RegistryConflict, RegistryRejected, RegistryUnavailable, new_key
-from tests.registry.conftest import Running
+from tests.registry.conftest import Running, officer_proof_of
 
 SOMCHAI = "1101700123456"
 PITAK_OFFICER = "1101500482649"  # an officer in the simulator's test citizens, PIN 58203947
@@ -188,7 +188,11 @@ def test_officer_pin_is_hashed_and_locks_after_failures(running: Running) -> Non
         with pytest.raises(RegistryRejected) as e:
             c.verify_officer_pin("OFF-0001", "91827364")
         assert e.value.status == 423
-        c.enrol(SOMCHAI, "unit-5001", new_key(), officer_id="OFF-0001")
+        key = new_key()
+        proof = officer_proof_of(running, SOMCHAI, key, officer="OFF-0001", pin="91827364")
+        with pytest.raises(RegistryRejected) as e:  # a locked officer assists no enrolment, even with a good proof
+            c.enrol(SOMCHAI, "unit-5001", key, officer_id="OFF-0001", officer_proof=proof)
+        assert (e.value.status, e.value.code) == (423, "officer_locked")
     with running.registry.db.transaction() as tx:
         rows = tx.all("SELECT pin_hash, pin_salt FROM officers")
         stored = json.dumps(tx.all("SELECT body FROM idempotency"))
