@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from kiosk.booking_rules import DEFAULT_POLICY
+from kiosk.booking_rules import DEFAULT_POLICY, grouped_reference
 from kiosk.errors import DeviceError
 from kiosk.flows.effects import Booking, CancelBooking, Document, Enrolment
 from kiosk.flows.events import Activation, Office, Record, Slot, Ticket, event_value
@@ -486,7 +486,7 @@ class PrinterAdapter:
             day = date.fromisoformat(facts["day"])
             hh, mm = (int(x) for x in facts["start"].split(":"))
             return m.BookingTicket(
-                document_number=facts["booking_id"],
+                document_number=grouped_reference(facts["booking_id"]),
                 kiosk_id=self.kiosk_id,
                 issued_at=now,
                 language=d.language,
@@ -495,7 +495,7 @@ class PrinterAdapter:
                 service=facts["service"],
                 slot_start=datetime.combine(day, time(hh, mm), tzinfo=BANGKOK),
                 slot_minutes=int(facts.get("minutes", DEFAULT_POLICY.slot_minutes)),
-                booking_code=facts["booking_id"],
+                booking_code=grouped_reference(facts["booking_id"]),
             )
         if d.kind == "receipt":
             return m.EnrolmentReceipt(

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from kiosk.booking_rules import BookingPolicy, Verdict, check_booking
+from kiosk.booking_rules import BookingPolicy, Verdict, check_booking, grouped_reference
 from kiosk.documents.model import SERVICES
 from kiosk.flows.context import PRINT, Context
 from kiosk.flows.effects import (
@@ -291,7 +291,7 @@ def ticket_document(
         ("บริการ / Service", service_words),
         ("วันที่ / Date", ticket.day.isoformat()),
         ("เวลา / Time", ticket.start),
-        ("เลขที่ / Reference", ticket.booking_id),
+        ("เลขที่ / Reference", grouped_reference(ticket.booking_id)),
     )
     facts = (
         ("booking_id", ticket.booking_id),

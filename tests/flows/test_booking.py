@@ -228,3 +228,18 @@ def test_the_ticket_prints_the_slot_length_the_day_has() -> None:
     assert booking.slot_minutes(hourly, "11:00") == 0  # the last slot: nothing tells its length
     doc = booking.ticket_document(TICKET, OFFICE, "th", booking.slot_minutes(hourly, "09:00"))
     assert dict(doc.facts)["minutes"] == "60"
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_the_ticket_prints_the_reference_in_two_groups_to_read_aloud(language: str) -> None:
+    from datetime import UTC, datetime
+
+    from kiosk.documents.layout import layout
+    from kiosk.flows.adapters import PrinterAdapter
+
+    ticket = replace(TICKET, booking_id="KX7M4QPA", qr="BK:KX7M4QPA")
+    doc = booking.ticket_document(ticket, OFFICE, language)
+    assert dict(doc.lines)["เลขที่ / Reference"] == "KX7M-4QPA"
+    printer = PrinterAdapter(issuer=None, registry=None, kiosk_id="KIOSK-T1", clock=lambda: datetime.now(UTC))
+    printed = [getattr(b, "value", "") or getattr(b, "text", "") for b in layout(printer._model(doc))]
+    assert any("KX7M-4QPA" in p for p in printed) and not any("KX7M4QPA" in p for p in printed), printed

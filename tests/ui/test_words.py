@@ -181,3 +181,12 @@ def test_the_reading_screen_greets_the_holder_once_the_names_are_in(text: Text) 
     assert "กำลังอ่านบัตร — นายสมชาย" in drawn(text, "reading_card", {"name": "นายสมชาย"}, "th")
     assert "Reading card — Mr. Somchai" in drawn(text, "reading_card", {"name": "Mr. Somchai"}, "en")
     assert "Reading your card" in drawn(text, "reading_card", {}, "en")
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+@pytest.mark.parametrize("name", ["booking_confirmed", "booking_cancel"])
+def test_a_booking_reference_is_shown_in_two_groups_of_four(text: Text, name: str, language: str) -> None:
+    data = {**SAMPLES[name], "reference": "KX7M4QPA"}
+    strings = drawn(text, name, data, language)
+    assert any("KX7M-4QPA" in s for s in strings), strings
+    assert not any("KX7M4QPA" in s for s in strings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pygame
 
+from kiosk.booking_rules import grouped_reference
 from kiosk.ui import events
 from kiosk.ui import layout as C
 from kiosk.ui.canvas import Canvas, Data
@@ -366,7 +367,7 @@ def thank_you(cv: Canvas, d: Data) -> None:
     body = page(cv, _("Thank you"), [(_("Finish"), "done", "", "primary")])
     lines = [_("Your booking has been cancelled.") if d.flag("cancelled") else _("Your request is complete.")]
     if d.text("reference"):
-        lines.append(_("Reference: {reference}").format(reference=d.text("reference")))
+        lines.append(_("Reference: {reference}").format(reference=grouped_reference(d.text("reference"))))
     message(cv, body, lines)
 
 

@@ -6,6 +6,7 @@ import re
 
 import pygame
 
+from kiosk.booking_rules import grouped_reference
 from kiosk.flows.events import event_parts
 from kiosk.ui import layout as C
 from kiosk.ui.canvas import Canvas, Data
@@ -242,6 +243,12 @@ def booking_review(cv: Canvas, d: Data) -> None:
     message(cv, body, [s for s in lines if s])
 
 
+def _reference(cv: Canvas, d: Data) -> str:
+    """The booking reference in its two groups of four, to read aloud at the counter."""
+    ref = d.text("reference")
+    return cv._("Reference: {reference}").format(reference=grouped_reference(ref)) if ref else ""
+
+
 @screen("booking_confirmed")
 def booking_confirmed(cv: Canvas, d: Data) -> None:
     _ = cv._
@@ -254,7 +261,7 @@ def booking_confirmed(cv: Canvas, d: Data) -> None:
         _("{date} at {time}").format(date=long_date(d.text("date"), cv.language), time=d.text("time")),
         d.text("office"),
         _(BOOKING_SERVICES[d.text("service")]) if d.text("service") in BOOKING_SERVICES else "",
-        _("Reference: {reference}").format(reference=d.text("reference")) if d.text("reference") else "",
+        _reference(cv, d),
         _("Please bring your ID card."),
         "" if d.flag("print") else _("The ticket cannot be printed right now: please note the reference."),
     ]
@@ -392,6 +399,6 @@ def booking_cancel(cv: Canvas, d: Data) -> None:
         _("{date} at {time}").format(date=long_date(d.text("date"), cv.language), time=d.text("time")),
         d.text("office"),
         _(BOOKING_SERVICES[d.text("service")]) if d.text("service") in BOOKING_SERVICES else "",
-        _("Reference: {reference}").format(reference=d.text("reference")) if d.text("reference") else "",
+        _reference(cv, d),
     ]
     message(cv, body, [s for s in lines if s])
