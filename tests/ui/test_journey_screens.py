@@ -18,7 +18,7 @@ explore_mod = pytest.importorskip("tests.flows.explore")
 UNDERSTOOD = {
     "accept", "back", "booking", "cancel", "confirm", "day", "decline", "document", "done", "retry", "my_bookings",
     "new_booking", "office", "page", "print", "receipt", "reject", "service", "sign_in", "slot", "sign_out",
-    "continue", "digit", "backspace", "clear", "ok", "language", "large_text", "start",
+    "continue", "more_time", "digit", "backspace", "clear", "ok", "language", "large_text", "start",
 }  # fmt: skip
 
 

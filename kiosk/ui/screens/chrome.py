@@ -123,4 +123,4 @@ def warning_overlay(cv: Canvas, seconds_left: int) -> None:
     cv.text.block(cv.surface, note, rest, L.body_px, C.MUTED, align="center")
     btn = pygame.Rect(0, 0, inner.width * 2 // 3, L.touch_min)
     btn.midbottom = inner.midbottom
-    button(cv, btn, _("Continue"), "continue")
+    button(cv, btn, _("More time"), "more_time")

@@ -446,7 +446,7 @@ def timeout_warning(cv: Canvas, d: Data) -> None:
     body = page(
         cv,
         _("Do you need more time?"),
-        [(_("Finish"), "done", "", "secondary"), (_("Continue"), "continue", "", "primary")],
+        [(_("Finish"), "done", "", "secondary"), (_("More time"), "more_time", "", "primary")],
     )
     left = max(0, int(d.number("seconds_left", 0)))
     big = pygame.Rect(body.left, body.top, body.width, body.height // 2)
