@@ -21,3 +21,7 @@ LARGE_TEXT = "large_text"  # value "on" | "off"
 @dataclass(frozen=True)
 class Touched:
     """A touch that hit no control: it only shows someone is still there (dismisses the inactivity warning)."""
+
+
+LISTEN_AGAIN = "listen_again"  # say the screen's prompt again
+VOLUME = "volume"  # value "up" | "down"

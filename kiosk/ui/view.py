@@ -72,6 +72,7 @@ class KioskView:
         self._dirty = True
         self._animating = False
         self.texts: list[str] = []  # every string drawn in the last frame, in drawing order
+        self.title = ""  # the last frame's header title
         self._flash: tuple[pygame.Rect, int] | None = None  # a touched control, and frames left to show it pressed
 
     def show(self, name: str, data: Mapping[str, Any] | None = None) -> None:
@@ -131,6 +132,7 @@ class KioskView:
         surface.set_clip(clip)
         self.text.journal = None
         self._hits = cv.hits
+        self.title = cv.title
         self._dirty = False
         self._animating = cv.animating
         return cv

@@ -35,6 +35,12 @@ def header(cv: Canvas, title: str, *, switches: bool = True) -> None:
             size_px=L.small_px,
         )
         right = size_rect.left - pad
+        listen = cv._("Listen again")
+        lw = max(L.px(72), cv.text.width(listen, L.small_px, True) + 2 * L.px(10))
+        listen_rect = pygame.Rect(right - lw, lang_rect.top, lw, lang_rect.height)
+        button(cv, listen_rect, listen, events.LISTEN_AGAIN, size_px=L.small_px)
+        right = listen_rect.left - pad
+    cv.title = title
     title_rect = pygame.Rect(h.left + L.margin, h.top, right - h.left - L.margin, h.height)
     cv.text.block(cv.surface, title, title_rect, L.title_px, C.HEADER_INK, bold=True, valign="middle")
 

@@ -218,7 +218,11 @@ def attract(cv: Canvas, d: Data) -> None:
 @screen("language")
 def language(cv: Canvas, d: Data) -> None:
     L = cv.layout
-    body = page(cv, "เลือกภาษา · Choose a language", [cancel(cv)], switches=False)
+    volume = [
+        ("เบาลง · Quieter", events.VOLUME, "down", "secondary"),
+        ("ดังขึ้น · Louder", events.VOLUME, "up", "secondary"),
+    ]
+    body = page(cv, "เลือกภาษา · Choose a language", [cancel(cv), *volume], switches=False)
     gap = L.px(24)
     w = (body.width - gap) // 2
     h = min(body.height - L.px(20), L.px(200))
