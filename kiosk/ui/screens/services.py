@@ -165,6 +165,30 @@ def printed(cv: Canvas, d: Data) -> None:
     message(cv, body, lines)
 
 
+# Why a day is greyed, in the words on its button (booking_rules' verdicts; "full": no free time left that day).
+CLOSED_DAYS: dict[str, str] = {
+    "holiday": N_("Public holiday"),
+    "office_closed": N_("Office closed"),
+    "not_open_day": N_("Office closed"),
+    "weekend": N_("Weekend"),
+    "full": N_("Fully booked"),
+    "too_far_ahead": N_("Not yet open for booking"),
+    "in_past": N_("Past"),
+    "after_cutoff": N_("Booking closed"),
+}
+
+
+def closed_reason(cv: Canvas, day: Data) -> str:
+    """The words for a greyed day; a closed Saturday or Sunday is a weekend."""
+    reason = day.text("reason")
+    if reason == "not_open_day" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day.text("date")):
+        from datetime import date
+
+        if date.fromisoformat(day.text("date")).weekday() >= 5:
+            reason = "weekend"
+    return cv._(CLOSED_DAYS.get(reason, N_("Not available")))
+
+
 @screen("booking_calendar")
 def booking_calendar(cv: Canvas, d: Data) -> None:
     """Up to 15 days ahead; days the journey marks unavailable are greyed and cannot be touched."""
@@ -186,14 +210,15 @@ def booking_calendar(cv: Canvas, d: Data) -> None:
         iso = day.text("date")
         weekday, label = day_label(iso, cv.language)
         rect = pygame.Rect(body.left + (i % cols) * (w + gap), top + (i // cols) * (h + gap), w, h)
+        open_day = day.flag("available", True)
         button(
             cv,
             rect,
-            f"{weekday} {label}",
+            f"{weekday} {label}" if open_day else f"{weekday} {label} · {closed_reason(cv, day)}",
             "day",
             iso,
             kind="secondary",
-            enabled=day.flag("available", True),
+            enabled=open_day,
             size_px=L.small_px,
         )
 
