@@ -486,6 +486,7 @@ class PrinterAdapter:
             day = date.fromisoformat(facts["day"])
             hh, mm = (int(x) for x in facts["start"].split(":"))
             return m.BookingTicket(
+                take_card=d.card_in_slot,
                 document_number=grouped_reference(facts["booking_id"]),
                 kiosk_id=self.kiosk_id,
                 issued_at=now,
@@ -499,6 +500,7 @@ class PrinterAdapter:
             )
         if d.kind == "receipt":
             return m.EnrolmentReceipt(
+                take_card=d.card_in_slot,
                 document_number=facts["reference"],
                 kiosk_id=self.kiosk_id,
                 issued_at=now,
@@ -545,6 +547,7 @@ class PrinterAdapter:
             )
             home_office = person.get("house") or {}
             return m.CivilRegistrationHistory(
+                take_card=d.card_in_slot,
                 **common,
                 registrar_office=home_office.get(office_name) or body["issuer"],
                 citizen_id=person["citizen_id"],
@@ -556,6 +559,7 @@ class PrinterAdapter:
         house = person["house"]
         entry = (person.get("house_entries") or [{}])[-1]
         return m.HouseRegisterEntry(
+            take_card=d.card_in_slot,
             **common,
             registrar_office=house.get(office_name) or house.get("office_name_th") or "",
             registrar_office_code=house.get("office_code", ""),

@@ -192,6 +192,7 @@ def handle(flow: Flow[BookingState], state: BookingState, event: object, now: fl
         case "booking_ticket", Tapped(action="print") if PRINT in state.ctx.caps and state.ticket is not None:
             minutes = slot_minutes(state.slots, state.ticket.start)
             document = ticket_document(state.ticket, office_of(state), state.ctx.document_language, minutes)
+            document = replace(document, card_in_slot=state.card_in)
             return flow.go(state, "ticket_printing", now, Print(document, reprint_of=state.printed_no), job_id="")
         case "booking_ticket", Tapped(action="done"):
             return flow.finish(state, "done")
