@@ -7,7 +7,11 @@ that does not open is an `AudioUnavailable`, and the caller goes on without soun
 from __future__ import annotations
 
 import io
+import os
 import threading
+
+# `kiosk doctor --json` may be the first to import pygame here: its greeting on stdout would break the JSON.
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import pygame
 
