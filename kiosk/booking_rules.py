@@ -7,7 +7,9 @@ only bookable days) and the registry service (which enforces them).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+import secrets
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Literal
@@ -18,6 +20,29 @@ try:
     BANGKOK: tzinfo = ZoneInfo("Asia/Bangkok")
 except (ImportError, ZoneInfoNotFoundError):  # no tz database on the image: Thailand has no daylight saving
     BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")
+
+# A booking reference is read aloud at a counter and typed by an officer: no look-alikes (0/O, 1/I/L, 8/B), eight
+# characters (29^8 ≈ 5·10^11), shown and printed in two groups of four ("KX7M-4QPA").
+REFERENCE_ALPHABET = "ACDEFGHJKMNPQRSTUVWXYZ2345679"
+REFERENCE_LENGTH = 8
+_REFERENCE = re.compile(rf"[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}")
+
+
+def new_reference(choice: Callable[[str], str] = secrets.choice) -> str:
+    """A fresh booking reference, ungrouped (as stored)."""
+    return "".join(choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def is_reference(ref: str) -> bool:
+    return _REFERENCE.fullmatch(ref) is not None
+
+
+def grouped_reference(ref: str) -> str:
+    """How a reference is shown, printed and spoken: "KX7M4QPA" -> "KX7M-4QPA"; an older one is left as it is."""
+    if _REFERENCE.fullmatch(ref):
+        return f"{ref[:4]}-{ref[4:]}"
+    return ref
+
 
 Verdict = Literal["ok", "in_past", "too_far_ahead", "after_cutoff", "holiday", "office_closed", "not_open_day"]
 

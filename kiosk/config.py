@@ -134,6 +134,20 @@ class UISection:
 
 
 @dataclass(frozen=True)
+class AudioSection:
+    """Spoken guidance (kiosk.drivers.audio): espeak-ng's Thai and English voices through SDL's output `device`."""
+
+    enabled: bool = True
+    output: Literal["speaker", "headphones"] = "speaker"  # what `device` is; neither ever hears an ID or a name
+    device: str = ""  # SDL output device name ("" = the default); `kiosk doctor` lists the names it sees
+    volume: float = 0.7  # where every new person starts (0..1)
+    espeak: str = "espeak-ng"
+    voice_th: str = "th"
+    voice_en: str = "en"
+    speed_wpm: int = 150
+
+
+@dataclass(frozen=True)
 class Config:
     source: str = "<defaults>"
     kiosk: KioskSection = field(default_factory=KioskSection)
@@ -148,6 +162,7 @@ class Config:
     passcode: PasscodeSection = field(default_factory=PasscodeSection)
     security: SecuritySection = field(default_factory=SecuritySection)
     ui: UISection = field(default_factory=UISection)
+    audio: AudioSection = field(default_factory=AudioSection)
 
 
 def load(path: Path) -> Config:
@@ -169,6 +184,8 @@ RANGES: tuple[tuple[str, str, float, float], ...] = (
     ("printer", "width_dots", 128, 832),
     ("face", "match_threshold", 0.0, 1.0),
     ("coproc", "heartbeat_s", 0.1, 60.0),
+    ("audio", "volume", 0.0, 1.0),
+    ("audio", "speed_wpm", 80, 400),
 )
 
 

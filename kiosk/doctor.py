@@ -268,6 +268,32 @@ def check_vpcd(simulator: bool, files: tuple[Path, ...] = VPCD_FILES) -> str:
 # --- running them -----------------------------------------------------------------------------------------------
 
 
+def check_audio(cfg: Config) -> str:
+    """Both voices speak (real sound, not silence) and the configured output opens; no sound is a warning only:
+    the kiosk works without it, but a blind citizen cannot."""
+    from kiosk.drivers.audio import AudioError, EspeakVoice, MixerOutput, wav
+    from kiosk.drivers.audio.mixer import output_names
+
+    a = cfg.audio
+    voice = EspeakVoice(a.espeak, voices={"th": a.voice_th, "en": a.voice_en}, speed_wpm=a.speed_wpm)
+    levels = []
+    for language, words in (("th", "ทดสอบเสียง"), ("en", "sound check")):
+        level = wav.rms_dbfs(voice.render(words, language))
+        if level < -40.0:
+            raise Fail(f"the {language} voice renders silence ({level:.0f} dBFS)", "reinstall espeak-ng")
+        levels.append(f"{language} {level:.0f} dBFS")
+    out = MixerOutput(a.device)
+    try:
+        out._open()
+    except AudioError as e:
+        names = ", ".join(output_names()) or "none seen"
+        raise Warn(f"voices ok ({'; '.join(levels)}), but {e}", f"set [audio] device to one of: {names}") from e
+    finally:
+        out.close()
+    where = a.device or "default output"
+    return f"espeak-ng voices {'; '.join(levels)}; {a.output} on {where}"
+
+
 def is_simulator(cfg: Config) -> bool:
     """The simulator's config: none at all (the kiosk then runs the simulator) or config/kiosk.sim.toml's unit."""
     return cfg.source == "<defaults>" or cfg.kiosk.unit == "sim"
@@ -331,6 +357,12 @@ def checks(cfg: Config, *, simulator: bool | None = None, now: datetime | None =
             cfg.registry.timeout_s + GRACE_S,
             lambda: check_registry(cfg, when),
             f"check the network and [registry] url = {cfg.registry.url!r}, ca_cert, client_cert, client_key",
+        ),
+        Check(
+            "audio guidance",
+            2 * 10.0 + GRACE_S,
+            enabled(cfg.audio.enabled, lambda: check_audio(cfg)),
+            "apt-get install espeak-ng; check [audio] device and voice_th / voice_en",
         ),
         Check("store", STORE_BUSY_S + GRACE_S, lambda: check_store(cfg), "check [store] path and the data_dir's keys/"),
         Check("disk", 3.0, lambda: check_disk(cfg), "check [kiosk] data_dir"),

@@ -73,7 +73,11 @@ def run_window(cfg: Config, *, max_s: float | None = None, screenshot: Path | No
         text = Text(cfg.ui.font)
         kiosk_cfg = rig.kiosk_config(cfg)
         rig.provision(kiosk_cfg)
-        session = KioskSession(kiosk_cfg, text, area=pygame.Rect(lay.kiosk), camera=rig.camera())
+        from kiosk.compose.audio import build_guide
+
+        session = KioskSession(
+            kiosk_cfg, text, area=pygame.Rect(lay.kiosk), camera=rig.camera(), guide=build_guide(kiosk_cfg.audio)
+        )
         panel = Panel(rig, text)
         clock = pygame.time.Clock()
         started = time.monotonic()

@@ -90,3 +90,18 @@ def test_out_of_range_value_names_key_and_file(tmp_path: Path, text: str, key: s
 def test_boundaries_are_accepted(tmp_path: Path) -> None:
     cfg = config.load(write(tmp_path, "[passcode]\nlength = 6\n[face]\nmatch_threshold = 1\n"))
     assert cfg.passcode.length == 6
+
+
+def test_the_audio_output_is_a_configuration_choice(tmp_path: Path) -> None:
+    from kiosk.config import load
+
+    p = tmp_path / "kiosk.toml"
+    p.write_text('[audio]\noutput = "headphones"\ndevice = "bcm2835 Headphones"\nvolume = 0.5\n')
+    cfg = load(p)
+    assert (cfg.audio.output, cfg.audio.device, cfg.audio.volume) == ("headphones", "bcm2835 Headphones", 0.5)
+    p.write_text('[audio]\nspeaker = "left"\n')
+    with pytest.raises(ConfigError, match="speaker"):
+        load(p)
+    p.write_text("[audio]\nvolume = 3.0\n")
+    with pytest.raises(ConfigError, match=r"audio\.volume"):
+        load(p)

@@ -131,8 +131,14 @@ def _header(doc: Document, title_key: str, form_key: str | None) -> list[Block]:
         blocks.append(Text(label(form_key, lang), align="center"))
     if doc.reprint:
         blocks += [Gap(0.3), Banner(label("reprint", lang))]
+    if doc.take_card:
+        blocks += [Gap(0.3), *(Text(line, bold=True, align="center") for line in TAKE_CARD)]
     blocks += [Gap(0.3), _number(doc), Rule()]
     return blocks
+
+
+# Every paper printed while a card is in the slot ends with this, in both languages whatever the paper's language.
+TAKE_CARD = ("อย่าลืมรับบัตรประชาชนคืนจากตู้", "Remember to take your ID card from the kiosk")
 
 
 def _footer(doc: Document, note_key: str, scan_key: str) -> list[Block]:

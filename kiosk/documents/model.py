@@ -66,6 +66,7 @@ class Document:
     issued_at: dt.datetime
     language: Lang = "th"
     reprint: bool = False
+    take_card: bool = False  # printed while the ID card is in the kiosk: a reminder to take it, in Thai and English
     seal: str
 
     def __post_init__(self) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kiosk import domains, officer_proof
-from kiosk.booking_rules import DEFAULT_POLICY
+from kiosk.booking_rules import DEFAULT_POLICY, grouped_reference
 from kiosk.errors import DeviceError
 from kiosk.flows.effects import Booking, CancelBooking, Document, Enrolment
 from kiosk.flows.events import Activation, Office, Record, Slot, Ticket, event_value
@@ -518,7 +518,8 @@ class PrinterAdapter:
             day = date.fromisoformat(facts["day"])
             hh, mm = (int(x) for x in facts["start"].split(":"))
             return m.BookingTicket(
-                document_number=facts["booking_id"],
+                take_card=d.card_in_slot,
+                document_number=grouped_reference(facts["booking_id"]),
                 kiosk_id=self.kiosk_id,
                 issued_at=now,
                 language=d.language,
@@ -527,10 +528,11 @@ class PrinterAdapter:
                 service=facts["service"],
                 slot_start=datetime.combine(day, time(hh, mm), tzinfo=BANGKOK),
                 slot_minutes=int(facts.get("minutes", DEFAULT_POLICY.slot_minutes)),
-                booking_code=facts["booking_id"],
+                booking_code=grouped_reference(facts["booking_id"]),
             )
         if d.kind == "receipt":
             return m.EnrolmentReceipt(
+                take_card=d.card_in_slot,
                 document_number=facts["reference"],
                 kiosk_id=self.kiosk_id,
                 issued_at=now,
@@ -577,6 +579,7 @@ class PrinterAdapter:
             )
             home_office = person.get("house") or {}
             return m.CivilRegistrationHistory(
+                take_card=d.card_in_slot,
                 **common,
                 registrar_office=home_office.get(office_name) or body["issuer"],
                 citizen_id=person["citizen_id"],
@@ -588,6 +591,7 @@ class PrinterAdapter:
         house = person["house"]
         entry = (person.get("house_entries") or [{}])[-1]
         return m.HouseRegisterEntry(
+            take_card=d.card_in_slot,
             **common,
             registrar_office=house.get(office_name) or house.get("office_name_th") or "",
             registrar_office_code=house.get("office_code", ""),

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from kiosk.booking_rules import BookingPolicy, Verdict, check_booking
+from kiosk.booking_rules import BookingPolicy, Verdict, check_booking, grouped_reference
 from kiosk.documents.model import SERVICES
 from kiosk.flows.context import PRINT, Context
 from kiosk.flows.effects import (
@@ -192,6 +192,7 @@ def handle(flow: Flow[BookingState], state: BookingState, event: object, now: fl
         case "booking_ticket", Tapped(action="print") if PRINT in state.ctx.caps and state.ticket is not None:
             minutes = slot_minutes(state.slots, state.ticket.start)
             document = ticket_document(state.ticket, office_of(state), state.ctx.document_language, minutes)
+            document = replace(document, card_in_slot=state.card_in)
             return flow.go(state, "ticket_printing", now, Print(document, reprint_of=state.printed_no), job_id="")
         case "booking_ticket", Tapped(action="done"):
             return flow.finish(state, "done")
@@ -291,7 +292,7 @@ def ticket_document(
         ("บริการ / Service", service_words),
         ("วันที่ / Date", ticket.day.isoformat()),
         ("เวลา / Time", ticket.start),
-        ("เลขที่ / Reference", ticket.booking_id),
+        ("เลขที่ / Reference", grouped_reference(ticket.booking_id)),
     )
     facts = (
         ("booking_id", ticket.booking_id),

@@ -160,6 +160,7 @@ class Document:
     facts: tuple[tuple[str, str], ...] = ()  # machine-readable values the printed layout needs (day, reference...)
     citizen_id: str = field(default="", repr=False)  # whose extract: the registry issues and seals it
     language: Literal["th", "en"] = "th"  # the citizen's chosen language: the printout's labels
+    card_in_slot: bool = False  # printed while the ID card is in the slot: the paper reminds them to take it
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,7 @@ def _receipt(state: EnrolSelf) -> Document:
         qr=state.activation.qr,  # the activation QR again: the citizen may activate from the paper until it expires
         facts=facts,
         language=state.ctx.document_language,
+        card_in_slot=state.card_in,
     )
 
 

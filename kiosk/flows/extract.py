@@ -151,6 +151,7 @@ def document(state: Extract) -> Document:
         form=state.form,
         citizen_id=state.card.citizen_id,
         language=state.ctx.document_language,
+        card_in_slot=state.card_in,
     )
 
 

@@ -53,6 +53,8 @@ class Stage:
     idle_outcome: str = "timed_out"  # what inactivity ends this stage with ("done" ends it normally)
 
 
+MORE_TIME = "more_time"  # the warning's button: the person is still there and gets the whole inactivity time again
+
 NOTICE = Stage("notice", "notice")
 TAKE_CARD = Stage("remove_card", "card_out")  # the journey is over and wiped; the card is still in the slot
 CLOSED = Stage("attract", "closed")
@@ -258,7 +260,8 @@ class Flow(Generic[S]):
         if isinstance(event, Tapped) and event.action == "cancel":
             if state.stage == self.first or state.confirm_cancel:
                 return self.abort(state, "cancelled", now)
-            return replace(state, confirm_cancel=True), []  # part-way: ask before dropping what was done
+            asking = self._active(state, now) if st.waits == "user" else state  # a tap: someone is there
+            return replace(asking, confirm_cancel=True), []  # part-way: ask before dropping what was done
         if state.confirm_cancel and isinstance(event, Tapped) and event.action == "continue":
             kept = self._active(state, now) if st.waits == "user" else state
             return replace(kept, confirm_cancel=False), []
@@ -272,7 +275,7 @@ class Flow(Generic[S]):
             if state.warned and isinstance(event, Tapped) and event.action == "done":
                 return self.finish(state) if st.idle_outcome == "done" else self.abort(state, "cancelled", now)
             state = self._active(state, now)
-            if isinstance(event, Touched) or (isinstance(event, Tapped) and event.action == "continue"):
+            if isinstance(event, Touched) or (isinstance(event, Tapped) and event.action in ("continue", MORE_TIME)):
                 return state, []
             if st.keypad and isinstance(event, Tapped):
                 state, typed = self._keypad(state, st, event)
@@ -300,12 +303,18 @@ class Flow(Generic[S]):
         if st.waits == "machine" and state.wait_until is not None and now >= state.wait_until:
             handled = self._handle(self, state, Expired(state.stage), now)
             return handled or self.abort(state, "device_error", now, f"{st.device}:timeout")
-        if st.waits == "user" and state.idle_at is not None and now >= state.idle_at:
+        if st.waits == "user" and state.idle_at is not None and now >= state.idle_at and state.warned:
             if st.idle_outcome == "done":
                 return self.finish(state, "done")
             return self.abort(state, st.idle_outcome, now)
-        if st.waits == "user" and not state.warned and state.warn_at is not None and now >= state.warn_at:
-            return replace(state, warned=True), [Beep("warning")]
+        due = [t for t in (state.warn_at, state.idle_at) if t is not None]
+        if st.waits == "user" and not state.warned and due and now >= min(due):
+            # The warning always has its whole time on screen, even when the clock jumped past both deadlines
+            # (a stalled frame loop, a suspended kiosk): nobody is timed out without having been asked first.
+            lim = state.ctx.limits
+            grace = max(0.0, lim.inactivity_timeout_s - lim.inactivity_warning_s)
+            idle_at = max(state.idle_at or now, now + grace)
+            return replace(state, warned=True, idle_at=idle_at), [Beep("warning")]
         return None
 
     def _active(self, state: S, now: float) -> S:

@@ -379,7 +379,7 @@ class Registry:
                 return 409, {"error": "already_booked", "message": "one booking per citizen and day", "ref": taken[0]}
             if tx.execute("UPDATE slots SET booked = booked + 1 WHERE id = ? AND booked < capacity", (slot_id,)) != 1:
                 return 409, {"error": "slot_full", "message": "this slot was taken meanwhile"}
-            ref = "B" + secrets.token_hex(5).upper()
+            ref = booking_rules.new_reference()
             tx.execute(
                 "INSERT INTO bookings (ref, slot_id, cid, client, created_at) VALUES (?, ?, ?, ?, ?)",
                 (ref, slot_id, cid, client, self._epoch()),

@@ -24,7 +24,9 @@ def quits(e: pygame.event.Event, *, windowed: bool) -> bool:
 
 def run(cfg: Config) -> int:
     surface = open_display(cfg.ui.width, cfg.ui.height, fullscreen=cfg.ui.fullscreen, title="kiosk")
-    session = KioskSession(cfg, Text(cfg.ui.font), area=surface.get_rect())
+    from kiosk.compose.audio import build_guide
+
+    session = KioskSession(cfg, Text(cfg.ui.font), area=surface.get_rect(), guide=build_guide(cfg.audio))
     stop = False
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -23,6 +23,8 @@ FrameSource = Callable[[], Frame | None]
 class Hit:
     rect: pygame.Rect
     event: Tapped
+    label: str = ""  # the words on the control (the spoken guidance says them, with where the control is)
+    kind: str = ""  # its look: "primary", "secondary", "ok", "danger" (the guidance names its colour)
 
 
 class Data:
@@ -85,10 +87,11 @@ class Canvas:
     step: tuple[int, int] | None = None  # (n, of m) on a journey screen
     hits: list[Hit] = field(default_factory=list)
     animating: bool = False
+    title: str = ""  # the header's title, once drawn (the spoken guidance starts with it)
 
     @property
     def rect(self) -> pygame.Rect:
         return self.layout.rect
 
-    def touch(self, rect: pygame.Rect, action: str, value: str = "") -> None:
-        self.hits.append(Hit(rect.copy(), Tapped(action, value)))
+    def touch(self, rect: pygame.Rect, action: str, value: str = "", *, label: str = "", kind: str = "") -> None:
+        self.hits.append(Hit(rect.copy(), Tapped(action, value), label, kind))

@@ -23,3 +23,7 @@ VIEW_PAGE = "view_page"  # value "0", "1", …: which page of a screen's long te
 @dataclass(frozen=True)
 class Touched:
     """A touch that hit no control: it only shows someone is still there (dismisses the inactivity warning)."""
+
+
+LISTEN_AGAIN = "listen_again"  # say the screen's prompt again
+VOLUME = "volume"  # value "up" | "down"

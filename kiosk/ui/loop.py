@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pygame
 
@@ -18,6 +19,12 @@ from kiosk.ui import events
 from kiosk.ui.events import Tapped, Touched
 from kiosk.ui.port import ScreenPort
 from kiosk.ui.view import KioskView
+
+if TYPE_CHECKING:
+    from kiosk.drivers.audio.guide import Guide
+
+# Data keys whose change on the same screen is news worth saying (a refusal, a camera hint, a liveness prompt, a page).
+SPOKEN_CHANGES = ("reason", "error", "hint", "prompt", "purpose", "page", "finger", "task")
 
 ACTIVE_FPS = 30
 IDLE_FPS = 10
@@ -44,6 +51,7 @@ class ScreenLoop:
         tick_s: float = 0.1,
         on_tap: Callable[[Tapped], None] | None = None,
         touched: Callable[[], object] = Touched,
+        guide: Guide | None = None,
     ) -> None:
         self.view = view
         self.runner = runner
@@ -52,6 +60,8 @@ class ScreenLoop:
         self.tick_s = tick_s
         self.on_tap = on_tap
         self.touched = touched  # what a touch on no control posts (the journeys' own event type, if they have one)
+        self.guide = guide  # spoken guidance: each new screen's prompt (kiosk.ui.speech), replay and volume
+        self._spoken: tuple[object, ...] = ()
         self.stats = FrameStats()
         self._next_tick = runner.clock.monotonic()
         self._taps: list[Tapped] = []
@@ -69,6 +79,11 @@ class ScreenLoop:
 
     def tap(self, ev: Tapped) -> None:
         self.view.apply(ev)
+        if self.guide is not None:
+            if ev.action == events.LISTEN_AGAIN:
+                self.guide.replay()
+            elif ev.action == events.VOLUME:
+                (self.guide.louder if ev.value == "up" else self.guide.quieter)()
         self.runner.post(ev)
         if self.on_tap:
             self.on_tap(ev)
@@ -106,9 +121,36 @@ class ScreenLoop:
             return False
         self.view.draw(surface, self.area, now_s=time.monotonic() if now_s is None else now_s)
         self.stats.drawn += 1
+        if self.guide is not None:
+            self.speak()
         if self.stats.first_frame_s is None:
             self.stats.first_frame_s = time.perf_counter() - self.stats.started_s
         return True
+
+    def speak(self) -> None:
+        """Say the drawn screen's prompt once: again only when the screen, its language or its news changes."""
+        if self.guide is None:
+            return
+        from kiosk.ui.speech import prompt_for
+
+        st = self.view.state
+        key = (st.name, self.view.language, *(str(st.data.get(k, "")) for k in SPOKEN_CHANGES))
+        if key == self._spoken:
+            return
+        if st.name == "attract" and self._spoken[:1] != ("attract",):
+            self.guide.reset()  # the next person: the starting volume, nothing of the last one's to replay
+        self._spoken = key
+        self.guide.say(
+            prompt_for(
+                st.name,
+                st.data,
+                language=self.view.language,
+                title=self.view.title,
+                texts=self.view.texts,
+                hits=self.view.controls,
+                area=self.area,
+            )
+        )
 
     @property
     def fps_wanted(self) -> int:

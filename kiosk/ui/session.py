@@ -12,6 +12,7 @@ from typing import Protocol
 import pygame
 
 from kiosk.config import Config
+from kiosk.drivers.audio.guide import Guide
 from kiosk.drivers.camera import Camera
 from kiosk.runner import Clock, Runner
 from kiosk.ui.loop import ScreenLoop
@@ -52,6 +53,7 @@ class KioskSession:
         camera: Camera | None = None,
         clock: Clock | None = None,
         compose: Compose | None = None,
+        guide: Guide | None = None,
     ) -> None:
         """`camera` replaces the configured camera (the simulator's); the camera screens show what it delivers."""
         self.cfg = cfg
@@ -61,7 +63,8 @@ class KioskSession:
         self.view = KioskView(
             text, language=cfg.kiosk.language, large_text=cfg.ui.large_text, camera=self.preview.latest
         )
-        self.loop = ScreenLoop(self.view, self.runner, self.port, area=area, touched=_touched_event())
+        self.guide = guide
+        self.loop = ScreenLoop(self.view, self.runner, self.port, area=area, touched=_touched_event(), guide=guide)
         self._close: Callable[[], None] = lambda: None
         if compose is None:
             from kiosk.app import compose as default_compose
@@ -74,3 +77,5 @@ class KioskSession:
             self._close()
         finally:
             self.runner.close()
+            if self.guide is not None:
+                self.guide.close()

@@ -81,6 +81,7 @@ class KioskView:
         self._animating = False
         self.view_page = 0  # the page of long text shown (consent terms): the view's own, reset by a new screen
         self.texts: list[str] = []  # every string drawn in the last frame, in drawing order
+        self.title = ""  # the last frame's header title
         self._flash: tuple[pygame.Rect, int] | None = None  # a touched control, and frames left to show it pressed
 
     def show(self, name: str, data: Mapping[str, Any] | None = None) -> None:
@@ -163,6 +164,7 @@ class KioskView:
             self._flash = (rect, frames - 1) if frames > 1 else None
             cv.animating = True
         self._hits = cv.hits
+        self.title = cv.title
         self._dirty = False
         self._animating = cv.animating
 

@@ -46,7 +46,7 @@ def button(
         cv.surface, label, inner, size_px or cv.layout.button_px, ink, bold=True, align="center", valign="middle"
     )
     if enabled:
-        cv.touch(rect, action, value)
+        cv.touch(rect, action, value, label=label, kind=kind)
 
 
 def button_row(cv: Canvas, rect: pygame.Rect, specs: Sequence[tuple[str, str, str, str]]) -> None:

@@ -225,3 +225,21 @@ path = "{cfg.store.path}"
     assert cli.main(["--config", str(toml), "doctor"]) == 1
     out = capsys.readouterr().out
     assert "FAIL printer" in out and "load paper" in out and " s)" in out
+
+
+def test_audio_guidance_is_checked_by_rendering_both_voices() -> None:
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed (scripts/setup)")
+    base = Config()
+    v = {x.name: x for x in doctor.run_checks([c for c in doctor.checks(base) if c.name == "audio guidance"])}
+    # Either the output opens (ok) or this machine has no sound device (a warning naming the setting): never a fail
+    assert v["audio guidance"].status in ("ok", "warn"), v
+    assert "th " in v["audio guidance"].detail and "dBFS" in v["audio guidance"].detail
+    missing = dataclasses.replace(base, audio=dataclasses.replace(base.audio, espeak="no-such-espeak"))
+    v = {x.name: x for x in doctor.run_checks([c for c in doctor.checks(missing) if c.name == "audio guidance"])}
+    assert v["audio guidance"].status == "fail" and "espeak-ng" in v["audio guidance"].hint
+    off = dataclasses.replace(base, audio=dataclasses.replace(base.audio, enabled=False))
+    v = {x.name: x for x in doctor.run_checks([c for c in doctor.checks(off) if c.name == "audio guidance"])}
+    assert v["audio guidance"].status == "skip"

@@ -230,3 +230,56 @@ def test_the_ticket_prints_the_slot_length_the_day_has() -> None:
     assert booking.slot_minutes(hourly, "11:00") == 0  # the last slot: nothing tells its length
     doc = booking.ticket_document(TICKET, OFFICE, "th", booking.slot_minutes(hourly, "09:00"))
     assert dict(doc.facts)["minutes"] == "60"
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_the_ticket_prints_the_reference_in_two_groups_to_read_aloud(language: str) -> None:
+    from datetime import UTC, datetime
+
+    from kiosk.documents.layout import layout
+    from kiosk.flows.adapters import PrinterAdapter
+
+    ticket = replace(TICKET, booking_id="KX7M4QPA", qr="BK:KX7M4QPA")
+    doc = booking.ticket_document(ticket, OFFICE, language)
+    assert dict(doc.lines)["เลขที่ / Reference"] == "KX7M-4QPA"
+    printer = PrinterAdapter(issuer=None, registry=None, kiosk_id="KIOSK-T1", clock=lambda: datetime.now(UTC))
+    printed = [getattr(b, "value", "") or getattr(b, "text", "") for b in layout(printer._model(doc))]
+    assert any("KX7M-4QPA" in p for p in printed) and not any("KX7M4QPA" in p for p in printed), printed
+
+
+def test_paper_printed_while_the_card_is_in_reminds_to_take_it_in_thai_and_english() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from kiosk.documents.blocks import Text
+    from kiosk.documents.layout import TAKE_CARD, layout
+    from kiosk.flows.adapters import PrinterAdapter
+    from kiosk.flows.effects import Document
+
+    now = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    printer = PrinterAdapter(issuer=None, registry=None, kiosk_id="KIOSK-T1", clock=lambda: now)
+    ticket = booking.ticket_document(replace(TICKET, booking_id="KX7M4QPA", qr="BK:KX7M4QPA"), OFFICE, "en")
+    receipt = Document(
+        "receipt",
+        "ThaiD",
+        (),
+        qr="THAID:ACT:ABCD-EFGH",
+        facts=(
+            ("reference", "ABCD-EFGH"),
+            ("citizen_id_masked", "x-xxxx-xxxx9-90-5"),
+            ("expires_at", (now + timedelta(minutes=10)).isoformat()),
+        ),
+        language="th",
+    )
+    for doc in (ticket, receipt):
+        with_card = [b.text for b in layout(printer._model(replace(doc, card_in_slot=True))) if isinstance(b, Text)]
+        assert all(line in with_card for line in TAKE_CARD), with_card
+        without = [b.text for b in layout(printer._model(doc)) if isinstance(b, Text)]
+        assert not any(line in without for line in TAKE_CARD)
+    assert "บัตรประชาชน" in TAKE_CARD[0] and "ID card" in TAKE_CARD[1]
+
+
+def test_the_ticket_printed_with_the_card_in_carries_the_reminder() -> None:
+    run = to_calendar(bangkok(2026, 11, 20, 9, 0)).send(Tapped("day", "2026-11-23"))
+    run.send(SlotsFetched(date(2026, 11, 23), (SLOT, FULL)), Tapped("slot", "09:00"), Tapped("confirm"))
+    run.send(BookingConfirmed(TICKET), Tapped("print"))
+    assert run.state.card_in and run.emitted(Print)[0].document.card_in_slot

@@ -237,7 +237,9 @@ def test_the_activation_qr_ends_when_it_expires_and_a_receipt_needs_a_printer() 
 
 def test_leaving_the_activation_qr_alone_ends_normally() -> None:
     run = to_passcode(Run.start(enrol_self.FLOW)).send(Entered(GOOD), Entered(GOOD), Entered(GOOD), EnrolAccepted(ACT))
-    run.wait(Limits().inactivity_timeout_s)
+    run.wait(Limits().inactivity_timeout_s)  # one jump past both deadlines: the warning still comes first
+    assert run.stage == "activation_qr" and run.screen.name == "timeout_warning"
+    run.wait(Limits().inactivity_timeout_s - Limits().inactivity_warning_s)
     assert run.stage == "take_card" and run.screen.name == "remove_card"
     run.send(CardRemoved())
     assert run.stage == "closed" and End("done") in run.last

@@ -4,6 +4,7 @@ deadlines); audit lines never carry an ID or a name."""
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from typing import Any, get_args
 
@@ -12,7 +13,7 @@ import pytest
 from kiosk.flows import enrol_officer
 from kiosk.flows.effects import Audit, Beep, Effect, End, Forget, Light
 from kiosk.flows.events import CardRemoved, Tapped, Tick
-from kiosk.flows.machine import Flow
+from kiosk.flows.machine import MORE_TIME, Flow
 from kiosk.flows.screens import COMMON_KEYS, ERROR_REASONS, SCREENS
 from tests.flows.explore import EVENTS, FLOWS, NOW, OFFICER_CARD, explore
 from tests.flows.harness import CARD
@@ -120,7 +121,7 @@ def test_inactivity_warns_then_times_out_in_every_user_stage(name: str) -> None:
     flow = FLOWS[name]
     for stage, state in representatives(name):
         st = flow.stages[stage]
-        if st.waits != "user":
+        if st.waits != "user" or state.warned:
             continue
         lim = state.ctx.limits
         warned, _ = flow.step(state, Tick(), state.warn_at)
@@ -216,3 +217,28 @@ def test_a_pulled_card_notice_stays_up_its_time(name: str) -> None:
         assert done.stage == "closed" and End("card_removed") in effects
         return
     pytest.skip(f"{name}: no stage holds the card")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_one_is_timed_out_before_the_warning_has_had_its_time(name: str) -> None:
+    """Extended time: a clock that jumps past both deadlines (a stalled loop) still warns first, for the whole
+    warning time; "More time" gives the whole inactivity time again."""
+    flow = FLOWS[name]
+    for stage, state in representatives(name):
+        if flow.stages[stage].waits != "user" or state.idle_at is None or state.warned:
+            continue
+        lim = state.ctx.limits
+        late = state.idle_at + 5
+        warned, effects = flow.step(state, Tick(), late)
+        assert (warned.stage, warned.warned) == (stage, True) and Beep("warning") in effects, (name, stage)
+        assert Forget() not in effects
+        screen = flow.view(warned, late)
+        grace = lim.inactivity_timeout_s - lim.inactivity_warning_s
+        assert screen.name == "timeout_warning" and screen.data["seconds_left"] == math.ceil(grace)
+        still, _ = flow.step(warned, Tick(), late + grace - 0.5)
+        assert still.stage == stage and still.warned
+        more, _ = flow.step(warned, Tapped(MORE_TIME), late + grace - 0.5)
+        assert not more.warned and more.idle_at == late + grace - 0.5 + lim.inactivity_timeout_s
+        assert flow.view(more, late + grace).name != "timeout_warning"
+        over, effects = flow.step(warned, Tick(), late + grace)
+        assert over.stage != stage and Forget() in effects, (name, stage)

@@ -6,7 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from kiosk.booking_rules import BANGKOK, BookingPolicy, bookable_days, check_booking
+from kiosk.booking_rules import (
+    BANGKOK,
+    REFERENCE_ALPHABET,
+    BookingPolicy,
+    bookable_days,
+    check_booking,
+    grouped_reference,
+    is_reference,
+    new_reference,
+)
 
 MON = date(2026, 11, 23)
 
@@ -59,3 +68,13 @@ def test_bookable_days_lists_only_valid_days() -> None:
 def test_naive_time_is_refused() -> None:
     with pytest.raises(ValueError):
         check_booking(MON, datetime(2026, 11, 22, 10))
+
+
+def test_booking_references_have_no_look_alikes_and_read_in_two_groups() -> None:
+    assert not set("0O1IL8B") & set(REFERENCE_ALPHABET)
+    refs = {new_reference() for _ in range(2000)}
+    assert len(refs) == 2000
+    for ref in refs:
+        assert is_reference(ref) and not set(ref) - set(REFERENCE_ALPHABET)
+    assert grouped_reference("KX7M4QPA") == "KX7M-4QPA"
+    assert grouped_reference("B1A2B3C4D5") == "B1A2B3C4D5"  # a reference made before: shown as it was issued

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk import seal
+from kiosk.booking_rules import is_reference
 from kiosk.registry import pki
 from kiosk.registry.population import generated_people
 from kiosk.registry.validate import ApiError
@@ -135,6 +136,7 @@ def test_booking_rules_cancel_and_one_per_day(running: Running) -> None:
     first, second_same_day = slots[0], next(s for s in slots[1:] if s["day"] == slots[0]["day"])
     with running.client() as c:
         booking = c.book(SOMCHAI, first["slot_id"], new_key())
+        assert is_reference(booking["booking_ref"]), booking["booking_ref"]  # no 0/O, 1/I/L, 8/B
         with pytest.raises(RegistryConflict) as e:
             c.book(SOMCHAI, second_same_day["slot_id"], new_key())
         assert e.value.code == "already_booked"

@@ -70,7 +70,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "printed": {"document_no": "TR141-0001-000042"},
     "booking_calendar": {
         "office": "สำนักงานเขตพญาไท",
-        "days": [{"date": f"2026-11-{d:02d}", "available": d % 7 not in (0, 1)} for d in range(23, 31)]
+        "days": [
+            {"date": f"2026-11-{d:02d}", "available": d % 7 not in (0, 1), "reason": "not_open_day"}
+            for d in range(23, 31)
+        ]
         + [{"date": f"2026-12-{d:02d}", "available": True} for d in range(1, 8)],
     },
     "booking_slots": {

@@ -29,12 +29,12 @@ def test_every_service_on_the_menu_has_a_label() -> None:
     assert set(FLOW_SERVICES) <= set(SERVICES)
 
 
-def test_the_inactivity_warning_covers_any_screen_and_only_continue_is_touchable(text: Text) -> None:
+def test_the_inactivity_warning_covers_any_screen_and_only_more_time_is_touchable(text: Text) -> None:
     surface = pygame.Surface((800, 480))
     view = KioskView(text)
     view.show("menu", {"warning_s": 12})
     view.draw(surface)
-    assert [h.event for h in view.controls] == [Tapped("continue")]
+    assert [h.event for h in view.controls] == [Tapped("more_time")]
 
 
 def test_every_face_guidance_and_liveness_prompt_has_words() -> None:

@@ -18,7 +18,8 @@ explore_mod = pytest.importorskip("tests.flows.explore")
 UNDERSTOOD = {
     "accept", "back", "booking", "cancel", "confirm", "day", "decline", "document", "done", "retry", "my_bookings",
     "new_booking", "office", "page", "print", "receipt", "reject", "service", "sign_in", "slot", "sign_out",
-    "continue", "digit", "backspace", "clear", "ok", "language", "large_text", "high_contrast", "view_page", "start",
+    "continue", "more_time", "listen_again", "volume", "digit", "backspace", "clear", "ok", "language", "large_text",
+    "high_contrast", "view_page", "start",
 }  # fmt: skip
 
 

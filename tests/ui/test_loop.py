@@ -52,3 +52,50 @@ def test_frames_keep_coming_while_a_device_job_blocks(text: Text) -> None:
         threading.Event().wait(0.01)
     assert done and loop.view.state.name == "card_data"
     runner.close()
+
+
+class SaidGuide:
+    """Records what the loop asks of the guidance (the real one is tested with espeak-ng in tests/test_audio.py)."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+        self.calls: list[str] = []
+
+    def say(self, prompt: object) -> None:
+        self.said.append(" ".join(seg.text for seg in prompt))  # type: ignore[attr-defined]
+
+    def replay(self) -> None:
+        self.calls.append("replay")
+
+    def louder(self) -> None:
+        self.calls.append("louder")
+
+    def quieter(self) -> None:
+        self.calls.append("quieter")
+
+    def reset(self) -> None:
+        self.calls.append("reset")
+
+
+def test_each_new_screen_is_spoken_once_and_the_buttons_replay_and_change_volume(text: Text) -> None:
+    runner = Runner(SystemClock())
+    port = ScreenPort()
+    guide = SaidGuide()
+    surface = pygame.Surface((800, 480))
+    loop = ScreenLoop(KioskView(text), runner, port, area=surface.get_rect(), guide=guide)  # type: ignore[arg-type]
+    loop.step(surface, now_s=0.0)
+    assert guide.calls == ["reset"] and "แตะหน้าจอเพื่อเริ่ม" in guide.said[0]
+    port.show("language", {})
+    loop.step(surface, now_s=0.1)
+    loop.step(surface, now_s=0.2)
+    assert len(guide.said) == 2 and "Choose a language" in guide.said[1]
+    loop.tap(Tapped("volume", "up"))
+    loop.tap(Tapped("volume", "down"))
+    port.show("timeout_warning", {"seconds_left": 30})
+    loop.step(surface, now_s=0.3)
+    port.show("timeout_warning", {"seconds_left": 29})  # the countdown is not news
+    loop.step(surface, now_s=1.3)
+    assert len(guide.said) == 3 and "ต้องการเวลาเพิ่มหรือไม่" in guide.said[2]
+    loop.tap(Tapped("listen_again"))
+    assert guide.calls == ["reset", "louder", "quieter", "replay"]
+    runner.close()

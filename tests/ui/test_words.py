@@ -189,3 +189,33 @@ def test_the_reading_screen_greets_the_holder_once_the_names_are_in(text: Text) 
     assert "กำลังอ่านบัตร — นายสมชาย" in drawn(text, "reading_card", {"name": "นายสมชาย"}, "th")
     assert "Reading card — Mr. Somchai" in drawn(text, "reading_card", {"name": "Mr. Somchai"}, "en")
     assert "Reading your card" in drawn(text, "reading_card", {}, "en")
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+@pytest.mark.parametrize("name", ["booking_confirmed", "booking_cancel"])
+def test_a_booking_reference_is_shown_in_two_groups_of_four(text: Text, name: str, language: str) -> None:
+    data = {**SAMPLES[name], "reference": "KX7M4QPA"}
+    strings = drawn(text, name, data, language)
+    assert any("KX7M-4QPA" in s for s in strings), strings
+    assert not any("KX7M4QPA" in s for s in strings)
+
+
+@pytest.mark.parametrize(
+    ("reason", "day", "th", "en"),
+    [
+        ("holiday", "2026-12-07", "วันหยุดราชการ", "Public holiday"),
+        ("not_open_day", "2026-11-28", "วันหยุดสุดสัปดาห์", "Weekend"),  # a Saturday
+        ("office_closed", "2026-11-26", "สำนักงานปิด", "Office closed"),
+        ("full", "2026-11-25", "เต็มแล้ว", "Fully booked"),
+        ("too_far_ahead", "2026-12-20", "ยังไม่เปิดให้จอง", "Not yet open for booking"),
+        ("in_past", "2026-11-20", "ผ่านไปแล้ว", "Past"),
+        ("after_cutoff", "2026-11-21", "ปิดรับจองแล้ว", "Booking closed"),
+    ],
+)
+def test_a_greyed_day_says_why_it_cannot_be_booked(text: Text, reason: str, day: str, th: str, en: str) -> None:
+    data = {"office": "สำนักงานเขตพญาไท", "days": [{"date": day, "available": False, "reason": reason}]}
+    for language, words in (("th", th), ("en", en)):
+        strings = drawn(text, "booking_calendar", data, language)
+        assert any(words in s for s in strings), (language, strings)
+    open_day = {"office": "x", "days": [{"date": day, "available": True, "reason": "ok"}]}
+    assert not any(en in s for s in drawn(text, "booking_calendar", open_day, "en"))

@@ -38,6 +38,7 @@ def header(cv: Canvas, title: str, *, switches: bool = True) -> None:
         button(cv, contrast_rect, "", events.HIGH_CONTRAST, "off" if L.high_contrast else "on", size_px=L.small_px)
         contrast_icon(cv, contrast_rect)
         right = contrast_rect.left - pad
+    cv.title = title
     title_rect = pygame.Rect(h.left + L.margin, h.top, right - h.left - L.margin, h.height)
     cv.text.block(cv.surface, title, title_rect, L.title_px, C.HEADER_INK, bold=True, valign="middle")
     if cv.step is not None:
@@ -59,6 +60,30 @@ def step_line(cv: Canvas, n: int, m: int) -> None:
         pygame.draw.rect(cv.surface, C.PRIMARY if i < n else C.OUTLINE, s, border_radius=bar.height // 2)
 
 
+def speaker_button(cv: Canvas, rect: pygame.Rect) -> None:
+    """ "Listen again" as the usual loudspeaker symbol (no room for its words beside the footer's buttons); its
+    words are the control's label, which the spoken guidance reads out."""
+    L = cv.layout
+    pygame.draw.rect(cv.surface, C.PRIMARY, rect, border_radius=L.px(10))
+    u = rect.height / 10
+    cx, cy = rect.centerx - u, rect.centery
+    box = pygame.Rect(0, 0, round(1.6 * u), round(2.4 * u))
+    box.midright = (round(cx - 0.6 * u), cy)
+    pygame.draw.rect(cv.surface, C.PRIMARY_INK, box)
+    cone = [
+        (cx - 0.6 * u, cy - 1.2 * u),
+        (cx + 1.2 * u, cy - 3 * u),
+        (cx + 1.2 * u, cy + 3 * u),
+        (cx - 0.6 * u, cy + 1.2 * u),
+    ]
+    pygame.draw.polygon(cv.surface, C.PRIMARY_INK, cone)
+    for k in (1, 2):
+        arc = pygame.Rect(0, 0, round((2 + 2.2 * k) * u), round((2 + 2.2 * k) * u))
+        arc.center = (round(cx + 1.2 * u), cy)
+        pygame.draw.arc(cv.surface, C.PRIMARY_INK, arc, -0.9, 0.9, max(2, L.px(2)))
+    cv.touch(rect, events.LISTEN_AGAIN, label=cv._("Listen again"), kind="primary")
+
+
 def contrast_icon(cv: Canvas, key: pygame.Rect) -> None:
     """The usual contrast symbol, a circle half ink and half paper, drawn as shapes (no word to translate)."""
     r = key.height * 3 // 10
@@ -69,8 +94,12 @@ def contrast_icon(cv: Canvas, key: pygame.Rect) -> None:
 
 
 def footer(cv: Canvas, buttons: Footer) -> None:
+    """The journey's buttons, and "Listen again" (a loudspeaker) at the bottom left of every screen with a footer."""
     L = cv.layout
     f = L.footer.inflate(-2 * L.margin, -L.px(16))
+    speaker_button(cv, pygame.Rect(f.left, f.top, L.px(72), f.height))
+    f.width -= L.px(72) + L.px(12)
+    f.left += L.px(72) + L.px(12)
     if len(buttons) == 1:
         # One action sits on the right, where a thumb expects "next".
         w = max(f.width // 3, L.px(220))
@@ -222,4 +251,4 @@ def warning_overlay(cv: Canvas, seconds_left: int) -> None:
     cv.text.block(cv.surface, note, rest, L.body_px, C.MUTED, align="center")
     btn = pygame.Rect(0, 0, inner.width * 2 // 3, L.touch_min)
     btn.midbottom = inner.midbottom
-    button(cv, btn, _("Continue"), "continue")
+    button(cv, btn, _("More time"), "more_time")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pygame
 
+from kiosk.booking_rules import grouped_reference
 from kiosk.ui import events
 from kiosk.ui import layout as C
 from kiosk.ui.canvas import Canvas, Data
@@ -229,7 +230,11 @@ def attract(cv: Canvas, d: Data) -> None:
 @screen("language")
 def language(cv: Canvas, d: Data) -> None:
     L = cv.layout
-    body = page(cv, "เลือกภาษา · Choose a language", [cancel(cv)], switches=False)
+    volume = [
+        ("เบาลง · Quieter", events.VOLUME, "down", "secondary"),
+        ("ดังขึ้น · Louder", events.VOLUME, "up", "secondary"),
+    ]
+    body = page(cv, "เลือกภาษา · Choose a language", [cancel(cv), *volume], switches=False)
     gap = L.px(24)
     w = (body.width - gap) // 2
     h = min(body.height - L.px(20), L.px(200))
@@ -411,7 +416,7 @@ def thank_you(cv: Canvas, d: Data) -> None:
     body = page(cv, _("Thank you"), [(_("Finish"), "done", "", "primary")])
     lines = [_("Your booking has been cancelled.") if d.flag("cancelled") else _("Your request is complete.")]
     if d.text("reference"):
-        lines.append(_("Reference: {reference}").format(reference=d.text("reference")))
+        lines.append(_("Reference: {reference}").format(reference=grouped_reference(d.text("reference"))))
     message(cv, body, lines)
 
 
@@ -490,7 +495,7 @@ def timeout_warning(cv: Canvas, d: Data) -> None:
     body = page(
         cv,
         _("Do you need more time?"),
-        [(_("Finish"), "done", "", "secondary"), (_("Continue"), "continue", "", "primary")],
+        [(_("Finish"), "done", "", "secondary"), (_("More time"), "more_time", "", "primary")],
     )
     left = max(0, int(d.number("seconds_left", 0)))
     big = pygame.Rect(body.left, body.top, body.width, body.height // 2)

@@ -6,6 +6,7 @@ import re
 
 import pygame
 
+from kiosk.booking_rules import grouped_reference
 from kiosk.flows.events import event_parts
 from kiosk.ui import events
 from kiosk.ui import layout as C
@@ -166,37 +167,76 @@ def printed(cv: Canvas, d: Data) -> None:
     message(cv, body, lines)
 
 
+# Why a day is greyed, in the words on its button (booking_rules' verdicts; "full": no free time left that day).
+CLOSED_DAYS: dict[str, str] = {
+    "holiday": N_("Public holiday"),
+    "office_closed": N_("Office closed"),
+    "not_open_day": N_("Office closed"),
+    "weekend": N_("Weekend"),
+    "full": N_("Fully booked"),
+    "too_far_ahead": N_("Not yet open for booking"),
+    "in_past": N_("Past"),
+    "after_cutoff": N_("Booking closed"),
+}
+
+
+def closed_reason(cv: Canvas, day: Data) -> str:
+    """The words for a greyed day; a closed Saturday or Sunday is a weekend."""
+    reason = day.text("reason")
+    if reason == "not_open_day" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day.text("date")):
+        from datetime import date
+
+        if date.fromisoformat(day.text("date")).weekday() >= 5:
+            reason = "weekend"
+    return cv._(CLOSED_DAYS.get(reason, N_("Not available")))
+
+
 @screen("booking_calendar")
 def booking_calendar(cv: Canvas, d: Data) -> None:
     """Up to 15 days ahead; days the journey marks unavailable are greyed and cannot be touched."""
     _ = cv._
     L = cv.layout
     office = d.text("office")
-    body = page(cv, _("Choose a day"), [(_("Back"), "back", "", "secondary"), cancel(cv)])
+    body = L.body
+    days = d.items("days")
+    cols = 4 if L.large_text else 5
+    gap = L.px(8)
+    # A day's button keeps room for two lines (a greyed day's date and its reason): days that do not fit page.
+    least = max(L.touch_min, 2 * cv.text.line_height(L.small_px, True) + L.px(10))
+    office_h = L.px(34) + L.px(6) if office else 0
+    rows_fit = max(1, (body.height - office_h - cv.text.line_height(L.small_px) + gap) // (least + gap))
+    per_page = rows_fit * cols
+    pages = max(1, -(-len(days) // per_page))
+    pg = min(max(0, cv.view_page), pages - 1)
+    footer: list[tuple[str, str, str, str]] = [(_("Back"), "back", "", "secondary"), cancel(cv)]
+    if pages > 1:
+        footer.append((_("Previous"), events.VIEW_PAGE, str(pg - 1), "secondary") if pg > 0 else ("", "", "", ""))
+        footer.append((_("Next"), events.VIEW_PAGE, str(pg + 1), "secondary") if pg < pages - 1 else ("", "", "", ""))
+    page(cv, _("Choose a day"), footer)
+    days = days[pg * per_page : (pg + 1) * per_page]
     top = _error_line(cv, body, _booking_error(cv, d))
     if office:
         got = cv.text.block(cv.surface, office, pygame.Rect(body.left, top, body.width, L.px(34)), L.small_px, C.MUTED)
         top = got.bottom + L.px(6)
-    days = d.items("days")
-    cols = 4 if L.large_text else 5
     rows = max(1, (len(days) + cols - 1) // cols)
-    gap = L.px(8)
     w = (body.width - gap * (cols - 1)) // cols
-    h = min(L.px(90), (body.bottom - top - gap * (rows - 1)) // rows)
+    h = max(least, min(L.px(90), (body.bottom - top - gap * (rows - 1)) // rows))
     for i, day in enumerate(days):
         iso = day.text("date")
         weekday, label = day_label(iso, cv.language)
         rect = pygame.Rect(body.left + (i % cols) * (w + gap), top + (i // cols) * (h + gap), w, h)
-        button(
-            cv,
-            rect,
-            f"{weekday} {label}",
-            "day",
-            iso,
-            kind="secondary",
-            enabled=day.flag("available", True),
-            size_px=L.small_px,
-        )
+        open_day = day.flag("available", True)
+        if open_day:
+            button(cv, rect, f"{weekday} {label}", "day", iso, kind="secondary", size_px=L.small_px)
+            continue
+        # A greyed day: its date above, why it cannot be booked below, each on a line of its own.
+        button(cv, rect, "", "day", iso, kind="secondary", enabled=False)
+        inner = rect.inflate(-2 * L.px(6), -2 * L.px(4))
+        upper = pygame.Rect(inner.left, inner.top, inner.width, inner.height // 2)
+        lower = pygame.Rect(inner.left, upper.bottom, inner.width, inner.height - upper.height)
+        cv.text.block(cv.surface, f"{weekday} {label}", upper, L.small_px, C.MUTED, bold=True, align="center",
+                      valign="middle")  # fmt: skip
+        cv.text.block(cv.surface, closed_reason(cv, day), lower, L.small_px, C.MUTED, align="center", valign="middle")
 
 
 @screen("booking_slots")
@@ -257,6 +297,12 @@ def booking_review(cv: Canvas, d: Data) -> None:
     message(cv, body, [s for s in lines if s])
 
 
+def _reference(cv: Canvas, d: Data) -> str:
+    """The booking reference in its two groups of four, to read aloud at the counter."""
+    ref = d.text("reference")
+    return cv._("Reference: {reference}").format(reference=grouped_reference(ref)) if ref else ""
+
+
 @screen("booking_confirmed")
 def booking_confirmed(cv: Canvas, d: Data) -> None:
     _ = cv._
@@ -269,7 +315,7 @@ def booking_confirmed(cv: Canvas, d: Data) -> None:
         _("{date} at {time}").format(date=long_date(d.text("date"), cv.language), time=d.text("time")),
         d.text("office"),
         _(BOOKING_SERVICES[d.text("service")]) if d.text("service") in BOOKING_SERVICES else "",
-        _("Reference: {reference}").format(reference=d.text("reference")) if d.text("reference") else "",
+        _reference(cv, d),
         _("Please bring your ID card."),
         "" if d.flag("print") else _("The ticket cannot be printed right now: please note the reference."),
     ]
@@ -407,6 +453,6 @@ def booking_cancel(cv: Canvas, d: Data) -> None:
         _("{date} at {time}").format(date=long_date(d.text("date"), cv.language), time=d.text("time")),
         d.text("office"),
         _(BOOKING_SERVICES[d.text("service")]) if d.text("service") in BOOKING_SERVICES else "",
-        _("Reference: {reference}").format(reference=d.text("reference")) if d.text("reference") else "",
+        _reference(cv, d),
     ]
     message(cv, body, [s for s in lines if s])
