@@ -47,8 +47,10 @@ from kiosk.flows.events import (
 )
 from kiosk.flows.identity import (
     CARD_STAGES,
+    CARD_STEP,
     FACE_STAGES,
     FINGER_STAGES,
+    VERIFY_STEP,
     IdentityState,
     ask_for_card,
     begin_verify,
@@ -372,18 +374,8 @@ def data(state: BookingState, now: float) -> Mapping[str, object]:
 # The journey's steps as the person sees them ("Step 2 of 6"), each with the stages it covers.
 STEPS: tuple[tuple[str, ...], ...] = (
     ("consent",),
-    (
-        "insert_card",
-        "reading",
-    ),
-    (
-        "face_capture",
-        "liveness",
-        "face_match",
-        "face_retry",
-        "finger_verify",
-        "finger_retry",
-    ),
+    CARD_STEP,
+    VERIFY_STEP,
     (
         "booking_action",
         "fetching_offices",

@@ -22,8 +22,10 @@ from kiosk.flows.events import (
 )
 from kiosk.flows.identity import (
     CARD_STAGES,
+    CARD_STEP,
     FACE_STAGES,
     FINGER_STAGES,
+    VERIFY_STEP,
     IdentityState,
     ask_for_card,
     begin_verify,
@@ -195,18 +197,8 @@ def _cleanup(state: Extract) -> list[Effect]:
 STEPS: tuple[tuple[str, ...], ...] = (
     ("extract_choose",),
     ("consent",),
-    (
-        "insert_card",
-        "reading",
-    ),
-    (
-        "face_capture",
-        "liveness",
-        "face_match",
-        "face_retry",
-        "finger_verify",
-        "finger_retry",
-    ),
+    CARD_STEP,
+    VERIFY_STEP,
     (
         "fetching",
         "extract_preview",

@@ -86,6 +86,10 @@ FINGER_STAGES: dict[str, Stage] = {
     "finger_retry": Stage("error", "user", card="held"),
 }
 
+# One step each for the person: "the card" and "who you are" (face, fingerprint fallback), for the journeys' steps.
+CARD_STEP: tuple[str, ...] = tuple(CARD_STAGES)
+VERIFY_STEP: tuple[str, ...] = (*FACE_STAGES, *FINGER_STAGES)
+
 
 def card_failure(reason: str) -> tuple[str, str]:
     """How a failed card read ends a journey (outcome, detail), from the card driver's reason."""

@@ -10,8 +10,10 @@ from kiosk.flows.effects import Audit, FetchRecord
 from kiosk.flows.events import Record, RecordFetched, Tapped
 from kiosk.flows.identity import (
     CARD_STAGES,
+    CARD_STEP,
     FACE_STAGES,
     FINGER_STAGES,
+    VERIFY_STEP,
     IdentityState,
     ask_for_card,
     begin_verify,
@@ -93,18 +95,8 @@ def data(state: OwnData, now: float) -> Mapping[str, object]:
 # The journey's steps as the person sees them ("Step 2 of 4"), each with the stages it covers.
 STEPS: tuple[tuple[str, ...], ...] = (
     ("consent",),
-    (
-        "insert_card",
-        "reading",
-    ),
-    (
-        "face_capture",
-        "liveness",
-        "face_match",
-        "face_retry",
-        "finger_verify",
-        "finger_retry",
-    ),
+    CARD_STEP,
+    VERIFY_STEP,
     (
         "fetching",
         "own_data",
