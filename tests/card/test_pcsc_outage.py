@@ -108,3 +108,16 @@ def test_pcscd_refusing_this_process_is_reader_unavailable_not_a_card_error() ->
 
     error = error_for(scard.SCARD_W_SECURITY_VIOLATION, "watching the reader")
     assert isinstance(error, ReaderUnavailable) and error.reason == "reader_unavailable"
+
+
+def test_pcscd_breaking_off_while_the_reader_is_watched_is_reader_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """80100013 (RPC transport error) came back once in CI while pcscd was stopped mid-read: no card exchange was
+    under way, so it is the daemon that went, not the citizen's card."""
+    from smartcard import scard
+
+    from kiosk.drivers.card import ReaderUnavailable, pcsc
+
+    monkeypatch.setattr(pcsc.scard, "SCardGetStatusChange", lambda *a: (scard.SCARD_F_COMM_ERROR, []))
+    with pytest.raises(ReaderUnavailable) as e:
+        pcsc.reader_state(object(), "reader", scard.SCARD_STATE_UNAWARE, 0)
+    assert e.value.reason == "reader_unavailable" and "80100013" in str(e.value)

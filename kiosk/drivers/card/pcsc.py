@@ -118,6 +118,10 @@ def reader_state(context: Any, reader: str, current: int, timeout_ms: int) -> tu
     code = _code(hresult)
     if code in (scard.SCARD_E_TIMEOUT, scard.SCARD_E_CANCELLED):
         return None
+    if code == scard.SCARD_F_COMM_ERROR:
+        # No card exchange is under way: the call to pcscd itself broke (80100013, "RPC transport error", when the
+        # daemon goes away mid-call), so the reader is unavailable; it says nothing about the citizen's card.
+        raise ReaderUnavailable(f"watching the reader: PC/SC {code:08X} (pcscd stopped answering)")
     if hresult != scard.SCARD_S_SUCCESS:
         raise error_for(hresult, "watching the reader")
     _, event_state, atr = states[0]
