@@ -29,6 +29,15 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Flow:
+    """Fields written as running lines, each label followed by its value, as the registry's computer-printed forms
+    write them: a field starts at the next of two tab stops (the left edge, the middle) where it fits whole, else on
+    a new line; a value too long for a line wraps under itself, after its label. Dense, and never squeezed."""
+
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
 class Banner:
     """White on black across the whole width: impossible to miss (REPRINT)."""
 
@@ -52,4 +61,15 @@ class Seal:
     payload: str
 
 
-Block = Text | Field | Banner | Rule | Gap | Seal
+Block = Text | Field | Flow | Banner | Rule | Gap | Seal
+
+
+def fields(blocks: list[Block]) -> list[Field]:
+    """The fields of `blocks` in reading order (a Flow's in its order)."""
+    out: list[Field] = []
+    for b in blocks:
+        if isinstance(b, Field):
+            out.append(b)
+        elif isinstance(b, Flow):
+            out += b.fields
+    return out

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from functools import singledispatch
 
-from kiosk.documents.blocks import Banner, Block, Field, Gap, Rule, Seal, Text
+from kiosk.documents.blocks import Banner, Block, Field, Flow, Gap, Rule, Seal, Text
 from kiosk.documents.model import (
+    ADDRESS_PARTS,
     SERVICES,
+    Address,
     BookingTicket,
     CivilRegistrationHistory,
     Document,
@@ -33,20 +35,37 @@ LABELS: dict[str, tuple[str, str]] = {
     "receipt_title": ("ใบรับการลงทะเบียน ThaiD", "ThaiD Enrolment Receipt"),
     "reprint": ("พิมพ์ซ้ำ", "REPRINT"),
     "document_number": ("เลขที่เอกสาร", "Document no."),
+    "house_part": ("รายการเกี่ยวกับบ้าน", "The house"),
+    "person_part": ("รายการบุคคล", "The person"),
     "registrar_office": ("สำนักทะเบียน", "Registration office"),
+    "house_code": ("เลขรหัสประจำบ้าน", "House code"),
     "house_number": ("บ้านเลขที่", "House number"),
+    "moo": ("หมู่ที่", "Moo (village no.)"),
+    "soi": ("ตรอก/ซอย", "Trok/Soi (lane)"),
+    "road": ("ถนน", "Road"),
+    "subdistrict": ("ตำบล/แขวง", "Tambon/Khwaeng"),
+    "district": ("อำเภอ/เขต", "Amphoe/Khet"),
+    "province": ("จังหวัด", "Province"),
+    "village_name": ("ชื่อหมู่บ้าน", "Village name"),
+    "house_type": ("ประเภทบ้าน", "House type"),
+    "house_character": ("ลักษณะบ้าน", "House style"),
+    "house_number_assigned_on": ("วันเดือนปีที่กำหนดบ้านเลขที่", "House number assigned on"),
+    "printed_on": ("วันที่พิมพ์", "Printed on"),
     "address": ("ที่อยู่", "Address"),
-    "house_code": ("รหัสประจำบ้าน", "House code"),
+    "sequence": ("ลำดับที่", "No. in register"),
     "citizen_id": ("เลขประจำตัวประชาชน", "Citizen ID"),
     "name": ("ชื่อ-ชื่อสกุล", "Name"),
     "name_other": ("Name", "ชื่อภาษาไทย"),
     "sex": ("เพศ", "Sex"),
     "date_of_birth": ("เกิดวันที่", "Date of birth"),
     "nationality": ("สัญชาติ", "Nationality"),
-    "house_status": ("สถานภาพในบ้าน", "Status in house"),
+    "house_status": ("สถานภาพ", "Status in house"),
     "mother": ("มารดา", "Mother"),
     "father": ("บิดา", "Father"),
-    "moved_in_on": ("วันที่ย้ายเข้า", "Moved in on"),
+    "parent_nationality": ("สัญชาติ", "Nationality"),
+    "moved_from": ("ย้ายมาจาก", "Moved from"),
+    "moved_in_on": ("วันเดือนปีที่ย้ายเข้า", "Moved in on"),
+    "remarks": ("รายการเปลี่ยนแปลง/หมายเหตุ", "Changes/remarks"),
     "history": ("รายการทะเบียนประวัติ", "Registration events"),
     "no_events": ("ไม่มีรายการ", "No events"),
     "office": ("สถานที่", "Office"),
@@ -70,10 +89,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "issued_by": ("ออกโดยตู้บริการ", "Issued by kiosk"),
     "issued_at": ("วันเวลาที่ออก", "Issued at"),
-    "verify": (
-        "สแกนคิวอาร์โค้ดเพื่อตรวจสอบลายมือชื่ออิเล็กทรอนิกส์ของเอกสาร",
-        "Scan the QR code to verify the document's electronic seal.",
-    ),
+    "verify": ("สแกนเพื่อตรวจสอบตราอิเล็กทรอนิกส์", "Scan to verify the electronic seal."),
     "scan_ticket": ("แสดงคิวอาร์โค้ดนี้ที่จุดบริการ", "Show this QR code at the counter."),
     "scan_activate": (
         "สแกนคิวอาร์โค้ดนี้ด้วยแอป ThaiD เพื่อเปิดใช้งาน (ใช้ได้ครั้งเดียว)",
@@ -113,15 +129,16 @@ def enum_label(value: object, lang: Lang) -> str:
 
 
 NBSP = "\u00a0"
+DASH = "\u2013"  # what a field the register holds no value for prints (its label is always printed)
 
 
-def _moment(moment: dt.datetime, lang: Lang) -> str:
+def _moment(moment: dt.datetime, lang: Lang, *, short: bool = False) -> str:
     """Date and time, with the time never split from its 'น.'."""
-    return thai_datetime(moment, lang).replace(" น.", f"{NBSP}น.")
+    return thai_datetime(moment, lang, short=short).replace(" น.", f"{NBSP}น.")
 
 
 def _date(d: dt.date | None, lang: Lang) -> str:
-    return thai_date(d, lang) if d is not None else "-"
+    return thai_date(d, lang) if d is not None else DASH
 
 
 def _header(doc: Document, title_key: str, form_key: str | None) -> list[Block]:
@@ -133,7 +150,7 @@ def _header(doc: Document, title_key: str, form_key: str | None) -> list[Block]:
         blocks += [Gap(0.3), Banner(label("reprint", lang))]
     if doc.take_card:
         blocks += [Gap(0.3), *(Text(line, bold=True, align="center") for line in TAKE_CARD)]
-    blocks += [Gap(0.3), _number(doc), Rule()]
+    blocks += [Gap(0.3), Flow((_number(doc),)), Rule()]
     return blocks
 
 
@@ -141,16 +158,15 @@ def _header(doc: Document, title_key: str, form_key: str | None) -> list[Block]:
 TAKE_CARD = ("อย่าลืมรับบัตรประชาชนคืนจากตู้", "Remember to take your ID card from the kiosk")
 
 
-def _footer(doc: Document, note_key: str, scan_key: str) -> list[Block]:
-    """Who issued it and when, the document number again, then the seal: the seal is always last."""
+def _footer(doc: Document, note_key: str, scan_key: str, *, when: bool = True) -> list[Block]:
+    """Who issued it and when (`when`: unless the form printed it already), the document number again, then the
+    seal: the seal is always last."""
     lang = doc.language
+    issued_at = Field(label("issued_at", lang), _moment(doc.issued_at, lang, short=True), whole=True)
     blocks: list[Block] = [
         Rule(),
         Text(label(note_key, lang), size="small"),
-        Gap(0.3),
-        Field(label("issued_by", lang), doc.kiosk_id),
-        Field(label("issued_at", lang), _moment(doc.issued_at, lang)),
-        _number(doc),
+        Flow((Field(label("issued_by", lang), doc.kiosk_id), *((issued_at,) if when else ()), _number(doc))),
     ]
     if doc.reprint:
         blocks += [Gap(0.3), Banner(label("reprint", lang))]
@@ -172,21 +188,15 @@ def _event_value(entry: HistoryEntry, lang: Lang) -> str:
     detail = entry.detail.strip()
     if detail and (detail == what or detail.startswith(what + " ") or detail.startswith(what + "/")):
         detail = detail[len(what) :].strip(" /")
-    return "\n".join(p for p in (what, detail, entry.place) if p)
+    return " ".join(p for p in (what, detail, entry.place) if p)
 
 
-def _names(name_th: str, name_en: str | None, lang: Lang) -> list[Block]:
+def _names(name_th: str, name_en: str | None, lang: Lang) -> list[Field]:
     first, other = (name_th, name_en) if lang == "th" else (name_en or name_th, name_th if name_en else None)
-    blocks: list[Block] = [Field(label("name", lang), first, bold=True)]
+    fields = [Field(label("name", lang), first, bold=True)]
     if other:
-        blocks.append(Field(label("name_other", lang), other))
-    return blocks
-
-
-def _with_nationality(name: str, nationality: str, lang: Lang) -> str:
-    if not name.strip() or not nationality:
-        return name
-    return f"{name} ({label('nationality', lang)} {nationality})"
+        fields.append(Field(label("name_other", lang), other))
+    return fields
 
 
 @singledispatch
@@ -195,26 +205,84 @@ def layout(doc: Document) -> list[Block]:
     raise TypeError(f"no layout for {type(doc).__name__}")
 
 
+def _address_part(address: Address, name: str) -> str:
+    """A part of the address without its opening word: the label says หมู่ที่, ถนน, ตำบล/แขวง ..."""
+    value: str = getattr(address, name)
+    starts = dict(ADDRESS_PARTS)[name]
+    for start in sorted(starts, key=len, reverse=True):
+        if value.startswith(start):
+            return value[len(start) :].strip()
+    return value
+
+
+def _f(key: str, value: str, lang: Lang, *, bold: bool = False, whole: bool = False) -> Field:
+    return Field(label(key, lang), value, bold=bold, whole=whole)
+
+
+def house_part(doc: HouseRegisterEntry) -> list[Block]:
+    """รายการเกี่ยวกับบ้าน, every field of docs/forms.md in its order."""
+    lang, a = doc.language, doc.address
+    return [
+        Text(label("house_part", lang), bold=True),
+        Flow(
+            (
+                _f("house_code", format_house_code(doc.house_code), lang, bold=True, whole=True),
+                _f("house_number", doc.house_number, lang, bold=True),
+                *(_f(part, _address_part(a, part), lang) for part, _ in ADDRESS_PARTS),
+                _f("village_name", doc.village_name, lang),
+                _f("house_type", doc.house_type, lang),
+                _f("house_character", doc.house_character, lang),
+                _f("house_number_assigned_on", _date(doc.house_number_assigned_on, lang), lang, whole=True),
+                _f("registrar_office", _office(doc.registrar_office, doc.registrar_office_code, lang), lang),
+                _f("printed_on", _moment(doc.issued_at, lang, short=True), lang, whole=True),
+            )
+        ),
+    ]
+
+
+def person_part(doc: HouseRegisterEntry) -> list[Block]:
+    """รายการบุคคล, every field of docs/forms.md in its order."""
+    lang = doc.language
+    sequence = str(doc.sequence) if doc.sequence is not None else ""
+    return [
+        Text(label("person_part", lang), bold=True),
+        Flow(
+            (
+                _f("sequence", sequence, lang),
+                *_names(doc.name_th.full(), doc.name_en.full() if doc.name_en else None, lang),
+                _f("sex", enum_label(doc.sex, lang), lang),
+                _f("citizen_id", format_citizen_id(doc.citizen_id), lang, whole=True),
+                _f("nationality", doc.nationality, lang),
+                _f("date_of_birth", thai_date(doc.date_of_birth, lang), lang, whole=True),
+                _f("house_status", enum_label(doc.house_status, lang), lang),
+            )
+        ),
+        _parent("mother", doc.mother_name, doc.mother_nationality, lang),
+        _parent("father", doc.father_name, doc.father_nationality, lang),
+        Flow(
+            (
+                _f("moved_from", doc.moved_from, lang),
+                _f("moved_in_on", _date(doc.moved_in_on, lang), lang, whole=True),
+                _f("remarks", doc.remarks, lang),
+            )
+        ),
+    ]
+
+
+def _parent(key: str, name: str, nationality: str, lang: Lang) -> Flow:
+    """A parent's name, then their nationality (unknown when the name is), on lines of their own: a nationality
+    never follows the other parent's name."""
+    return Flow((_f(key, name, lang), _f("parent_nationality", nationality if name.strip() else "", lang)))
+
+
 @layout.register
 def _(doc: HouseRegisterEntry) -> list[Block]:
-    lang = doc.language
     return [
         *_header(doc, "tr14_title", "tr14_form"),
-        Field(label("registrar_office", lang), _office(doc.registrar_office, doc.registrar_office_code, lang)),
-        Field(label("house_number", lang), doc.house_number, bold=True),
-        Field(label("address", lang), doc.address),
-        Field(label("house_code", lang), format_house_code(doc.house_code)),
+        *house_part(doc),
         Rule(),
-        Field(label("citizen_id", lang), format_citizen_id(doc.citizen_id), bold=True),
-        *_names(doc.name_th.full(), doc.name_en.full() if doc.name_en else None, lang),
-        Field(label("sex", lang), enum_label(doc.sex, lang)),
-        Field(label("date_of_birth", lang), thai_date(doc.date_of_birth, lang)),
-        Field(label("nationality", lang), doc.nationality),
-        Field(label("house_status", lang), enum_label(doc.house_status, lang)),
-        Field(label("mother", lang), _with_nationality(doc.mother_name, doc.mother_nationality, lang)),
-        Field(label("father", lang), _with_nationality(doc.father_name, doc.father_nationality, lang)),
-        Field(label("moved_in_on", lang), _date(doc.moved_in_on, lang)),
-        *_footer(doc, "certify", "verify"),
+        *person_part(doc),
+        *_footer(doc, "certify", "verify", when=False),
     ]
 
 
@@ -222,19 +290,31 @@ def _(doc: HouseRegisterEntry) -> list[Block]:
 def _(doc: CivilRegistrationHistory) -> list[Block]:
     lang = doc.language
     events: list[Block] = [Text(label("history", lang), bold=True)]
-    for entry in doc.events:
-        events.append(Field(thai_date(entry.date, lang, short=True), _event_value(entry, lang)))
+    for entry in doc.events:  # each on lines of its own: its date, then what, the detail and where
+        events.append(Flow((Field(thai_date(entry.date, lang, short=True), _event_value(entry, lang)),)))
     if not doc.events:
         events.append(Text(label("no_events", lang)))
+    sex = enum_label(doc.sex, lang) if doc.sex is not None else ""
     return [
         *_header(doc, "tr12_title", "tr12_form"),
-        Field(label("registrar_office", lang), doc.registrar_office),
-        Field(label("citizen_id", lang), format_citizen_id(doc.citizen_id), bold=True),
-        *_names(doc.name_th.full(), doc.name_en.full() if doc.name_en else None, lang),
-        Field(label("date_of_birth", lang), thai_date(doc.date_of_birth, lang)),
+        Flow((_f("registrar_office", doc.registrar_office, lang),)),
+        Text(label("person_part", lang), bold=True),
+        Flow(
+            (
+                _f("citizen_id", format_citizen_id(doc.citizen_id), lang, whole=True),
+                *_names(doc.name_th.full(), doc.name_en.full() if doc.name_en else None, lang),
+                _f("sex", sex, lang),
+                _f("nationality", doc.nationality, lang),
+                _f("date_of_birth", thai_date(doc.date_of_birth, lang), lang, whole=True),
+            )
+        ),
+        _parent("mother", doc.mother_name, doc.mother_nationality, lang),
+        _parent("father", doc.father_name, doc.father_nationality, lang),
+        Flow((_f("address", doc.address, lang),)),
         Rule(),
         *events,
-        *_footer(doc, "certify", "verify"),
+        Flow((_f("printed_on", _moment(doc.issued_at, lang, short=True), lang, whole=True),)),
+        *_footer(doc, "certify", "verify", when=False),
     ]
 
 

@@ -103,15 +103,74 @@ class PersonName:
         return f"{self.prefix}{joiner}{given}" if self.prefix else given
 
 
+# The parts of a Thai address in the order the house register writes them, each with the words that open it.
+ADDRESS_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("moo", ("หมู่ที่", "หมู่", "ม.")),
+    ("soi", ("ตรอก", "ซอย", "ซ.")),
+    ("road", ("ถนน", "ถ.")),
+    ("subdistrict", ("ตำบล", "แขวง", "ต.")),
+    ("district", ("อำเภอ", "เขต", "อ.")),
+    ("province", ("จังหวัด", "จ.")),
+)
+BANGKOK_PROVINCE = "กรุงเทพมหานคร"
+
+
+@dataclass(frozen=True)
+class Address:
+    """A house's address as the house register splits it (ที่อยู่): each part with its opening word, "" if none."""
+
+    moo: str = ""  # หมู่ที่ 4
+    soi: str = ""  # ตรอก/ซอย
+    road: str = ""  # ถนน
+    subdistrict: str = ""  # ตำบล/แขวง
+    district: str = ""  # อำเภอ/เขต
+    province: str = ""  # จังหวัด (Bangkok: กรุงเทพมหานคร, no opening word)
+
+    @classmethod
+    def parse(cls, line: str, house_number: str = "") -> Address:
+        """The parts of a one-line registered address ("99/1 หมู่ที่ 4 ถนน... ตำบล... อำเภอ... จังหวัด...").
+
+        A leading house number is dropped (the form prints it on its own line); words that open no part stay with
+        the part before them (a two-word road name); Bangkok's name is its province."""
+        words = line.split()
+        if house_number and words and words[0] == house_number:
+            words = words[1:]
+        parts: dict[str, list[str]] = {}
+        current = ""
+        for word in words:
+            if word == BANGKOK_PROVINCE:
+                parts.setdefault("province", []).append(word)
+                current = "province"
+                continue
+            opened = next((name for name, starts in ADDRESS_PARTS if word.startswith(starts)), None)
+            if opened is not None and opened not in parts:
+                current = opened
+            parts.setdefault(current or "road", []).append(word)
+        return cls(**{name: " ".join(ws) for name, ws in parts.items() if name})
+
+    def line(self) -> str:
+        return " ".join(p for p in dataclasses.astuple(self) if p)
+
+
 @dataclass(frozen=True, kw_only=True)
 class HouseRegisterEntry(Document):
-    """ท.ร.14/1: certified extract of one person's entry in a house register (รายการบุคคลในทะเบียนบ้าน)."""
+    """ท.ร.14/1: certified extract of one person's entry in a house register (รายการบุคคลในทะเบียนบ้าน).
 
+    The house part first (the house as registered), then the person part; every field of docs/forms.md, in the
+    form's order. What the register does not hold is left empty and prints as a dash."""
+
+    # house part (รายการเกี่ยวกับบ้าน)
+    house_code: str  # เลขรหัสประจำบ้าน, 11 digits
+    house_number: str
+    address: Address
+    village_name: str = ""  # ชื่อหมู่บ้าน
+    house_type: str = ""  # ประเภทบ้าน (บ้าน, ห้องชุด, ...)
+    house_character: str = ""  # ลักษณะบ้าน (บ้านเดี่ยว, ตึกแถว, ...)
+    house_number_assigned_on: dt.date | None = None  # วันเดือนปีที่กำหนดบ้านเลขที่
     registrar_office: str  # สำนักทะเบียน: the office's name in the document's language
     registrar_office_code: str = ""  # รหัสสำนักทะเบียน, printed beside the name
-    house_number: str
-    address: str  # หมู่ / ถนน / ตำบล / อำเภอ / จังหวัด, one line as registered
-    house_code: str  # 11 digits
+    # person part (รายการบุคคล)
+    sequence: int | None = None  # ลำดับที่ in the house register
     citizen_id: str  # the full ID, as the paper extract shows it
     name_th: PersonName
     name_en: PersonName | None = None
@@ -123,7 +182,9 @@ class HouseRegisterEntry(Document):
     mother_nationality: str = ""
     father_name: str
     father_nationality: str = ""
+    moved_from: str = ""  # ย้ายมาจาก: the previous address, as registered
     moved_in_on: dt.date | None = None
+    remarks: str = ""  # รายการเปลี่ยนแปลง / หมายเหตุ
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -150,7 +211,14 @@ class CivilRegistrationHistory(Document):
     citizen_id: str
     name_th: PersonName
     name_en: PersonName | None = None
+    sex: Sex | None = None
     date_of_birth: PartialDate
+    nationality: str = ""
+    mother_name: str = ""
+    mother_nationality: str = ""
+    father_name: str = ""
+    father_nationality: str = ""
+    address: str = ""  # the current address in the house register (บ้านเลขที่ and the address), as registered
     events: tuple[HistoryEntry, ...]
 
     def __post_init__(self) -> None:

@@ -15,8 +15,8 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont, features
 
 from kiosk.documents import qr
-from kiosk.documents.blocks import Banner, Block, Field, Gap, Rule, Seal, Text
-from kiosk.documents.layout import layout
+from kiosk.documents.blocks import Banner, Block, Field, Flow, Gap, Rule, Seal, Text
+from kiosk.documents.layout import DASH, layout
 from kiosk.documents.model import Document
 from kiosk.errors import KioskError
 from kiosk.setup_check import find_font
@@ -27,7 +27,9 @@ BLACK = 0
 INK_THRESHOLD = 128  # grey coverage from anti-aliased glyph edges at or below this value becomes a dot
 QR_QUIET_MODULES = 4
 QR_MIN_SYMBOL_DOTS = 160  # 20 mm: a short code (a booking reference) gets larger modules, for the counter's scanner
-GLYPH_CACHE_LINES = 512  # shaped lines kept per renderer (a document has about 50)
+GLYPH_CACHE_LINES = 512
+FLOW_PITCH_SAMPLE = "ญู ฐู ปั้น ฎีกา กุ้ง ฤๅ Ågj|"  # the highest and lowest ink Thai and Latin text reach
+FLOW_LINE_GAP_DOTS = 4  # shaped lines kept per renderer (a document has about 50)
 
 
 class DocumentError(KioskError):
@@ -58,9 +60,11 @@ class TypeScale:
     line_gap_dots: int
     label_fraction: float = 0.38
     min_module_dots: int = 2
-    # 3 dots = 0.375 mm at 203 dpi: read by zxing-cpp from the roll and within what phone cameras read from paper
-    # (larger modules only lengthen the paper and the wire: a QR row is the densest part of a document)
-    max_module_dots: int = 3
+    # 2 dots = 0.25 mm at 203 dpi: the smallest whole module; zxing-cpp reads it from the printed roll
+    # (tests/printer/test_forms.py). Larger modules only lengthen the paper and the wire: at 3 dots the seal of an
+    # extract is a quarter of the document's bytes. Whether a phone camera reads 0.25 mm modules on thermal paper
+    # was not checked here (no camera): a printer profile that needs more sets 3.
+    max_module_dots: int = 2
 
 
 def type_scale(width_dots: int) -> TypeScale:
@@ -120,6 +124,7 @@ class Renderer:
         )
         self.content_dots = width_dots - 2 * self.scale.margin_dots
         self._glyph_cache: dict[tuple[str, int], tuple[Any, tuple[int, int]]] = {}
+        self._pitch = self._flow_pitch()
 
     # -- public -------------------------------------------------------------------------------------------------
 
@@ -150,6 +155,8 @@ class Renderer:
                 return self._text(block)
             case Field():
                 return self._field(block)
+            case Flow():
+                return self._flow(block)
             case Banner():
                 return self._banner(block)
             case Rule():
@@ -218,7 +225,7 @@ class Renderer:
     def value_lines(self, block: Field) -> tuple[list[str], bool]:
         """The lines of a field's value, and whether they stand under the label (a `whole` value too long for its
         column). A `whole` value wider than the paper is refused, never broken."""
-        font, value = self._value_font(block), block.value.strip() or "-"  # an unknown value shows as a dash
+        font, value = self._value_font(block), block.value.strip() or DASH  # an unknown value shows as a dash
         value_w = self.content_dots - self._label_w() - self.scale.margin_dots
         if not block.whole:
             return wrap(value, font, value_w), False
@@ -246,6 +253,60 @@ class Renderer:
         self._draw_lines(img, label_lines, label_font, m, label_dy, label_w)
         self._draw_lines(img, value_lines, value_font, m + label_w + gap, 0, value_w)
         return img
+
+    def _flow(self, block: Flow) -> Image.Image:
+        """Fields as running lines: label (small) then value; each field at the middle of the line or just after its
+        left neighbour where it fits whole, else at the start of the next line. A value too long to
+        follow its label goes under it, indented, whole when it fits a line, else wrapped there."""
+        label_font, gap = self.fonts.small, self.scale.margin_dots
+        width, half, indent = self.content_dots, self.content_dots // 2, 2 * self.scale.margin_dots
+        line_h = self._pitch
+        label_dy = self.fonts.body.getmetrics()[0] - label_font.getmetrics()[0]
+        draws: list[tuple[ImageFont.FreeTypeFont, list[str], int, int, int]] = []  # font, lines, x, line, width
+        x, line = 0, 0  # x: where the current line's ink ends (0: the line is empty)
+        for f in block.fields:
+            font, value = self._value_font(f), f.value.strip() or DASH
+            label_w = int(label_font.getlength(f.label, language="th")) + 1
+            value_w = int(font.getlength(value, language="th"))
+            need = label_w + gap + value_w
+            stop = 0
+            if x > 0:  # at the middle if it fits there, else just after its neighbour, else on the next line
+                stop = next((at for at in (max(half, x + 2 * gap), x + 2 * gap) if at + need <= width), 0)
+                line += 0 if stop else 1
+            draws.append((label_font, [f.label], stop, line, label_w))
+            if stop + need <= width:
+                draws.append((font, [value], stop + label_w + gap, line, value_w + 1))
+                x = stop + need
+                continue
+            if f.whole or value_w <= width - indent:  # whole, under its label
+                if value_w > width - indent:
+                    raise DocumentError(f"{f.label}: {value!r} is wider than the paper and may not be broken")
+                draws.append((font, [value], indent, line + 1, width - indent))
+                line, x = line + 2, 0
+                continue
+            after = width - stop - label_w - gap  # as much as fits after the label, the rest under it
+            first = wrap(value, font, after)[0] if after > 0 else ""
+            if not value.startswith(first) or font.getlength(first, language="th") > after:
+                first = ""
+            rest = wrap(value[len(first) :].strip(), font, width - indent)
+            if first:
+                draws.append((font, [first], stop + label_w + gap, line, after))
+            draws.append((font, rest, indent, line + 1, width - indent))
+            line, x = line + 1 + len(rest), 0
+        lines_used = line + (1 if x > 0 else 0)
+        img = Image.new("L", (self.width_dots, lines_used * line_h), WHITE)
+        m = self.scale.margin_dots
+        for font, lines, at, row, w in draws:
+            dy = label_dy if font is label_font else 0
+            self._draw_lines(img, lines, font, m + at, row * line_h + dy, w)
+        return img
+
+    def _flow_pitch(self) -> int:
+        """A Flow's line pitch: the ink height of the tallest Thai stack (a below vowel under ญ, a tone mark over an
+        upper vowel) plus a few dots, tighter than the font's ascent + descent, which reserve room no glyph uses."""
+        top, bottom = self.fonts.body_bold.getbbox(FLOW_PITCH_SAMPLE, language="th")[1::2]
+        top_r, bottom_r = self.fonts.body.getbbox(FLOW_PITCH_SAMPLE, language="th")[1::2]
+        return int(max(bottom, bottom_r) - min(top, top_r)) + FLOW_LINE_GAP_DOTS
 
     def _stacked_field(self, block: Field, value_lines: list[str]) -> Image.Image:
         label_font, value_font = self.fonts.small, self._value_font(block)
@@ -288,7 +349,8 @@ class Renderer:
         quiet = QR_QUIET_MODULES * module
         side = symbol.shape[0]
         img = Image.new("L", (self.width_dots, side + 2 * quiet), WHITE)
-        x = (self.width_dots - side) // 2
+        x = self.scale.margin_dots + quiet  # at the left: raster rows end at their last dot, so a centred
+        # symbol would send its blank left half on every row
         img.paste(Image.fromarray(np.where(symbol, BLACK, WHITE).astype(np.uint8), mode="L"), (x, quiet))
         return img
 

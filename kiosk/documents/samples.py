@@ -10,6 +10,7 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from kiosk.documents.model import (
+    Address,
     AnyDocument,
     BookingTicket,
     CivilRegistrationHistory,
@@ -80,11 +81,16 @@ def house_register_entry(lang: Lang = "th", *, reprint: bool = False) -> HouseRe
         language=lang,
         reprint=reprint,
         seal=sample_seal("TR14_1", number, {"name": "นางสาวฤดี พุ่มพวง", "dob": "1968-03-14", "house_id": "55990123456"}),
+        house_code="55990123456",
+        house_number="99/1",
+        address=Address.parse("หมู่ที่ 4 ถนนสุมนเทวราช ตำบลในเวียง อำเภอเมืองน่าน จังหวัดน่าน"),  # no ตรอก/ซอย
+        village_name="บ้านสวนตาล",
+        house_type="บ้าน" if lang == "th" else "House",
+        house_character="บ้านเดี่ยว" if lang == "th" else "Detached house",
+        house_number_assigned_on=dt.date(1987, 4, 10),
         registrar_office="ท้องถิ่นเทศบาลเมืองน่าน" if lang == "th" else "Nan Town Municipality",
         registrar_office_code="5598",
-        house_number="99/1",
-        address="หมู่ที่ 4 ถนนสุมนเทวราช ตำบลในเวียง อำเภอเมืองน่าน จังหวัดน่าน",
-        house_code="55990123456",
+        sequence=2,
         citizen_id=SAMPLE_CITIZEN_ID,
         name_th=_name_th(),
         name_en=_name_en(),
@@ -96,7 +102,9 @@ def house_register_entry(lang: Lang = "th", *, reprint: bool = False) -> HouseRe
         mother_nationality="ไทย" if lang == "th" else "Thai",
         father_name="นายผู้ใหญ่บ้าน พุ่มพวง",
         father_nationality="ไทย" if lang == "th" else "Thai",
+        moved_from="12 หมู่ที่ 2 ตำบลดู่ใต้ อำเภอเมืองน่าน จังหวัดน่าน",
         moved_in_on=dt.date(2001, 6, 1),
+        remarks="",  # no change recorded: prints a dash
     )
 
 
@@ -115,7 +123,13 @@ def civil_registration_history(lang: Lang = "th", *, reprint: bool = False) -> C
         citizen_id=SAMPLE_CITIZEN_ID,
         name_th=_name_th(),
         name_en=_name_en(),
+        sex=Sex.FEMALE,
         date_of_birth=PartialDate(1968),
+        nationality="ไทย" if lang == "th" else "Thai",
+        mother_name="นางบุญเรือน พุ่มพวง",
+        mother_nationality="ไทย" if lang == "th" else "Thai",
+        father_name="",  # not in the register: prints a dash
+        address="99/1 หมู่ที่ 4 ถนนสุมนเทวราช ตำบลในเวียง อำเภอเมืองน่าน จังหวัดน่าน",
         events=(
             HistoryEntry(dt.date(1968, 3, 20), HistoryEvent.BIRTH, "ผู้ใหญ่บ้านหมู่ที่ 4 ตำบลดู่ใต้ " + place),
             HistoryEntry(dt.date(1984, 5, 2), HistoryEvent.ID_CARD_ISSUED, place),

@@ -578,6 +578,7 @@ class PrinterAdapter:
                 if e["kind"] in {v.value for v in m.HistoryEvent}
             )
             home_office = person.get("house") or {}
+            parents = person.get("parents") or {}
             return m.CivilRegistrationHistory(
                 take_card=d.card_in_slot,
                 **common,
@@ -585,7 +586,12 @@ class PrinterAdapter:
                 citizen_id=person["citizen_id"],
                 name_th=name_th,
                 name_en=name_en,
+                sex=m.Sex(person["sex"]) if person.get("sex") in {s.value for s in m.Sex} else None,
                 date_of_birth=dob,
+                nationality=person.get("nationality") or "",
+                mother_name=str(parents.get("mother_th") or ""),
+                father_name=str(parents.get("father_th") or ""),
+                address=str(home_office.get("address") or ""),
                 events=events,
             )
         house = person["house"]
@@ -596,7 +602,7 @@ class PrinterAdapter:
             registrar_office=house.get(office_name) or house.get("office_name_th") or "",
             registrar_office_code=house.get("office_code", ""),
             house_number=house["house_no"],
-            address=house["address"],
+            address=m.Address.parse(house["address"], house["house_no"]),
             house_code=str(house["house_id"]),
             citizen_id=person["citizen_id"],
             name_th=name_th,

@@ -13,8 +13,8 @@ import zxingcpp
 from PIL import Image
 
 from kiosk.documents import EnrolmentReceipt, Renderer, SealTooLarge, TextLayoutUnavailable, render
-from kiosk.documents.blocks import Banner, Field, Seal
-from kiosk.documents.layout import layout
+from kiosk.documents.blocks import Banner, Field, Flow, Seal, fields
+from kiosk.documents.layout import DASH, layout
 from kiosk.documents.renderer import QR_QUIET_MODULES, qr_matrix
 from kiosk.documents.samples import SAMPLE_KINDS, enrolment_receipt, house_register_entry, sample
 
@@ -75,11 +75,11 @@ def test_qr_modules_are_whole_squares_with_a_quiet_zone(renderer: Renderer) -> N
     side = matrix.shape[0] * module
     # find the symbol: the last rows with ink are its bottom edge
     bottom = np.where(dots.any(axis=1))[0][-1] + 1
-    left = (renderer.width_dots - side) // 2
+    quiet = QR_QUIET_MODULES * module
+    left = renderer.scale.margin_dots + quiet  # at the left: a raster row's bytes end at its last dot
     symbol = dots[bottom - side : bottom, left : left + side]
     expected = np.kron(matrix, np.ones((module, module), dtype=bool))
     assert (symbol == expected).all()
-    quiet = QR_QUIET_MODULES * module
     assert not dots[bottom - side - quiet : bottom - side, left - quiet : left + side + quiet].any()
     assert not dots[bottom - side : bottom, left - quiet : left].any()
 
@@ -119,7 +119,7 @@ def test_receipts_refuse_a_full_citizen_id_and_documents_a_naive_time() -> None:
 
 def test_full_id_on_extracts_masked_on_receipts(renderer: Renderer) -> None:
     def values(kind: str) -> list[str]:
-        return [getattr(b, "value", "") for b in layout(sample(kind))]
+        return [f.value for f in fields(layout(sample(kind)))]
 
     assert "1-1017-00203-45-0" in values("tr14")
     assert "1-1017-00203-45-0" in values("tr12")
@@ -136,10 +136,17 @@ def test_png_preview_is_the_printed_raster(renderer: Renderer) -> None:
 
 
 def test_unknown_values_print_as_a_dash(renderer: Renderer) -> None:
-    """The registry may not know the parents: the field shows '-', never an invented or dangling value."""
+    """The registry may not know the parents: the field shows '–', never an invented or dangling value, and a
+    parent's nationality is not printed without their name."""
     doc = dataclasses.replace(house_register_entry(), mother_name="", father_name="", moved_in_on=None)
-    values = {getattr(b, "label", ""): getattr(b, "value", None) for b in layout(doc)}
-    assert values["มารดา"] == "" and values["บิดา"] == "" and values["วันที่ย้ายเข้า"] == "-"
-    blank = renderer.render_blocks([Field("มารดา", "")])
-    dash = renderer.render_blocks([Field("มารดา", "-")])
-    assert (np.asarray(blank) == np.asarray(dash)).all()
+    values = [(f.label, f.value) for f in fields(layout(doc))]
+    mother = values.index(("มารดา", ""))
+    assert values[mother + 1] == ("สัญชาติ", "")  # not "ไทย" for an unknown mother
+    assert ("บิดา", "") in values and ("วันเดือนปีที่ย้ายเข้า", DASH) in values
+    for block in (Field("มารดา", ""), Flow((Field("มารดา", ""),))):
+        blank = renderer.render_blocks([block])
+        dash = renderer.render_blocks(
+            [dataclasses.replace(block, value=DASH) if isinstance(block, Field) else Flow((Field("มารดา", DASH),))]
+        )
+        assert (np.asarray(blank) == np.asarray(dash)).all()
+        assert (~np.asarray(blank)).any()

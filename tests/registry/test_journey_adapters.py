@@ -131,7 +131,7 @@ def test_offline_officer_enrolment_carries_the_template_and_the_kits_token_redee
 
 def test_extract_for_printing_carries_the_parents_names(running: Running) -> None:
     from kiosk.documents import model as m
-    from kiosk.documents.blocks import Field
+    from kiosk.documents.blocks import Field, Flow
     from kiosk.documents.layout import layout
 
     with running.client() as c:
@@ -142,7 +142,9 @@ def test_extract_for_printing_carries_the_parents_names(running: Running) -> Non
     assert isinstance(entry, m.HouseRegisterEntry)
     assert (entry.father_name, entry.mother_name) == (parents["father_th"], parents["mother_th"])
     assert entry.father_name.startswith("นาย") and entry.mother_name.startswith("นาง")
-    printed = {b.label: b.value for b in layout(entry) if isinstance(b, Field)}
+    blocks = layout(entry)
+    fields = [b for b in blocks if isinstance(b, Field)] + [f for b in blocks if isinstance(b, Flow) for f in b.fields]
+    printed = {f.label: f.value for f in fields}
     assert printed["บิดา"].startswith(entry.father_name) and printed["มารดา"].startswith(entry.mother_name)
 
 
