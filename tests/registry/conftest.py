@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.types import ASGIApp
@@ -106,6 +107,13 @@ def officer_proof_of(
 
     at = int(r.clock.now.timestamp())
     return officer_proof.make(officer_proof.proof_key(officer, pin), kiosk, officer, key, cid, at)
+
+
+def enrol_by_pitak(c: RegistryClient, r: Running, cid: str, key: str, **extra: Any) -> dict[str, Any]:
+    """An officer-assisted enrolment at unit-1014 by the seeded officer Pitak, carrying his own proof."""
+    return c.enrol(
+        cid, "unit-1014", key, officer_id="1101500482649", officer_proof=officer_proof_of(r, cid, key), **extra
+    )
 
 
 # Sunday 22 Nov 2026, 10:00 Bangkok: seeded slots start Monday 23 Nov.

@@ -12,8 +12,8 @@ from cryptography import x509
 
 from kiosk.registry import pki
 from kiosk.registry_client import RegistryClient, new_key
-from tests.registry.conftest import Running, officer_proof_of
-from tests.registry.test_registry_citizen_services import PITAK_OFFICER, SOMCHAI, kit_key, rows, token
+from tests.registry.conftest import Running, enrol_by_pitak
+from tests.registry.test_registry_citizen_services import SOMCHAI, kit_key, rows, token
 
 
 def serial_of(cert_path: Path) -> int:
@@ -76,13 +76,7 @@ def test_tokens_of_a_key_registered_under_a_revoked_certificate_activate_nothing
     with running.client() as c:
         c.register_kit_key(public, new_key())
         op_key = new_key()
-        c.enrol(
-            SOMCHAI,
-            "unit-1014",
-            op_key,
-            officer_id=PITAK_OFFICER,
-            officer_proof=officer_proof_of(running, SOMCHAI, op_key),
-        )
+        enrol_by_pitak(c, running, SOMCHAI, op_key)
     serial = serial_of(running.kiosk_dir / "kiosk.pem")
     # revoked in the table only (no withdrawal): the key dies with the certificate it was registered under
     running.registry.revoke_certificates([(serial, "KIOSK-T1", datetime.now(UTC))])

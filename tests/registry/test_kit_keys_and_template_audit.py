@@ -11,9 +11,8 @@ import pytest
 
 from kiosk.registry import kit_tokens
 from kiosk.registry_client import RegistryRejected, new_key
-from tests.registry.conftest import Running, officer_proof_of
+from tests.registry.conftest import Running, enrol_by_pitak
 from tests.registry.test_registry_citizen_services import (
-    PITAK_OFFICER,
     RUETHAI,
     SOMCHAI,
     TEMPLATE,
@@ -29,13 +28,7 @@ def test_a_kit_enrolled_with_the_ca_is_trusted_before_it_ever_syncs(running: Run
     op_key = new_key()
     with running.client() as c:
         assert c.redeem_kit_token(token(running, signer, op_key)) == {"activated": False, "pending": True}
-        c.enrol(
-            SOMCHAI,
-            "unit-1014",
-            op_key,
-            officer_id=PITAK_OFFICER,
-            officer_proof=officer_proof_of(running, SOMCHAI, op_key),
-        )  # the kit's first sync, later
+        enrol_by_pitak(c, running, SOMCHAI, op_key)  # the kit's first sync, later
         assert c.register_kit_key(public, new_key())["key_id"] == kit_tokens.key_id(public)  # the outbox path: 200
     assert rows(running, "SELECT activated_at IS NOT NULL FROM enrolments WHERE cid = ?", (SOMCHAI,)) == [(True,)]
     assert rows(running, "SELECT COUNT(*) FROM kit_keys") == [(1,)]
@@ -61,14 +54,7 @@ def test_revoking_a_kiosk_withdraws_its_kit_keys(running: Running) -> None:
 def test_every_template_fetch_is_recorded_without_the_citizen_id(running: Running) -> None:
     session = new_key()
     with running.client() as c:
-        c.enrol(
-            SOMCHAI,
-            "unit-1014",
-            (k := new_key()),
-            officer_id=PITAK_OFFICER,
-            officer_proof=officer_proof_of(running, SOMCHAI, k),
-            finger_template=TEMPLATE,
-        )
+        enrol_by_pitak(c, running, SOMCHAI, new_key(), finger_template=TEMPLATE)
         assert c.finger_template(SOMCHAI, session_key=session) == TEMPLATE
         assert c.finger_template(RUETHAI) is None
         reply = c.request("GET", f"/v1/citizens/{SOMCHAI}/finger-template")  # no session key: refused, not recorded
@@ -91,14 +77,7 @@ def test_template_fetches_past_the_kiosks_limit_get_429(running: Running, monkey
     monkeypatch.setattr(running.registry, "template_fetch_limit", 3)
     monkeypatch.setattr(running.registry, "template_fetch_window_s", 60)
     with running.client() as c:
-        c.enrol(
-            SOMCHAI,
-            "unit-1014",
-            (k := new_key()),
-            officer_id=PITAK_OFFICER,
-            officer_proof=officer_proof_of(running, SOMCHAI, k),
-            finger_template=TEMPLATE,
-        )
+        enrol_by_pitak(c, running, SOMCHAI, new_key(), finger_template=TEMPLATE)
         for _ in range(3):
             assert c.finger_template(SOMCHAI) == TEMPLATE
         reply = c.request("GET", f"/v1/citizens/{SOMCHAI}/finger-template", session_key=new_key())

@@ -19,7 +19,7 @@ from kiosk.registry import kit_tokens
 from kiosk.registry.population import parents_th
 from kiosk.registry.service import hash_pin
 from kiosk.registry_client import RegistryConflict, RegistryError, RegistryRejected, RegistryUnavailable, Reply, new_key
-from tests.registry.conftest import Running, officer_proof_of
+from tests.registry.conftest import Running, enrol_by_pitak, officer_proof_of
 
 SOMCHAI = "1101700123456"
 RUETHAI = "3100500678905"  # a married woman (นาง) among the simulator's citizens
@@ -80,33 +80,12 @@ def test_officer_enrolment_keeps_the_template_sealed_and_returns_it_for_matching
     key = new_key()
     with running.client() as c:
         assert c.finger_template(SOMCHAI) is None  # not enrolled at all
-        c.enrol(
-            SOMCHAI,
-            "unit-1014",
-            key,
-            officer_id=PITAK_OFFICER,
-            officer_proof=officer_proof_of(running, SOMCHAI, key),
-            finger_template=TEMPLATE,
-        )
+        enrol_by_pitak(c, running, SOMCHAI, key, finger_template=TEMPLATE)
         assert c.finger_template(SOMCHAI) == TEMPLATE
-        again = c.enrol(
-            SOMCHAI,
-            "unit-1014",
-            key,
-            officer_id=PITAK_OFFICER,
-            officer_proof=officer_proof_of(running, SOMCHAI, key),
-            finger_template=TEMPLATE,
-        )
+        again = enrol_by_pitak(c, running, SOMCHAI, key, finger_template=TEMPLATE)
         assert again["replayed"] is True  # a retried sync gets the same answer, no second row
         with pytest.raises(RegistryRejected) as e:
-            c.enrol(
-                SOMCHAI,
-                "unit-1014",
-                key,
-                officer_id=PITAK_OFFICER,
-                officer_proof=officer_proof_of(running, SOMCHAI, key),
-                finger_template=TEMPLATE[::-1],
-            )
+            enrol_by_pitak(c, running, SOMCHAI, key, finger_template=TEMPLATE[::-1])
         assert e.value.code == "idempotency_key_reused"
         c.enrol(RUETHAI, "unit-1014", new_key())  # enrolled without a template (self-service)
         assert c.finger_template(RUETHAI) is None
@@ -184,13 +163,7 @@ def test_kit_token_activates_once(running: Running) -> None:
     with running.client() as c:
         registered = c.register_kit_key(public, new_key())
         assert registered["kiosk_id"] == "KIOSK-T1"  # bound to the certificate, not to anything the body says
-        c.enrol(
-            SOMCHAI,
-            "unit-1014",
-            op_key,
-            officer_id=PITAK_OFFICER,
-            officer_proof=officer_proof_of(running, SOMCHAI, op_key),
-        )
+        enrol_by_pitak(c, running, SOMCHAI, op_key)
         qr = token(running, signer, op_key)
         assert c.redeem_kit_token(qr) == {"activated": True, "pending": False}
         with pytest.raises(RegistryConflict) as e:
@@ -208,13 +181,7 @@ def test_kit_token_redeemed_before_the_kit_syncs_activates_on_arrival(running: R
         assert c.redeem_kit_token(qr) == {"activated": False, "pending": True}
         with pytest.raises(RegistryConflict):
             c.redeem_kit_token(qr)  # one use, even while pending
-        code = c.enrol(
-            SOMCHAI,
-            "unit-1014",
-            op_key,
-            officer_id=PITAK_OFFICER,
-            officer_proof=officer_proof_of(running, SOMCHAI, op_key),
-        )["activation_code"]
+        code = enrol_by_pitak(c, running, SOMCHAI, op_key)["activation_code"]
         with pytest.raises(RegistryConflict) as e:
             c.activate(SOMCHAI, code)  # already active through the kit's token
         assert e.value.code == "already_activated"
@@ -231,13 +198,7 @@ def test_kit_token_expired_altered_or_unknown_is_refused(running: Running) -> No
             "unknown_kit"
         )
         c.register_kit_key(public, new_key())
-        c.enrol(
-            SOMCHAI,
-            "unit-1014",
-            op_key,
-            officer_id=PITAK_OFFICER,
-            officer_proof=officer_proof_of(running, SOMCHAI, op_key),
-        )
+        enrol_by_pitak(c, running, SOMCHAI, op_key)
         expired = token(running, signer, op_key, ttl=timedelta(minutes=-1))
         reply = c.request("POST", "/v1/enrolments/redeem-kit-token", body={"token": expired})
         assert (reply.status, reply.error) == (410, "activation_expired")
@@ -284,13 +245,7 @@ def test_the_kits_own_token_format_is_redeemable(running: Running, tmp_path: Any
     activation = local.issue_activation(op_key, SOMCHAI)
     with running.client() as c:
         c.register_kit_key(keys.audit_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw), new_key())
-        c.enrol(
-            SOMCHAI,
-            "unit-1014",
-            op_key,
-            officer_id=PITAK_OFFICER,
-            officer_proof=officer_proof_of(running, SOMCHAI, op_key),
-        )
+        enrol_by_pitak(c, running, SOMCHAI, op_key)
         assert c.redeem_kit_token(activation.qr)["activated"] is True
 
 
