@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw
 
 FIXTURES = Path(__file__).resolve().parent / "citizens" / "citizens.json"
-# The shared test photos live beside the repository, never inside it.
-FACES_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "faces"
+# The shared test photos live beside the repository, never inside it: East and Southeast Asian faces for Thai citizens.
+FACES_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "faces-asian"
 
 PHOTO_CHUNK_BYTES = 255
 PHOTO_CHUNKS = 20
@@ -56,12 +56,12 @@ class Citizen:
     expires: str  # Buddhist era YYYYMMDD, or 99999999 for a lifelong card
     address: str  # '#'-separated exactly as on the chip
     laser_id: str
-    face: str  # identity key in ../shared/faces/identities.json
+    face: str  # identity key in ../shared/faces-asian/identities.json
+    portrait: str  # which of that identity's photos the chip portrait is made from (the camera shows the others)
     finger: str  # seed of the simulated fingerprint
     officer: bool = False
     pin: str | None = None  # officers only
     note: str = ""
-    face_centre: tuple[float, float] | None = None  # where the face is in its first photo (fractions), if not centred
 
     @property
     def sex_code(self) -> str:
@@ -82,7 +82,6 @@ def _citizen(raw: dict[str, object]) -> Citizen:
 
     names = {k: raw[k] for k in ("name_th", "name_en")}
     pin = raw.get("pin")
-    centre = raw.get("face_centre")
     return Citizen(
         key=text("key"),
         cid=text("cid"),
@@ -96,11 +95,11 @@ def _citizen(raw: dict[str, object]) -> Citizen:
         address=text("address"),
         laser_id=text("laser_id"),
         face=text("face"),
+        portrait=text("portrait"),
         finger=text("finger"),
         officer=bool(raw.get("officer", False)),
         pin=pin if isinstance(pin, str) else None,
         note=str(raw.get("note", "")),
-        face_centre=(float(centre[0]), float(centre[1])) if isinstance(centre, list) else None,
     )
 
 
@@ -153,42 +152,31 @@ def _identities(faces_dir: Path) -> dict[str, list[str]]:
 
 
 def face_photo_paths(citizen: Citizen, faces_dir: Path = FACES_DIR) -> list[Path]:
-    """Every shared photo of this citizen's face; the first is the chip portrait's source. Empty without ../shared."""
-    return [faces_dir / name for name in _identities(faces_dir).get(citizen.face, [])]
+    """Every shared photo of this citizen's face, the chip portrait's source first. Empty without ../shared."""
+    names = _identities(faces_dir).get(citizen.face, [])
+    portrait = [n for n in names if Path(n).name == citizen.portrait]
+    return [faces_dir / n for n in portrait + [n for n in names if n not in portrait]]
 
 
 def has_real_face(citizen: Citizen, faces_dir: Path = FACES_DIR) -> bool:
     """True when the chip portrait is a real face (face match is meaningful), False when it is a drawn placeholder."""
     paths = face_photo_paths(citizen, faces_dir)
-    return bool(paths) and paths[0].exists()
+    return bool(paths) and Path(paths[0]).name == citizen.portrait and paths[0].exists()
 
 
 def portrait_jpeg(citizen: Citizen, faces_dir: Path = FACES_DIR) -> bytes:
     """The JPEG the citizen's chip holds: at most 5100 bytes, like a real card's ~5 KB portrait. Kept in memory only."""
     if has_real_face(citizen, faces_dir):
-        return _real_portrait(face_photo_paths(citizen, faces_dir)[0], citizen.face_centre)
+        return _real_portrait(face_photo_paths(citizen, faces_dir)[0])
     return _placeholder_portrait(citizen.key)
 
 
-def _head_and_shoulders(image: Image.Image, face_centre: tuple[float, float] | None) -> Image.Image:
-    """A chip-shaped crop around the face: at the hinted centre, else centred and biased upwards like most portraits."""
-    width, height = image.size
-    aspect = PORTRAIT_SIZE[0] / PORTRAIT_SIZE[1]
-    crop_h = min(height, width / aspect) * 0.8
-    crop_w = crop_h * aspect
-    if face_centre is None:
-        left, top = (width - crop_w) / 2, (height - crop_h) * 0.3
-    else:
-        left = min(max(face_centre[0] * width - crop_w / 2, 0), width - crop_w)
-        top = min(max(face_centre[1] * height - crop_h * 0.45, 0), height - crop_h)
-    return image.crop((round(left), round(top), round(left + crop_w), round(top + crop_h)))
-
-
 @cache
-def _real_portrait(path: Path, face_centre: tuple[float, float] | None) -> bytes:
-    with Image.open(path) as src:
-        image = ImageOps.exif_transpose(src).convert("RGB")
-    return _fit_jpeg(_head_and_shoulders(image, face_centre))
+def _real_portrait(path: Path) -> bytes:
+    from simulator import framing  # the kiosk's face detector, loaded only when a real portrait is made
+
+    aspect = PORTRAIT_SIZE[0] / PORTRAIT_SIZE[1]
+    return _fit_jpeg(framing.portrait_crop(framing.load_rgb(path), framing.face_box(path), aspect))
 
 
 def _fit_jpeg(image: Image.Image) -> bytes:

@@ -348,7 +348,7 @@ class Panel:
         else:
             self.text.block(
                 s,
-                "nobody" if rig.photos else "no photos: ../shared/faces absent",
+                "nobody" if rig.photos else "no photos: ../shared/faces-asian absent",
                 view.inflate(-10, -10),
                 14,
                 MUTED,

@@ -23,7 +23,8 @@ import numpy.typing as npt
 from PIL import Image
 
 from kiosk.config import Config
-from simulator.citizens import FACES_DIR, Citizen, _identities, load_citizens
+from simulator import framing
+from simulator.citizens import FACES_DIR, Citizen, face_photo_paths, load_citizens
 
 SIM_KIOSK_ID = "KIOSK-SIM-0001"  # the name in the client certificate the rig's registry issues
 log = logging.getLogger(__name__)
@@ -39,20 +40,19 @@ class Photo:
 
     label: str
     path: Path
+    owner: str = ""  # the test citizen whose face it is ("" for the webcam)
 
 
 def find_photos(citizens: list[Citizen], faces_dir: Path = FACES_DIR) -> list[Photo]:
-    """Photos from ../shared/faces, labelled with the test citizen whose face they are; empty when it is absent.
+    """The test citizens' photos from ../shared/faces-asian, labelled with whose they are; empty when it is absent.
 
-    A citizen's first photo is the source of their chip portrait, so the camera offers the others first."""
-    whose = {c.face: c.key for c in citizens}
+    A citizen's chip portrait is made from one of them, so the camera offers the others first and that one last."""
     photos: list[Photo] = []
-    for face_key, names in _identities(faces_dir).items():
-        owner = whose.get(face_key, face_key)
-        files = [faces_dir / n for n in names]
-        for p in files[1:] + files[:1]:
-            if p.exists():
-                photos.append(Photo(f"{owner} {p.name}", p))
+    for c in citizens:
+        files = [p for p in face_photo_paths(c, faces_dir) if p.exists()]
+        for k, p in enumerate(files[1:] + files[:1], start=1):
+            note = " (the card's own photo)" if p.name == c.portrait else ""
+            photos.append(Photo(f"{c.key}, photo {k} of {len(files)}{note}", p, c.key))
     return photos
 
 
@@ -112,7 +112,7 @@ class Rig:
             if name not in devices:
                 self.missing[name] = "not started"
         self._start_webcam()
-        self.missing.setdefault("camera", "no photos: ../shared/faces is absent")
+        self.missing.setdefault("camera", "no photos: ../shared/faces-asian is absent")
         if self.photos:
             self.missing.pop("camera", None)
 
@@ -387,9 +387,12 @@ class Rig:
         self._bump()
 
     def show_person(self, who: str) -> bool:
-        """Put `who`'s first photo (a citizen key, or a label prefix) in front of the camera."""
+        """Put `who`'s first photo (a citizen key, or a photo's label) in front of the camera; "" steps away."""
+        if not who:
+            self.show_photo(-1)
+            return True
         for i, p in enumerate(self.photos):
-            if p.label.startswith(who):
+            if who in (p.owner, p.label):
                 self.show_photo(i)
                 return True
         return False
@@ -404,10 +407,9 @@ class Rig:
                 return self._webcam_frame
         with self._lock:
             if self._frame_cache is None or self._frame_cache[0] != i:
-                with Image.open(self.photos[i].path) as im:
-                    rgb = im.convert("RGB")
-                    rgb.thumbnail((640, 640))
-                    self._frame_cache = (i, np.asarray(rgb, dtype=np.uint8))
+                path = self.photos[i].path
+                view = framing.camera_view(framing.load_rgb(path), framing.face_box(path))
+                self._frame_cache = (i, np.asarray(view, dtype=np.uint8))
             return self._frame_cache[1]
 
     def set_online(self, online: bool) -> None:

@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 FACES = SHARED / "faces"
+ASIAN_FACES = SHARED / "faces-asian"
 
 
 def require_stack() -> bool:
@@ -28,3 +29,11 @@ def faces_dir() -> Path:
     if not (FACES / "identities.json").exists():
         pytest.skip(f"test photos not present: {FACES} (the ../shared folder is absent)")
     return FACES
+
+
+@pytest.fixture
+def asian_faces_dir() -> Path:
+    """../shared/faces-asian: East and Southeast Asian identities (the simulator's test citizens wear these faces)."""
+    if not (ASIAN_FACES / "identities.json").exists():
+        pytest.skip(f"test photos not present: {ASIAN_FACES} (the ../shared folder is absent)")
+    return ASIAN_FACES

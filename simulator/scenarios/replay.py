@@ -244,7 +244,7 @@ class Player:
                 rig.remove_card()
             case "show_face":
                 if arg and not rig.show_person(str(arg)):
-                    raise StepFailed(f"no photo of {arg!r} (../shared/faces present: {bool(rig.photos)})")
+                    raise StepFailed(f"no photo of {arg!r} (../shared/faces-asian present: {bool(rig.photos)})")
                 if not arg:
                     rig.show_photo(-1)
             case "place_finger":

@@ -196,7 +196,7 @@ def choose_a_free_slot(k: RigKiosk, rig: Any, citizen: str) -> tuple[str, str]:
 
 
 def faces_or_skip() -> None:
-    from tests.conftest import FACES
+    from tests.conftest import ASIAN_FACES
 
-    if not (FACES / "identities.json").exists():
-        pytest.skip(f"test photos not present: {FACES}")
+    if not (ASIAN_FACES / "identities.json").exists():
+        pytest.skip(f"test photos not present: {ASIAN_FACES}")
