@@ -72,7 +72,7 @@ class CameraSection:
 
 @dataclass(frozen=True)
 class FaceSection:
-    match_threshold: float = 0.445  # cosine; bench/eval_face.py: FAR <= 0.01 % on faces and faces-asian, chip-like
+    match_threshold: float = 0.46  # cosine; FAR <= 0.01 % on faces and faces-asian, chip-like (eval_face, eval_fusion)
     model: Literal["int8", "float"] = "int8"
     liveness: bool = True
     liveness_timeout_s: float = 20.0

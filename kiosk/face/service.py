@@ -206,7 +206,7 @@ def open_face_service(
     mirrored: bool = False,
     rotation_deg: int = 0,
     model: str = "int8",
-    threshold: float = 0.445,
+    threshold: float = 0.46,
     flash_challenge: bool = False,
 ) -> FaceService:
     """Camera + models + verifier from plain values (the composition root passes the [camera] and [face] sections'

@@ -21,7 +21,7 @@ from kiosk.face.detection import Detection, FaceDetector
 from kiosk.face.embedding import Embedder, cosine
 from kiosk.face.errors import FaceError, PortraitUnusable
 from kiosk.face.fusion import DecisionRule, best_frames, fused_score
-from kiosk.face.imaging import RGB, decode_jpeg, warp_affine
+from kiosk.face.imaging import RGB, Affine, decode_jpeg, warp_affine
 from kiosk.face.landmarks import LandmarkModel, Landmarks
 from kiosk.face.quality import Hint, Quality, QualityLimits, assess_quality, choose_face
 from kiosk.face.runtime import TfliteModel
@@ -104,6 +104,7 @@ class Analysis:
     aligned: RGB | None = field(repr=False)
     ambiguous: bool = False  # another face is as likely to be the one meant (quality.choose_face)
     crop_inside: float = 1.0  # share of the aligned face region that lies inside the image
+    matrix: Affine | None = None  # the image-to-crop similarity `aligned` was warped with
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ class FaceVerifier:
         self,
         models: FaceModels,
         *,
-        threshold: float = 0.445,
+        threshold: float = 0.46,
         limits: QualityLimits | None = None,
         flip: Flip = Flip.BOTH,
         portrait_alignments: int = 5,
@@ -173,7 +174,7 @@ class FaceVerifier:
         inside = crop_inside_fraction(matrix, (w, h), FACE_REGION)
         t3 = time.perf_counter()
         self.times = StageTimes(t1 - t0, t2 - t1, t3 - t2)
-        return Analysis(detections, primary, marks, aligned, ambiguous, inside)
+        return Analysis(detections, primary, marks, aligned, ambiguous, inside, matrix)
 
     def _quality(self, image: RGB, analysis: Analysis) -> Quality:
         h, w = image.shape[:2]
@@ -204,10 +205,8 @@ class FaceVerifier:
             raise PortraitUnusable("the portrait's face is unclear", reason="portrait_unclear")
         if analysis.crop_inside < self.limits.min_crop_inside:
             raise PortraitUnusable("the portrait's face is cut off", reason="portrait_cut_off")
-        matrix = alignment_matrix(analysis.landmarks.five())
-        crops = [analysis.aligned] + [
-            warp_affine(image, m, (ALIGNED_SIDE, ALIGNED_SIDE)) for m in jittered(matrix, self.portrait_alignments)[1:]
-        ]
+        shifted = jittered(analysis.matrix, self.portrait_alignments)[1:] if analysis.matrix is not None else []
+        crops = [analysis.aligned] + [warp_affine(image, m, (ALIGNED_SIDE, ALIGNED_SIDE)) for m in shifted]
         total = np.sum([self._embed(crop, portrait=True) for crop in crops], axis=0)
         return Template(total / max(float(np.linalg.norm(total)), 1e-12))
 
