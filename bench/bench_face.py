@@ -1,6 +1,6 @@
 """Per-stage latency of the face pipeline (detection, landmarks, alignment, embedding, total; one liveness frame;
-a probe and a chip-like portrait's template as configured: flip and alignments), delegate partitions of the
-embedding graph, and peak memory.
+a probe and a chip-like portrait's template as configured: flip and alignments; one multi-frame decision on the
+frames), delegate partitions of the embedding graph, and peak memory.
 
     .venv/bin/python bench/bench_face.py [--runs 15] [--fp32 /tmp/conv/build/sface_fp32.tflite]
 
@@ -29,6 +29,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.config import FaceSection
+from kiosk.face.fusion import DecisionRule, FusionRule
 from kiosk.face.imaging import RGB, degrade_like_chip
 from kiosk.face.liveness import observe, start, step
 from kiosk.face.runtime import available_runtimes
@@ -63,11 +64,22 @@ def maxrss_mb() -> float:
 
 def bench(label: str, models: FaceModels, images: list[RGB], runs: int) -> None:
     face = FaceSection()
-    v = FaceVerifier(models, flip=Flip(face.flip), portrait_alignments=face.portrait_alignments)
+    decision = DecisionRule(face.frames, FusionRule(face.fusion))
+    v = FaceVerifier(models, flip=Flip(face.flip), portrait_alignments=face.portrait_alignments, decision=decision)
     for image in images:  # warm-up (XNNPACK packs weights on first run)
         v.analyse(image)
     portraits = [degrade_like_chip(im, d.width) for im in images if (d := v.analyse(im).primary) is not None]
-    names = ("detection", "landmarks", "alignment", "embedding", "total", "liveness_frame", "probe", "portrait")
+    names = (
+        "detection",
+        "landmarks",
+        "alignment",
+        "embedding",
+        "total",
+        "liveness_frame",
+        "probe",
+        "portrait",
+        "decision",
+    )
     stages: dict[str, list[float]] = {k: [] for k in names}
     challenge = start(0.0, random.Random(0))
     gc.collect()
@@ -100,6 +112,11 @@ def bench(label: str, models: FaceModels, images: list[RGB], runs: int) -> None:
             t = time.perf_counter()
             v.enrol_image(portrait).forget()
             stages["portrait"].append(time.perf_counter() - t)
+        if portraits:  # one multi-frame decision: every frame analysed, the best [face] frames embedded and fused
+            with v.enrol_image(portraits[0]) as template:
+                t = time.perf_counter()
+                v.verify_frames(images, template)
+                stages["decision"].append(time.perf_counter() - t)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     med = {k: 1000 * statistics.median(v) if v else 0.0 for k, v in stages.items()}
