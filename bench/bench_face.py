@@ -1,5 +1,6 @@
-"""Per-stage latency of the face pipeline (detection, landmarks, alignment, embedding, total; one liveness frame),
-delegate partitions of the embedding graph, and peak memory.
+"""Per-stage latency of the face pipeline (detection, landmarks, alignment, embedding, total; one liveness frame;
+a probe and a chip-like portrait's template as configured: flip and alignments; one multi-frame decision on the
+frames), delegate partitions of the embedding graph, and peak memory.
 
     .venv/bin/python bench/bench_face.py [--runs 15] [--fp32 /tmp/conv/build/sface_fp32.tflite]
 
@@ -27,11 +28,13 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kiosk.face.imaging import RGB
+from kiosk.config import FaceSection
+from kiosk.face.fusion import DecisionRule, FusionRule
+from kiosk.face.imaging import RGB, degrade_like_chip
 from kiosk.face.liveness import observe, start, step
 from kiosk.face.runtime import available_runtimes
 from kiosk.face.spoof import screen_cues
-from kiosk.face.verifier import FaceModels, FaceVerifier
+from kiosk.face.verifier import FaceModels, FaceVerifier, Flip
 
 ROOT = Path(__file__).resolve().parent.parent
 FACES = ROOT.parent / "shared" / "faces"
@@ -60,10 +63,23 @@ def maxrss_mb() -> float:
 
 
 def bench(label: str, models: FaceModels, images: list[RGB], runs: int) -> None:
-    v = FaceVerifier(models)
+    face = FaceSection()
+    decision = DecisionRule(face.frames, FusionRule(face.fusion))
+    v = FaceVerifier(models, flip=Flip(face.flip), portrait_alignments=face.portrait_alignments, decision=decision)
     for image in images:  # warm-up (XNNPACK packs weights on first run)
         v.analyse(image)
-    names = ("detection", "landmarks", "alignment", "embedding", "total", "liveness_frame")
+    portraits = [degrade_like_chip(im, d.width) for im in images if (d := v.analyse(im).primary) is not None]
+    names = (
+        "detection",
+        "landmarks",
+        "alignment",
+        "embedding",
+        "total",
+        "liveness_frame",
+        "probe",
+        "portrait",
+        "decision",
+    )
     stages: dict[str, list[float]] = {k: [] for k in names}
     challenge = start(0.0, random.Random(0))
     gc.collect()
@@ -88,9 +104,22 @@ def bench(label: str, models: FaceModels, images: list[RGB], runs: int) -> None:
             cues = screen_cues(image, analysis.primary).suspicious if analysis.primary is not None else False
             challenge = step(challenge, observe(analysis.landmarks, 1, screen_cues=cues), 1.0)
             stages["liveness_frame"].append(time.perf_counter() - t)
+        for image in images:  # what verify compares: analysis and the embedding with its mirror (flip)
+            t = time.perf_counter()
+            v.probe(image)
+            stages["probe"].append(time.perf_counter() - t)
+        for portrait in portraits:  # a chip-like portrait's template: analysis, alignments x flip
+            t = time.perf_counter()
+            v.enrol_image(portrait).forget()
+            stages["portrait"].append(time.perf_counter() - t)
+        if portraits:  # one multi-frame decision: every frame analysed, the best [face] frames embedded and fused
+            with v.enrol_image(portraits[0]) as template:
+                t = time.perf_counter()
+                v.verify_frames(images, template)
+                stages["decision"].append(time.perf_counter() - t)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    med = {k: 1000 * statistics.median(v) for k, v in stages.items()}
+    med = {k: 1000 * statistics.median(v) if v else 0.0 for k, v in stages.items()}
     ops = models.embedder.model.op_counts()
     graph = sum(n for k, n in ops.items() if k != "DELEGATE")
     print(f"{label}: embedding graph of {graph} operators in {ops.get('DELEGATE', 0)} delegate partition(s)")

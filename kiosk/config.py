@@ -72,12 +72,20 @@ class CameraSection:
 
 @dataclass(frozen=True)
 class FaceSection:
-    match_threshold: float = 0.445  # cosine; bench/eval_face.py: FAR <= 0.01 % on faces and faces-asian, chip-like
+    match_threshold: float = 0.46  # cosine; FAR <= 0.01 % on faces and faces-asian, chip-like (eval_face, eval_fusion)
     model: Literal["int8", "float"] = "int8"
     liveness: bool = True
     liveness_timeout_s: float = 20.0
     flash_challenge: bool = False  # after the actions the screen lights the face with colours; off: see LIVENESS.md
     max_attempts: int = 3
+    # the match (kiosk/models/README.md, bench/eval_face.py, bench/eval_fusion.py): mirrored crops added on which
+    # side, placements a portrait's template averages, how many of a capture's best frames decide, how they are
+    # fused, how long capture gathers them after the first good frame
+    flip: Literal["none", "probe", "portrait", "both"] = "both"
+    portrait_alignments: int = 5
+    frames: int = 3
+    fusion: Literal["embedding", "mean_score", "median_score"] = "embedding"
+    frames_window_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -183,6 +191,9 @@ RANGES: tuple[tuple[str, str, float, float], ...] = (
     ("passcode", "max_attempts", 1, 10),
     ("printer", "width_dots", 128, 832),
     ("face", "match_threshold", 0.0, 1.0),
+    ("face", "portrait_alignments", 1, 9),
+    ("face", "frames", 1, 10),
+    ("face", "frames_window_s", 0.0, 5.0),
     ("coproc", "heartbeat_s", 0.1, 60.0),
     ("audio", "volume", 0.0, 1.0),
     ("audio", "speed_wpm", 80, 400),

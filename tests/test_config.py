@@ -50,6 +50,8 @@ def test_unknown_section(tmp_path: Path) -> None:
         ("[card]\nenabled = 1\n", "card.enabled"),
         ("[finger]\nbaud = true\n", "finger.baud"),
         ('[kiosk]\nlanguage = "fr"\n', "kiosk.language"),
+        ('[face]\nflip = "left"\n', "face.flip"),
+        ('[face]\nfusion = "max_score"\n', "face.fusion"),
         ("printer = 3\n", "printer"),
     ],
 )
@@ -77,6 +79,9 @@ def test_shipped_examples_load(name: str) -> None:
         ("[passcode]\nlength = 4\n", "passcode.length"),
         ("[passcode]\nlength = 13\n", "passcode.length"),
         ("[face]\nmatch_threshold = 1.5\n", "face.match_threshold"),
+        ("[face]\nframes = 0\n", "face.frames"),
+        ("[face]\nportrait_alignments = 10\n", "face.portrait_alignments"),
+        ("[face]\nframes_window_s = -1.0\n", "face.frames_window_s"),
         ("[printer]\nwidth_dots = 0\n", "printer.width_dots"),
     ],
 )
@@ -105,3 +110,11 @@ def test_the_audio_output_is_a_configuration_choice(tmp_path: Path) -> None:
     p.write_text("[audio]\nvolume = 3.0\n")
     with pytest.raises(ConfigError, match=r"audio\.volume"):
         load(p)
+
+
+def test_the_face_decision_rule_is_configuration(tmp_path: Path) -> None:
+    text = '[face]\nflip = "probe"\nportrait_alignments = 1\nframes = 5\nfusion = "median_score"\nframes_window_s = 0\n'
+    face = config.load(write(tmp_path, text)).face
+    assert (face.flip, face.portrait_alignments, face.frames, face.fusion, face.frames_window_s) == (
+        "probe", 1, 5, "median_score", 0.0
+    )  # fmt: skip

@@ -36,17 +36,23 @@ def face_service(cfg: Config, stack: contextlib.ExitStack, camera: Camera | None
     if not cfg.camera.enabled and camera is None:
         return None
     from kiosk.face.flash import FlashLimits
+    from kiosk.face.fusion import DecisionRule, FusionRule
     from kiosk.face.service import FaceService
-    from kiosk.face.verifier import FaceModels, FaceVerifier
+    from kiosk.face.verifier import FaceModels, FaceVerifier, Flip
 
     c = cfg.camera
     try:
         if camera is None:
             camera = open_configured_camera(c)
         stack.callback(camera.close)
-        verifier = FaceVerifier(FaceModels.load(cfg.face.model), threshold=cfg.face.match_threshold)
+        f = cfg.face
+        decision = DecisionRule(f.frames, FusionRule(f.fusion))
+        verifier = FaceVerifier(
+            FaceModels.load(f.model), threshold=f.match_threshold, flip=Flip(f.flip), decision=decision
+        )
     except DeviceError as e:
         log.warning("camera or face models unavailable: %s", e)
         return None
     flash = FlashLimits() if cfg.face.flash_challenge else None
-    return FaceService(preview.tee(camera) if preview is not None else camera, verifier, flash_limits=flash)
+    source = preview.tee(camera) if preview is not None else camera
+    return FaceService(source, verifier, flash_limits=flash, frames_window_s=cfg.face.frames_window_s)

@@ -51,6 +51,21 @@ def alignment_matrix(five: npt.NDArray[np.float64]) -> Affine:
     return umeyama(five, TEMPLATE)
 
 
+# Shifts (x, y in aligned-crop pixels) of the alignments a portrait's embedding averages: the landmarks of a small
+# JPEG face are uncertain by about a pixel of the crop, so the template should not rest on one exact placement.
+JITTER_PX: tuple[tuple[int, int], ...] = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1))
+
+
+def jittered(matrix: Affine, count: int) -> list[Affine]:
+    """`matrix` followed by copies shifted by the next `count - 1` offsets of JITTER_PX (at most 9 in all)."""
+    out = []
+    for dx, dy in JITTER_PX[: max(1, count)]:
+        shifted = matrix.copy()
+        shifted[:, 2] += (dx, dy)
+        out.append(shifted)
+    return out
+
+
 def align(image: RGB, five: npt.NDArray[np.float64]) -> RGB:
     """The 112 x 112 RGB face crop the embedding model expects."""
     return warp_affine(image, alignment_matrix(five), (ALIGNED_SIDE, ALIGNED_SIDE))

@@ -23,13 +23,23 @@ class Embedder:
             raise ValueError(f"unexpected embedding input {model.input_shape}")
         self.model = model
 
-    def embed(self, aligned_rgb: RGB) -> npt.NDArray[np.float32]:
+    def embed(self, aligned_rgb: RGB, *, with_mirror: bool = False) -> npt.NDArray[np.float32]:
+        """Unit embedding of the crop; `with_mirror` adds the mirrored crop's (flip test-time augmentation)."""
+        vector = self._unit(aligned_rgb)
+        if with_mirror:
+            vector = _normalised(vector + self._unit(aligned_rgb[:, ::-1]))
+        return vector
+
+    def _unit(self, aligned_rgb: RGB) -> npt.NDArray[np.float32]:
         raw = self.model.run_float(aligned_rgb.astype(np.float32)[None])[0].reshape(-1)
         if raw.size != EMBEDDING_DIM:
             raise ValueError(f"unexpected embedding size {raw.size}")
-        norm = float(np.linalg.norm(raw))
-        out: npt.NDArray[np.float32] = (raw / max(norm, 1e-12)).astype(np.float32)
-        return out
+        return _normalised(raw)
+
+
+def _normalised(v: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    out: npt.NDArray[np.float32] = (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
+    return out
 
 
 def cosine(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> float:

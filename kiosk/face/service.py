@@ -11,7 +11,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,13 @@ class FaceCancelled(FaceError):
     reason = "cancelled"
 
 
+@dataclass(frozen=True)
+class Capture:
+    """The frames of one capture that passed every quality gate, in memory only; `match` decides on them once."""
+
+    frames: tuple[RGB, ...] = field(repr=False)
+
+
 class FaceService:
     def __init__(
         self,
@@ -51,6 +58,7 @@ class FaceService:
         rng: random.Random | None = None,
         frame_timeout_s: float = 1.0,
         flash_limits: flash.FlashLimits | None = None,
+        frames_window_s: float = 1.0,
     ) -> None:
         self.camera = camera
         self.verifier = verifier
@@ -59,6 +67,7 @@ class FaceService:
         self.rng = rng or random.SystemRandom()
         self.frame_timeout_s = frame_timeout_s
         self.flash = flash_limits  # None: no screen-flash colour challenge after the actions
+        self.frames_window_s = frames_window_s  # after the first good frame, capture gathers more this long
         self._turn = 0  # each capture/liveness call takes a turn; a newer call or cancel() ends the older loop
         self._turn_lock = threading.Lock()
 
@@ -80,20 +89,28 @@ class FaceService:
             return None
         return self.camera.read(min(self.frame_timeout_s, remaining))
 
-    def capture(self, portrait: bytes | None, hint: Hint, timeout_s: float) -> RGB:
-        """Read frames until one passes every quality gate; guidance is sent each time it changes."""
+    def capture(self, portrait: bytes | None, hint: Hint, timeout_s: float) -> Capture:
+        """Read frames until one passes every quality gate (guidance is sent each time it changes), then keep
+        gathering good frames for `frames_window_s`, up to twice the verifier's `decision.frames`, for `match`
+        to choose the best from."""
         turn = self._take_turn()
         deadline = self.clock() + timeout_s
         last = ""
-        while (frame := self._read(deadline, turn)) is not None:
+        good: list[RGB] = []
+        wanted = 2 * self.verifier.decision.frames
+        while len(good) < wanted and (frame := self._read(deadline, turn)) is not None:
             quality = self.verifier.assess(frame)
             code = "ok" if quality.ok else quality.hints[0].value
-            if code != last:
+            if code != last and not good:
                 hint(code)
                 last = code
             if quality.ok:
-                return frame
-        raise FaceCaptureTimeout(f"no usable face within {timeout_s:.0f} s")
+                if not good:
+                    deadline = min(deadline, self.clock() + self.frames_window_s)
+                good.append(frame)
+        if not good:
+            raise FaceCaptureTimeout(f"no usable face within {timeout_s:.0f} s")
+        return Capture(tuple(good))
 
     def liveness(self, prompt: Hint, timeout_s: float, *, portrait: bytes | None = None) -> tuple[bool, str]:
         """Run one challenge: prompts "look_straight", then each action ("blink", "turn_left", "turn_right"), then
@@ -167,11 +184,15 @@ class FaceService:
         return flash.judge(plan, samples)
 
     def match(self, frame: object, portrait: bytes) -> tuple[bool, float]:
-        """Compare a captured frame with the chip portrait: (accepted, cosine score)."""
-        if not isinstance(frame, np.ndarray):
+        """Compare a capture (or one camera frame) with the chip portrait, deciding once: (accepted, score)."""
+        if isinstance(frame, Capture):
+            frames = frame.frames
+        elif isinstance(frame, np.ndarray):
+            frames = (frame,)
+        else:
             raise FaceError("not a camera frame", reason="bad_frame")
         with self.verifier.enrol_portrait(portrait) as template:
-            result = self.verifier.verify(frame, template)
+            result = self.verifier.verify_frames(frames, template)
         return result.accepted, result.score
 
 
@@ -185,7 +206,7 @@ def open_face_service(
     mirrored: bool = False,
     rotation_deg: int = 0,
     model: str = "int8",
-    threshold: float = 0.445,
+    threshold: float = 0.46,
     flash_challenge: bool = False,
 ) -> FaceService:
     """Camera + models + verifier from plain values (the composition root passes the [camera] and [face] sections'

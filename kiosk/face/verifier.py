@@ -7,22 +7,34 @@ its `with` block) as soon as the journey no longer needs it.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 
 import numpy as np
 import numpy.typing as npt
 
-from kiosk.face.alignment import ALIGNED_SIDE, FACE_REGION, alignment_matrix, crop_inside_fraction
+from kiosk.face.alignment import ALIGNED_SIDE, FACE_REGION, alignment_matrix, crop_inside_fraction, jittered
 from kiosk.face.detection import Detection, FaceDetector
 from kiosk.face.embedding import Embedder, cosine
 from kiosk.face.errors import FaceError, PortraitUnusable
-from kiosk.face.imaging import RGB, decode_jpeg, warp_affine
+from kiosk.face.fusion import DecisionRule, best_frames, fused_score
+from kiosk.face.imaging import RGB, Affine, decode_jpeg, warp_affine
 from kiosk.face.landmarks import LandmarkModel, Landmarks
 from kiosk.face.quality import Hint, Quality, QualityLimits, assess_quality, choose_face
 from kiosk.face.runtime import TfliteModel
 from kiosk.models import DETECTOR, EMBEDDING, LANDMARKS, MODELS_DIR, verified_path
+
+
+class Flip(StrEnum):
+    """Which side's embedding adds its mirrored crop's (flip test-time augmentation)."""
+
+    NONE = "none"
+    PROBE = "probe"
+    PORTRAIT = "portrait"
+    BOTH = "both"
 
 
 class TemplateForgotten(FaceError):
@@ -68,7 +80,8 @@ class Match:
     score: float  # cosine similarity, -1..1; -1 when no face could be compared
     accepted: bool
     threshold: float
-    quality: Quality
+    quality: Quality  # of the best frame compared (or of the first frame when none could be)
+    frames: int = 1  # frames fused into the score
 
 
 @dataclass
@@ -91,6 +104,7 @@ class Analysis:
     aligned: RGB | None = field(repr=False)
     ambiguous: bool = False  # another face is as likely to be the one meant (quality.choose_face)
     crop_inside: float = 1.0  # share of the aligned face region that lies inside the image
+    matrix: Affine | None = None  # the image-to-crop similarity `aligned` was warped with
 
 
 @dataclass(frozen=True)
@@ -124,10 +138,22 @@ class FaceModels:
 
 
 class FaceVerifier:
-    def __init__(self, models: FaceModels, *, threshold: float = 0.445, limits: QualityLimits | None = None) -> None:
+    def __init__(
+        self,
+        models: FaceModels,
+        *,
+        threshold: float = 0.46,
+        limits: QualityLimits | None = None,
+        flip: Flip = Flip.BOTH,
+        portrait_alignments: int = 5,
+        decision: DecisionRule | None = None,
+    ) -> None:
         self.models = models
         self.threshold = threshold
         self.limits = limits or QualityLimits()
+        self.flip = flip
+        self.portrait_alignments = portrait_alignments  # alignment.jittered placements a template averages
+        self.decision = decision or DecisionRule()
         self.times = StageTimes()
 
     def analyse(self, image: RGB) -> Analysis:
@@ -148,15 +174,16 @@ class FaceVerifier:
         inside = crop_inside_fraction(matrix, (w, h), FACE_REGION)
         t3 = time.perf_counter()
         self.times = StageTimes(t1 - t0, t2 - t1, t3 - t2)
-        return Analysis(detections, primary, marks, aligned, ambiguous, inside)
+        return Analysis(detections, primary, marks, aligned, ambiguous, inside, matrix)
 
     def _quality(self, image: RGB, analysis: Analysis) -> Quality:
         h, w = image.shape[:2]
         return assess_quality((w, h), analysis.detections, analysis.landmarks, analysis.aligned, self.limits)
 
-    def _embed(self, aligned: RGB) -> npt.NDArray[np.float32]:
+    def _embed(self, aligned: RGB, *, portrait: bool) -> npt.NDArray[np.float32]:
         t = time.perf_counter()
-        vector = self.models.embedder.embed(aligned)
+        mirror = self.flip is Flip.BOTH or self.flip is (Flip.PORTRAIT if portrait else Flip.PROBE)
+        vector = self.models.embedder.embed(aligned, with_mirror=mirror)
         self.times.embedding_s = time.perf_counter() - t
         return vector
 
@@ -165,7 +192,8 @@ class FaceVerifier:
         return self._quality(frame, self.analyse(frame))
 
     def enrol_image(self, image: RGB) -> Template:
-        """Template from a decoded portrait. Gated: a face found and landmarked with confidence, one face only
+        """Template from a decoded portrait: the mean embedding of `portrait_alignments` placements of its face
+        (alignment.jittered). Gated: a face found and landmarked with confidence, one face only
         (or one clearly meant), and its aligned crop inside the picture; size, sharpness and exposure are not,
         since a chip portrait is small and compressed by nature."""
         analysis = self.analyse(image)
@@ -177,21 +205,29 @@ class FaceVerifier:
             raise PortraitUnusable("the portrait's face is unclear", reason="portrait_unclear")
         if analysis.crop_inside < self.limits.min_crop_inside:
             raise PortraitUnusable("the portrait's face is cut off", reason="portrait_cut_off")
-        return Template(self._embed(analysis.aligned))
+        shifted = jittered(analysis.matrix, self.portrait_alignments)[1:] if analysis.matrix is not None else []
+        crops = [analysis.aligned] + [warp_affine(image, m, (ALIGNED_SIDE, ALIGNED_SIDE)) for m in shifted]
+        total = np.sum([self._embed(crop, portrait=True) for crop in crops], axis=0)
+        return Template(total / max(float(np.linalg.norm(total)), 1e-12))
 
     def enrol_portrait(self, jpeg: bytes) -> Template:
         """Template from the card chip's JPEG portrait (decoded in memory)."""
         return self.enrol_image(decode_jpeg(jpeg))
 
-    def probe(self, frame: RGB) -> tuple[npt.NDArray[np.float32] | None, Quality]:
-        """The embedding `verify` compares and the frame's quality; None when the frame is refused unscored: no
+    def _usable(self, frame: RGB) -> tuple[RGB | None, Quality]:
+        """The aligned crop a probe embeds and the frame's quality; no crop when the frame is refused unscored: no
         face, an unclear face, or two comparable faces (hint multiple_faces, the screen's own explanation)."""
         analysis = self.analyse(frame)
         quality = self._quality(frame, analysis)
         unclear = Hint.FACE_UNCLEAR in quality.hints or Hint.NO_FACE in quality.hints
         if analysis.aligned is None or unclear or analysis.ambiguous:
             return None, quality
-        return self._embed(analysis.aligned), quality
+        return analysis.aligned, quality
+
+    def probe(self, frame: RGB) -> tuple[npt.NDArray[np.float32] | None, Quality]:
+        """The embedding `verify` compares and the frame's quality; None when the frame is refused unscored."""
+        aligned, quality = self._usable(frame)
+        return (None if aligned is None else self._embed(aligned, portrait=False)), quality
 
     def verify(self, frame: RGB, template: Template, *, require_quality: bool = False) -> Match:
         """Compare the face meant in `frame` (quality.choose_face) with `template`. Accepted when score >=
@@ -203,3 +239,18 @@ class FaceVerifier:
         score = cosine(vector, template.embedding)
         accepted = score >= self.threshold and (quality.ok or not require_quality)
         return Match(score, accepted, self.threshold, quality)
+
+    def verify_frames(self, frames: Sequence[RGB], template: Template) -> Match:
+        """Decide once on several frames of one capture: the `decision.frames` best usable ones by quality
+        (fusion.best_frames), fused by `decision.fusion`, against the threshold. Refused with score -1 when no
+        frame has a usable face."""
+        if not frames:
+            raise ValueError("no frame to verify")
+        seen = [self._usable(frame) for frame in frames]
+        usable = [(aligned, quality) for aligned, quality in seen if aligned is not None]
+        if not usable:
+            return Match(-1.0, False, self.threshold, seen[0][1], 0)
+        kept = [usable[i] for i in best_frames([q for _, q in usable], self.decision.frames)]
+        vectors = [self._embed(aligned, portrait=False) for aligned, _ in kept]
+        score = fused_score(template.embedding, vectors, self.decision.fusion)
+        return Match(score, score >= self.threshold, self.threshold, kept[0][1], len(kept))

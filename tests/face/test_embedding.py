@@ -190,3 +190,15 @@ def test_embedder_feeds_rgb_like_the_source_model(kind: str, bound: float) -> No
     model = embedder(kind)
     assert cosine(model.embed(face), REFERENCE_RGB) > bound
     assert cosine(model.embed(np.ascontiguousarray(face[..., ::-1])), REFERENCE_RGB) < BGR_COSINE + 0.1
+
+
+@pytest.mark.parametrize("kind", ["float", "int8"])
+def test_with_its_mirror_a_face_embeds_the_same_whichever_way_the_camera_shows_it(kind: str) -> None:
+    """Flip test-time augmentation: crop + mirrored crop, so an unmirrored and a mirrored camera image of one face
+    give one vector; without it the two differ."""
+    face = synthetic_face()
+    mirrored = np.ascontiguousarray(face[:, ::-1])
+    model = embedder(kind)
+    assert cosine(model.embed(face, with_mirror=True), model.embed(mirrored, with_mirror=True)) > 0.9999
+    assert cosine(model.embed(face), model.embed(mirrored)) < 0.99
+    assert abs(float(np.linalg.norm(model.embed(face, with_mirror=True))) - 1.0) < 1e-5

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kiosk.face.alignment import ALIGNED_SIDE, TEMPLATE, align, alignment_matrix, umeyama
+from kiosk.face.alignment import ALIGNED_SIDE, TEMPLATE, align, alignment_matrix, jittered, umeyama
 from kiosk.face.detection import INPUT_SIDE, anchors, decode, weighted_nms
 from kiosk.face.errors import PortraitUnusable
 from kiosk.face.imaging import apply_affine, decode_jpeg, degrade_like_chip, laplacian_variance, letterbox, warp_affine
@@ -169,3 +169,13 @@ def test_models_can_be_shared_between_worker_threads() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         got = list(pool.map(embedder.embed, faces * 4))
     assert all(np.array_equal(g, expected[i % len(faces)]) for i, g in enumerate(got))
+
+
+def test_jittered_alignments_place_the_face_a_pixel_off_each_way() -> None:
+    five = TEMPLATE * 2.0 + 30.0  # a face twice the template's size, shifted
+    base = alignment_matrix(five)
+    mats = jittered(base, 5)
+    assert len(mats) == 5 and np.array_equal(mats[0], base)
+    moved = {tuple(np.round(apply_affine(m, five[:1])[0] - TEMPLATE[0], 6)) for m in mats}
+    assert moved == {(0.0, 0.0), (1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)}
+    assert len(jittered(base, 99)) == 9 and len(jittered(base, 0)) == 1

@@ -67,11 +67,11 @@ def test_the_face_pipeline_opens_nothing_for_writing(tmp_path: Path, faces_dir: 
             FolderCamera(tmp_path), verifier, clock=lambda: float(next(clock)), rng=random.Random(1),
             challenge=ChallengeLimits(),
         )  # fmt: skip
-        frame = svc.capture(portrait, lambda _: None, timeout_s=3.0)
+        capture = svc.capture(portrait, lambda _: None, timeout_s=3.0)
         svc.liveness(lambda _: None, timeout_s=1.0)
-        accepted, _ = svc.match(frame, portrait)
+        accepted, _ = svc.match(capture, portrait)
         with verifier.enrol_portrait(portrait) as template:
-            verifier.verify(frame, template)
+            verifier.verify(capture.frames[0], template)
     finally:
         recorder.active.clear()
     assert accepted

@@ -15,10 +15,12 @@ from PIL import Image
 
 from kiosk.drivers.camera import Camera
 from kiosk.drivers.camera.folder import FolderCamera
+from kiosk.face.fusion import DecisionRule, FusionRule
 from kiosk.face.imaging import degrade_like_chip
 from kiosk.face.landmarks import Landmarks
 from kiosk.face.liveness import ChallengeLimits
-from kiosk.face.service import FaceCancelled, FaceCaptureTimeout, FaceService
+from kiosk.face.quality import Hint
+from kiosk.face.service import Capture, FaceCancelled, FaceCaptureTimeout, FaceService
 from kiosk.face.verifier import Analysis, FaceVerifier
 from tests.face import synthetic
 from tests.face.conftest import load_frame
@@ -67,11 +69,22 @@ def test_capture_guides_until_a_good_frame(tmp_path: Path, faces_dir: Path, veri
     save(tmp_path, "a_empty.png", np.full((480, 640, 3), 100, np.uint8))
     save(tmp_path, "b_dark.png", (good * 0.25).astype(np.uint8))
     save(tmp_path, "c_good.png", good)
-    svc, cam = service(tmp_path, verifier)
+    svc, cam = service(tmp_path, FaceVerifier(verifier.models, decision=DecisionRule(frames=3)))
     hints: list[str] = []
-    frame = svc.capture(None, hints.append, timeout_s=5.0)
-    assert hints == ["no_face", "too_dark", "ok"]
-    assert np.array_equal(frame, good) and cam.reads == 3
+    capture = svc.capture(None, hints.append, timeout_s=5.0)
+    assert hints == ["no_face", "too_dark", "ok"]  # no guidance once a good frame is had
+    # after the first good frame (3rd read) it gathers good frames for frames_window_s (10 reads at 10 fps)
+    assert 12 <= cam.reads <= 14 and len(capture.frames) in (3, 4)
+    assert all(np.array_equal(frame, good) for frame in capture.frames)
+
+
+def test_capture_stops_once_it_has_twice_the_frames_the_decision_keeps(
+    tmp_path: Path, faces_dir: Path, verifier: FaceVerifier
+) -> None:
+    save(tmp_path, "good.png", load_frame(faces_dir / "img2.jpg"))
+    svc, cam = service(tmp_path, FaceVerifier(verifier.models, decision=DecisionRule(frames=2)))
+    capture = svc.capture(None, lambda _: None, timeout_s=5.0)
+    assert len(capture.frames) == 4 and cam.reads == 4
 
 
 def test_capture_gives_up_at_its_deadline(tmp_path: Path, verifier: FaceVerifier) -> None:
@@ -126,6 +139,40 @@ def test_match_against_the_chip_portrait(tmp_path: Path, faces_dir: Path, verifi
     assert not accepted and score < verifier.threshold
 
 
+def chip_jpeg(image: np.ndarray, face_px: float) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(degrade_like_chip(image, face_px)).save(buf, format="JPEG", quality=40)
+    return buf.getvalue()
+
+
+def test_a_capture_is_decided_once_on_its_usable_frames(
+    tmp_path: Path, faces_dir: Path, verifier: FaceVerifier
+) -> None:
+    """Frames without a face are passed over; the holder's frames are fused and accepted, a stranger's refused."""
+    portrait = chip_jpeg(load_frame(faces_dir / "img1.jpg"), 180.0)
+    save(tmp_path, "x.png", np.zeros((8, 8, 3), np.uint8))
+    svc, _ = service(tmp_path, FaceVerifier(verifier.models, decision=DecisionRule(3, FusionRule.EMBEDDING)))
+    nobody = np.full((480, 640, 3), 100, np.uint8)
+    holder = Capture((nobody, load_frame(faces_dir / "img7.jpg"), load_frame(faces_dir / "img1.jpg")))
+    accepted, score = svc.match(holder, portrait)
+    assert accepted and score >= verifier.threshold
+    stranger = Capture((load_frame(faces_dir / "img19.jpg"), nobody))
+    accepted, score = svc.match(stranger, portrait)
+    assert not accepted and score < verifier.threshold
+    assert svc.match(Capture((nobody, nobody)), portrait) == (False, -1.0)
+
+
+def test_verify_frames_reports_how_many_frames_it_fused(faces_dir: Path, verifier: FaceVerifier) -> None:
+    nobody = np.full((480, 640, 3), 100, np.uint8)
+    frames = [load_frame(faces_dir / name) for name in ("img7.jpg", "img1.jpg")] + [nobody]
+    with verifier.enrol_image(degrade_like_chip(load_frame(faces_dir / "img1.jpg"), 180.0)) as template:
+        two = FaceVerifier(verifier.models, decision=DecisionRule(2)).verify_frames(frames, template)
+        one = FaceVerifier(verifier.models, decision=DecisionRule(1)).verify_frames(frames, template)
+        none = verifier.verify_frames([nobody], template)
+    assert (two.frames, one.frames, none.frames) == (2, 1, 0)
+    assert none.score == -1.0 and not none.accepted and Hint.NO_FACE in none.quality.hints
+
+
 def test_open_face_service_from_config_values(tmp_path: Path, faces_dir: Path) -> None:
     from kiosk.config import CameraSection, FaceSection
     from kiosk.drivers.camera import CameraUnavailable
@@ -138,7 +185,7 @@ def test_open_face_service_from_config_values(tmp_path: Path, faces_dir: Path) -
         threshold=face.match_threshold,
     )  # fmt: skip
     assert svc.verifier.threshold == face.match_threshold
-    assert svc.capture(None, lambda _: None, timeout_s=2.0).shape == (480, 640, 3)
+    assert svc.capture(None, lambda _: None, timeout_s=2.0).frames[0].shape == (480, 640, 3)
     svc.camera.close()
     with pytest.raises(CameraUnavailable):
         open_face_service(backend="folder", folder=tmp_path / "nothing")
