@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kiosk.compose.face import configured_verifier
 from kiosk.config import Config
-from kiosk.face.verifier import FaceModels, FaceVerifier
+from kiosk.face.verifier import FaceVerifier
 from simulator import citizens as cz
 from simulator import framing
 from simulator.rig import Rig, find_photos
@@ -21,7 +22,7 @@ ASIAN_REGIONS = {"east_asian", "southeast_asian"}
 
 @pytest.fixture(scope="module")
 def verifier() -> FaceVerifier:
-    return FaceVerifier(FaceModels.load("int8"), threshold=Config().face.match_threshold)
+    return configured_verifier(Config().face)  # the match exactly as the kiosk makes it
 
 
 def first_view(c: cz.Citizen, faces_dir: Path) -> np.ndarray:
