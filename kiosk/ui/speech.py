@@ -45,8 +45,9 @@ COLOURS = {
 }
 # Where a control is, in words a listener acts on without seeing: each place names a region of the screen and a
 # listener touches that region's middle. Rows are the screen's thirds, or its sixths for finer places; columns its
-# thirds, or for a row of n controls the k-th of n equal parts from the left. `place_words` says, of these, the
-# first whose middle lands on the control itself (so two controls never share a place).
+# thirds, or for a row of n controls the k-th of n equal parts from the left; where none lands, the j-th of m equal
+# bands from the top. `place_words` says, of these, the first whose middle lands on the control itself (so two
+# controls never share a place).
 ROWS: dict[str, tuple[float, float]] = {
     "top": (0, 1 / 3),
     "middle": (1 / 3, 2 / 3),
@@ -86,6 +87,8 @@ ORDINALS = (N_("first"), N_("second"), N_("third"), N_("fourth"), N_("fifth"), N
 COUNTS = ("", N_("one"), N_("two"), N_("three"), N_("four"), N_("five"), N_("six"))
 ROW_AND_COLUMN = N_("{row}, {column}")
 ROW_AND_ORDINAL = N_("{row}, the {k} of {n} from the left")
+BAND_AND_COLUMN = N_("the {k} of {n} rows from the top, {column}")
+BAND_AND_ORDINAL = N_("the {k} of {n} rows from the top, the {col_k} of {col_n} from the left")
 TAP = N_("Tap the {colour} button “{label}” {place}.")
 KEYPAD = N_("The number keypad: {keys}.")
 KEY = N_("{key} is {place}")
@@ -159,11 +162,22 @@ def place_words(target: Hit, hits: Sequence[Hit], area: pygame.Rect, language: s
                 return _(ROW_AND_COLUMN).format(row=_(ROW_WORDS[row]), column=_(COLUMN_WORDS[col]))
     beside = sum(1 for h in hits if h.rect.top <= target.rect.centery < h.rect.bottom)
     counts = sorted(range(2, len(COUNTS)), key=lambda n: n != beside)  # the row's own count first
+    across = [(area.left + int((k + 0.5) / n * area.width), k, n) for n in counts for k in range(n)]
     for row in ROWS:
-        for n in counts:
-            for k in range(n):
-                if lands(area.left + int((k + 0.5) / n * area.width), row_y(row)):
-                    return _(ROW_AND_ORDINAL).format(row=_(ROW_WORDS[row]), k=_(ORDINALS[k]), n=_(COUNTS[n]))
+        for x, k, n in across:
+            if lands(x, row_y(row)):
+                return _(ROW_AND_ORDINAL).format(row=_(ROW_WORDS[row]), k=_(ORDINALS[k]), n=_(COUNTS[n]))
+    # Rows of controls that fall between the sixths: the j-th of m equal bands from the top.
+    for m in range(2, len(COUNTS)):
+        for j in range(m):
+            y = area.top + int((j + 0.5) / m * area.height)
+            band = {"k": _(ORDINALS[j]), "n": _(COUNTS[m])}
+            for col in COLUMNS:
+                if lands(_middle(COLUMNS[col], area.left, area.width), y):
+                    return _(BAND_AND_COLUMN).format(**band, column=_(COLUMN_WORDS[col]))
+            for x, k, n in across:
+                if lands(x, y):
+                    return _(BAND_AND_ORDINAL).format(**band, col_k=_(ORDINALS[k]), col_n=_(COUNTS[n]))
     return ""
 
 

@@ -12,6 +12,7 @@ choices than one prompt lists (offices, days, times) page, and the listener turn
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from datetime import date
@@ -25,6 +26,8 @@ from kiosk.flows.context import DeviceStatus
 from kiosk.flows.events import Office, Slot
 from kiosk.ui.i18n import translator
 from kiosk.ui.speech import (
+    BAND_AND_COLUMN,
+    BAND_AND_ORDINAL,
     BILINGUAL,
     COLUMN_WORDS,
     COUNTS,
@@ -42,6 +45,7 @@ from kiosk.ui.text import Text
 from kiosk.ui.view import KioskView
 from tests.flows.fakes import IDENTITY, PORTRAIT, FakeLocal, FakeRegistry, fake_ports
 from tests.flows.kit import SECRET, Kiosk
+from tests.ui.samples import SAMPLES
 
 # Where the listener touches for each place word: the middle of the region it names (fractions of the screen).
 ROW_AT = {
@@ -100,6 +104,16 @@ def places(language: str) -> list[tuple[str, tuple[float, float]]]:
             for k in range(n):
                 words = _(ROW_AND_ORDINAL).format(row=_(rw), k=_(ORDINALS[k]), n=_(COUNTS[n]))
                 out.append((words, ((k + 0.5) / n, ROW_AT[row])))
+    for m in range(2, len(COUNTS)):
+        for j in range(m):
+            band = {"k": _(ORDINALS[j]), "n": _(COUNTS[m])}
+            y = (j + 0.5) / m
+            for col, cw in COLUMN_WORDS.items():
+                out.append((_(BAND_AND_COLUMN).format(**band, column=_(cw)), (COLUMN_AT[col], y)))
+            for n in range(2, len(COUNTS)):
+                for k in range(n):
+                    words = _(BAND_AND_ORDINAL).format(**band, col_k=_(ORDINALS[k]), col_n=_(COUNTS[n]))
+                    out.append((words, ((k + 0.5) / n, y)))
     return sorted(out, key=lambda p: -len(p[0]))
 
 
@@ -153,8 +167,8 @@ class Listener:
         self.view.apply(hit.event)  # as the frame loop does: preferences first, then the journeys
         self.k.post(hit.event)
 
-    def where(self, after: str) -> tuple[float, float]:
-        at = self.heard.index(after) + len(after)
+    def where(self, after: str, start: int = 0) -> tuple[float, float]:
+        at = self.heard.index(after, start) + len(after)
         for words, point in self.places:
             if self.heard.startswith(words, at):
                 return point
@@ -329,3 +343,51 @@ def test_a_listener_completes_the_journey_by_ear(
         JOURNEYS[journey](Listener(text, language, size, large, kiosk))
     finally:
         kiosk.close()
+
+
+SIZES = ((800, 480), (1024, 600), (1280, 800))
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_every_button_of_every_screen_has_a_place_a_listener_can_touch(text: Text, language: str) -> None:
+    """Beyond the journeys walked above: every sample screen, at every panel size and text size, names a place for
+    each of its buttons and keys, and a touch in the middle of that place presses that button."""
+    missed = []
+    for (name, data), size, large in itertools.product(SAMPLES.items(), SIZES, (False, True)):
+        k = Kiosk()
+        try:
+            li = Listener(text, language, size, large, k)
+            li.view.language = language
+            k.screens.show(name, {**data, "journey": "thaid", "journey_step": 2, "journey_steps": 5})
+            li.hear()
+            for h in li.view.controls:
+                wanted = h.event.value if h.event.action == "digit" else h.label
+                if not wanted or h.kind == "header" or h.event.action in ("clear", "backspace"):
+                    continue
+                after = _key_words(language, wanted) if h.event.action == "digit" else f"“{wanted}” "
+                if after not in li.heard:
+                    missed.append(f"{name} {size} large={large}: “{wanted}” not said: {li.heard}")
+                    continue
+                w, hgt = li.surface.get_size()
+                landed = []  # a label said twice (two pages' "Next") must name each button's own place once
+                for at in _occurrences(li.heard, after):
+                    x, y = li.where(after, at)
+                    under = [c for c in li.view.controls if c.rect.collidepoint(int(x * w), int(y * hgt))]
+                    landed.append(bool(under) and under[-1] is h)
+                if landed.count(True) != 1:
+                    missed.append(f"{name} {size} large={large}: “{wanted}” touched elsewhere: {li.heard}")
+        finally:
+            k.close()
+    assert not missed, "\n".join(missed[:20])
+
+
+def _key_words(language: str, key: str) -> str:
+    return translator(language)(KEY).format(key=key, place="")
+
+
+def _occurrences(text: str, part: str) -> list[int]:
+    found, at = [], text.find(part)
+    while at >= 0:
+        found.append(at)
+        at = text.find(part, at + 1)
+    return found
