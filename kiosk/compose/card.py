@@ -13,10 +13,10 @@ from kiosk.runner import Clock, Runner
 
 def card_reader(cfg: Config, runner: Runner, stack: contextlib.ExitStack) -> Any | None:
     """The PC/SC reader watcher: it posts insertions, removals, the names (first) and reads to the runner from its
-    own thread."""
+    own thread, and how far the photo's read has got."""
     if not cfg.card.enabled:
         return None
-    from kiosk.drivers.card import CardNames, CardNamesRead
+    from kiosk.drivers.card import CardNames, CardNamesRead, CardPhotoProgress
     from kiosk.drivers.card.pcsc import PcscCardReader
 
     def names_read(names: CardNames) -> None:
@@ -30,6 +30,7 @@ def card_reader(cfg: Config, runner: Runner, stack: contextlib.ExitStack) -> Any
         read_photo=cfg.card.read_photo,
         reject_expired=cfg.card.reject_expired,
         on_names=names_read,
+        on_photo_progress=lambda fraction: runner.post(CardPhotoProgress(fraction)),
     )
     reader.start()
     stack.callback(reader.stop)

@@ -23,6 +23,7 @@ __all__ = [
     "CardGreeting",
     "CardInfo",
     "CardInserted",
+    "CardProgress",
     "CardRead",
     "CardReadFailed",
     "CardRemoved",
@@ -138,6 +139,13 @@ class CardGreeting:
 
     def __repr__(self) -> str:
         return "CardGreeting(...)"
+
+
+@dataclass(frozen=True)
+class CardProgress:
+    """How much of the card's long read (the chip portrait) is done, 0..1, as the card driver counts it."""
+
+    fraction: float
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ from kiosk.flows.events import (
     CardGreeting,
     CardInfo,
     CardInserted,
+    CardProgress,
     CardRead,
     CardReadFailed,
     CardRemoved,
@@ -200,6 +201,7 @@ class JourneyHost:
         self._insertion = 0  # counts insertions and removals: a port read of an earlier card is dropped
         self._identity: card_driver.CardIdentity | None = None
         self._greeting: CardGreeting | None = None  # this insertion's names, read before the rest of the card
+        self._photo_read = 0.0  # how much of this insertion's photo the driver has read (0..1)
         self._reading: CardReading | None = None
         self._read_failed = ""
         self._want_read = False
@@ -279,6 +281,9 @@ class JourneyHost:
         if isinstance(event, card_driver.CardNamesRead):
             self._greeting = greeting_of(event.names)
             return self._greeting if self._want_read else None  # only a journey waiting for this read greets
+        if isinstance(event, card_driver.CardPhotoProgress):
+            self._photo_read = max(self._photo_read, event.fraction)
+            return CardProgress(self._photo_read) if self._want_read else None
         if isinstance(event, card_driver.CardIdentityRead):
             self._identity = event.identity
             return self._card_complete(None) if not self.read_photo else None
@@ -354,6 +359,7 @@ class JourneyHost:
 
     def _card_gone(self) -> None:
         self._insertion += 1
+        self._photo_read = 0.0
         self._identity = self._reading = self._greeting = None
         self._read_failed = ""
         self._card_busy = self._want_read = False
@@ -586,6 +592,8 @@ class JourneyHost:
             self._want_read = True  # the driver's insertion read will answer
             if self._greeting is not None:  # its names are in already: greet while the rest is read
                 self.runner.post(Stamped(self.generation, self._greeting))
+            if self._photo_read > 0:  # and part of its photo: the bar starts where the read is
+                self.runner.post(Stamped(self.generation, CardProgress(self._photo_read)))
         else:
             # The card stayed in while what the watcher read was forgotten (a journey ended): read it again.
             card = self._need(self.ports.card, "card")

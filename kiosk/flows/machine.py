@@ -21,6 +21,7 @@ from kiosk.flows.effects import Audit, Beep, Effect, End, Forget, Light
 from kiosk.flows.events import (
     CapabilitiesChanged,
     CardInserted,
+    CardProgress,
     CardRemoved,
     DeviceFailed,
     Entered,
@@ -94,6 +95,7 @@ class JourneyState:
     outcome: str = ""  # on the notice stage: why the journey ended
     detail: str = ""  # on the notice stage: e.g. "printer:paper_out"
     confirm_cancel: bool = False  # "cancel" was tapped part-way: asking whether to stop (a second "cancel" stops)
+    progress: float | None = None  # how far the card's read has got on a reading_card stage (0..1, never back)
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,7 @@ class Flow(Generic[S]):
             "entry": "",
             "error": "",
             "confirm_cancel": False,
+            "progress": None,
         }
         if st.waits == "machine":
             values["wait_until"] = now + float(getattr(lim, st.timeout))
@@ -253,6 +256,8 @@ class Flow(Generic[S]):
             return self._notice(state, event, now, taken=was_in and isinstance(event, CardRemoved))
         if st.waits == "card_out":
             return self._take_card(state, event, now)
+        if isinstance(event, CardProgress):
+            return self._card_progress(state, st, event.fraction), []
         if isinstance(event, CardRemoved) and st.card == "held":
             return self.abort(state, "card_removed", now)
         if isinstance(event, CardRemoved) and st.card == "done":
@@ -290,6 +295,13 @@ class Flow(Generic[S]):
         if isinstance(event, WorkFailed) and st.waits == "machine":
             return self.abort(state, "device_error", now, f"{st.device}:internal")
         return state, []
+
+    @staticmethod
+    def _card_progress(state: S, st: Stage, fraction: float) -> S:
+        """A reading screen's bar only moves forward and stops at 1; progress elsewhere is not this stage's."""
+        if st.screen != "reading_card" or not math.isfinite(fraction):
+            return state
+        return replace(state, progress=min(1.0, max(state.progress or 0.0, fraction)))
 
     def _notice(self, state: S, event: object, now: float, *, taken: bool) -> Step[S]:
         """An ending's notice stays up its time, until tapped, or until the card still in is taken. A removal the
@@ -363,6 +375,8 @@ class Flow(Generic[S]):
         if state.confirm_cancel:
             return Screen("confirm_cancel", {**data, "card": state.card_in})
         data.update(self._data(state, now))
+        if state.progress is not None:
+            data["progress"] = state.progress
         if state.stage in self.steps:
             data["journey_step"] = self.steps[state.stage]
             data["journey_steps"] = self.step_count

@@ -178,6 +178,21 @@ def progress(cv: Canvas, rect: pygame.Rect, fraction: float | None) -> None:
     cv.surface.set_clip(clip)
 
 
+def progress_bar(cv: Canvas, rect: pygame.Rect, fraction: float | None, words: str) -> int:
+    """The bar every screen with a `progress` in its data draws (the contract with the journeys), two thirds of
+    `rect`'s width at its top, and under it `words` with the percentage done ("… {pct}%"); returns the y below."""
+    L = cv.layout
+    bar = pygame.Rect(0, rect.top, rect.width * 2 // 3, L.px(20))
+    bar.centerx = rect.centerx
+    progress(cv, bar, fraction)
+    if fraction is None:
+        return bar.bottom
+    pct = round(100 * min(1.0, max(0.0, fraction)))
+    below = pygame.Rect(rect.left, bar.bottom + L.px(8), rect.width, rect.bottom - bar.bottom - L.px(8))
+    got = cv.text.block(cv.surface, words.format(pct=pct), below, L.body_px, C.INK, bold=True, align="center")
+    return got.bottom
+
+
 def spinner(cv: Canvas, center: tuple[int, int], radius: int) -> None:
     cv.animating = True
     head = (cv.now_s * 1.5) % 1.0 * 2 * math.pi

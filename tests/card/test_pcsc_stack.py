@@ -5,6 +5,7 @@ One private pcscd with two virtual slots serves the module; removal at every APD
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -263,3 +264,27 @@ def test_names_first_and_a_blank_photo_keeps_the_identity(stack: VirtualStack, s
     names = order[0]
     assert isinstance(names, CardNames) and names.cid == cz.by_key("ruethai").cid
     assert order.index(names) < order.index(seen[1])  # the names were handed on before the identity was posted
+
+
+def test_the_photo_read_reports_its_progress_up_to_the_end_before_the_photo(stack: VirtualStack, slot0: str) -> None:
+    """Through pcscd: after each chunk of the chip portrait the reader reports the fraction read, rising, ending at
+    1.0, after the identity and before the photo is posted; a card with a blank photo area reports none."""
+    events = Events(slot0)
+    events.reader.on_photo_progress = events.queue.put  # in one queue with the events: their order is kept
+    with events:
+        stack.insert(card_of("somsak"))
+        seen = events.until(lambda e: isinstance(e, CardPhotoRead | CardReadFailed))
+        stack.remove(0)
+        events.until_removed()
+    fractions = [x for x in seen if isinstance(x, float)]
+    kinds = [type(x).__name__ for x in seen if not isinstance(x, float)]
+    assert kinds == ["CardInserted", "CardIdentityRead", "CardPhotoRead"], kinds
+    assert seen[2 : 2 + len(fractions)] == fractions  # all of them between the identity and the photo
+    assert len(fractions) == c.PHOTO_CHUNKS and fractions[-1] == 1.0
+    assert all(0 < a < b for a, b in itertools.pairwise(fractions)), fractions
+    blank = Events(slot0)
+    blank.reader.on_photo_progress = blank.queue.put
+    with blank:
+        stack.insert(card_of("ruethai", photo=b""))
+        seen = blank.until(lambda e: isinstance(e, CardPhotoMissing | CardReadFailed))
+    assert not [x for x in seen if isinstance(x, float)]

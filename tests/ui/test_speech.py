@@ -14,7 +14,7 @@ from kiosk.drivers.audio import EspeakVoice, wav
 from kiosk.drivers.audio.guide import Guide, Prompt
 from kiosk.ui.i18n import translator
 from kiosk.ui.screens.common import ERRORS
-from kiosk.ui.speech import BILINGUAL, HEADER_ACTIONS, KEYPAD_ACTIONS, prompt_for
+from kiosk.ui.speech import BILINGUAL, UNLISTED, prompt_for
 from kiosk.ui.text import Text
 from kiosk.ui.view import KioskView
 from tests.ui.samples import SAMPLES
@@ -53,18 +53,20 @@ def test_every_screen_has_a_prompt_in_its_language_from_its_own_words(text: Text
         view = KioskView(text, language=language)
         view.show(name, data)
         view.draw(pygame.Surface(SIZE), now_s=1.0)
-        if any(h.label and h.event.action not in HEADER_ACTIONS | KEYPAD_ACTIONS for h in view.controls):
+        if any(h.label and h.kind != "header" and h.event.action not in UNLISTED for h in view.controls):
             tap = translator("en" if name in BILINGUAL else language)("Tap the {colour} button “{label}” {place}.")
             assert tap.split("{")[0] in said, (name, said)
 
 
 def test_the_prompt_says_which_button_is_where(text: Text) -> None:
     th = words(spoken(text, "timeout_warning", SAMPLES["timeout_warning"], "th"))
-    assert "แตะปุ่มสีน้ำเงิน “ขอเวลาเพิ่ม” ด้านขวาล่าง" in th and "ต้องการเวลาเพิ่มหรือไม่" in th
+    assert "แตะปุ่มสีน้ำเงิน “ขอเวลาเพิ่ม” ที่ขอบล่างสุดและด้านขวา" in th and "ต้องการเวลาเพิ่มหรือไม่" in th
     en = words(spoken(text, "timeout_warning", SAMPLES["timeout_warning"], "en"))
-    assert "Tap the blue button “More time” at the bottom right." in en
-    assert "Tap the grey button “Finish” at the bottom left." in en
-    assert "To hear this again, tap “Listen again” at the bottom left." in en
+    # the footer is below the bottom third's middle: its buttons are at the bottom edge, left and right
+    assert "Tap the blue button “More time” at the very bottom, on the right." in en
+    assert "Tap the grey button “Finish” at the very bottom, on the left." in en
+    # three in a row (the loudspeaker, Finish, More time): the loudspeaker is told apart from Finish
+    assert "To hear this again, tap “Listen again” at the very bottom, the first of five from the left." in en
     both = spoken(text, "language", {}, "th")
     assert [s.language for s in both] == ["th", "en"] and "Louder" in both[1].text and "ดังขึ้น" in both[0].text
 

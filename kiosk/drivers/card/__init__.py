@@ -7,7 +7,9 @@ Event order for one insertion: `CardInserted`, then `CardIdentityRead` (everythi
 `CardPhotoRead` (or `CardPhotoMissing` when the card's photo area is blank), or `CardReadFailed` at any point after
 `CardInserted`; a `CardReadFailed` voids whatever that insertion already delivered. The ID and names are read first
 and handed to the reader's `on_names` callback at once (the kiosk posts them as `CardNamesRead`, before
-`CardIdentityRead`). `CardRemoved` follows whenever the card leaves the reader.
+`CardIdentityRead`); while the photo is read, the reader's `on_photo_progress` callback is told the fraction read
+after each chunk (the kiosk posts it as `CardPhotoProgress`, ending at 1.0). `CardRemoved` follows whenever the
+card leaves the reader.
 The reader (or pcscd) going away is `CardReadFailed("reader_unavailable")`, posted once per outage, with
 `CardRemoved` first if a card was in it; the watcher keeps retrying and reads again once a reader is back.
 """
@@ -241,6 +243,13 @@ class CardPhotoRead:
 
     def __repr__(self) -> str:
         return f"CardPhotoRead({len(self.jpeg)} bytes)"
+
+
+@dataclass(frozen=True)
+class CardPhotoProgress:
+    """How much of the chip portrait has been read (0..1 of the photo area; posted from `on_photo_progress`)."""
+
+    fraction: float
 
 
 @dataclass(frozen=True)

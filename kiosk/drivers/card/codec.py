@@ -57,6 +57,7 @@ PHOTO_CHUNKS = 20
 PHOTO_FIELDS = tuple(
     Field(f"photo{i + 1}", PHOTO_OFFSET + i * PHOTO_CHUNK_BYTES, PHOTO_CHUNK_BYTES) for i in range(PHOTO_CHUNKS)
 )
+PHOTO_BYTES = PHOTO_CHUNKS * PHOTO_CHUNK_BYTES  # the whole photo area: what a progress fraction counts against
 
 SW_OK = 0x9000
 SW_WRONG_P1P2 = 0x6A86
@@ -326,9 +327,17 @@ class Session:
             check_not_expired(identity, reject_expired_on)
         return identity
 
-    def read_photo(self) -> bytes | None:
-        """The chip portrait; None when its area is blank (never written): the identity stays good without it."""
+    def read_photo(self, on_progress: Callable[[float], None] | None = None) -> bytes | None:
+        """The chip portrait; None when its area is blank (never written): the identity stays good without it.
+        `on_progress` is told the fraction of the photo area read so far after each chunk (the last call is 1.0)."""
         first = self.read(PHOTO_FIELDS[0])
         if is_blank(first):
             return None
-        return join_photo([first, *(self.read(item) for item in PHOTO_FIELDS[1:])])
+        chunks = [first]
+        for item in PHOTO_FIELDS[1:]:
+            if on_progress is not None:
+                on_progress(len(chunks) * PHOTO_CHUNK_BYTES / PHOTO_BYTES)
+            chunks.append(self.read(item))
+        if on_progress is not None:
+            on_progress(1.0)
+        return join_photo(chunks)

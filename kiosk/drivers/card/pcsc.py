@@ -240,9 +240,11 @@ def read_card(
     settle_s: float = 1.0,
     on_identity: Callable[[CardIdentity], None] | None = None,
     on_names: Callable[[CardNames], None] | None = None,
+    on_photo_progress: Callable[[float], None] | None = None,
 ) -> CardData:
     """Read the card in `reader` once: the ID and names first (handed to `on_names` at once), then the rest of the
-    identity (to `on_identity`), the photo last (None when the card's photo area is blank)."""
+    identity (to `on_identity`), the photo last (None when the card's photo area is blank), telling
+    `on_photo_progress` the fraction of the photo read after each chunk."""
     deadline = time.monotonic() + timeout_s
 
     def before_apdu() -> None:
@@ -257,7 +259,7 @@ def read_card(
         identity = session.read_identity(reject_expired_on=reject_expired_on, names=names)
         if on_identity is not None:
             on_identity(identity)
-        photo = session.read_photo() if read_photo else None
+        photo = session.read_photo(on_photo_progress) if read_photo else None
         return CardData.of(identity, photo)
 
 
@@ -279,9 +281,11 @@ class PcscCardReader:
         settle_s: float = 1.0,
         retry_s: float = 1.0,
         on_names: Callable[[CardNames], None] | None = None,
+        on_photo_progress: Callable[[float], None] | None = None,
     ) -> None:
         self._post = post
         self.on_names = on_names  # called on the read's thread with the ID and names, before the rest is read
+        self.on_photo_progress = on_photo_progress  # called on the read's thread: the fraction of the photo read
         self._today = today
         self.reader_match = reader
         self.share_mode = share_mode
@@ -344,6 +348,7 @@ class PcscCardReader:
         reader: str,
         on_identity: Callable[[CardIdentity], None] | None = None,
         on_names: Callable[[CardNames], None] | None = None,
+        on_photo_progress: Callable[[float], None] | None = None,
     ) -> CardData:
         return read_card(
             reader,
@@ -354,6 +359,7 @@ class PcscCardReader:
             settle_s=self.settle_s,
             on_identity=on_identity,
             on_names=on_names,
+            on_photo_progress=on_photo_progress,
         )
 
     def _watch(self) -> None:
@@ -427,9 +433,19 @@ class PcscCardReader:
                 if not abandoned and self.on_names is not None:
                     self.on_names(found)
 
+        def photo_progress(fraction: float) -> None:
+            with lock:
+                if not abandoned and self.on_photo_progress is not None:
+                    self.on_photo_progress(fraction)
+
         def work() -> None:
             try:
-                data = self._read(reader, on_identity=lambda identity: post(CardIdentityRead(identity)), on_names=names)
+                data = self._read(
+                    reader,
+                    on_identity=lambda identity: post(CardIdentityRead(identity)),
+                    on_names=names,
+                    on_photo_progress=photo_progress,
+                )
                 if data.photo is not None:
                     post(CardPhotoRead(data.photo))
                 elif self.read_photo:

@@ -24,7 +24,8 @@ def header(cv: Canvas, title: str, *, switches: bool = True) -> None:
         bw = L.px(104)
         other = "en" if cv.language == "th" else "th"
         lang_rect = pygame.Rect(right - bw, h.top + pad // 2, bw, h.height - pad)
-        button(cv, lang_rect, "English" if other == "en" else "ไทย", events.LANGUAGE, other, size_px=L.small_px)
+        label = "English" if other == "en" else "ไทย"
+        button(cv, lang_rect, label, events.LANGUAGE, other, kind="header", size_px=L.small_px)
         size_rect = pygame.Rect(lang_rect.left - pad - L.px(72), lang_rect.top, L.px(72), lang_rect.height)
         button(
             cv,
@@ -32,10 +33,12 @@ def header(cv: Canvas, title: str, *, switches: bool = True) -> None:
             "ก-" if L.large_text else "ก+",
             events.LARGE_TEXT,
             "off" if L.large_text else "on",
+            kind="header",
             size_px=L.small_px,
         )
         contrast_rect = pygame.Rect(size_rect.left - pad - L.px(72), lang_rect.top, L.px(72), lang_rect.height)
-        button(cv, contrast_rect, "", events.HIGH_CONTRAST, "off" if L.high_contrast else "on", size_px=L.small_px)
+        toggle = "off" if L.high_contrast else "on"
+        button(cv, contrast_rect, "", events.HIGH_CONTRAST, toggle, kind="header", size_px=L.small_px)
         contrast_icon(cv, contrast_rect)
         right = contrast_rect.left - pad
     cv.title = title

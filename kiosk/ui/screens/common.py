@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pygame
 
 from kiosk.booking_rules import grouped_reference
@@ -11,7 +13,7 @@ from kiosk.ui.canvas import Canvas, Data
 from kiosk.ui.i18n import N_
 from kiosk.ui.screens.chrome import cancel, message, page, paged
 from kiosk.ui.view import screen
-from kiosk.ui.widgets import button, panel, progress, spinner
+from kiosk.ui.widgets import button, panel, progress_bar, spinner
 
 SERVICES: dict[str, tuple[str, str]] = {
     "thaid": (N_("ThaiD digital ID"), N_("Register or activate your ThaiD with your ID card and face")),
@@ -303,7 +305,7 @@ def menu(cv: Canvas, d: Data) -> None:
         b = pygame.Rect(inner.left, t.bottom, inner.width, inner.bottom - t.bottom)
         cv.text.block(cv.surface, blurb_text, b, blurb_px, C.MUTED)
         if enabled:
-            cv.touch(rect, "service", name)
+            cv.touch(rect, "service", name, label=title, kind="tile")
 
 
 @screen("consent")
@@ -371,7 +373,8 @@ def reading_card(cv: Canvas, d: Data) -> None:
     _ = cv._
     name = d.text("name")  # the holder's title and first name, once the card has given them
     title = _("Reading card — {name}").format(name=name) if name else _("Reading your card")
-    busy(cv, title, _("Please do not remove your card."), d.optional_number("progress"))
+    notes = [_("Please do not remove your card."), _("When the card is read, the kiosk goes on by itself.")]
+    busy(cv, title, notes, d.optional_number("progress"), _("Reading the photo from your card: {pct}%"))
 
 
 @screen("working")
@@ -386,18 +389,24 @@ def working(cv: Canvas, d: Data) -> None:
         "loading": N_("Loading"),
         "officer_check": N_("Checking the officer"),
     }
-    busy(cv, _(tasks.get(d.text("task"), tasks["loading"])), _("Please wait."), d.optional_number("progress"))
+    busy(cv, _(tasks.get(d.text("task"), tasks["loading"])), [_("Please wait.")], d.optional_number("progress"))
 
 
-def busy(cv: Canvas, title: str, note: str, fraction: float | None) -> None:
+def busy(cv: Canvas, title: str, notes: Sequence[str], fraction: float | None, words: str = "") -> None:
+    """A wait: a spinner while how long is unknown, or the progress bar with `words` and the percentage done; then
+    what the person should know meanwhile and what happens next."""
     L = cv.layout
     body = page(cv, title, [])
-    spinner(cv, (body.centerx, body.top + body.height // 3), L.px(40))
-    bar = pygame.Rect(0, 0, body.width * 2 // 3, L.px(20))
-    bar.center = (body.centerx, body.top + body.height * 2 // 3 - L.px(10))
-    progress(cv, bar, fraction)
-    note_rect = pygame.Rect(body.left, bar.bottom + L.px(12), body.width, body.bottom - bar.bottom - L.px(12))
-    cv.text.block(cv.surface, note, note_rect, L.body_px, C.MUTED, align="center")
+    top = body.top + L.px(16)
+    if fraction is None:
+        radius = L.px(36)
+        spinner(cv, (body.centerx, top + radius), radius)
+        top += 2 * radius + L.px(24)
+    area = pygame.Rect(body.left, top, body.width, body.bottom - top)
+    y = progress_bar(cv, area, fraction, words or cv._("Done: {pct}%"))
+    for note in notes:
+        rest = pygame.Rect(body.left, y + L.px(10), body.width, body.bottom - y - L.px(10))
+        y = cv.text.block(cv.surface, note, rest, L.body_px - L.px(2), C.MUTED, align="center").bottom
 
 
 @screen("remove_card")

@@ -15,6 +15,7 @@ from kiosk.ui.dates import day_label, long_date
 from kiosk.ui.i18n import N_
 from kiosk.ui.screens.chrome import cancel, field_rows, message, page, paged
 from kiosk.ui.screens.common import busy
+from kiosk.ui.speech import MAX_BUTTONS
 from kiosk.ui.view import screen
 from kiosk.ui.widgets import button, panel
 
@@ -154,7 +155,7 @@ def printing(cv: Canvas, d: Data) -> None:
         title, note = _("Preparing your document"), _("Getting your certified record from the registration service.")
     else:
         title, note = _("Printing your document"), _("Please wait and do not pull the paper.")
-    busy(cv, title, note, d.optional_number("progress"))
+    busy(cv, title, [note], d.optional_number("progress"), _("Printing: {pct}%"))
 
 
 @screen("printed")
@@ -191,6 +192,14 @@ def closed_reason(cv: Canvas, day: Data) -> str:
     return cv._(CLOSED_DAYS.get(reason, N_("Not available")))
 
 
+def per_page_for(choices: int, fit: int, footer: int) -> int:
+    """How many choices one page shows: what fits, and no more than the spoken prompt lists with the footer's
+    `footer` buttons (and Previous and Next once the choices page)."""
+    if choices <= min(fit, MAX_BUTTONS - footer):
+        return max(1, choices)
+    return max(1, min(fit, MAX_BUTTONS - footer - 2))
+
+
 @screen("booking_calendar")
 def booking_calendar(cv: Canvas, d: Data) -> None:
     """Up to 15 days ahead; days the journey marks unavailable are greyed and cannot be touched."""
@@ -205,7 +214,7 @@ def booking_calendar(cv: Canvas, d: Data) -> None:
     least = max(L.touch_min, 2 * cv.text.line_height(L.small_px, True) + L.px(10))
     office_h = L.px(34) + L.px(6) if office else 0
     rows_fit = max(1, (body.height - office_h - cv.text.line_height(L.small_px) + gap) // (least + gap))
-    per_page = rows_fit * cols
+    per_page = per_page_for(len(days), rows_fit * cols, 2)
     pages = max(1, -(-len(days) // per_page))
     pg = min(max(0, cv.view_page), pages - 1)
     footer: list[tuple[str, str, str, str]] = [(_("Back"), "back", "", "secondary"), cancel(cv)]
@@ -251,7 +260,7 @@ def booking_slots(cv: Canvas, d: Data) -> None:
     least = max(L.touch_min, cv.text.line_height(L.button_px, True) * 3 // 4)
     date_h = cv.text.line_height(L.body_px, True) + L.px(8)
     rows_fit = max(1, (body.height - date_h - cv.text.line_height(L.small_px) + gap) // (least + gap))
-    per_page = rows_fit * cols
+    per_page = per_page_for(len(slots), rows_fit * cols, 1)
     pages = max(1, -(-len(slots) // per_page))
     pg = min(max(0, cv.view_page), pages - 1)
     footer: list[tuple[str, str, str, str]] = [(_("Back"), "back", "", "secondary")]
@@ -395,25 +404,34 @@ def _error_line(cv: Canvas, rect: pygame.Rect, text: str) -> int:
 
 @screen("booking_office")
 def booking_office(cv: Canvas, d: Data) -> None:
-    """Choose an office, then one of the services it offers (both on this screen, as the journey expects)."""
+    """Choose an office, then one of the services it offers (both on this screen, as the journey expects); offices
+    that do not fit, or are more than the spoken prompt lists beside the services, go on further pages."""
     _ = cv._
     L = cv.layout
     chosen = d.text("office")
-    body = page(
-        cv, _("Choose a district office and service") if chosen else _("Choose a district office"), [cancel(cv)]
-    )
+    body = L.body
     top = _error_line(cv, body, _booking_error(cv, d))
     offices = d.items("offices")
     services = d.strings("services") if chosen else []
     left_w = body.width // 2 - L.px(6) if services else body.width
     gap = L.px(10)
-    # as many columns as it takes for every office button to stay a full touch target (never 38 px tall)
+    # every office button stays a full touch target (never 38 px tall), in one column beside the services or two
     rows_fit = max(1, (body.bottom - top + gap) // (L.touch_min + gap))
-    cols = max(1, -(-len(offices) // rows_fit))
-    rows = -(-len(offices) // cols) if offices else 1
+    most_cols = 1 if services else 2
+    per_page = per_page_for(len(offices), rows_fit * most_cols, 1 + len(services))
+    pages = max(1, -(-len(offices) // per_page))
+    pg = min(max(0, cv.view_page), pages - 1)
+    footer: list[tuple[str, str, str, str]] = [cancel(cv)]
+    if pages > 1:
+        footer.append((_("Previous"), events.VIEW_PAGE, str(pg - 1), "secondary") if pg > 0 else ("", "", "", ""))
+        footer.append((_("Next"), events.VIEW_PAGE, str(pg + 1), "secondary") if pg < pages - 1 else ("", "", "", ""))
+    page(cv, _("Choose a district office and service") if chosen else _("Choose a district office"), footer)
+    shown = offices[pg * per_page : (pg + 1) * per_page]
+    cols = max(1, min(most_cols, -(-len(shown) // rows_fit)))
+    rows = -(-len(shown) // cols) if shown else 1
     h = max(L.touch_min, min(L.px(84), (body.bottom - top - gap * (rows - 1)) // rows))
     w = (left_w - gap * (cols - 1)) // cols
-    for i, office in enumerate(offices):
+    for i, office in enumerate(shown):
         rect = pygame.Rect(body.left + (i // rows) * (w + gap), top + (i % rows) * (h + gap), w, h)
         oid = office.text("id")
         button(cv, rect, _office_name(cv, office), "office", oid, kind="primary" if oid == chosen else "secondary")
