@@ -10,9 +10,12 @@ paper out, an open cover or an error mid-job. Every read has a deadline.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,6 +37,7 @@ from kiosk.drivers.printer.transport import Transport
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float], None]
+Raster = Image.Image | Iterable[Image.Image]  # a rendered document, whole or as strips top to bottom
 ConfirmMethod = Literal["process_id", "gs_r"]
 CONFIRM_METHODS: tuple[ConfirmMethod, ...] = ("process_id", "gs_r")
 ANSWER_GAP_S = 0.05  # quiet this long inside a process-ID answer candidate: it was noise (answers come in one burst)
@@ -118,6 +122,7 @@ class EscPosPrinter:
         self.garbage_bytes = 0
         self.process_id: bytes | None = None  # the ID of the last confirmation asked for (process_id method)
         self.stale_answers = 0  # process-ID answers that named another job
+        self._whole = True  # the raster being sent came as one image (not as strips drawn meanwhile)
 
     # -- status -------------------------------------------------------------------------------------------------
 
@@ -149,36 +154,34 @@ class EscPosPrinter:
 
     # -- printing -----------------------------------------------------------------------------------------------
 
-    def print_job(self, job: PrintJob, image: Image.Image, progress: Progress | None = None) -> PrintJob:
-        """Print `image` (the rendered `job.document`) and return the job CONFIRMED.
+    def print_job(self, job: PrintJob, raster: Raster, progress: Progress | None = None) -> PrintJob:
+        """Print `raster` (the rendered `job.document`: an image, or its strips top to bottom, drawn while the first
+        bands go out) and return the job CONFIRMED.
 
-        `progress(fraction)` is called as the bands go out (0..1 of the bytes); the job counts as printed only when
-        this returns, after the printer confirmed it. Raises a PrinterError whose `job` is the unchanged job when
-        nothing was sent (refused: not ready, near end and too long), or the FAILED job when the printer may hold
-        part of it (void it, reprint).
+        `progress(fraction)` is called as the bands go out (0..1 of the bytes, from when the whole document is
+        drawn); the job counts as printed only when this returns, after the printer confirmed it. Raises a
+        PrinterError whose `job` is the unchanged job when nothing was sent (refused: not ready, near end and too
+        long), or the FAILED job when the printer may hold part of it (void it, reprint).
         """
         if job.state is not JobState.RENDERED:
             raise PrinterError(f"job {job.document_number} is {job.state.value}, not rendered", job=job)
         try:
-            self._check_width(image)
-            self.check_ready(image.height)
+            strips = self._ready_for(raster)
         except PrinterError as e:
             e.job = job
             raise
         sent = job.sent()
         try:
-            self._send_and_confirm(image, progress)
+            self._send_and_confirm(strips, progress)
         except PrinterError as e:
             e.job = sent.failed(e.reason)
             log.warning("print job attempt %d failed: %s", job.attempt, e.reason)
             raise
         return sent.confirmed()
 
-    def print_image(self, image: Image.Image, progress: Progress | None = None) -> None:
+    def print_image(self, raster: Raster, progress: Progress | None = None) -> None:
         """Print an image that is not a tracked document (a test page): the same checks and confirmation."""
-        self._check_width(image)
-        self.check_ready(image.height)
-        self._send_and_confirm(image, progress)
+        self._send_and_confirm(self._ready_for(raster), progress)
 
     def cancel(self) -> None:
         """Clear the printer's buffers (real-time), so the rest of a failed job is not printed once paper is back."""
@@ -189,33 +192,55 @@ class EscPosPrinter:
 
     # -- internals ----------------------------------------------------------------------------------------------
 
-    def _check_width(self, image: Image.Image) -> None:
-        if image.width != self.profile.width_dots:
-            raise PrinterError(f"image is {image.width} dots wide, the paper {self.profile.width_dots}")
+    def _ready_for(self, raster: Raster) -> Iterator[Image.Image]:
+        """The strips to send, once the printer can take them. Near the paper's end the whole document is drawn
+        first: its length decides whether it may start."""
+        self._whole = isinstance(raster, Image.Image)
+        strips = iter([raster] if isinstance(raster, Image.Image) else raster)
+        status = self.check_ready()
+        if status.paper_near_end:
+            drawn = list(strips)
+            self.check_ready(sum(strip.height for strip in drawn))
+            strips = iter(drawn)
+        checked = self._checked_widths(strips)
+        first = next(checked, None)  # a wrong width is refused before anything is sent
+        return itertools.chain([] if first is None else [first], checked)
 
-    def _send_and_confirm(self, image: Image.Image, progress: Progress | None) -> None:
+    def _checked_widths(self, strips: Iterator[Image.Image]) -> Iterator[Image.Image]:
+        for strip in strips:
+            if strip.width != self.profile.width_dots:
+                raise PrinterError(f"image is {strip.width} dots wide, the paper {self.profile.width_dots}")
+            yield strip
+
+    def _send_and_confirm(self, strips: Iterator[Image.Image], progress: Progress | None) -> None:
         try:
-            self._send(image, progress or (lambda fraction: None))
+            self._send(strips, progress or (lambda fraction: None))
             self.confirm()
         except PrinterError:
             self._abandon()
             raise
 
-    def _send(self, image: Image.Image, progress: Progress) -> None:
+    def _send(self, strips: Iterator[Image.Image], progress: Progress) -> None:
         write_timeout_s = self.timing.confirm_timeout_s
         self.last_unsolicited = None  # what was reported before the status check is old news
         self.transport.write(codec.INIT + (codec.enable_asb() if self.profile.asb else b""), write_timeout_s)
-        commands = list(
-            codec.raster_commands(
-                image, self.profile.band_rows, self.profile.feed_blank_rows, trim_right=self.profile.trim_right
-            )
+        p = self.profile
+        commands = codec.streamed_raster_commands(
+            strips,
+            p.band_rows,
+            p.feed_blank_rows,
+            trim_right=p.trim_right,
         )
-        total, done = sum(len(c) for c in commands), 0
-        for command in commands:
+        # a whole image is encoded at once (its progress counts from the first band); strips are drawn meanwhile
+        drawing: BandQueue | Encoded = Encoded(list(commands)) if self._whole else BandQueue(commands)
+        done = 0
+        for command in drawing:
             self.transport.write(command, write_timeout_s)
             done += len(command)
-            progress(done / total)
+            if drawing.total_bytes:
+                progress(done / drawing.total_bytes)
             self._check_unsolicited()
+        progress(1.0)
         if self.profile.has_cutter:
             tail = codec.feed_dots(self.profile.cut_feed_dots) + codec.cut(partial=self.profile.partial_cut)
         else:
@@ -314,6 +339,53 @@ class EscPosPrinter:
             self.last_unsolicited = None
             if problem is not None:
                 raise problem
+
+
+class Encoded(list[bytes]):
+    """The commands of a document encoded before sending: the total is known from the start."""
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(len(c) for c in self)
+
+
+class BandQueue:
+    """The commands of a document drawn and encoded on a thread of their own, taken in order as they are ready:
+    bands go out while later blocks are drawn. `total_bytes` is known (non-zero) once the last is drawn; an
+    error while drawing comes out of the iteration, where the sending stops."""
+
+    def __init__(self, commands: Iterator[bytes]) -> None:
+        self.total_bytes = 0
+        self._commands = commands
+        self._ready: queue.Queue[bytes | BaseException | None] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._draw, name="printer-draw", daemon=True)
+        self._thread.start()
+
+    def _draw(self) -> None:
+        total = 0
+        try:
+            for command in self._commands:
+                if self._stop.is_set():
+                    return
+                total += len(command)
+                self._ready.put(command)
+        except BaseException as e:  # handed to the sender, which raises it
+            self._ready.put(e)
+            return
+        self.total_bytes = total
+        self._ready.put(None)
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            while (item := self._ready.get()) is not None:
+                if isinstance(item, PrinterError):
+                    raise item
+                if isinstance(item, BaseException):
+                    raise PrinterError(f"the document could not be drawn: {item}", reason="render") from item
+                yield item
+        finally:
+            self._stop.set()
 
 
 def open_printer(
