@@ -15,9 +15,9 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from PIL import Image
 
@@ -34,6 +34,13 @@ from kiosk.drivers.printer.errors import (
 )
 from kiosk.drivers.printer.job import JobState, PrintJob
 from kiosk.drivers.printer.transport import Transport
+
+
+class SerialLine(Protocol):
+    """A transport whose serial rate can change (`transport.SerialTransport`)."""
+
+    def set_baud(self, baud: int) -> None: ...
+
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float], None]
@@ -76,6 +83,7 @@ class Timing:
     status_timeout_s: float = 1.0  # for each DLE EOT answer
     confirm_timeout_s: float = 30.0  # from the last byte sent to the confirmation answer
     poll_interval_s: float = 0.25  # DLE EOT 2 polls while waiting for the confirmation
+    probe_timeout_s: float = 0.2  # for each DLE EOT answer while trying a serial rate (an answer takes < 1 ms)
 
 
 def problem_of(status: PrinterStatus) -> PrinterError | None:
@@ -122,6 +130,7 @@ class EscPosPrinter:
         self.garbage_bytes = 0
         self.process_id: bytes | None = None  # the ID of the last confirmation asked for (process_id method)
         self.stale_answers = 0  # process-ID answers that named another job
+        self.baud: int | None = None  # the serial rate in use (None: not a serial line)
         self._whole = True  # the raster being sent came as one image (not as strips drawn meanwhile)
 
     # -- status -------------------------------------------------------------------------------------------------
@@ -133,6 +142,19 @@ class EscPosPrinter:
         for n in (1, 2, 3, 4):
             answers.append(self._realtime(n))
         return PrinterStatus.from_realtime(*answers)
+
+    def answers(self, timeout_s: float) -> bool:
+        """Whether the printer answers DLE EOT 1..4 correctly within `timeout_s` each: four status bytes with their
+        fixed bits right and nothing else on the line (at a wrong serial rate it says nothing or garbage)."""
+        self._drain()
+        garbage = self.garbage_bytes
+        try:
+            for n in (1, 2, 3, 4):
+                self._realtime(n, timeout_s)
+        except PrinterTimeout:
+            return False
+        self._drain()
+        return self.garbage_bytes == garbage
 
     def check_ready(self, raster_lines: int = 0) -> PrinterStatus:
         """The status, or the typed error that forbids starting a job of `raster_lines` rows now.
@@ -283,11 +305,12 @@ class EscPosPrinter:
         except PrinterError as e:
             log.warning("could not clear the printer's buffers: %s", e.reason)
 
-    def _realtime(self, n: int) -> int:
-        self.transport.write(codec.status_request(n), self.timing.status_timeout_s)
-        r = self._await(ResponseKind.REALTIME, self.clock() + self.timing.status_timeout_s)
+    def _realtime(self, n: int, timeout_s: float | None = None) -> int:
+        timeout_s = self.timing.status_timeout_s if timeout_s is None else timeout_s
+        self.transport.write(codec.status_request(n), timeout_s)
+        r = self._await(ResponseKind.REALTIME, self.clock() + timeout_s)
         if r is None:
-            raise PrinterTimeout(f"no answer to DLE EOT {n} within {self.timing.status_timeout_s} s")
+            raise PrinterTimeout(f"no answer to DLE EOT {n} within {timeout_s} s")
         return r.data[0]
 
     def _await(self, kind: ResponseKind, deadline: float) -> Response | None:
@@ -392,11 +415,37 @@ def open_printer(
     url: str,
     *,
     baud: int,
+    bauds: Sequence[int] = (),
     profile: PrinterProfile,
     timing: Timing = Timing(),
     near_end_max_lines: int = 2400,
 ) -> EscPosPrinter:
-    """The driver on a freshly opened transport (`tcp://host:9100` or any pyserial URL)."""
-    from kiosk.drivers.printer.transport import open_transport
+    """The driver on a freshly opened transport (`tcp://host:9100` or any pyserial URL); on a serial line at the
+    fastest of `bauds` the printer answers at, else at the base rate `baud` (`negotiate_baud`)."""
+    from kiosk.drivers.printer.transport import SerialTransport, open_transport
 
-    return EscPosPrinter(open_transport(url, baud=baud), profile, timing=timing, near_end_max_lines=near_end_max_lines)
+    printer = EscPosPrinter(
+        open_transport(url, baud=baud), profile, timing=timing, near_end_max_lines=near_end_max_lines
+    )
+    if isinstance(printer.transport, SerialTransport):
+        printer.baud = negotiate_baud(printer, printer.transport, bauds, baud)
+    return printer
+
+
+def negotiate_baud(printer: EscPosPrinter, line: SerialLine, bauds: Sequence[int], base: int) -> int:
+    """Run `line` at the fastest of `bauds` (the profile's rates) at which the printer answers its status
+    correctly, trying each in turn down to the base rate, and return it; the base rate when none answers (the
+    status check that follows says why)."""
+    for rate in sorted({*(b for b in bauds if b > base), base}, reverse=True):
+        try:
+            line.set_baud(rate)
+        except PrinterError as e:  # this serial port cannot run at the rate: the next one
+            log.info("printer line: %s", e)
+            continue
+        if printer.answers(printer.timing.probe_timeout_s):
+            log.info("printer answers at %d baud", rate)
+            return rate
+        log.info("printer does not answer at %d baud", rate)
+    line.set_baud(base)
+    log.warning("printer answered at none of %s baud: the line stays at %d", sorted({*bauds, base}), base)
+    return base
