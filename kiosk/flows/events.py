@@ -45,6 +45,7 @@ __all__ = [
     "PresenceSensed",
     "PrintConfirmed",
     "PrintFailed",
+    "PrintProgress",
     "PrintSent",
     "Queued",
     "Record",
@@ -344,6 +345,14 @@ class BookingCancelled:
 class PrintSent:
     job_id: str
     document_no: str
+
+
+@dataclass(frozen=True)
+class PrintProgress:
+    """How much of the job has gone to the printer (0..1 of its bytes, once the whole document is drawn)."""
+
+    job_id: str
+    fraction: float
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from kiosk.ui.i18n import N_
 from kiosk.ui.screens.chrome import cancel, field_rows, message, page, paged
 from kiosk.ui.screens.common import busy
 from kiosk.ui.view import screen
-from kiosk.ui.widgets import button, panel
+from kiosk.ui.widgets import button, panel, progress
 
 DOCUMENTS: dict[str, tuple[str, str]] = {
     "tr14_1": ("ท.ร.14/1", N_("Certified person entry of a house register")),
@@ -154,7 +154,24 @@ def printing(cv: Canvas, d: Data) -> None:
         title, note = _("Preparing your document"), _("Getting your certified record from the registration service.")
     else:
         title, note = _("Printing your document"), _("Please wait and do not pull the paper.")
-    busy(cv, title, note, d.optional_number("progress"))
+    fraction = d.optional_number("progress")
+    if fraction is None:
+        busy(cv, title, note, None)
+        return
+    # the printer reports how far it is: the figure above the bar, what comes next below it (no spinner: it moves)
+    L = cv.layout
+    body = page(cv, title, [])
+    fraction = min(max(fraction, 0.0), 1.0)
+    words = _("Printing {percent}%").format(percent=round(100 * fraction))
+    line_h = cv.text.line_height(L.body_px, True)
+    bar = pygame.Rect(0, 0, body.width * 2 // 3, L.px(20))
+    bar.center = (body.centerx, body.top + body.height * 2 // 5)
+    above = pygame.Rect(body.left, bar.top - L.px(12) - line_h, body.width, line_h)
+    cv.text.block(cv.surface, words, above, L.body_px, C.INK, bold=True, align="center")
+    progress(cv, bar, fraction)
+    below = pygame.Rect(body.left, bar.bottom + L.px(16), body.width, body.bottom - bar.bottom - L.px(16))
+    next_step = _("Do not pull the paper: when it stops, tear it off gently at the slot.")
+    cv.text.block(cv.surface, next_step, below, L.body_px, C.MUTED, align="center")
 
 
 @screen("printed")
