@@ -131,7 +131,6 @@ class EscPosPrinter:
         self.process_id: bytes | None = None  # the ID of the last confirmation asked for (process_id method)
         self.stale_answers = 0  # process-ID answers that named another job
         self.baud: int | None = None  # the serial rate in use (None: not a serial line)
-        self._whole = True  # the raster being sent came as one image (not as strips drawn meanwhile)
 
     # -- status -------------------------------------------------------------------------------------------------
 
@@ -217,7 +216,7 @@ class EscPosPrinter:
     def _ready_for(self, raster: Raster) -> Iterator[Image.Image]:
         """The strips to send, once the printer can take them. Near the paper's end the whole document is drawn
         first: its length decides whether it may start."""
-        self._whole = isinstance(raster, Image.Image)
+        whole = isinstance(raster, Image.Image)
         strips = iter([raster] if isinstance(raster, Image.Image) else raster)
         status = self.check_ready()
         if status.paper_near_end:
@@ -226,7 +225,8 @@ class EscPosPrinter:
             strips = iter(drawn)
         checked = self._checked_widths(strips)
         first = next(checked, None)  # a wrong width is refused before anything is sent
-        return itertools.chain([] if first is None else [first], checked)
+        ahead = itertools.chain([] if first is None else [first], checked)
+        return Whole(ahead) if whole else ahead
 
     def _checked_widths(self, strips: Iterator[Image.Image]) -> Iterator[Image.Image]:
         for strip in strips:
@@ -254,7 +254,7 @@ class EscPosPrinter:
             trim_right=p.trim_right,
         )
         # a whole image is encoded at once (its progress counts from the first band); strips are drawn meanwhile
-        drawing: BandQueue | Encoded = Encoded(list(commands)) if self._whole else BandQueue(commands)
+        drawing = Encoded(list(commands)) if isinstance(strips, Whole) else BandQueue(commands)
         done = 0
         for command in drawing:
             self.transport.write(command, write_timeout_s)
@@ -362,6 +362,16 @@ class EscPosPrinter:
             self.last_unsolicited = None
             if problem is not None:
                 raise problem
+
+
+class Whole(Iterator[Image.Image]):
+    """The strips of a raster that came as one image: drawn already, so its bands are encoded before sending."""
+
+    def __init__(self, strips: Iterator[Image.Image]) -> None:
+        self._strips = strips
+
+    def __next__(self) -> Image.Image:
+        return next(self._strips)
 
 
 class Encoded(list[bytes]):
