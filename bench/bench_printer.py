@@ -12,6 +12,8 @@ each.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import statistics
 import time
 from collections.abc import Callable
@@ -61,7 +63,8 @@ def escpos_bytes(image: Image.Image) -> int | None:
     except ImportError:
         return None
     dummy = Dummy()
-    dummy.image(image, impl="bitImageRaster")
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints a note on the profile's unknown paper width
+        dummy.image(image, impl="bitImageRaster")
     dummy.cut()
     return len(dummy.output)
 
