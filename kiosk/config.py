@@ -48,7 +48,10 @@ class FingerSection:
 class PrinterSection:
     enabled: bool = True
     transport: str = "/dev/ttyUSB0"  # pyserial URL or tcp://host:9100
-    baud: int = 115200
+    baud: int = 115200  # the base rate: the printer's factory setting, tried last
+    # faster rates the printer model runs at (set on the printer: DIP switches, memory switch, or auto-baud); on
+    # opening the fastest the printer answers at is used, falling back step by step to `baud`
+    bauds: tuple[int, ...] = ()
     width_dots: int = 384
     has_cutter: bool = True
     status_timeout_s: float = 1.0

@@ -124,7 +124,10 @@ def check_printer(cfg: Config) -> str:
         raise Fail(f"{problem} ({type(problem).__name__})", "load paper, close the cover, power-cycle the printer")
     if status.paper_near_end:
         raise Warn("paper near its end", "put in a new roll soon")
-    return f"DLE EOT status ok on {cfg.printer.transport}"
+    line = f" at {printer.baud} baud" if printer.baud else ""
+    if printer.baud and printer.baud != cfg.printer.baud:
+        line += f" (negotiated; base {cfg.printer.baud})"
+    return f"DLE EOT status ok on {cfg.printer.transport}{line}"
 
 
 def check_camera(cfg: Config) -> str:

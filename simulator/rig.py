@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 Frame = npt.NDArray[np.uint8]
 WORN_FINGER_QUALITY = 0.3
+# the simulated printer runs at its factory rate and one faster (config/kiosk.sim.toml allows it: [printer] bauds)
+SIM_PRINTER_BAUDS = frozenset({115200, 230400})
 PULL_MID_READ_APDU = 12  # the card vanishes on this APDU: during the name and photo reads
 
 
@@ -142,7 +144,7 @@ class Rig:
         from simulator.printer.device import SimulatedPrinter
         from simulator.printer.ports import PtyPort
 
-        self.printer = SimulatedPrinter(self.width_dots)
+        self.printer = SimulatedPrinter(self.width_dots, bauds=SIM_PRINTER_BAUDS)
         self.printer.add_listener(self._bump)
         self._printer_port = self._stack.enter_context(PtyPort(self.printer))
         self.ports["printer"] = self._printer_port.path

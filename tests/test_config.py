@@ -118,3 +118,13 @@ def test_the_face_decision_rule_is_configuration(tmp_path: Path) -> None:
     assert (face.flip, face.portrait_alignments, face.frames, face.fusion, face.frames_window_s) == (
         "probe", 1, 5, "median_score", 0.0
     )  # fmt: skip
+
+
+def test_the_printers_faster_rates_are_profile_data(tmp_path: Path) -> None:
+    cfg = config.load(write(tmp_path, "[printer]\nbaud = 115200\nbauds = [460800, 230400]\n"))
+    assert cfg.printer.bauds == (460800, 230400) and cfg.printer.baud == 115200
+    assert config.load(ROOT / "config" / "kiosk.sim.toml").printer.bauds == (230400,)
+    with pytest.raises(ConfigError, match=r"printer\.bauds"):
+        config.load(write(tmp_path, "[printer]\nbauds = 230400\n"))
+    with pytest.raises(ConfigError, match=r"printer\.baud_rates"):
+        config.load(write(tmp_path, "[printer]\nbaud_rates = [230400]\n"))

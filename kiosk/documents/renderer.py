@@ -6,6 +6,7 @@ The same image is sent to the printer (`GS v 0`), shown on the screen as a previ
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,14 +139,32 @@ class Renderer:
         return buf.getvalue()
 
     def render_blocks(self, blocks: list[Block]) -> Image.Image:
-        parts = [self._block(b) for b in blocks]
-        height = sum(p.height for p in parts) + self.scale.margin_dots
-        page = Image.new("L", (self.width_dots, height), WHITE)
-        y = self.scale.margin_dots // 2
-        for p in parts:
-            page.paste(p, (0, y))
-            y += p.height
-        return page.point(lambda v: WHITE if v > INK_THRESHOLD else BLACK, mode="1")
+        strips = list(self.strips_of_blocks(blocks))
+        page = Image.new("1", (self.width_dots, sum(s.height for s in strips)), 1)
+        y = 0
+        for strip in strips:
+            page.paste(strip, (0, y))
+            y += strip.height
+        return page
+
+    def strips(self, doc: Document) -> Iterator[Image.Image]:
+        """`render(doc)` cut into strips (1-bit, full width, top to bottom), each drawn only when asked for: the
+        printer sends the first bands while later blocks are still to be drawn."""
+        return self.strips_of_blocks(layout(doc))
+
+    def strips_of_blocks(self, blocks: list[Block]) -> Iterator[Image.Image]:
+        top = self.scale.margin_dots // 2
+        yield self._strip(Image.new("L", (self.width_dots, top), WHITE))
+        for block in blocks:
+            part = self._block(block)
+            if part.height:
+                yield self._strip(part)
+        yield self._strip(Image.new("L", (self.width_dots, self.scale.margin_dots - top), WHITE))
+
+    def _strip(self, part: Image.Image) -> Image.Image:
+        strip = Image.new("L", (self.width_dots, part.height), WHITE)
+        strip.paste(part, (0, 0))
+        return strip.point(lambda v: WHITE if v > INK_THRESHOLD else BLACK, mode="1")
 
     # -- blocks -------------------------------------------------------------------------------------------------
 

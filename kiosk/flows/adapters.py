@@ -432,7 +432,13 @@ class PrinterAdapter:
     _printing: dict[str, str] = field(default_factory=dict)  # job id in flight -> "" or a void asked meanwhile
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def print(self, document: Document, reprint_of: str, sent: Callable[[str, str], None]) -> str:
+    def print(
+        self,
+        document: Document,
+        reprint_of: str,
+        sent: Callable[[str, str], None],
+        progress: Callable[[float], None] | None = None,
+    ) -> str:
         from kiosk.drivers.printer.errors import PrinterError
         from kiosk.drivers.printer.job import PrintJob
 
@@ -447,7 +453,7 @@ class PrinterAdapter:
             self._printing[job_id] = ""
         sent(job_id, job.document_number)
         try:
-            job = self.issuer.issue(job)
+            job = self.issuer.issue(job, progress)
         except PrinterError as e:
             job = e.job or job  # FAILED when part may be on paper; unchanged when nothing was sent
             raise

@@ -39,6 +39,7 @@ from kiosk.flows.events import (
     OfficesFetched,
     PrintConfirmed,
     PrintFailed,
+    PrintProgress,
     PrintSent,
     Slot,
     SlotsFetched,
@@ -79,6 +80,7 @@ class BookingState(IdentityState):
     booking_id: str = ""
     job_id: str = ""  # the ticket's print job in flight or last failed
     printed_no: str = ""  # the ticket's document number once a copy went to the printer (a retry is its reprint)
+    print_progress: float | None = None  # of the ticket printing now, once the printer reports it
     listing: bool = False  # the offices are fetched for "my bookings" (to name each booking's office)
     slot_start: str = ""  # the time chosen, shown for a last check before it is booked
 
@@ -195,11 +197,20 @@ def handle(flow: Flow[BookingState], state: BookingState, event: object, now: fl
             minutes = slot_minutes(state.slots, state.ticket.start)
             document = ticket_document(state.ticket, office_of(state), state.ctx.document_language, minutes)
             document = replace(document, card_in_slot=state.card_in)
-            return flow.go(state, "ticket_printing", now, Print(document, reprint_of=state.printed_no), job_id="")
+            return flow.go(
+                state,
+                "ticket_printing",
+                now,
+                Print(document, reprint_of=state.printed_no),
+                job_id="",
+                print_progress=None,
+            )
         case "booking_ticket", Tapped(action="done"):
             return flow.finish(state, "done")
         case "ticket_printing", PrintSent(job_id=job, document_no=number):
             return replace(state, job_id=job, printed_no=number), []
+        case "ticket_printing", PrintProgress(fraction=fraction):
+            return replace(state, print_progress=fraction), []
         case "ticket_printing", PrintConfirmed():
             return flow.finish(state, "done")
         case "ticket_printing", PrintFailed(job_id=job, reason=reason):
@@ -357,6 +368,8 @@ def data(state: BookingState, now: float) -> Mapping[str, object]:
             return {"date": state.day.isoformat(), "slots": slots, **({"error": state.note} if state.note else {})}
         case "booking_ticket" if state.ticket is not None:
             return {**_ticket_data(state, state.ticket), "print": PRINT in state.ctx.caps}
+        case "ticket_printing" if state.print_progress is not None:
+            return {"progress": state.print_progress}
         case "booking_list":
             return {"bookings": [_ticket_data(state, t) for t in state.bookings]}
         case "booking_cancel_confirm":

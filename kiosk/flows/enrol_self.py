@@ -10,7 +10,17 @@ from datetime import datetime
 
 from kiosk.flows.context import PRINT
 from kiosk.flows.effects import Audit, Beep, Document, Effect, Enrolment, PersistAttempts, Print, Submit, VoidPrint
-from kiosk.flows.events import Activation, EnrolAccepted, Entered, PrintConfirmed, PrintFailed, PrintSent, Tapped, Tick
+from kiosk.flows.events import (
+    Activation,
+    EnrolAccepted,
+    Entered,
+    PrintConfirmed,
+    PrintFailed,
+    PrintProgress,
+    PrintSent,
+    Tapped,
+    Tick,
+)
 from kiosk.flows.identity import (
     CARD_STAGES,
     FACE_STAGES,
@@ -36,6 +46,7 @@ class EnrolSelf(IdentityState):
     mismatches: int = 0
     consent_at: datetime | None = None
     activation: Activation | None = None
+    print_progress: float | None = None  # of the receipt printing now, once the printer reports it
 
 
 STAGES: dict[str, Stage] = {
@@ -98,13 +109,15 @@ def handle(flow: Flow[EnrolSelf], state: EnrolSelf, event: object, now: float) -
         case "enrolling", EnrolAccepted(activation=activation):
             return flow.go(state, "activation_qr", now, Audit("enrolled", {"method": "self"}), activation=activation)
         case "activation_qr", Tapped(action="receipt") if PRINT in state.ctx.caps:
-            return flow.go(state, "receipt_printing", now, Print(_receipt(state)))
+            return flow.go(state, "receipt_printing", now, Print(_receipt(state)), print_progress=None)
         case "activation_qr", Tapped(action="done"):
             return flow.finish(state, "done")
         case "activation_qr", Tick() if state.activation and state.ctx.clock.at(now) >= state.activation.expires_at:
             return flow.finish(state, "activation_expired")
         case "receipt_printing", PrintSent():
             return state, []
+        case "receipt_printing", PrintProgress(fraction=fraction):
+            return replace(state, print_progress=fraction), []
         case "receipt_printing", PrintConfirmed():
             return flow.finish(state, "done")
         case "receipt_printing", PrintFailed(job_id=job, reason=reason):
@@ -174,7 +187,8 @@ def data(state: EnrolSelf, now: float) -> Mapping[str, object]:
         case "activation_qr" if state.activation is not None:
             return {**activation_data(state.activation, state.ctx.clock.at(now)), "receipt": PRINT in state.ctx.caps}
         case "receipt_printing":
-            return {"document": "receipt"}
+            shown = {"document": "receipt"}
+            return shown if state.print_progress is None else {**shown, "progress": state.print_progress}
     return identity_data(state, now)
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "PresenceSensed",
     "PrintConfirmed",
     "PrintFailed",
+    "PrintProgress",
     "PrintSent",
     "Queued",
     "Record",
@@ -352,6 +353,14 @@ class BookingCancelled:
 class PrintSent:
     job_id: str
     document_no: str
+
+
+@dataclass(frozen=True)
+class PrintProgress:
+    """How much of the job has gone to the printer (0..1 of its bytes, once the whole document is drawn)."""
+
+    job_id: str
+    fraction: float
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from kiosk.flows.events import (
     Expired,
     PrintConfirmed,
     PrintFailed,
+    PrintProgress,
     PrintSent,
     Record,
     RecordFetched,
@@ -50,6 +51,7 @@ class Extract(IdentityState):
     document_no: str = ""
     reprints: int = 0
     failure: str = ""  # why the last print failed
+    print_progress: float | None = None  # of the job printing now, once the printer reports it
     page: int = 1  # the preview's page (the screen knows how many fit and clamps)
 
 
@@ -104,6 +106,8 @@ def handle(flow: Flow[Extract], state: Extract, event: object, now: float) -> St
             return _print(flow, state, now)
         case "printing", PrintSent(job_id=job, document_no=number):
             return replace(state, job_id=job, document_no=number), []
+        case "printing", PrintProgress(fraction=fraction):
+            return replace(state, print_progress=fraction), []
         case "printing", PrintConfirmed():
             printed = {"form": state.form, "document_no": state.document_no, "reprints": str(state.reprints)}
             audit = Audit("printed", printed)
@@ -133,7 +137,9 @@ def _can_reprint(state: Extract) -> bool:
 def _print(flow: Flow[Extract], state: Extract, now: float) -> Step[Extract]:
     reprint = bool(state.document_no)
     job = Print(document(state), reprint_of=state.document_no if reprint else "")
-    return flow.go(state, "printing", now, job, reprints=state.reprints + (1 if reprint else 0), job_id="")
+    return flow.go(
+        state, "printing", now, job, reprints=state.reprints + (1 if reprint else 0), job_id="", print_progress=None
+    )
 
 
 def _failed(flow: Flow[Extract], state: Extract, now: float, reason: str) -> Step[Extract]:
@@ -178,7 +184,8 @@ def data(state: Extract, now: float) -> Mapping[str, object]:
                 "print": PRINT in state.ctx.caps,
             }
         case "printing":
-            return {"document": state.form, "document_no": state.document_no, "reprint": state.reprints > 0}
+            shown = {"document": state.form, "document_no": state.document_no, "reprint": state.reprints > 0}
+            return shown if state.print_progress is None else {**shown, "progress": state.print_progress}
         case "print_failed":
             reason = {"paper_out": "printer_paper_out", "cover_open": "printer_cover_open"}.get(
                 state.failure, "printer_failed"

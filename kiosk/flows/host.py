@@ -84,6 +84,7 @@ from kiosk.flows.events import (
     PresenceSensed,
     PrintConfirmed,
     PrintFailed,
+    PrintProgress,
     PrintSent,
     Queued,
     RecordFetched,
@@ -157,6 +158,7 @@ DOWN_REASONS: Mapping[str, frozenset[str]] = {
     "store": frozenset({"locked", "unavailable", "corrupt"}),
     "seal": frozenset({"no_key"}),
 }
+PROGRESS_STEPS = 20  # printing progress is posted in steps of 5 %
 PRINTER_STATES = frozenset({"ok", "near_end", "paper_out", "cover_open", "offline"})
 
 
@@ -656,9 +658,17 @@ class JourneyHost:
             job.append(job_id)
             self.runner.post(Stamped(generation, PrintSent(job_id, number)))
 
+        shown = [-1]  # the last step of PROGRESS_STEPS posted: a screen redraw per step, not per band
+
+        def progress(fraction: float) -> None:
+            step = int(fraction * PROGRESS_STEPS)
+            if step != shown[0]:
+                shown[0] = step
+                self.runner.post(Stamped(generation, PrintProgress(job[-1] if job else "", step / PROGRESS_STEPS)))
+
         def work() -> object:
             try:
-                return PrintConfirmed(printer.print(document, reprint_of, sent))
+                return PrintConfirmed(printer.print(document, reprint_of, sent, progress))
             except DeviceError as e:
                 if e.device != "printer":
                     raise  # the registry refused to issue the extract: not a print failure

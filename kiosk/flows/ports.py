@@ -69,8 +69,15 @@ class FingerPort(Protocol):
 
 
 class PrinterPort(Protocol):
-    def print(self, document: Document, reprint_of: str, sent: Callable[[str, str], None]) -> str:
-        """Render, print and confirm; calls `sent(job_id, document_no)` once paper moves; returns the job id."""
+    def print(
+        self,
+        document: Document,
+        reprint_of: str,
+        sent: Callable[[str, str], None],
+        progress: Callable[[float], None] | None = None,
+    ) -> str:
+        """Render, print and confirm; calls `sent(job_id, document_no)` once paper moves, then `progress(fraction)`
+        (0..1 of the bytes) as the bands go; returns the job id."""
         ...
 
     def void(self, job_id: str, reason: str) -> None: ...

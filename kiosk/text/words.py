@@ -2,7 +2,9 @@
 
 libthai's dictionary (thaibreak) cuts compounds into their parts (หน้า|จอ, บัตร|ประชาชน, ตรง|กัน) and unknown
 names into syllables (สุมน|เทว|ราช). `glued(text)` gives the indices inside these words, where no line may break; a
-place-name prefix (เขต, แขวง, ถนน...) holds its name up to the next space, as addresses write them.
+place-name prefix (เขต, แขวง, ถนน...) holds its name up to the next space, as addresses write them. A phrase is not
+a word: ออกบัตรประจำตัวประชาชน breaks at ออก|บัตร|ประจำตัว|ประชาชน (glued whole, a column too narrow for all of it
+was cut inside ประจำตัว).
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from functools import cache
 
 # Compounds the kiosk's screens and papers use; longest first is not needed (the pattern sorts).
 KIOSK_WORDS: tuple[str, ...] = (
-    "หน้าจอ", "บัตรประชาชน", "บัตรประจำตัวประชาชน", "ประจำตัว", "ตรงกัน", "ลายนิ้วมือ", "นิ้วมือ", "รหัสผ่าน",
+    "หน้าจอ", "บัตรประชาชน", "ประจำตัว", "ตรงกัน", "ลายนิ้วมือ", "นิ้วมือ", "รหัสผ่าน",
     "ใบหน้า", "เจ้าหน้าที่", "ทะเบียนบ้าน", "ทะเบียนราษฎร", "ระบบทะเบียน", "สำนักทะเบียน", "ตู้บริการ", "ใบนัดหมาย",
-    "เลขอ้างอิง", "คิวอาร์โค้ด", "เครื่องพิมพ์", "กระดาษ", "ยืนยันตัวตน", "เปิดใช้งาน", "ลงทะเบียน", "ยกเลิก",
+    "เลขอ้างอิง", "คิวอาร์โค้ด", "เครื่องพิมพ์", "ช่องพิมพ์", "กระดาษ", "ยืนยันตัวตน", "เปิดใช้งาน", "ลงทะเบียน", "ยกเลิก",
     "ยินยอม", "ความยินยอม", "ข้อมูล", "เอกสาร", "รับรอง", "สำนักงาน", "อิเล็กทรอนิกส์", "ลายมือชื่อ", "ครั้งเดียว",
     "อินเทอร์เน็ต", "ภาษาอังกฤษ", "บัตรหมดอายุ", "หมดอายุ", "ตลอดชีพ", "ชื่อสกุล", "ชื่อตัว", "สมรส",
     "กรุงเทพมหานคร", "พญาไท", "ปทุมวัน", "สามเสนใน", "สุมนเทวราช", "ดุสิต", "บางพลี", "สมุทรปราการ", "เทพารักษ์",

@@ -77,7 +77,7 @@ def _width(font: MeasuringFont, text: str) -> float:
 
 
 def _split_long(piece: str, font: MeasuringFont, max_width_px: float) -> list[str]:
-    """A single word wider than the line: a kiosk compound (บัตรประจำตัวประชาชน) is cut at its dictionary parts
+    """A single word wider than the line: a kiosk compound (บัตรประชาชน) is cut at its dictionary parts
     first; only a part still wider than the line is cut between clusters, never inside one."""
     parts = [piece[start:end] for start, end in pairwise(thaibreak.boundaries(piece))]
     lines: list[str] = []

@@ -2,6 +2,7 @@
 
 python -m simulator.printer --roll roll.png            # prints the pty path: use it as [printer] transport
 python -m simulator.printer --tcp 9100 --speed 100     # tcp://127.0.0.1:9100, at 100 mm/s
+python -m simulator.printer --bauds 115200 230400 --paced   # answers only at these rates, paced at the line's
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ def main() -> int:
     p.add_argument("--tcp", type=int, metavar="PORT", help="listen on 127.0.0.1:PORT instead of a pty")
     p.add_argument("--speed", type=float, metavar="MM_S", help="print speed in mm/s (default: instant)")
     p.add_argument("--near-end", action="store_true", help="start with the paper near its end")
+    p.add_argument("--bauds", type=int, nargs="+", metavar="BAUD", help="the serial rates it runs at (default: any)")
+    p.add_argument("--paced", action="store_true", help="take bytes no faster than the line's rate (pty only)")
     p.add_argument("--roll", metavar="FILE", help="write the paper roll to FILE (PNG) on exit")
     args = p.parse_args()
 
-    printer = SimulatedPrinter(args.width, print_speed_mm_s=args.speed)
+    bauds = frozenset(args.bauds) if args.bauds else None
+    printer = SimulatedPrinter(args.width, print_speed_mm_s=args.speed, bauds=bauds)
     if args.near_end:
         printer.set_near_end()
-    port: PtyPort | TcpPort = TcpPort(printer, args.tcp) if args.tcp is not None else PtyPort(printer)
+    port: PtyPort | TcpPort = TcpPort(printer, args.tcp) if args.tcp is not None else PtyPort(printer, paced=args.paced)
     done = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: done.set())
     signal.signal(signal.SIGTERM, lambda *_: done.set())

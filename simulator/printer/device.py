@@ -92,8 +92,11 @@ class SimulatedPrinter:
         buffer_bytes: int | None = None,
         print_speed_mm_s: float | None = None,
         process_id: bool = True,
+        bauds: frozenset[int] | None = None,
     ) -> None:
         self.width_dots = width_dots
+        # the serial rates its UART runs at (the port follows the host among them); None: any
+        self.bauds = bauds
         # answers GS ( H fn 48 (Epson and most compatibles); False: a printer that takes the command and says nothing
         self.process_id = process_id
         # the receive buffer: when full, the port stops reading (flow control); None = no limit

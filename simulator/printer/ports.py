@@ -14,8 +14,10 @@ import threading
 import time
 import tty
 from types import TracebackType
+from typing import Literal
 
 from simulator.printer.device import SimulatedPrinter
+from simulator.printer.uart import decode_at, line_rate
 
 log = logging.getLogger(__name__)
 READ_CHUNK = 65536
@@ -65,14 +67,24 @@ class _Port(abc.ABC):
 class PtyPort(_Port):
     """The printer on a pseudo-terminal; the host opens `path` (a /dev/pts/N) as its serial port.
 
-    `baud`: take bytes no faster than a serial line at that speed (8N1: 10 bits a byte), so the host's writes block
-    as on a real wire once the pty's buffer is full; None: as fast as the pty carries them."""
+    The line runs at the rate the host sets on the pty (pyserial's `baudrate`). The printer's UART follows it when
+    it is one of the printer's `bauds` (None: any rate), as an auto-baud UART locks on a rate it supports; at any
+    other rate it keeps its own, and each side decodes the other's bytes at the wrong rate (`uart.decode_at`): the
+    printer sees garbage or nothing, and what it sends arrives as garbage. `mismatch = "garbage"`: the printer
+    reports the receive errors with a status block (as an ASB printer does), which the host hears as garbage;
+    `"silent"`: it says nothing. `paced`: take bytes no faster than the line's rate (8N1: 10 bits a byte), so the
+    host's writes block as on a real wire once the pty's buffer is full; False: as fast as the pty carries them."""
 
-    def __init__(self, printer: SimulatedPrinter, *, baud: int | None = None) -> None:
+    def __init__(
+        self, printer: SimulatedPrinter, *, paced: bool = False, mismatch: Literal["silent", "garbage"] = "silent"
+    ) -> None:
         super().__init__(printer)
         self._master = self._slave = -1
         self.path = ""
-        self.baud = baud
+        self.paced = paced
+        self.mismatch = mismatch
+        self.printer_rate = min(printer.bauds) if printer.bauds else 0  # the rate the printer's UART runs at
+        self.mismatched_bytes = 0  # bytes the host sent at a rate the printer does not run at
         self._wire_free_at = 0.0  # monotonic time the paced wire has carried everything read so far
 
     def start(self) -> str:
@@ -87,7 +99,23 @@ class PtyPort(_Port):
         self.start()
         return self
 
+    def line_rate(self) -> int:
+        """The rate the host's side of the line runs at now."""
+        return line_rate(self._slave)
+
+    def _in_step(self, rate: int) -> bool:
+        """Whether the printer's UART runs at the line's `rate` (locking on it when it is one of the printer's)."""
+        bauds = self.printer.bauds
+        if bauds is None:
+            return True
+        if rate in bauds:
+            self.printer_rate = rate
+        return rate == self.printer_rate
+
     def _write(self, data: bytes) -> None:
+        rate = self.line_rate()
+        if not self._in_step(rate):
+            data = decode_at(data, self.printer_rate, rate)
         view = memoryview(data)
         while view:
             n = os.write(self._master, view)
@@ -99,21 +127,27 @@ class PtyPort(_Port):
             ready, _, _ = select.select([self._master, self._wake_r], [], [])
             if self._wake_r in ready:
                 return
-            chunk = READ_CHUNK if self.baud is None else max(1, self.baud // BITS_PER_BYTE // PACED_READS_PER_S)
+            rate = self.line_rate()
+            chunk = max(1, rate // BITS_PER_BYTE // PACED_READS_PER_S) if self.paced and rate else READ_CHUNK
             try:
                 data = os.read(self._master, self.printer.room_bytes(chunk))
             except OSError as e:  # EIO: no process holds the other end any more
                 log.debug("pty read: %s", e)
                 return
-            if self.baud is not None:
-                self._pace(len(data))
-            self.printer.receive(data)
+            if self.paced and rate:
+                self._pace(len(data), rate)
+            if self._in_step(rate):
+                self.printer.receive(data)
+                continue
+            self.mismatched_bytes += len(data)
+            self.printer.receive(decode_at(data, rate, self.printer_rate))
+            if self.mismatch == "garbage":
+                self.printer.send_asb()
 
-    def _pace(self, n_bytes: int) -> None:
-        """Deliver `n_bytes` only when a wire at `baud` would have carried them."""
-        assert self.baud is not None
+    def _pace(self, n_bytes: int, rate: int) -> None:
+        """Deliver `n_bytes` only when a wire at `rate` would have carried them."""
         now = time.monotonic()
-        self._wire_free_at = max(self._wire_free_at, now) + n_bytes * BITS_PER_BYTE / self.baud
+        self._wire_free_at = max(self._wire_free_at, now) + n_bytes * BITS_PER_BYTE / rate
         if self._wire_free_at > now:
             self._stop.wait(self._wire_free_at - now)
 

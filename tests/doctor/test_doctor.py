@@ -108,6 +108,14 @@ def test_printer_out_of_paper(rig: Rig, cfg: Config) -> None:
     assert "paper" in v.hint
 
 
+def test_printer_line_runs_at_the_negotiated_rate(cfg: Config) -> None:
+    """The simulated printer runs at 115200 and 230400 baud; with 460800 and 230400 allowed the doctor says which."""
+    faster = dataclasses.replace(cfg, printer=dataclasses.replace(cfg.printer, bauds=(460800, 230400)))
+    v = verdicts(faster)["printer"]
+    assert v.status == "ok" and "at 230400 baud (negotiated; base 115200)" in v.detail, v
+    assert "at 115200 baud" in verdicts(cfg)["printer"].detail
+
+
 def test_no_registry(rig: Rig, cfg: Config) -> None:
     rig.set_online(False)
     v = verdicts(cfg)["registry"]

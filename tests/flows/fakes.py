@@ -173,12 +173,22 @@ class FakePrinter:
     printed: list[tuple[Document, str]] = field(default_factory=list)
     voided: list[str] = field(default_factory=list)
 
-    def print(self, document: Document, reprint_of: str, sent: Callable[[str, str], None]) -> str:
+    def print(
+        self,
+        document: Document,
+        reprint_of: str,
+        sent: Callable[[str, str], None],
+        progress: Callable[[float], None] | None = None,
+    ) -> str:
         job = f"J{len(self.printed) + 1}"
         self.printed.append((document, reprint_of))
         sent(job, reprint_of or "TR141-0001-000001")
+        if progress is not None:
+            progress(0.4)
         if self.fail_first and len(self.printed) == 1:
             raise PaperOut("paper ran out mid-job")
+        if progress is not None:
+            progress(1.0)
         return job
 
     def void(self, job_id: str, reason: str) -> None:

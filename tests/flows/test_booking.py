@@ -36,6 +36,7 @@ from kiosk.flows.events import (
     LivenessDone,
     OfficesFetched,
     PrintFailed,
+    PrintProgress,
     PrintSent,
     Slot,
     SlotsFetched,
@@ -144,6 +145,8 @@ def test_slot_with_room_gives_a_ticket_and_a_full_one_is_refused() -> None:
     assert run.at("error") == "printer_failed"  # the QR is still on the screen
     run.send(Tapped("print"))
     assert run.emitted(Print)[0].reprint_of == "B1"  # the voided ticket's reprint, same number
+    run.send(PrintSent("J2", "B1"), PrintProgress("J2", 0.5))
+    assert run.screen.name == "printing" and run.at("progress") == 0.5
     run.send(PrintFailed("J2", "cover_open"))
     assert VoidPrint("J2", "cover_open") in run.last
     run.send(Tapped("done"))

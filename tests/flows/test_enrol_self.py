@@ -41,6 +41,7 @@ from kiosk.flows.events import (
     LivenessDone,
     LivenessPrompt,
     PrintConfirmed,
+    PrintProgress,
     PrintSent,
     Tapped,
 )
@@ -109,7 +110,9 @@ def test_the_whole_path_to_the_activation_qr() -> None:
     doc = run.emitted(Print)[0].document
     assert isinstance(doc, Document) and doc.kind == "receipt" and run.screen.name == "printing"
     assert doc.qr == ACT.qr and ("citizen_id_masked", "x-xxxx-xxxx3-45-0") in doc.facts
-    run.send(PrintSent("J", "R-1"), PrintConfirmed("J"))
+    run.send(PrintSent("J", "R-1"), PrintProgress("J", 0.35))
+    assert run.screen.name == "printing" and run.at("progress") == 0.35 and run.at("document") == "receipt"
+    run.send(PrintConfirmed("J"))
     assert run.stage == "take_card" and Forget() in run.last and run.screen.name == "remove_card"
     run.send(CardRemoved())
     assert run.stage == "closed" and End("done") in run.last

@@ -18,6 +18,7 @@ from kiosk.flows.events import (
     LivenessDone,
     PrintConfirmed,
     PrintFailed,
+    PrintProgress,
     PrintSent,
     RecordFetched,
     Tapped,
@@ -127,6 +128,21 @@ def test_a_failed_print_is_voided_and_reprinted_with_the_same_number() -> None:
     assert again.reprint_of == "TR141-0001-000009" and again.document == extract.document(run.state)
     assert run.at("reprint") is True
     run.send(PrintSent("J2", "TR141-0001-000009"), PrintConfirmed("J2"))
+    assert run.stage == "extract_done"
+
+
+def test_printing_shows_the_printers_progress_and_a_reprint_starts_from_nothing() -> None:
+    run = to_preview(Run.start(extract.FLOW)).send(Tapped("print"), PrintSent("J1", "TR141-0001-000009"))
+    assert "progress" not in run.screen.data  # no figure before the printer reports one
+    run.send(PrintProgress("J1", 0.4))
+    assert run.screen.name == "printing" and run.at("progress") == 0.4
+    run.send(PrintProgress("J1", 0.75))
+    assert run.at("progress") == 0.75 and run.at("document_no") == "TR141-0001-000009"
+    run.send(PrintFailed("J1", "paper_out"), PrintProgress("J1", 0.8))  # late news of the failed copy
+    assert run.screen.name == "error"
+    run.send(CapabilitiesChanged(ALL_CAPS), Tapped("retry"), PrintSent("J2", "TR141-0001-000009"))
+    assert run.screen.name == "printing" and "progress" not in run.screen.data
+    run.send(PrintProgress("J2", 1.0), PrintConfirmed("J2"))
     assert run.stage == "extract_done"
 
 

@@ -93,6 +93,25 @@ def test_paper_out_mid_extract_voids_the_copy_and_the_reprint_keeps_the_number(
     assert IDENTITY.cid == again.document.citizen_id
 
 
+def test_the_printing_screen_follows_the_bytes_on_a_paced_line(sim: SimulatedPrinter) -> None:
+    """At 115200 baud the extract takes seconds on the wire: the screen shows how far it is, up to 100 %."""
+    with PtyPort(sim, paced=True) as port:
+        driver = EscPosPrinter(open_transport(port.path, baud=115200), PrinterProfile(width_dots=384), timing=FAST)
+        adapter = PrinterAdapter(DocumentIssuer(driver, Renderer(384)), ExtractRegistry(), "KIOSK-T1")
+        k = Kiosk(fake_ports(printer=adapter))
+        try:
+            k.tap("start").tap("language", "th").tap("service", "extract").on("extract_choice")
+            k.tap("document", "tr12_2").tap("accept").insert_card().on("extract_preview")
+            k.tap("print").on("printed", timeout_s=30)
+        finally:
+            k.close()
+            driver.close()
+    shown = [d["progress"] for name, d in k.screens.shown if name == "printing" and "progress" in d]
+    assert shown == sorted(shown) and shown[-1] == 1.0
+    assert any(0 < f < 1 for f in shown), shown  # seen part-way, not only at the end
+    assert len(shown) <= 21  # in steps of 5 %: a redraw per step, not per band
+
+
 def test_a_reprint_before_the_void_arrives_voids_the_failed_copy_first(
     sim: SimulatedPrinter, driver: EscPosPrinter
 ) -> None:

@@ -118,3 +118,22 @@ def test_the_screen_flash_lights_the_whole_screen_and_keeps_cancel(text: Text, c
     assert sorted(h.event.action for h in view.controls) == ["cancel", "listen_again"]
     words = {"th": "แสงจากจอช่วยยืนยันว่าท่านมาด้วยตนเอง", "en": "its light checks that you are here in person"}
     assert any(words[language] in t for t in view.texts), view.texts
+
+
+@pytest.mark.parametrize(
+    ("language", "done", "next_step"),
+    [
+        ("th", "กำลังพิมพ์ 40%", "อย่าดึงกระดาษ เมื่อเครื่องหยุดแล้ว ค่อยฉีกออกเบา ๆ ที่ช่องพิมพ์"),
+        ("en", "Printing: 40%", "Do not pull the paper: when it stops, tear it off gently at the slot."),
+    ],
+)
+def test_printing_shows_how_far_it_is_and_what_comes_next(text: Text, language: str, done: str, next_step: str) -> None:
+    surface = pygame.Surface((800, 480))
+    view = KioskView(text, language=language)
+    view.show("printing", {"document": "tr14_1", "document_no": "TR14-2569-X7Q2", "progress": 0.4})
+    view.draw(surface, now_s=0.1)
+    drawn = " ".join(view.texts)
+    assert done in drawn and next_step in drawn
+    view.show("printing", {"document": "tr14_1", "document_no": "TR14-2569-X7Q2"})
+    view.draw(surface, now_s=0.1)
+    assert "%" not in " ".join(view.texts)  # before the printer reports, no made-up figure

@@ -4,7 +4,7 @@ Use:
     printer = EscPosPrinter(open_transport(url, baud=115200), PrinterProfile(width_dots=384, has_cutter=True), ...)
     job = PrintJob(document)                       # RENDERED
     try:
-        job = printer.print_job(job, renderer.render(job.document))   # CONFIRMED: issued
+        job = printer.print_job(job, renderer.strips(job.document))   # CONFIRMED: issued (bands sent as drawn)
     except PrinterError as e:                     # e.reason: paper_out, cover_open, paper_near_end, timeout, ...
         job = e.job                                # RENDERED (nothing sent) or FAILED (maybe half on paper)
         if job.state is JobState.FAILED:
@@ -13,7 +13,7 @@ Use:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from PIL import Image
@@ -41,8 +41,13 @@ class Printer(Protocol):
     def check_ready(self, raster_lines: int = 0) -> PrinterStatus: ...
 
     def print_job(
-        self, job: PrintJob, image: Image.Image, progress: Callable[[float], None] | None = None
-    ) -> PrintJob: ...
+        self,
+        job: PrintJob,
+        raster: Image.Image | Iterable[Image.Image],
+        progress: Callable[[float], None] | None = None,
+    ) -> PrintJob:
+        """`raster`: the document's image, or its strips top to bottom (sent as they are drawn)."""
+        ...
 
     def cancel(self) -> None: ...
 

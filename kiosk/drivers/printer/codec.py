@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,28 +111,73 @@ def raster_commands(
     """Like `raster_bands`, but runs of at least `min_blank_rows` white rows become paper feeds (ESC J), which take
     3 bytes instead of a full row of zeros each: a text document is 40-50 % blank rows. 0 sends every row.
     With `trim_right`, each band is cut after its last inked byte column."""
-    if not 1 <= band_rows <= MAX_BAND_ROWS:
-        raise ValueError("band_rows out of range")
-    dots = dots_of(image)
-    fit = trimmed if trim_right else (lambda band: band)
-    if min_blank_rows <= 0:
-        for top in range(0, dots.shape[0], band_rows):
-            yield raster_band(fit(dots[top : top + band_rows]))
-        return
-    inked: NDArray[np.bool_] = np.asarray(dots.any(axis=1), dtype=bool)
-    row, height = 0, dots.shape[0]
-    while row < height:
-        if not inked[row]:
-            end = row
-            while end < height and not inked[end]:
-                end += 1
-            if end - row >= min_blank_rows:
-                yield feed_dots(end - row)
-                row = end
+    return streamed_raster_commands([image], band_rows, min_blank_rows, trim_right=trim_right)
+
+
+def streamed_raster_commands(
+    strips: Iterable[Image.Image], band_rows: int, min_blank_rows: int = 0, *, trim_right: bool = False
+) -> Iterator[bytes]:
+    """`raster_commands` of the image the `strips` make stacked top to bottom, each command given as soon as the
+    rows it depends on have come: the same bytes, however the image is cut into strips."""
+    encoder = RasterEncoder(band_rows, min_blank_rows, trim_right=trim_right)
+    for strip in strips:
+        yield from encoder.feed(dots_of(strip))
+    yield from encoder.finish()
+
+
+class RasterEncoder:
+    """Raster rows in, commands out as soon as they are decided: a band once `band_rows` rows (or the end) are
+    here, a blank run once the next inked row (or the end) is."""
+
+    def __init__(self, band_rows: int, min_blank_rows: int = 0, *, trim_right: bool = False) -> None:
+        if not 1 <= band_rows <= MAX_BAND_ROWS:
+            raise ValueError("band_rows out of range")
+        self.band_rows = band_rows
+        self.min_blank_rows = min_blank_rows
+        self._fit = trimmed if trim_right else (lambda band: band)
+        self._dots: NDArray[np.bool_] | None = None
+
+    def feed(self, dots: NDArray[np.bool_]) -> list[bytes]:
+        """The commands the rows so far decide (`dots`: rows x width, True = burn)."""
+        self._dots = dots if self._dots is None else np.concatenate([self._dots, dots])
+        return self._drain(final=False)
+
+    def finish(self) -> list[bytes]:
+        """The commands for the rows still held: the image ends here."""
+        return self._drain(final=True)
+
+    def _drain(self, *, final: bool) -> list[bytes]:
+        dots = self._dots
+        if dots is None:
+            return []
+        out: list[bytes] = []
+        height = dots.shape[0]
+        inked: NDArray[np.bool_] = np.asarray(dots.any(axis=1), dtype=bool)
+        row = 0
+        while row < height:
+            if self.min_blank_rows <= 0:
+                if row + self.band_rows > height and not final:
+                    break
+                out.append(raster_band(self._fit(dots[row : row + self.band_rows])))
+                row += self.band_rows
                 continue
-        end = _band_end(inked, row, band_rows, min_blank_rows)
-        yield raster_band(fit(dots[row:end]))
-        row = end
+            if not inked[row]:
+                end = row
+                while end < height and not inked[end]:
+                    end += 1
+                if end == height and not final:
+                    break  # the run may go on in rows still to come
+                if end - row >= self.min_blank_rows:
+                    out.append(feed_dots(end - row))
+                    row = end
+                    continue
+            if row + self.band_rows > height and not final:
+                break  # the band may reach into rows still to come
+            end = _band_end(inked, row, self.band_rows, self.min_blank_rows)
+            out.append(raster_band(self._fit(dots[row:end])))
+            row = end
+        self._dots = dots[row:]
+        return out
 
 
 def _band_end(inked: NDArray[np.bool_], start: int, band_rows: int, min_blank_rows: int) -> int:

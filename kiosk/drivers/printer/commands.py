@@ -56,6 +56,7 @@ def open_configured(section: PrinterSection, transport: str | None = None) -> Es
     return open_printer(
         transport or section.transport,
         baud=section.baud,
+        bauds=section.bauds,
         profile=profile_of(section),
         timing=timing_of(section),
         near_end_max_lines=section.near_end_max_lines,

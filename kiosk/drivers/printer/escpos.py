@@ -10,11 +10,14 @@ paper out, an open cover or an error mid-job. Every read has a deadline.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from PIL import Image
 
@@ -32,8 +35,16 @@ from kiosk.drivers.printer.errors import (
 from kiosk.drivers.printer.job import JobState, PrintJob
 from kiosk.drivers.printer.transport import Transport
 
+
+class SerialLine(Protocol):
+    """A transport whose serial rate can change (`transport.SerialTransport`)."""
+
+    def set_baud(self, baud: int) -> None: ...
+
+
 log = logging.getLogger(__name__)
 Progress = Callable[[float], None]
+Raster = Image.Image | Iterable[Image.Image]  # a rendered document, whole or as strips top to bottom
 ConfirmMethod = Literal["process_id", "gs_r"]
 CONFIRM_METHODS: tuple[ConfirmMethod, ...] = ("process_id", "gs_r")
 ANSWER_GAP_S = 0.05  # quiet this long inside a process-ID answer candidate: it was noise (answers come in one burst)
@@ -72,6 +83,7 @@ class Timing:
     status_timeout_s: float = 1.0  # for each DLE EOT answer
     confirm_timeout_s: float = 30.0  # from the last byte sent to the confirmation answer
     poll_interval_s: float = 0.25  # DLE EOT 2 polls while waiting for the confirmation
+    probe_timeout_s: float = 0.2  # for each DLE EOT answer while trying a serial rate (an answer takes < 1 ms)
 
 
 def problem_of(status: PrinterStatus) -> PrinterError | None:
@@ -118,6 +130,7 @@ class EscPosPrinter:
         self.garbage_bytes = 0
         self.process_id: bytes | None = None  # the ID of the last confirmation asked for (process_id method)
         self.stale_answers = 0  # process-ID answers that named another job
+        self.baud: int | None = None  # the serial rate in use (None: not a serial line)
 
     # -- status -------------------------------------------------------------------------------------------------
 
@@ -128,6 +141,19 @@ class EscPosPrinter:
         for n in (1, 2, 3, 4):
             answers.append(self._realtime(n))
         return PrinterStatus.from_realtime(*answers)
+
+    def answers(self, timeout_s: float) -> bool:
+        """Whether the printer answers DLE EOT 1..4 correctly within `timeout_s` each: four status bytes with their
+        fixed bits right and nothing else on the line (at a wrong serial rate it says nothing or garbage)."""
+        self._drain()
+        garbage = self.garbage_bytes
+        try:
+            for n in (1, 2, 3, 4):
+                self._realtime(n, timeout_s)
+        except PrinterTimeout:
+            return False
+        self._drain()
+        return self.garbage_bytes == garbage
 
     def check_ready(self, raster_lines: int = 0) -> PrinterStatus:
         """The status, or the typed error that forbids starting a job of `raster_lines` rows now.
@@ -149,36 +175,34 @@ class EscPosPrinter:
 
     # -- printing -----------------------------------------------------------------------------------------------
 
-    def print_job(self, job: PrintJob, image: Image.Image, progress: Progress | None = None) -> PrintJob:
-        """Print `image` (the rendered `job.document`) and return the job CONFIRMED.
+    def print_job(self, job: PrintJob, raster: Raster, progress: Progress | None = None) -> PrintJob:
+        """Print `raster` (the rendered `job.document`: an image, or its strips top to bottom, drawn while the first
+        bands go out) and return the job CONFIRMED.
 
-        `progress(fraction)` is called as the bands go out (0..1 of the bytes); the job counts as printed only when
-        this returns, after the printer confirmed it. Raises a PrinterError whose `job` is the unchanged job when
-        nothing was sent (refused: not ready, near end and too long), or the FAILED job when the printer may hold
-        part of it (void it, reprint).
+        `progress(fraction)` is called as the bands go out (0..1 of the bytes, from when the whole document is
+        drawn); the job counts as printed only when this returns, after the printer confirmed it. Raises a
+        PrinterError whose `job` is the unchanged job when nothing was sent (refused: not ready, near end and too
+        long), or the FAILED job when the printer may hold part of it (void it, reprint).
         """
         if job.state is not JobState.RENDERED:
             raise PrinterError(f"job {job.document_number} is {job.state.value}, not rendered", job=job)
         try:
-            self._check_width(image)
-            self.check_ready(image.height)
+            strips = self._ready_for(raster)
         except PrinterError as e:
             e.job = job
             raise
         sent = job.sent()
         try:
-            self._send_and_confirm(image, progress)
+            self._send_and_confirm(strips, progress)
         except PrinterError as e:
             e.job = sent.failed(e.reason)
             log.warning("print job attempt %d failed: %s", job.attempt, e.reason)
             raise
         return sent.confirmed()
 
-    def print_image(self, image: Image.Image, progress: Progress | None = None) -> None:
+    def print_image(self, raster: Raster, progress: Progress | None = None) -> None:
         """Print an image that is not a tracked document (a test page): the same checks and confirmation."""
-        self._check_width(image)
-        self.check_ready(image.height)
-        self._send_and_confirm(image, progress)
+        self._send_and_confirm(self._ready_for(raster), progress)
 
     def cancel(self) -> None:
         """Clear the printer's buffers (real-time), so the rest of a failed job is not printed once paper is back."""
@@ -189,33 +213,56 @@ class EscPosPrinter:
 
     # -- internals ----------------------------------------------------------------------------------------------
 
-    def _check_width(self, image: Image.Image) -> None:
-        if image.width != self.profile.width_dots:
-            raise PrinterError(f"image is {image.width} dots wide, the paper {self.profile.width_dots}")
+    def _ready_for(self, raster: Raster) -> Iterator[Image.Image]:
+        """The strips to send, once the printer can take them. Near the paper's end the whole document is drawn
+        first: its length decides whether it may start."""
+        whole = isinstance(raster, Image.Image)
+        strips = iter([raster] if isinstance(raster, Image.Image) else raster)
+        status = self.check_ready()
+        if status.paper_near_end:
+            drawn = list(strips)
+            self.check_ready(sum(strip.height for strip in drawn))
+            strips = iter(drawn)
+        checked = self._checked_widths(strips)
+        first = next(checked, None)  # a wrong width is refused before anything is sent
+        ahead = itertools.chain([] if first is None else [first], checked)
+        return Whole(ahead) if whole else ahead
 
-    def _send_and_confirm(self, image: Image.Image, progress: Progress | None) -> None:
+    def _checked_widths(self, strips: Iterator[Image.Image]) -> Iterator[Image.Image]:
+        for strip in strips:
+            if strip.width != self.profile.width_dots:
+                raise PrinterError(f"image is {strip.width} dots wide, the paper {self.profile.width_dots}")
+            yield strip
+
+    def _send_and_confirm(self, strips: Iterator[Image.Image], progress: Progress | None) -> None:
         try:
-            self._send(image, progress or (lambda fraction: None))
+            self._send(strips, progress or (lambda fraction: None))
             self.confirm()
         except PrinterError:
             self._abandon()
             raise
 
-    def _send(self, image: Image.Image, progress: Progress) -> None:
+    def _send(self, strips: Iterator[Image.Image], progress: Progress) -> None:
         write_timeout_s = self.timing.confirm_timeout_s
         self.last_unsolicited = None  # what was reported before the status check is old news
         self.transport.write(codec.INIT + (codec.enable_asb() if self.profile.asb else b""), write_timeout_s)
-        commands = list(
-            codec.raster_commands(
-                image, self.profile.band_rows, self.profile.feed_blank_rows, trim_right=self.profile.trim_right
-            )
+        p = self.profile
+        commands = codec.streamed_raster_commands(
+            strips,
+            p.band_rows,
+            p.feed_blank_rows,
+            trim_right=p.trim_right,
         )
-        total, done = sum(len(c) for c in commands), 0
-        for command in commands:
+        # a whole image is encoded at once (its progress counts from the first band); strips are drawn meanwhile
+        drawing = Encoded(list(commands)) if isinstance(strips, Whole) else BandQueue(commands)
+        done = 0
+        for command in drawing:
             self.transport.write(command, write_timeout_s)
             done += len(command)
-            progress(done / total)
+            if drawing.total_bytes:
+                progress(done / drawing.total_bytes)
             self._check_unsolicited()
+        progress(1.0)
         if self.profile.has_cutter:
             tail = codec.feed_dots(self.profile.cut_feed_dots) + codec.cut(partial=self.profile.partial_cut)
         else:
@@ -258,11 +305,12 @@ class EscPosPrinter:
         except PrinterError as e:
             log.warning("could not clear the printer's buffers: %s", e.reason)
 
-    def _realtime(self, n: int) -> int:
-        self.transport.write(codec.status_request(n), self.timing.status_timeout_s)
-        r = self._await(ResponseKind.REALTIME, self.clock() + self.timing.status_timeout_s)
+    def _realtime(self, n: int, timeout_s: float | None = None) -> int:
+        timeout_s = self.timing.status_timeout_s if timeout_s is None else timeout_s
+        self.transport.write(codec.status_request(n), timeout_s)
+        r = self._await(ResponseKind.REALTIME, self.clock() + timeout_s)
         if r is None:
-            raise PrinterTimeout(f"no answer to DLE EOT {n} within {self.timing.status_timeout_s} s")
+            raise PrinterTimeout(f"no answer to DLE EOT {n} within {timeout_s} s")
         return r.data[0]
 
     def _await(self, kind: ResponseKind, deadline: float) -> Response | None:
@@ -316,15 +364,98 @@ class EscPosPrinter:
                 raise problem
 
 
+class Whole(Iterator[Image.Image]):
+    """The strips of a raster that came as one image: drawn already, so its bands are encoded before sending."""
+
+    def __init__(self, strips: Iterator[Image.Image]) -> None:
+        self._strips = strips
+
+    def __next__(self) -> Image.Image:
+        return next(self._strips)
+
+
+class Encoded(list[bytes]):
+    """The commands of a document encoded before sending: the total is known from the start."""
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(len(c) for c in self)
+
+
+class BandQueue:
+    """The commands of a document drawn and encoded on a thread of their own, taken in order as they are ready:
+    bands go out while later blocks are drawn. `total_bytes` is known (non-zero) once the last is drawn; an
+    error while drawing comes out of the iteration, where the sending stops."""
+
+    def __init__(self, commands: Iterator[bytes]) -> None:
+        self.total_bytes = 0
+        self._commands = commands
+        self._ready: queue.Queue[bytes | BaseException | None] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._draw, name="printer-draw", daemon=True)
+        self._thread.start()
+
+    def _draw(self) -> None:
+        total = 0
+        try:
+            for command in self._commands:
+                if self._stop.is_set():
+                    return
+                total += len(command)
+                self._ready.put(command)
+        except BaseException as e:  # handed to the sender, which raises it
+            self._ready.put(e)
+            return
+        self.total_bytes = total
+        self._ready.put(None)
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            while (item := self._ready.get()) is not None:
+                if isinstance(item, PrinterError):
+                    raise item
+                if isinstance(item, BaseException):
+                    raise PrinterError(f"the document could not be drawn: {item}", reason="render") from item
+                yield item
+        finally:
+            self._stop.set()
+
+
 def open_printer(
     url: str,
     *,
     baud: int,
+    bauds: Sequence[int] = (),
     profile: PrinterProfile,
     timing: Timing = Timing(),
     near_end_max_lines: int = 2400,
 ) -> EscPosPrinter:
-    """The driver on a freshly opened transport (`tcp://host:9100` or any pyserial URL)."""
-    from kiosk.drivers.printer.transport import open_transport
+    """The driver on a freshly opened transport (`tcp://host:9100` or any pyserial URL); on a serial line at the
+    fastest of `bauds` the printer answers at, else at the base rate `baud` (`negotiate_baud`)."""
+    from kiosk.drivers.printer.transport import SerialTransport, open_transport
 
-    return EscPosPrinter(open_transport(url, baud=baud), profile, timing=timing, near_end_max_lines=near_end_max_lines)
+    printer = EscPosPrinter(
+        open_transport(url, baud=baud), profile, timing=timing, near_end_max_lines=near_end_max_lines
+    )
+    if isinstance(printer.transport, SerialTransport):
+        printer.baud = negotiate_baud(printer, printer.transport, bauds, baud)
+    return printer
+
+
+def negotiate_baud(printer: EscPosPrinter, line: SerialLine, bauds: Sequence[int], base: int) -> int:
+    """Run `line` at the fastest of `bauds` (the profile's rates) at which the printer answers its status
+    correctly, trying each in turn down to the base rate, and return it; the base rate when none answers (the
+    status check that follows says why)."""
+    for rate in sorted({*(b for b in bauds if b > base), base}, reverse=True):
+        try:
+            line.set_baud(rate)
+        except PrinterError as e:  # this serial port cannot run at the rate: the next one
+            log.info("printer line: %s", e)
+            continue
+        if printer.answers(printer.timing.probe_timeout_s):
+            log.info("printer answers at %d baud", rate)
+            return rate
+        log.info("printer does not answer at %d baud", rate)
+    line.set_baud(base)
+    log.warning("printer answered at none of %s baud: the line stays at %d", sorted({*bauds, base}), base)
+    return base

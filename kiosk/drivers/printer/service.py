@@ -8,6 +8,7 @@ issuer.after_failure(failed_job)           # VOIDED copy -> the next job, marked
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PIL import Image
 
@@ -32,9 +33,10 @@ class DocumentIssuer:
     def preview_png(self, document: Document) -> bytes:
         return self.renderer.render_png(document)
 
-    def issue(self, job: PrintJob) -> PrintJob:
-        """Print `job` and return it CONFIRMED; a PrinterError carries the job RENDERED (nothing sent) or FAILED."""
-        return self.printer.print_job(job, self.render(job.document))
+    def issue(self, job: PrintJob, progress: Callable[[float], None] | None = None) -> PrintJob:
+        """Print `job` and return it CONFIRMED; a PrinterError carries the job RENDERED (nothing sent) or FAILED.
+        Its bands go out as they are drawn; `progress(fraction)` as they go (see `Printer.print_job`)."""
+        return self.printer.print_job(job, self.renderer.strips(job.document), progress)
 
     def after_failure(self, job: PrintJob) -> PrintJob:
         """Void a FAILED copy and return its reprint (RENDERED, same document number, marked "พิมพ์ซ้ำ")."""

@@ -53,6 +53,18 @@ class SerialTransport:
         except (serial.SerialException, OSError) as e:
             raise PrinterLinkError(f"serial read failed: {e}") from e
 
+    @property
+    def baud(self) -> int:
+        return int(self.port.baudrate)
+
+    def set_baud(self, baud: int) -> None:
+        """Run the line at `baud` from now on, forgetting what arrived before (it was heard at the old rate)."""
+        try:
+            self.port.baudrate = baud
+            self.port.reset_input_buffer()
+        except (ValueError, serial.SerialException, OSError) as e:
+            raise PrinterLinkError(f"the serial port cannot run at {baud} baud: {e}") from e
+
     def close(self) -> None:
         self.port.close()
 

@@ -155,7 +155,10 @@ def printing(cv: Canvas, d: Data) -> None:
         title, note = _("Preparing your document"), _("Getting your certified record from the registration service.")
     else:
         title, note = _("Printing your document"), _("Please wait and do not pull the paper.")
-    busy(cv, title, [note], d.optional_number("progress"), _("Printing: {pct}%"))
+    fraction = d.optional_number("progress")
+    if fraction is not None:  # the paper moves: what to do when it stops
+        note = _("Do not pull the paper: when it stops, tear it off gently at the slot.")
+    busy(cv, title, [note], fraction, _("Printing: {pct}%"))
 
 
 @screen("printed")
