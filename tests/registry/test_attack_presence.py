@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk import presence
+from kiosk import domains, presence
 from kiosk.registry import pki
 from kiosk.registry_client import RegistryClient, Reply, batch_entry, new_key
 from tests.registry.conftest import Running, presence_of
@@ -209,3 +209,17 @@ def test_the_registry_keeps_no_citizen_id_with_a_presence_session(running: Runni
         assert c.citizen(SOMCHAI)["citizen_id"] == SOMCHAI
     kept = rows(running, "SELECT kiosk_id, session, cid_hash FROM presence_sessions")
     assert len(kept) == 1 and SOMCHAI not in repr(kept)
+
+
+def test_a_signature_from_another_domain_of_the_kiosk_key_proves_no_presence(running: Running) -> None:
+    """The same key signs audit heads and kit tokens: those signatures over a presence message prove nothing."""
+    genuine = presence_of(running, SOMCHAI)
+    head, _ = genuine.split(".")
+    message = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
+    with running.client(present=False) as c:
+        for domain in (domains.AUDIT, domains.KIT_TOKEN):
+            signature = domains.sign(running.kiosk_key, domain, message)
+            proof = head + "." + base64.urlsafe_b64encode(signature).decode().rstrip("=")
+            reply = c.request("GET", f"/v1/citizens/{SOMCHAI}", presence_proof=proof)
+            assert (reply.status, reply.error) == (403, "presence_invalid")
+        assert c.request("GET", f"/v1/citizens/{SOMCHAI}", presence_proof=genuine).ok
