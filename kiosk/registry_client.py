@@ -133,6 +133,8 @@ def tls_context(ca_cert: Path, client_cert: Path, client_key: Path) -> ssl.SSLCo
 
 
 class RegistryClient:
+    presence: Callable[[str], str] | None = None  # the journey's presence proof for a citizen ID (see __init__)
+
     def __init__(
         self,
         base_url: str,

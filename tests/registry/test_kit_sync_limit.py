@@ -27,18 +27,18 @@ def test_the_kit_stops_enrolling_after_max_offline_hours_without_a_sync(running:
     keys = create_keys(tmp_path / "keys")
     conn = open_store(tmp_path / "kiosk.sqlite3")
     local = LocalAdapter(conn, keys, "unit-1014", "KIOSK-T1")
-    outbox = Outbox(conn, keys.data_key)
-    queue_kit_key(outbox, keys.audit_key, 0.0)  # something to send
+    queue_kit_key(Outbox(conn, keys.data_key), keys.audit_key, 0.0)  # something to send
+    syncing = open_store(tmp_path / "kiosk.sqlite3")  # the syncer's own connection, as the app gives it
     k = Kiosk(fake_ports(local=local, registry=FakeRegistry(down=True)), status=DeviceStatus(field_kit=True))
     wall = lambda: k.clock.wall().timestamp()  # noqa: E731  (the kit's one clock)
     try:
         officer_enrolment(k).on("error")  # a kit that never synced enrols no one
         assert k.shown[1]["reason"] == "sync_overdue"
         with running.client(base_url="https://127.0.0.1:9") as unreachable:
-            report = outbox_syncer(Config(), conn, unreachable, keys.data_key, wall).sync(wall())
+            report = outbox_syncer(Config(), syncing, unreachable, keys.data_key, wall).sync(wall())
         assert report.error and local.last_sync() is None  # no link: no sync
         with running.client() as c:
-            syncer = outbox_syncer(Config(), conn, c, keys.data_key, wall)
+            syncer = outbox_syncer(Config(), syncing, c, keys.data_key, wall)
             syncer.link_restored()  # the link is up: no back-off
             report = syncer.sync(wall())
         assert not report.error and report.remaining == 0
@@ -57,7 +57,7 @@ def test_the_kit_stops_enrolling_after_max_offline_hours_without_a_sync(running:
         k.wait(10).on("attract")
 
         with running.client() as c:  # the link is back: a pass with nothing to send still reaches the registry
-            assert not outbox_syncer(Config(), conn, c, keys.data_key, wall).sync(wall()).error
+            assert not outbox_syncer(Config(), syncing, c, keys.data_key, wall).sync(wall()).error
         officer_enrolment(k).on("officer_signin")  # restored
         k.tap("cancel").on("thank_you").wait(30).on("attract")
 
@@ -67,3 +67,4 @@ def test_the_kit_stops_enrolling_after_max_offline_hours_without_a_sync(running:
     finally:
         k.close()
         conn.close()
+        syncing.close()
