@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -101,6 +102,7 @@ class Running:
     kiosk_dir: Path
     kiosk_key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)  # KIOSK-T1's device key
     kiosk_key_held: list[bool] = field(default_factory=list)  # [True] once the registry holds it
+    kiosk_key_lock: threading.Lock = field(default_factory=threading.Lock)  # concurrent kiosks register it once
 
 
 def presence_of(
@@ -118,10 +120,11 @@ def presence_of(
     first use), at the registry's 'now', in a fresh session."""
     if key is None:
         key = r.kiosk_key
-        if not r.kiosk_key_held:
-            serial = x509.load_pem_x509_certificate((r.kiosk_dir / "kiosk.pem").read_bytes()).serial_number
-            r.registry.enrol_kit_key("KIOSK-T1", key.public_key().public_bytes_raw(), serial)
-            r.kiosk_key_held.append(True)
+        with r.kiosk_key_lock:
+            if not r.kiosk_key_held:
+                serial = x509.load_pem_x509_certificate((r.kiosk_dir / "kiosk.pem").read_bytes()).serial_number
+                r.registry.enrol_kit_key("KIOSK-T1", key.public_key().public_bytes_raw(), serial)
+                r.kiosk_key_held.append(True)
     when = int((at or r.clock.now).timestamp())
     return presence.make(key, kiosk, session or presence.new_session(), method, cid, when)
 
