@@ -95,13 +95,18 @@ class Registry:
         request: Mapping[str, Any],
         op: Callable[[Tx], Result],
         replay: Callable[[Tx, dict[str, Any]], dict[str, Any]] | None = None,
+        guard: PresenceCheck | None = None,
     ) -> Result:
         """Run `op` once per (client, key): a retry with the same request replays the stored answer. A secret in
-        the answer is not stored: `op` lists it under `SECRET_FIELDS`, and `replay` rebuilds it for a retry."""
+        the answer is not stored: `op` lists it under `SECRET_FIELDS`, and `replay` rebuilds it for a retry.
+        `guard` runs first in the same transaction, before any replay: its refusal is answered and not stored."""
         request_hash = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
         for _ in range(3):
             try:
                 with self.db.transaction() as tx:
+                    refused = guard(tx) if guard is not None else None
+                    if refused is not None:
+                        return refused
                     row = tx.one(
                         "SELECT request_hash, status, body FROM idempotency WHERE client = ? AND key = ?",
                         (client, key),
@@ -206,17 +211,21 @@ class Registry:
             return self._presence_refusal("presence_session_reused", "this session already served another citizen")
         return None
 
-    def _present_for_change(self, client: str, what: str, cid: str, proof: str) -> Result | None:
-        """The presence check of a call that changes a citizen's data (extract, booking): a refusal is recorded in
-        `citizen_reads` like a refused read, in its own transaction, and the change is not attempted."""
-        with self.db.transaction() as tx:
+    def _present_for_change(self, client: str, what: str, cid: str, proof: str) -> PresenceCheck:
+        """The presence check of a call that changes a citizen's data (extract, booking), run in the change's own
+        transaction before anything else (a retried key too): a refusal is recorded in `citizen_reads` like a
+        refused read, and the change is not attempted."""
+
+        def check(tx: Tx) -> Result | None:
             refused = self._presence_of(client, cid, proof)(tx)
             if refused is not None:
                 tx.execute(
                     "INSERT INTO citizen_reads (kiosk_id, read_at, what, subject_hash, outcome) VALUES (?, ?, ?, ?, ?)",
                     (client, self._epoch(), what, self._subject_hash(cid), refused[1]["error"]),
                 )
-        return refused
+            return refused
+
+        return check
 
     def _subject_hash(self, subject: str) -> str:
         if self.templates is not None:
@@ -334,9 +343,7 @@ class Registry:
     # ---- extracts ---------------------------------------------------------------------------------------------
 
     def issue_extract(self, client: str, key: str, cid: str, doc_type: str, proof: str = "") -> Result:
-        refused = self._present_for_change(client, "extract_issue", cid, proof)
-        if refused is not None:
-            return refused
+        present = self._present_for_change(client, "extract_issue", cid, proof)
 
         def op(tx: Tx) -> Result:
             person = self._citizen(tx, cid)
@@ -354,7 +361,7 @@ class Registry:
             tx.execute("UPDATE extracts SET doc_no = ?, body = ? WHERE id = ?", (doc_no, json.dumps(body), row[0]))
             return 201, body
 
-        return self._idempotent(client, key, {"op": "extract", "cid": cid, "doc_type": doc_type}, op)
+        return self._idempotent(client, key, {"op": "extract", "cid": cid, "doc_type": doc_type}, op, guard=present)
 
     def _extract_body(self, person: dict[str, Any], doc_type: str, doc_no: str, now: datetime) -> dict[str, Any]:
         name = person["name_th"]
@@ -449,9 +456,7 @@ class Registry:
         return holidays, closures
 
     def book(self, client: str, key: str, cid: str, slot_id: int, proof: str = "") -> Result:
-        refused = self._present_for_change(client, "book", cid, proof)
-        if refused is not None:
-            return refused
+        present = self._present_for_change(client, "book", cid, proof)
 
         def op(tx: Tx) -> Result:
             if tx.one("SELECT 1 FROM citizens WHERE cid = ?", (cid,)) is None:
@@ -488,12 +493,10 @@ class Registry:
                 "start": slot[3],
             }
 
-        return self._idempotent(client, key, {"op": "book", "cid": cid, "slot_id": slot_id}, op)
+        return self._idempotent(client, key, {"op": "book", "cid": cid, "slot_id": slot_id}, op, guard=present)
 
     def cancel_booking(self, client: str, key: str, ref: str, cid: str, proof: str = "") -> Result:
-        refused = self._present_for_change(client, "cancel", cid, proof)
-        if refused is not None:
-            return refused
+        present = self._present_for_change(client, "cancel", cid, proof)
 
         def op(tx: Tx) -> Result:
             row = tx.one("SELECT slot_id, cid, cancelled_at, client FROM bookings WHERE ref = ?", (ref,))
@@ -505,7 +508,7 @@ class Registry:
             tx.execute("UPDATE slots SET booked = booked - 1 WHERE id = ?", (row[0],))
             return 200, {"booking_ref": ref, "cancelled": True}
 
-        return self._idempotent(client, key, {"op": "cancel", "ref": ref, "cid": cid}, op)
+        return self._idempotent(client, key, {"op": "cancel", "ref": ref, "cid": cid}, op, guard=present)
 
     def citizen_bookings(self, cid: str) -> dict[str, Any]:
         """The citizen's bookings not cancelled, from today (Bangkok) on, soonest first."""
