@@ -217,7 +217,7 @@ def with_devices(rig: Any, journey: str, run: int) -> Callable[[], tuple[Any, ..
     from kiosk.config import Config
     from kiosk.flows import host as host_mod
     from kiosk.flows.adapters import LocalAdapter
-    from kiosk.store import load_or_create, open_store
+    from kiosk.store import last_sync, load_or_create, open_store
 
     who = CITIZENS[run % len(CITIZENS)]
 
@@ -231,6 +231,7 @@ def with_devices(rig: Any, journey: str, run: int) -> Callable[[], tuple[Any, ..
             LocalAdapter(conn, keys, cfg.kiosk.unit, cfg.kiosk.id).add_officer(
                 holder_key(officer.cid, keys.subject_key), officer.cid, "officer", "58203947"
             )
+            last_sync.record(conn, keys.data_key, time.time())  # a kit handed out synced
             conn.close()
         runner = Runner(tick_s=0.05)
         screens = Screens()

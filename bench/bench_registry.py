@@ -30,10 +30,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from cryptography import x509  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+
+from kiosk import presence  # noqa: E402
 from kiosk.registry import pki  # noqa: E402
 from kiosk.registry.db import open_database  # noqa: E402
 from kiosk.registry.home import RegistryHome  # noqa: E402
 from kiosk.registry.population import generated_people, seed  # noqa: E402
+from kiosk.registry.service import Registry  # noqa: E402
 from kiosk.registry_client import RegistryClient, new_key  # noqa: E402
 from kiosk.store import Outbox, Syncer, client_sender, load_or_create, open_store  # noqa: E402
 
@@ -65,18 +70,31 @@ def client(url: str, certs: Path) -> RegistryClient:
     )
 
 
+DEVICE_KEY = "device.key"  # beside the kiosk's certificate: the bench kiosk's Ed25519 device key (raw)
+
+
+def device_key(certs: Path) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes((certs / DEVICE_KEY).read_bytes())
+
+
 def worker(job: tuple[str, Path, str, list[Any]]) -> tuple[float, float, int]:
-    """One kiosk: its requests back to back over one connection; returns (start, end, failures)."""
+    """One kiosk: its requests back to back over one connection, each for a citizen it has just verified (a fresh
+    presence proof, signed here as the kiosk would); returns (start, end, failures)."""
     url, certs, kind, items = job
     failures = 0
+    key = device_key(certs)
     with client(url, certs) as c:
         c.health()  # the TLS handshake is not part of the measured work
         start = time.time()
         for item in items:
+            cid = item if kind == "extract" else item[0]
+            proof = presence.make(key, "KIOSK-BENCH", presence.new_session(), "face", cid, int(time.time()))
             if kind == "extract":
-                reply = c.submit("issue_extract", {"citizen_id": item, "doc_type": "TR14_1"}, new_key())
+                reply = c.submit(
+                    "issue_extract", {"citizen_id": cid, "doc_type": "TR14_1", "presence_proof": proof}, new_key()
+                )
             else:
-                reply = c.submit("book", {"citizen_id": item[0], "slot_id": item[1]}, new_key())
+                reply = c.submit("book", {"citizen_id": cid, "slot_id": item[1], "presence_proof": proof}, new_key())
             failures += not reply.ok
         return start, time.time(), failures
 
@@ -127,6 +145,9 @@ def bench_engine(
         url = fresh_database(engine, work, pg_dsn, next(counter) + (0 if engine == "sqlite" else 1000))
         db = open_database(url)
         seed(db, today, extra=population + 50, days=16)  # generated people are the same prefix whatever the count
+        serial = x509.load_pem_x509_certificate((certs / "kiosk.pem").read_bytes()).serial_number
+        public = device_key(certs).public_key().public_bytes_raw()
+        Registry(db, home.signer()).enrol_kit_key("KIOSK-BENCH", public, serial)  # as kiosk enrol-device does
         db.close()
         return url
 
@@ -228,6 +249,7 @@ def main() -> int:
     home.init()
     certs = work / "kiosk"
     pki.enrol_kiosk(home.authority(), "KIOSK-BENCH", certs / "kiosk.pem", certs / "kiosk.key", certs / "ca.pem")
+    (certs / DEVICE_KEY).write_bytes(Ed25519PrivateKey.generate().private_bytes_raw())
     print(f"registry bench on {os.cpu_count()} cores; server and kiosks share this machine")
     pg_folder = Path(tempfile.mkdtemp(prefix="kiosk-bench-pg-", dir="/tmp"))
     pg_dsn = ""

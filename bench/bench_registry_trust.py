@@ -1,8 +1,9 @@
 """What the trust checks cost the registry per request: the service layer in process on SQLite (no HTTP, no TLS).
 
 Prints the median time per call over several runs of: the per-request revocation lookup (`certificate_revoked`,
-with 1,000 revoked serials on file), an audited citizen read (`read_citizen`: the record plus its `citizen_reads`
-row) against the unaudited `citizen`, and an audit-anchor update (Ed25519 verify + upsert).
+with 1,000 revoked serials on file), an audited citizen read (`read_citizen`: the citizen's presence proof checked,
+the record, its `citizen_reads` row) against the unaudited `citizen`, one refused for want of a proof, making a
+presence proof (the kiosk's side), and an audit-anchor update (Ed25519 verify + upsert).
 
     .venv/bin/python bench/bench_registry_trust.py [--runs 5] [--per-run 200]
 """
@@ -24,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat  # noqa: E402
 
+from kiosk import presence  # noqa: E402
 from kiosk.registry.db import open_database  # noqa: E402
 from kiosk.registry.population import seed  # noqa: E402
 from kiosk.registry.service import Registry  # noqa: E402
@@ -60,6 +62,7 @@ def main() -> int:
         public = kit.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         registry.register_kit_key("K", new_key(), public, serial="ffff")
         seq = iter(range(1, 10**9))
+        proof = presence.make(kit, "K", presence.new_session(), "face", SOMCHAI, int(now.timestamp()))  # one journey
 
         def anchor() -> None:
             n = next(seq)
@@ -71,7 +74,16 @@ def main() -> int:
                 lambda: registry.certificate_revoked("abcdef"), **vars(args)
             ),
             "citizen read, unaudited": median_us(lambda: registry.citizen(SOMCHAI), **vars(args)),
-            "citizen read, audited": median_us(lambda: registry.read_citizen("K", SOMCHAI), **vars(args)),
+            "presence proof, made (kiosk)": median_us(
+                lambda: presence.make(kit, "K", presence.new_session(), "face", SOMCHAI, int(now.timestamp())),
+                **vars(args),
+            ),
+            "citizen read, proof checked, audited": median_us(
+                lambda: registry.read_citizen("K", SOMCHAI, proof), **vars(args)
+            ),
+            "citizen read refused (no proof), audited": median_us(
+                lambda: registry.read_citizen("K", SOMCHAI), **vars(args)
+            ),
             "audit anchor update": median_us(anchor, **vars(args)),
         }
         db.close()

@@ -97,9 +97,9 @@ def compose(
     stack = contextlib.ExitStack()
     try:
         keys, conn = open_keys_and_store(cfg, stack)
-        client = registry_client(cfg, stack)
         wall = runner.clock.wall  # one clock for the journeys, the adapters and the card's expiry date
         local = adapters.LocalAdapter(conn, keys, cfg.kiosk.unit, cfg.kiosk.id, clock=wall)
+        client = registry_client(cfg, stack, presence=local.presence.for_citizen)
         reader = card_reader(cfg, runner, stack)
         sensor = finger_sensor(cfg, stack)
         issuer = document_issuer(cfg, stack)

@@ -118,6 +118,7 @@ class StoreSection:
     path: Path = Path("var/kiosk.sqlite3")
     sync_interval_s: float = 5.0
     max_backoff_s: float = 300.0
+    max_offline_hours: float = 72.0  # a field kit that has not synced for longer stops enrolling until it syncs
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,7 @@ RANGES: tuple[tuple[str, str, float, float], ...] = (
     ("face", "frames_window_s", 0.0, 5.0),
     ("coproc", "heartbeat_s", 0.1, 60.0),
     ("audio", "volume", 0.0, 1.0),
+    ("store", "max_offline_hours", 1.0, 30 * 24.0),
     ("audio", "speed_wpm", 80, 400),
 )
 

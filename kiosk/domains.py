@@ -1,7 +1,7 @@
 """Domain tags for every message the kiosk's one Ed25519 key signs, shared by the kiosk and the registry.
 
-The audit log's heads and the offline activation tokens are signed by the same key (the key the registry holds for
-the kiosk, `kit_keys`). Each message is prefixed with its own tag before it is signed,
+The audit log's heads, the offline activation tokens and the citizen-presence proofs are signed by the same key
+(the key the registry holds for the kiosk, `kit_keys`). Each message is prefixed with its own tag before it is signed,
 so a signature made for one purpose is never a valid signature for another, whatever the bytes after the tag.
 """
 
@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 AUDIT = b"kiosk-audit-v1\0"  # over an audit entry's 32-byte hash (kiosk.store.audit)
 KIT_TOKEN = b"kiosk-kit-token-v1\0"  # over `kiosk_id|op_key|expires|nonce` (kiosk.registry.kit_tokens)
-TAGS = (AUDIT, KIT_TOKEN)  # a new use of the key gets its own tag here
+PRESENCE = b"kiosk-presence-v1\0"  # over `kiosk_id|session|method|verified_at|cid_hash` (kiosk.presence)
+TAGS = (AUDIT, KIT_TOKEN, PRESENCE)  # a new use of the key gets its own tag here
 
 
 def sign(key: Ed25519PrivateKey, domain: bytes, message: bytes) -> bytes:

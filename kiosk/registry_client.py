@@ -14,6 +14,7 @@ import json
 import logging
 import secrets
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from kiosk import presence
 from kiosk.errors import KioskError
 from kiosk.seal import TrustList, TrustListError, signed_list
 
@@ -47,7 +49,7 @@ BATCH_BYTES = 256 * 1024
 def batch_entry(kind: str, payload: dict[str, Any], key: str) -> bytes:
     """An operation as it travels in a batch: its key, kind, and the fields its route takes (path and body)."""
     _, template, fields = OPERATIONS[kind]
-    names = [*(name for _, name, _, _ in Formatter().parse(template) if name), *fields]
+    names = [*(name for _, name, _, _ in Formatter().parse(template) if name), *fields, "presence_proof"]
     params = {k: payload[k] for k in names if payload.get(k) is not None}
     return json.dumps({"key": key, "kind": kind, "params": params}, separators=(",", ":")).encode()
 
@@ -131,6 +133,8 @@ def tls_context(ca_cert: Path, client_cert: Path, client_key: Path) -> ssl.SSLCo
 
 
 class RegistryClient:
+    presence: Callable[[str], str] | None = None  # the journey's presence proof for a citizen ID (see __init__)
+
     def __init__(
         self,
         base_url: str,
@@ -140,8 +144,12 @@ class RegistryClient:
         client_key: Path,
         timeout_s: float = 5.0,
         context: ssl.SSLContext | None = None,
+        presence: Callable[[str], str] | None = None,
     ) -> None:
+        """`presence` gives the journey's citizen-presence proof (`kiosk.presence.Held.for_citizen`) for a
+        citizen ID: every call on one citizen's data carries it; without it those calls are refused."""
         ctx = context or tls_context(ca_cert, client_cert, client_key)
+        self.presence = presence
         # httpx logs every request URL at INFO, and URLs carry citizen IDs: PDPA keeps them out of the logs.
         for name in ("httpx", "httpcore"):
             logging.getLogger(name).setLevel(logging.WARNING)
@@ -167,10 +175,13 @@ class RegistryClient:
         key: str = "",
         params: dict[str, str] | None = None,
         session_key: str = "",
+        presence_proof: str = "",
     ) -> Reply:
         headers = {"Idempotency-Key": key} if key else {}
         if session_key:
             headers["Session-Key"] = session_key
+        if presence_proof:
+            headers[presence.HEADER] = presence_proof
         try:
             response = self.http.request(method, path, json=body, headers=headers, params=params)
         except (httpx.TransportError, ssl.SSLError, OSError) as e:
@@ -189,7 +200,8 @@ class RegistryClient:
         """Send one outbox operation with its idempotency key; 2xx and 4xx both come back as a Reply."""
         method, template, fields = OPERATIONS[kind]
         body = {k: payload[k] for k in fields if k in payload and payload[k] is not None}
-        return self.request(method, template.format(**payload), body=body, key=key)
+        proof = str(payload.get("presence_proof") or "")
+        return self.request(method, template.format(**payload), body=body, key=key, presence_proof=proof)
 
     def submit_batch(self, ops: list[tuple[str, str, dict[str, Any]]]) -> list[Reply]:
         """Send outbox operations (key, kind, payload) in one request; their answers in order, one per operation up
@@ -248,18 +260,26 @@ class RegistryClient:
         except TrustListError as e:
             raise RegistryError(f"the registry's trust list is refused: {e}") from None
 
+    def proof_for(self, citizen_id: str) -> str:
+        """The presence proof this client's journey holds for `citizen_id` ("" when none)."""
+        return self.presence(citizen_id) if self.presence is not None else ""
+
     def citizen(self, citizen_id: str) -> dict[str, Any]:
-        person = self._ok(self.request("GET", f"/v1/citizens/{citizen_id}"), citizen_id=str, name_th=dict, events=list)
+        reply = self.request("GET", f"/v1/citizens/{citizen_id}", presence_proof=self.proof_for(citizen_id))
+        person = self._ok(reply, citizen_id=str, name_th=dict, events=list)
         if person["citizen_id"] != citizen_id:
             raise RegistryError("the registry answered with another citizen's record")
         return person
 
     def issue_extract(self, citizen_id: str, doc_type: str, key: str) -> dict[str, Any]:
-        reply = self.submit("issue_extract", {"citizen_id": citizen_id, "doc_type": doc_type}, key)
+        payload = {"citizen_id": citizen_id, "doc_type": doc_type, "presence_proof": self.proof_for(citizen_id)}
+        reply = self.submit("issue_extract", payload, key)
         return self._ok(reply, doc_no=str, doc_type=str, seal=str, person=dict, issued_at=str, valid_until=str)
 
-    def extract(self, doc_no: str) -> dict[str, Any]:
-        return self._ok(self.request("GET", f"/v1/extracts/{doc_no}"), doc_no=str, seal=str, person=dict)
+    def extract(self, doc_no: str, citizen_id: str) -> dict[str, Any]:
+        """An extract issued to `citizen_id` (their presence proven), by its number."""
+        reply = self.request("GET", f"/v1/extracts/{doc_no}", presence_proof=self.proof_for(citizen_id))
+        return self._ok(reply, doc_no=str, seal=str, person=dict)
 
     def offices(self) -> list[dict[str, Any]]:
         offices = self._ok(self.request("GET", "/v1/offices")).get("offices")
@@ -275,11 +295,13 @@ class RegistryClient:
         return slots
 
     def book(self, citizen_id: str, slot_id: int, key: str) -> dict[str, Any]:
-        reply = self.submit("book", {"citizen_id": citizen_id, "slot_id": slot_id}, key)
+        payload = {"citizen_id": citizen_id, "slot_id": slot_id, "presence_proof": self.proof_for(citizen_id)}
+        reply = self.submit("book", payload, key)
         return self._ok(reply, booking_ref=str, day=str, start=str, office_code=str)
 
     def cancel_booking(self, ref: str, citizen_id: str, key: str) -> dict[str, Any]:
-        return self._ok(self.submit("cancel_booking", {"ref": ref, "citizen_id": citizen_id}, key), cancelled=bool)
+        payload = {"ref": ref, "citizen_id": citizen_id, "presence_proof": self.proof_for(citizen_id)}
+        return self._ok(self.submit("cancel_booking", payload, key), cancelled=bool)
 
     def enrol(
         self,
@@ -327,7 +349,9 @@ class RegistryClient:
 
     def citizen_bookings(self, citizen_id: str) -> list[dict[str, Any]]:
         """The citizen's bookings from today on (not cancelled), soonest first."""
-        body = self._ok(self.request("GET", f"/v1/citizens/{citizen_id}/bookings"), citizen_id=str, bookings=list)
+        proof = self.proof_for(citizen_id)
+        reply = self.request("GET", f"/v1/citizens/{citizen_id}/bookings", presence_proof=proof)
+        body = self._ok(reply, citizen_id=str, bookings=list)
         if body["citizen_id"] != citizen_id:
             raise RegistryError("the registry answered with another citizen's bookings")
         shape = {"booking_ref": str, "slot_id": int, "office_code": str, "service": str, "day": str, "start": str}

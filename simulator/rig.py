@@ -13,6 +13,7 @@ import logging
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -223,14 +224,29 @@ class Rig:
         self._stack.callback(server.stop)
         self.registry_server = server
         pki_dir = self.state_dir / "pki"
-        pki.enrol_kiosk(
+        cert = pki.enrol_kiosk(
             home.authority(), SIM_KIOSK_ID, pki_dir / "kiosk.pem", pki_dir / "kiosk.key", pki_dir / "ca.pem"
         )
+        self._enrol_kit_key(home, url, cert.serial_number)
         self.link = Link(("127.0.0.1", server.api_port))
         self._stack.callback(self.link.close)
         self.ports["registry"] = self.link.url
         self.ports["trust_list"] = str(home.trust_list)
         self.ports["verify"] = server.verify_url
+
+    def _enrol_kit_key(self, home: Any, url: str, serial: int) -> None:
+        """As `kiosk enrol-device` does: the registry holds the kiosk's key from its certification on, so its
+        presence proofs and offline tokens check before its first sync."""
+        from kiosk.registry.db import open_database
+        from kiosk.registry.service import Registry
+        from kiosk.store import kit_public_key, load_keys
+
+        keys = load_keys(self.state_dir / "keys")
+        db = open_database(url)
+        try:
+            Registry(db, home.signer()).enrol_kit_key(SIM_KIOSK_ID, kit_public_key(keys.audit_key), serial)
+        finally:
+            db.close()
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):
@@ -281,13 +297,14 @@ class Rig:
 
     def provision(self, cfg: Config) -> None:
         """Put the test officers on the kiosk's roster (their card's holder key and PIN), as a district office would
-        when it hands out a field kit. `cfg` is the kiosk's config from `kiosk_config`."""
+        when it hands out a field kit, and record that hand-over as its last sync (the office syncs the kit): it
+        enrols for `[store] max_offline_hours` from now. `cfg` is the kiosk's config from `kiosk_config`."""
         try:
             from kiosk.flows.adapters import LocalAdapter
         except ImportError:
             return
         from kiosk.flows.attempts import holder_key
-        from kiosk.store import load_keys, open_store
+        from kiosk.store import last_sync, load_keys, open_store
 
         keys = load_keys(cfg.kiosk.data_dir / "keys")  # made by `enrol_keys` when the rig started
         conn = open_store(cfg.store.path)
@@ -298,6 +315,7 @@ class Rig:
                     name = c.name_th.full()
                     # The registry knows its officers by their citizen ID (kiosk.registry.population).
                     local.add_officer(holder_key(c.cid, keys.subject_key), c.cid, name, c.pin)
+            last_sync.record(conn, keys.data_key, time.time())
         finally:
             conn.close()
 

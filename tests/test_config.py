@@ -83,6 +83,7 @@ def test_shipped_examples_load(name: str) -> None:
         ("[face]\nportrait_alignments = 10\n", "face.portrait_alignments"),
         ("[face]\nframes_window_s = -1.0\n", "face.frames_window_s"),
         ("[printer]\nwidth_dots = 0\n", "printer.width_dots"),
+        ("[store]\nmax_offline_hours = 0\n", "store.max_offline_hours"),
     ],
 )
 def test_out_of_range_value_names_key_and_file(tmp_path: Path, text: str, key: str) -> None:
@@ -95,6 +96,14 @@ def test_out_of_range_value_names_key_and_file(tmp_path: Path, text: str, key: s
 def test_boundaries_are_accepted(tmp_path: Path) -> None:
     cfg = config.load(write(tmp_path, "[passcode]\nlength = 6\n[face]\nmatch_threshold = 1\n"))
     assert cfg.passcode.length == 6
+
+
+def test_a_field_kits_time_without_a_sync_reaches_its_journeys(tmp_path: Path) -> None:
+    from kiosk.compose.journeys import limits_of
+
+    cfg = config.load(write(tmp_path, "[store]\nmax_offline_hours = 12\n"))
+    assert limits_of(cfg).max_offline_s == 12 * 3600
+    assert config.load(write(tmp_path, "")).store.max_offline_hours == 72
 
 
 def test_the_audio_output_is_a_configuration_choice(tmp_path: Path) -> None:

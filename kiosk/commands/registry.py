@@ -247,6 +247,7 @@ def cmd_sync(args: argparse.Namespace, cfg: Config) -> int:
     from kiosk.app import open_registry_client
     from kiosk.registry_client import RegistryError
     from kiosk.store import Backoff, Cache, Outbox, Syncer, client_sender, open_store, queue_kit_key
+    from kiosk.store.last_sync import note_sync
     from kiosk.store.sync import anchor_audit_head
 
     keys = _keys(cfg, "sync")
@@ -276,6 +277,8 @@ def cmd_sync(args: argparse.Namespace, cfg: Config) -> int:
         anchored = anchor_audit_head(client, conn)
         if anchored:
             print(f"  audit: {anchored}")
+        if note_sync(client, outbox, keys.data_key, time.time()):
+            print("  synced: a field kit enrols for [store] max_offline_hours from now")
         try:
             cache = Cache(conn)
             trust = client.trust_list(cache.trust_list())  # signed, and never older than the one held

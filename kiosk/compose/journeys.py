@@ -46,6 +46,7 @@ def limits_of(cfg: Config) -> Limits:
         liveness=cfg.face.liveness,
         reject_expired=cfg.card.reject_expired,
         passcode=PasscodeRules(p.length, p.max_run, p.max_repeat, p.max_attempts),
+        max_offline_s=cfg.store.max_offline_hours * 3600.0,
     )
 
 

@@ -16,23 +16,30 @@ from kiosk.config import Config
 log = logging.getLogger(__name__)
 
 
-def open_registry_client(cfg: Config) -> Any:
+def open_registry_client(cfg: Config, presence: Callable[[str], str] | None = None) -> Any:
     """The mutual-TLS registry client from `[registry]` (the kiosk's and the commands'); RegistryError when its
-    credentials cannot be loaded."""
+    credentials cannot be loaded. `presence` gives the journey's citizen-presence proof (the kiosk's only)."""
     from kiosk.registry_client import RegistryClient
 
     r = cfg.registry
     return RegistryClient(
-        r.url, ca_cert=r.ca_cert, client_cert=r.client_cert, client_key=r.client_key, timeout_s=r.timeout_s
+        r.url,
+        ca_cert=r.ca_cert,
+        client_cert=r.client_cert,
+        client_key=r.client_key,
+        timeout_s=r.timeout_s,
+        presence=presence,
     )
 
 
-def registry_client(cfg: Config, stack: contextlib.ExitStack) -> Any | None:
+def registry_client(
+    cfg: Config, stack: contextlib.ExitStack, presence: Callable[[str], str] | None = None
+) -> Any | None:
     """The mutual-TLS client; None when this kiosk has no credentials yet (not enrolled with the registry)."""
     from kiosk.registry_client import RegistryError
 
     try:
-        client = open_registry_client(cfg)
+        client = open_registry_client(cfg, presence)
     except RegistryError as e:
         log.error("registry unavailable, only offline services offered: %s", e)
         return None
@@ -52,16 +59,23 @@ class UnreachableRegistry:
         return unreachable
 
 
-def outbox_syncer(cfg: Config, conn: sqlite3.Connection, client: Any, data_key: bytes) -> Any:
-    """The outbox (encrypted with `data_key`) sent to the registry `client`, backing off up to `[store]`'s ceiling."""
+def outbox_syncer(
+    cfg: Config, conn: sqlite3.Connection, client: Any, data_key: bytes, wall: Callable[[], float] = time.time
+) -> Any:
+    """The outbox (encrypted with `data_key`) sent to the registry `client`, backing off up to `[store]`'s ceiling;
+    a pass that leaves nothing to send, with the registry answering, is the kit's last sync at `wall()`."""
     from kiosk.store import Backoff, Outbox, Syncer, client_sender
+    from kiosk.store.last_sync import note_sync
     from kiosk.store.sync import anchor_audit_head
 
     backoff = Backoff(max_s=cfg.store.max_backoff_s)
-    # after each pass the registry gets the audit log's signed head (truncation then shows at `kiosk audit`)
-    return Syncer(
-        Outbox(conn, data_key), client_sender(client), backoff, after_pass=lambda: anchor_audit_head(client, conn)
-    )
+    outbox = Outbox(conn, data_key)
+
+    def after_pass() -> None:
+        anchor_audit_head(client, conn)  # the registry keeps the log's signed head: truncation shows at `kiosk audit`
+        note_sync(client, outbox, data_key, wall())  # a field kit enrols within max_offline_hours of this
+
+    return Syncer(outbox, client_sender(client), backoff, after_pass=after_pass)
 
 
 def start_sync(cfg: Config, client: Any, data_key: bytes, stack: contextlib.ExitStack) -> None:

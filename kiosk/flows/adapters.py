@@ -24,6 +24,7 @@ from kiosk.errors import DeviceError
 from kiosk.flows.effects import Booking, CancelBooking, Document, Enrolment
 from kiosk.flows.events import Activation, Office, Record, Slot, Ticket, event_value
 from kiosk.flows.ports import CardReading, Hint, KeptStrike
+from kiosk.presence import Held
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ def registry_errors() -> Iterator[None]:
         reason = "slot_taken" if e.code in ("slot_full", "after_cutoff") else "conflict"
         raise RegistryFailed(str(e), reason=reason) from e
     except RegistryRejected as e:
-        raise RegistryFailed(str(e), reason="refused") from None
+        reason = "presence_refused" if e.code.startswith("presence_") else "refused"
+        raise RegistryFailed(str(e), reason=reason) from None
     except (RegistryUnavailable, RegistryError) as e:
         raise RegistryFailed(str(e), reason="unreachable") from None
 
@@ -214,6 +216,26 @@ class LocalAdapter:
     # officer ID -> the proof key derived from the PIN they signed in with (kiosk.officer_proof): in memory only,
     # until they sign out or the journey ends (`forget_officers`)
     _proof_keys: dict[str, bytes] = field(default_factory=dict, repr=False)
+    # the journey's citizen-presence proof, in memory only; the registry client reads it (`presence.for_citizen`)
+    presence: Held = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.presence = Held(self.keys.audit_key, self.kiosk_id)
+
+    def prove_presence(self, citizen_id: str, method: str) -> None:
+        self.presence.prove(citizen_id, method, int(self.clock().timestamp()))
+
+    def forget_presence(self) -> None:
+        self.presence.forget()
+
+    def last_sync(self) -> datetime | None:
+        with self.lock:
+            from kiosk.store.last_sync import read
+
+            try:
+                return read(self.conn, self.keys.data_key)
+            except sqlite3.Error as e:
+                raise StoreFailed(f"the store cannot be read: {e}") from None
 
     def _audit_log(self) -> Any:
         from kiosk.store import AuditLog

@@ -48,6 +48,7 @@ class Limits:
     cid_max_attempts: int = 3
     lockout_s: float = 900.0
     max_reprints: int = 2
+    max_offline_s: float = 72 * 3600.0  # a field kit enrols no one after this long without a sync
     liveness: bool = True
     reject_expired: bool = True
     passcode: PasscodeRules = field(default_factory=PasscodeRules)
@@ -65,6 +66,28 @@ class WallAnchor:
         return self.wall + timedelta(seconds=now - self.mono)
 
 
+SyncVerdict = Literal["ok", "overdue", "never_synced", "clock_behind"]
+
+
+@dataclass(frozen=True)
+class OfflineLimit:
+    """A field kit's last completed sync with the registry (wall time, from its sealed store) and how long it may
+    go without one; `max_offline_s` None: no limit (a kiosk that is not a field kit enrols online only)."""
+
+    last_sync: datetime | None = None
+    max_offline_s: float | None = None
+
+    def verdict(self, wall: datetime) -> SyncVerdict:
+        """ "ok" within the limit; a clock earlier than the last sync is no proof of anything ("clock_behind")."""
+        if self.max_offline_s is None:
+            return "ok"
+        if self.last_sync is None:
+            return "never_synced"
+        if wall < self.last_sync:
+            return "clock_behind"
+        return "ok" if (wall - self.last_sync).total_seconds() <= self.max_offline_s else "overdue"
+
+
 @dataclass(frozen=True)
 class Context:
     language: str = "th"
@@ -72,6 +95,7 @@ class Context:
     limits: Limits = field(default_factory=Limits)
     attempts: AttemptBook = field(default_factory=AttemptBook)
     clock: WallAnchor = field(default_factory=WallAnchor)
+    offline: OfflineLimit = field(default_factory=OfflineLimit)
 
     def local(self, now: float) -> datetime:
         return self.clock.at(now).astimezone(ZoneInfo(self.limits.booking.timezone))

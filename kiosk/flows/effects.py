@@ -195,6 +195,15 @@ class PersistAttempts:
     book: AttemptBook
 
 
+@dataclass(frozen=True, repr=False)
+class ProvePresence:
+    """The card's holder was verified (face or finger): sign this journey's presence proof for them
+    (`kiosk.presence`), held in memory until the journey ends; the registry asks for it on their data."""
+
+    citizen_id: str
+    method: str  # "face" | "finger"
+
+
 @dataclass(frozen=True)
 class Forget:
     """Wipe everything held for this person: portrait, frames, templates, records; stop device work in flight."""
@@ -254,6 +263,7 @@ Effect = (
     | VoidPrint
     | Audit
     | PersistAttempts
+    | ProvePresence
     | Forget
     | Beep
     | Light

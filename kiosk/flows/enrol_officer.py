@@ -45,6 +45,7 @@ from kiosk.flows.identity import FINGER_TRY_FAILURES, IdentityState, card_data
 from kiosk.flows.machine import Flow, Stage, Step
 from kiosk.flows.officer_signin import PIN_MAX_DIGITS, card_and_pin
 from kiosk.flows.screens import CARD_REASONS, activation_data
+from kiosk.flows.sync_limit import opening
 
 CONSENT_VERSION = "thaid-enrol-officer-2026-1"
 
@@ -332,7 +333,14 @@ STEPS: tuple[tuple[str, ...], ...] = (
     ),
 )
 FLOW: Flow[OfficerEnrol] = Flow(
-    "thaid_officer", OfficerEnrol, STAGES, first="officer_signin", handle=handle, data=data, steps=STEPS
+    "thaid_officer",
+    OfficerEnrol,
+    STAGES,
+    first="officer_signin",
+    handle=handle,
+    data=data,
+    steps=STEPS,
+    opening=opening,
 )
 start = FLOW.start
 step = FLOW.step

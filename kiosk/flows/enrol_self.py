@@ -35,6 +35,7 @@ from kiosk.flows.identity import (
 from kiosk.flows.machine import Flow, Stage, Step
 from kiosk.flows.passcode import personal_patterns, problem
 from kiosk.flows.screens import activation_data
+from kiosk.flows.sync_limit import opening
 from kiosk.text.numbers import mask_citizen_id
 
 CONSENT_VERSION = "thaid-enrol-2026-1"
@@ -217,7 +218,9 @@ STEPS: tuple[tuple[str, ...], ...] = (
         "receipt_printing",
     ),
 )
-FLOW: Flow[EnrolSelf] = Flow("thaid", EnrolSelf, STAGES, first="consent", handle=handle, data=data, steps=STEPS)
+FLOW: Flow[EnrolSelf] = Flow(
+    "thaid", EnrolSelf, STAGES, first="consent", handle=handle, data=data, steps=STEPS, opening=opening
+)
 start = FLOW.start
 step = FLOW.step
 view = FLOW.view

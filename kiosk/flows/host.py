@@ -22,7 +22,7 @@ from kiosk.drivers import coproc as coproc_driver
 from kiosk.errors import DeviceError
 from kiosk.flows import booking, clear_tamper, enrol_officer, enrol_self, extract, home, own_data
 from kiosk.flows.attempts import AttemptBook, Strikes, holder_key
-from kiosk.flows.context import Context, DeviceStatus, Limits, WallAnchor, capabilities
+from kiosk.flows.context import Context, DeviceStatus, Limits, OfflineLimit, WallAnchor, capabilities
 from kiosk.flows.effects import (
     AckTamper,
     Audit,
@@ -47,6 +47,7 @@ from kiosk.flows.effects import (
     MatchFace,
     PersistAttempts,
     Print,
+    ProvePresence,
     ReadCard,
     StartJourney,
     StartLiveness,
@@ -466,7 +467,7 @@ class JourneyHost:
 
     def _start(self, name: str, language: str, now: float) -> None:
         flow = JOURNEYS[name]
-        ctx = Context(language, self.caps, self.limits, self.book, WallAnchor(self.wall(now), now))
+        ctx = Context(language, self.caps, self.limits, self.book, WallAnchor(self.wall(now), now), self._offline())
         self.generation += 1
         self.flow = flow
         self.state, effects = flow.start(ctx, now, card_in=self.card_in)
@@ -474,6 +475,17 @@ class JourneyHost:
         if self.ports.board is not None:
             self.ports.board.journey(True)  # an opening of the case now latches on the board
         self._run(effects, now)
+
+    def _offline(self) -> OfflineLimit:
+        """A field kit's last sync and the limit on time without one (a kiosk that is not a kit has none)."""
+        if not self.status.field_kit:
+            return OfflineLimit()
+        try:
+            last = self.ports.local.last_sync()
+        except DeviceError:
+            log.warning("the last sync time could not be read: enrolment waits for a sync")
+            last = None
+        return OfflineLimit(last, self.limits.max_offline_s)
 
     def wall(self, now: float) -> datetime:
         """Wall time at runner time `now` (the runner's clock knows both)."""
@@ -509,6 +521,8 @@ class JourneyHost:
                 self.book = book
                 kept = self._kept(book, now)
                 self._writes.put(lambda: p.local.save_attempts(kept))
+            case ProvePresence(citizen_id=cid, method=method):
+                p.local.prove_presence(cid, method)  # an Ed25519 signature: quick enough for the event thread
             case Forget():
                 self._forget()
             case End():
@@ -694,6 +708,7 @@ class JourneyHost:
     def _forget(self) -> None:
         """Drop everything personal this executor holds and stop device work in flight."""
         self.generation += 1
+        self.ports.local.forget_presence()
         self._frame = None
         self._templates.clear()
         self._reading = self._identity = self._greeting = None

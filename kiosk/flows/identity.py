@@ -17,6 +17,7 @@ from kiosk.flows.effects import (
     Light,
     MatchFace,
     PersistAttempts,
+    ProvePresence,
     ReadCard,
     StartLiveness,
     VerifyFinger,
@@ -226,7 +227,9 @@ def _verified(flow: Flow[J], state: J, now: float, factor: str, then: Next[J]) -
     book = state.ctx.attempts.succeed(state.card.holder, factor)
     state = replace(state, ctx=replace(state.ctx, attempts=book), verified_by=factor, hint="", prompt="")
     new, effects = then(flow, state, now)
-    return new, [PersistAttempts(book), Audit("verified", {"factor": factor}), Beep("success"), *effects]
+    assert state.card is not None
+    proof = ProvePresence(state.card.citizen_id, factor)  # before any effect that reads the holder's data
+    return new, [PersistAttempts(book), Audit("verified", {"factor": factor}), proof, Beep("success"), *effects]
 
 
 def _fail(state: J, factor: str, now: float, limit: int) -> tuple[J, bool, int]:

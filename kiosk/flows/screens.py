@@ -92,8 +92,11 @@ ERROR_REASONS: frozenset[str] = frozenset(
         "printer_failed",
         "registry_offline",
         "registry_refused",
+        "presence_refused",
         "slot_taken",
         "booking_too_late",
+        "sync_overdue",
+        "sync_clock_behind",
         "not_found",
         "timed_out",
         "failed",
@@ -135,6 +138,8 @@ def device_reason(device: str, reason: str) -> str:
     if device == "finger":
         return "finger_failed"
     if device == "registry":
+        if reason == "presence_refused":  # the registry did not take this journey's proof that the holder is here
+            return "presence_refused"
         return "registry_refused" if reason in ("refused", "rejected", "conflict") else "registry_offline"
     if device == "card":
         return CARD_REASONS.get(reason, "card_unreadable")
@@ -158,6 +163,8 @@ def error_reason(outcome: str, detail: str) -> tuple[str, dict[str, object]]:
             return "passcode_attempts", {}
         case "no_record":
             return "not_found", {}
+        case "sync_overdue":  # detail: kiosk.flows.context.SyncVerdict
+            return ("sync_clock_behind" if detail == "clock_behind" else "sync_overdue"), {}
         case "officer_rejected":
             return "officer_rejected", {"detail": detail}
         case "card_removed" | "card_expired" | "timed_out" | "cid_mismatch" | "wrong_card":

@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kiosk import presence
 from kiosk.registry import batch, kit_tokens
 from kiosk.registry import validate as v
 from kiosk.registry.db import DatabaseUnavailable
@@ -91,15 +92,20 @@ def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
             response.headers["Retry-After"] = str(result[1].get("retry_after_s", 60))
         return response
 
+    def proof_of(request: Request) -> str:
+        return request.headers.get(presence.HEADER, "")[: presence.MAX_PROOF_CHARS + 1]
+
     async def citizen(request: Request) -> Response:
         client = peer_of(request)
         cid = v.citizen_id(request.path_params["cid"])
-        return limited(await run_in_threadpool(registry.read_citizen, client, cid))
+        return limited(await run_in_threadpool(registry.read_citizen, client, cid, proof_of(request)))
 
     async def operation(request: Request, kind: str, **in_path: str) -> Response:
-        """One outbox operation on its own route, validated as it is in a batch (`batch.PARSE`)."""
-        client, key, body = await mutation(request, batch.FIELDS[kind] - set(in_path))
-        run = batch.PARSE[kind]({**body, **in_path})
+        """One outbox operation on its own route, validated as it is in a batch (`batch.PARSE`); a presence proof
+        comes in its header."""
+        client, key, body = await mutation(request, batch.FIELDS[kind] - set(in_path) - {"presence_proof"})
+        proof = proof_of(request) if "presence_proof" in batch.FIELDS[kind] else ""
+        run = batch.PARSE[kind]({**body, **in_path, **({"presence_proof": proof} if proof else {})})
         caller = batch.Caller(client, serial_of(request))
         return reply(await run_in_threadpool(run, registry, caller, key))
 
@@ -109,7 +115,7 @@ def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
     async def get_extract(request: Request) -> Response:
         client = peer_of(request)
         doc_no = v.text(request.path_params, "doc_no", max_len=40)
-        return limited(await run_in_threadpool(registry.read_extract, client, doc_no))
+        return limited(await run_in_threadpool(registry.read_extract, client, doc_no, proof_of(request)))
 
     async def offices(request: Request) -> Response:
         peer_of(request)
@@ -143,7 +149,7 @@ def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
     async def citizen_bookings(request: Request) -> Response:
         client = peer_of(request)
         cid = v.citizen_id(request.path_params["cid"])
-        return limited(await run_in_threadpool(registry.read_citizen_bookings, client, cid))
+        return limited(await run_in_threadpool(registry.read_citizen_bookings, client, cid, proof_of(request)))
 
     async def register_kit_key(request: Request) -> Response:
         return await operation(request, "register_kit_key")

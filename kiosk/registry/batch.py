@@ -21,7 +21,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from kiosk import officer_proof
+from kiosk import officer_proof, presence
 from kiosk.registry import validate as v
 from kiosk.registry.biometric import MAX_TEMPLATE_BYTES
 from kiosk.registry.db import DatabaseUnavailable, Dialect, Tx
@@ -56,25 +56,36 @@ def _fields(params: Mapping[str, Any], allowed: set[str]) -> None:
         raise v.ApiError(422, "unknown_field", f"unknown field {unknown[0]!r}")
 
 
+def _presence_proof(p: Mapping[str, Any]) -> str:
+    """The citizen-presence proof (`kiosk.presence`) an operation on one citizen's data carries; "" when absent
+    (the registry then refuses it as `presence_missing`, audited)."""
+    if p.get("presence_proof") is None:
+        return ""
+    return v.text(p, "presence_proof", max_len=presence.MAX_PROOF_CHARS)
+
+
 def _issue_extract(p: Mapping[str, Any]) -> Run:
     _fields(p, FIELDS["issue_extract"])
     cid = v.citizen_id(p.get("citizen_id"))
     doc_type = v.choice(p, "doc_type", ("TR14_1", "TR12_2"))
-    return lambda registry, caller, key: registry.issue_extract(caller.client, key, cid, doc_type)
+    proof = _presence_proof(p)
+    return lambda registry, caller, key: registry.issue_extract(caller.client, key, cid, doc_type, proof)
 
 
 def _book(p: Mapping[str, Any]) -> Run:
     _fields(p, FIELDS["book"])
     cid = v.citizen_id(p.get("citizen_id"))
     slot_id = v.integer(p, "slot_id", low=1, high=2**62)
-    return lambda registry, caller, key: registry.book(caller.client, key, cid, slot_id)
+    proof = _presence_proof(p)
+    return lambda registry, caller, key: registry.book(caller.client, key, cid, slot_id, proof)
 
 
 def _cancel_booking(p: Mapping[str, Any]) -> Run:
     _fields(p, FIELDS["cancel_booking"])
     ref = v.code(p.get("ref"), "booking ref")
     cid = v.citizen_id(p.get("citizen_id"))
-    return lambda registry, caller, key: registry.cancel_booking(caller.client, key, ref, cid)
+    proof = _presence_proof(p)
+    return lambda registry, caller, key: registry.cancel_booking(caller.client, key, ref, cid, proof)
 
 
 def _enrol(p: Mapping[str, Any]) -> Run:
@@ -110,12 +121,13 @@ def _register_kit_key(p: Mapping[str, Any]) -> Run:
 
 
 # Each outbox operation kind (kiosk.registry_client.OPERATIONS): its fields and its one validation, used by its
-# single route (kiosk.registry.api) and by the batch alike.
+# single route (kiosk.registry.api) and by the batch alike. `presence_proof` travels in the Presence-Proof header
+# on a single route and among the params in a batch.
 FIELDS: dict[str, set[str]] = {
     "enrol": {"citizen_id", "unit", "method", "officer_id", "officer_proof", "passcode", "finger_template"},
-    "book": {"citizen_id", "slot_id"},
-    "cancel_booking": {"ref", "citizen_id"},
-    "issue_extract": {"citizen_id", "doc_type"},
+    "book": {"citizen_id", "slot_id", "presence_proof"},
+    "cancel_booking": {"ref", "citizen_id", "presence_proof"},
+    "issue_extract": {"citizen_id", "doc_type", "presence_proof"},
     "register_kit_key": {"public_key"},
 }
 PARSE: dict[str, Parse] = {

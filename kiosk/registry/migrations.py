@@ -153,4 +153,14 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         ALTER TABLE officers ADD COLUMN proof_key TEXT
         """,
     ),
+    (
+        12,
+        "citizen-presence sessions (kiosk.presence): one journey's session reads one citizen",
+        """
+        CREATE TABLE presence_sessions (
+            kiosk_id TEXT NOT NULL, session TEXT NOT NULL, cid_hash TEXT NOT NULL, first_at {bigint} NOT NULL,
+            PRIMARY KEY (kiosk_id, session));
+        CREATE INDEX presence_sessions_age ON presence_sessions (first_at)
+        """,
+    ),
 )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from kiosk import booking_rules, domains, officer_proof, seal
+from kiosk import booking_rules, domains, officer_proof, presence, seal
 from kiosk.documents.numbers import document_number
 from kiosk.registry import kit_tokens
 from kiosk.registry.biometric import TemplateCipher, TemplateKeyError
@@ -40,6 +40,8 @@ READ_WINDOW_S = 60
 SCRYPT_N = 2**14
 TEMPLATE_FETCH_LIMIT = 30  # a kiosk serves one citizen every minute or two; 30 a minute is a kiosk being scraped
 TEMPLATE_FETCH_WINDOW_S = 60
+PRESENCE_SESSION_KEEP_S = 24 * 3600  # a session's citizen is remembered well past any proof's freshness
+PresenceCheck = Callable[[Tx], Result | None]  # None: the citizen's presence is proven for this call
 
 
 def utc_now() -> datetime:
@@ -93,13 +95,18 @@ class Registry:
         request: Mapping[str, Any],
         op: Callable[[Tx], Result],
         replay: Callable[[Tx, dict[str, Any]], dict[str, Any]] | None = None,
+        guard: PresenceCheck | None = None,
     ) -> Result:
         """Run `op` once per (client, key): a retry with the same request replays the stored answer. A secret in
-        the answer is not stored: `op` lists it under `SECRET_FIELDS`, and `replay` rebuilds it for a retry."""
+        the answer is not stored: `op` lists it under `SECRET_FIELDS`, and `replay` rebuilds it for a retry.
+        `guard` runs first in the same transaction, before any replay: its refusal is answered and not stored."""
         request_hash = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
         for _ in range(3):
             try:
                 with self.db.transaction() as tx:
+                    refused = guard(tx) if guard is not None else None
+                    if refused is not None:
+                        return refused
                     row = tx.one(
                         "SELECT request_hash, status, body FROM idempotency WHERE client = ? AND key = ?",
                         (client, key),
@@ -128,14 +135,97 @@ class Registry:
 
     # ---- citizens ----------------------------------------------------------------------------------------------
 
-    def read_citizen(self, client: str, cid: str) -> Result:
-        return self._audited_read(client, "citizen", cid, lambda tx: self._citizen(tx, cid))
+    def read_citizen(self, client: str, cid: str, proof: str = "") -> Result:
+        present = self._presence_of(client, cid, proof)
+        return self._audited_read(client, "citizen", cid, lambda tx: self._citizen(tx, cid), present)
 
-    def read_citizen_bookings(self, client: str, cid: str) -> Result:
-        return self._audited_read(client, "bookings", cid, lambda tx: self._citizen_bookings(tx, cid))
+    def read_citizen_bookings(self, client: str, cid: str, proof: str = "") -> Result:
+        present = self._presence_of(client, cid, proof)
+        return self._audited_read(client, "bookings", cid, lambda tx: self._citizen_bookings(tx, cid), present)
 
-    def read_extract(self, client: str, doc_no: str) -> Result:
-        return self._audited_read(client, "extract", doc_no, lambda tx: self._extract(tx, doc_no))
+    def read_extract(self, client: str, doc_no: str, proof: str = "") -> Result:
+        """An extract by its number, for the citizen it was issued to and only with their presence proven."""
+
+        def present(tx: Tx) -> Result | None:
+            claim = self._presence_claim(tx, client, proof)
+            if not isinstance(claim, presence.Claim):
+                return claim
+            row = tx.one("SELECT cid FROM extracts WHERE doc_no = ?", (doc_no,))
+            return None if row is None else self._presence_session(tx, client, claim, str(row[0]))
+
+        return self._audited_read(client, "extract", doc_no, lambda tx: self._extract(tx, doc_no), present)
+
+    # ---- citizen presence (kiosk.presence) -----------------------------------------------------------------------
+
+    def _presence_of(self, client: str, cid: str, proof: str) -> PresenceCheck:
+        def check(tx: Tx) -> Result | None:
+            claim = self._presence_claim(tx, client, proof)
+            return self._presence_session(tx, client, claim, cid) if isinstance(claim, presence.Claim) else claim
+
+        return check
+
+    @staticmethod
+    def _presence_refusal(code: str, message: str) -> Result:
+        return 403, {"error": code, "message": message}
+
+    def _presence_claim(self, tx: Tx, client: str, proof: str) -> presence.Claim | Result:
+        """The proof's claim when it is this kiosk's (its certificate's name), signed by a live key the registry
+        holds for it, and fresh; else the refusal."""
+        if not proof:
+            return self._presence_refusal("presence_missing", "no proof that the citizen is at the kiosk")
+        claim = presence.parse(proof)
+        if claim is None:
+            return self._presence_refusal("presence_invalid", "the presence proof is malformed")
+        if claim.kiosk_id != client:
+            return self._presence_refusal("presence_other_kiosk", "the presence proof was made by another kiosk")
+        keys = tx.all(
+            "SELECT k.public_key, k.withdrawn_at, r.serial FROM kit_keys k"
+            " LEFT JOIN revoked_certificates r ON r.serial = k.cert_serial WHERE k.kiosk_id = ?",
+            (client,),
+        )
+        signer = next((k for k in keys if claim.signed_by(bytes.fromhex(k[0]))), None)
+        if signer is None:
+            return self._presence_refusal("presence_invalid", "the presence proof is not signed by this kiosk")
+        if signer[1] is not None or signer[2] is not None:  # withdrawn, or registered under a revoked certificate
+            return self._presence_refusal("presence_revoked", "the presence proof is signed by a revoked key")
+        now = self._epoch()
+        if claim.verified_at < now - presence.MAX_AGE_S or claim.verified_at > now + presence.MAX_AHEAD_S:
+            return self._presence_refusal("presence_stale", "the citizen was verified too long ago")
+        return claim
+
+    def _presence_session(self, tx: Tx, client: str, claim: presence.Claim, cid: str) -> Result | None:
+        """None when the claim names `cid` and its session has read no other citizen (it is bound to it now)."""
+        if not claim.names(cid):
+            return self._presence_refusal("presence_other_citizen", "the presence proof is for another citizen")
+        now = self._epoch()
+        tx.execute("DELETE FROM presence_sessions WHERE first_at < ?", (now - PRESENCE_SESSION_KEEP_S,))
+        tx.execute(
+            "INSERT INTO presence_sessions (kiosk_id, session, cid_hash, first_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (kiosk_id, session) DO NOTHING",
+            (client, claim.session, claim.cid_hash, now),
+        )
+        bound = tx.one(
+            "SELECT cid_hash FROM presence_sessions WHERE kiosk_id = ? AND session = ?", (client, claim.session)
+        )
+        if bound is None or bound[0] != claim.cid_hash:
+            return self._presence_refusal("presence_session_reused", "this session already served another citizen")
+        return None
+
+    def _present_for_change(self, client: str, what: str, cid: str, proof: str) -> PresenceCheck:
+        """The presence check of a call that changes a citizen's data (extract, booking), run in the change's own
+        transaction before anything else (a retried key too): a refusal is recorded in `citizen_reads` like a
+        refused read, and the change is not attempted."""
+
+        def check(tx: Tx) -> Result | None:
+            refused = self._presence_of(client, cid, proof)(tx)
+            if refused is not None:
+                tx.execute(
+                    "INSERT INTO citizen_reads (kiosk_id, read_at, what, subject_hash, outcome) VALUES (?, ?, ?, ?, ?)",
+                    (client, self._epoch(), what, self._subject_hash(cid), refused[1]["error"]),
+                )
+            return refused
+
+        return check
 
     def _subject_hash(self, subject: str) -> str:
         if self.templates is not None:
@@ -160,17 +250,23 @@ class Registry:
         message = f"more than {limit} {what} in {window_s} s from this kiosk"
         return 429, {"error": "rate_limited", "message": message, "retry_after_s": window_s}
 
-    def _audited_read(self, client: str, what: str, subject: str, read: Callable[[Tx], dict[str, Any]]) -> Result:
+    def _audited_read(
+        self, client: str, what: str, subject: str, read: Callable[[Tx], dict[str, Any]], present: PresenceCheck
+    ) -> Result:
         """A kiosk reading a citizen's data: each read, answered or refused, is a row of `citizen_reads` (kiosk,
         time, what, keyed hash of the citizen ID or extract number, outcome) in the read's own transaction; past
-        `read_limit` reads in `read_window_s` seconds the kiosk gets 429 and reads nothing."""
+        `read_limit` reads in `read_window_s` seconds the kiosk gets 429 and reads nothing, and without the
+        citizen's presence proven (`present`) it gets the 403 refusal and reads nothing."""
         failure: ApiError | None = None
         with self.db.transaction() as tx:
             now = self._epoch()
             result: Result = (0, {})
             limited = self._over_limit(tx, client, now, "citizen_reads", "read_at", self.read_limit, self.read_window_s)
+            refused = None if limited is not None else present(tx)
             if limited is not None:
                 outcome, result = "rate_limited", limited
+            elif refused is not None:
+                outcome, result = str(refused[1]["error"]), refused
             else:
                 try:
                     result, outcome = (200, read(tx)), "read"
@@ -246,7 +342,9 @@ class Registry:
 
     # ---- extracts ---------------------------------------------------------------------------------------------
 
-    def issue_extract(self, client: str, key: str, cid: str, doc_type: str) -> Result:
+    def issue_extract(self, client: str, key: str, cid: str, doc_type: str, proof: str = "") -> Result:
+        present = self._present_for_change(client, "extract_issue", cid, proof)
+
         def op(tx: Tx) -> Result:
             person = self._citizen(tx, cid)
             if doc_type == "TR14_1" and person["house"] is None:
@@ -263,7 +361,7 @@ class Registry:
             tx.execute("UPDATE extracts SET doc_no = ?, body = ? WHERE id = ?", (doc_no, json.dumps(body), row[0]))
             return 201, body
 
-        return self._idempotent(client, key, {"op": "extract", "cid": cid, "doc_type": doc_type}, op)
+        return self._idempotent(client, key, {"op": "extract", "cid": cid, "doc_type": doc_type}, op, guard=present)
 
     def _extract_body(self, person: dict[str, Any], doc_type: str, doc_no: str, now: datetime) -> dict[str, Any]:
         name = person["name_th"]
@@ -357,7 +455,9 @@ class Registry:
         }
         return holidays, closures
 
-    def book(self, client: str, key: str, cid: str, slot_id: int) -> Result:
+    def book(self, client: str, key: str, cid: str, slot_id: int, proof: str = "") -> Result:
+        present = self._present_for_change(client, "book", cid, proof)
+
         def op(tx: Tx) -> Result:
             if tx.one("SELECT 1 FROM citizens WHERE cid = ?", (cid,)) is None:
                 return 404, {"error": "citizen_not_found", "message": "no citizen with this ID"}
@@ -393,9 +493,11 @@ class Registry:
                 "start": slot[3],
             }
 
-        return self._idempotent(client, key, {"op": "book", "cid": cid, "slot_id": slot_id}, op)
+        return self._idempotent(client, key, {"op": "book", "cid": cid, "slot_id": slot_id}, op, guard=present)
 
-    def cancel_booking(self, client: str, key: str, ref: str, cid: str) -> Result:
+    def cancel_booking(self, client: str, key: str, ref: str, cid: str, proof: str = "") -> Result:
+        present = self._present_for_change(client, "cancel", cid, proof)
+
         def op(tx: Tx) -> Result:
             row = tx.one("SELECT slot_id, cid, cancelled_at, client FROM bookings WHERE ref = ?", (ref,))
             if row is None or row[1] != cid or row[3] != client:  # only the kiosk that booked it; no oracle
@@ -406,7 +508,7 @@ class Registry:
             tx.execute("UPDATE slots SET booked = booked - 1 WHERE id = ?", (row[0],))
             return 200, {"booking_ref": ref, "cancelled": True}
 
-        return self._idempotent(client, key, {"op": "cancel", "ref": ref, "cid": cid}, op)
+        return self._idempotent(client, key, {"op": "cancel", "ref": ref, "cid": cid}, op, guard=present)
 
     def citizen_bookings(self, cid: str) -> dict[str, Any]:
         """The citizen's bookings not cancelled, from today (Bangkok) on, soonest first."""

@@ -46,6 +46,8 @@ class FakeLocal:
     strikes: list[KeptStrike] = field(default_factory=list)
     officers: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)  # holder -> (id, name, pin)
     forgotten: int = 0  # forget_officers calls (journey ends)
+    presence: list[tuple[str, str]] = field(default_factory=list)  # (citizen ID, method) proven in this journey
+    synced_at: datetime | None = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # an hour before FakeClock's start
 
     def enqueue(self, op: Enrolment, template: bytes | None) -> str:
         self.queued.append((op, template))
@@ -63,6 +65,15 @@ class FakeLocal:
 
     def forget_officers(self) -> None:
         self.forgotten += 1
+
+    def prove_presence(self, citizen_id: str, method: str) -> None:
+        self.presence.append((citizen_id, method))
+
+    def forget_presence(self) -> None:
+        self.presence.clear()
+
+    def last_sync(self) -> datetime | None:
+        return self.synced_at
 
     def audit(self, event: str, fields: dict[str, str], at: datetime) -> None:
         self.audits.append((event, fields, at))

@@ -58,7 +58,7 @@ def test_a_card_pulled_mid_journey_wipes_and_ends(rig: Any) -> None:
 
 def test_officer_enrolment_offline_then_synced_when_the_link_is_back(rig: Any) -> None:
     cfg = config(rig, camera={"enabled": False}, store={"sync_interval_s": 0.3})
-    from kiosk.store import Outbox, load_or_create, open_store
+    from kiosk.store import Outbox, last_sync, load_or_create, open_store
 
     conn = open_store(cfg.store.path)
     keys = load_or_create(cfg.kiosk.data_dir / "keys")
@@ -66,6 +66,7 @@ def test_officer_enrolment_offline_then_synced_when_the_link_is_back(rig: Any) -
     LocalAdapter(conn, keys, cfg.kiosk.unit, cfg.kiosk.id).add_officer(
         holder_key(officer.cid, keys.subject_key), officer.cid, "เจ้าหน้าที่ พิทักษ์", "58203947"
     )
+    last_sync.record(conn, keys.data_key, time.time())  # the kit left the office synced, then lost its link
     rig.set_online(False)
     k = Kiosk(rig, cfg)
     try:

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk import seal
+from kiosk import presence, seal
 from kiosk.booking_rules import DEFAULT_POLICY
 from kiosk.documents import Renderer
 from kiosk.documents import model as m
@@ -42,13 +43,18 @@ SOMCHAI = "1101700123456"  # the simulator's test citizen, registered at office 
 
 
 class LocalRegistry:
-    """The registry client's issue-extract call, answered by the registry service over SQLite in this process."""
+    """The registry client's issue-extract call, answered by the registry service over SQLite in this process, from
+    a kiosk that verified the citizen (its presence proof, `kiosk.presence`, signed by a key the registry holds)."""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
+        self.kiosk_key = Ed25519PrivateKey.generate()
+        registry.enrol_kit_key("KIOSK-T1", self.kiosk_key.public_key().public_bytes_raw())
 
     def issue_extract(self, citizen_id: str, form: str, key: str) -> dict[str, Any]:
-        status, body = self.registry.issue_extract("KIOSK-T1", key, citizen_id, form)
+        at = int(NOW.timestamp())
+        proof = presence.make(self.kiosk_key, "KIOSK-T1", presence.new_session(), "face", citizen_id, at)
+        status, body = self.registry.issue_extract("KIOSK-T1", key, citizen_id, form, proof)
         assert status == 201, body
         return body
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.types import ASGIApp
 
+from kiosk import presence
 from kiosk.registry import pki
 from kiosk.registry.db import open_database
 from kiosk.registry.home import RegistryHome
@@ -96,6 +100,33 @@ class Running:
     today: date
     client: Callable[..., RegistryClient]
     kiosk_dir: Path
+    kiosk_key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)  # KIOSK-T1's device key
+    kiosk_key_held: list[bool] = field(default_factory=list)  # [True] once the registry holds it
+    kiosk_key_lock: threading.Lock = field(default_factory=threading.Lock)  # concurrent kiosks register it once
+
+
+def presence_of(
+    r: Running,
+    cid: str,
+    *,
+    kiosk: str = "KIOSK-T1",
+    key: Ed25519PrivateKey | None = None,
+    at: datetime | None = None,
+    session: str = "",
+    method: str = "face",
+) -> str:
+    """The presence proof a kiosk makes once it has verified `cid`'s holder (`kiosk.presence`): by default
+    KIOSK-T1's, signed with the device key the registry holds for it (registered, as `kiosk enrol-device` does, on
+    first use), at the registry's 'now', in a fresh session."""
+    if key is None:
+        key = r.kiosk_key
+        with r.kiosk_key_lock:
+            if not r.kiosk_key_held:
+                serial = x509.load_pem_x509_certificate((r.kiosk_dir / "kiosk.pem").read_bytes()).serial_number
+                r.registry.enrol_kit_key("KIOSK-T1", key.public_key().public_bytes_raw(), serial)
+                r.kiosk_key_held.append(True)
+    when = int((at or r.clock.now).timestamp())
+    return presence.make(key, kiosk, session or presence.new_session(), method, cid, when)
 
 
 def officer_proof_of(
@@ -136,16 +167,20 @@ def start_registry(
         home.authority(), "KIOSK-T1", kiosk_dir / "kiosk.pem", kiosk_dir / "kiosk.key", kiosk_dir / "ca.pem"
     )
 
-    def client(timeout_s: float = 5.0, base_url: str | None = None) -> RegistryClient:
+    def client(timeout_s: float = 5.0, base_url: str | None = None, present: bool = True) -> RegistryClient:
+        """KIOSK-T1's client; `present`: as in a journey that verified the citizen it asks about (a fresh proof
+        for each call), else with no presence proof at all."""
         return RegistryClient(
             base_url or server.api_url,
             ca_cert=kiosk_dir / "ca.pem",
             client_cert=kiosk_dir / "kiosk.pem",
             client_key=kiosk_dir / "kiosk.key",
             timeout_s=timeout_s,
+            presence=(lambda cid: presence_of(running, cid)) if present else None,
         )
 
-    return Running(server, registry, clock, home, now.date(), client, kiosk_dir)
+    running = Running(server, registry, clock, home, now.date(), client, kiosk_dir)
+    return running
 
 
 @pytest.fixture

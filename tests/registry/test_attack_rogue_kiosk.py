@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk import officer_proof
 from kiosk.registry.service import LOCK_BASE_S, PIN_MAX_FAILURES
@@ -35,9 +36,11 @@ def test_kiosk_b_cannot_cancel_kiosk_a_booking(running: Running, tmp_path: Path)
             s for s in a.slots("1014", running.today, running.today + timedelta(days=14)) if s["bookable"] == "ok"
         )
         booking = a.book(SOMCHAI, slot["slot_id"], new_key())
-    with other_kiosk(running, tmp_path) as b:
-        reply = b.request(
-            "POST", f"/v1/bookings/{booking['booking_ref']}/cancel", body={"citizen_id": SOMCHAI}, key=new_key()
+    with other_kiosk(running, tmp_path, Ed25519PrivateKey.generate()) as b:  # its own proof for Somchai, even
+        reply = b.submit(
+            "cancel_booking",
+            {"ref": booking["booking_ref"], "citizen_id": SOMCHAI, "presence_proof": b.proof_for(SOMCHAI)},
+            new_key(),
         )
         assert (reply.status, reply.error) == (404, "booking_not_found")  # the same answer as a made-up reference
     assert rows(running, "SELECT cancelled_at FROM bookings WHERE ref = ?", (booking["booking_ref"],)) == [(None,)]
@@ -50,13 +53,15 @@ def test_citizen_reads_are_rate_limited_per_kiosk_and_audited_without_the_id(run
     with running.client() as c:
         assert c.citizen(SOMCHAI)["citizen_id"] == SOMCHAI
         assert c.citizen_bookings(SOMCHAI) == []
-        missing = c.request("GET", "/v1/extracts/TR141-2026-00000001")
+        missing = c.request("GET", "/v1/extracts/TR141-2026-00000001", presence_proof=c.proof_for(SOMCHAI))
         assert missing.error == "extract_not_found"
-        scraped = c.request("GET", f"/v1/citizens/{SOMCHAI}")
+        scraped = c.request("GET", f"/v1/citizens/{SOMCHAI}", presence_proof=c.proof_for(SOMCHAI))
         assert (scraped.status, scraped.error) == (429, "rate_limited")
         assert "name_th" not in scraped.body
         assert c.http.get(f"/v1/citizens/{SOMCHAI}").headers["retry-after"] == str(running.registry.read_window_s)
-    with other_kiosk(running, tmp_path) as b:  # the limit is the scraping kiosk's, not everyone's
+    with other_kiosk(
+        running, tmp_path, Ed25519PrivateKey.generate()
+    ) as b:  # the limit is the scraping kiosk's, not everyone's
         assert b.citizen(SOMCHAI)["citizen_id"] == SOMCHAI
     audit = rows(running, "SELECT kiosk_id, what, outcome, subject_hash FROM citizen_reads ORDER BY id")
     assert [(k, w, o) for k, w, o, _ in audit] == [

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.registry import pki
 from kiosk.registry_client import RegistryClient, new_key
-from tests.registry.conftest import Running, enrol_by_pitak
+from tests.registry.conftest import Running, enrol_by_pitak, presence_of
 from tests.registry.test_registry_citizen_services import SOMCHAI, kit_key, rows, token
 
 
@@ -27,14 +28,21 @@ def revoke_t1(running: Running) -> None:
     running.registry.withdraw_kit_keys("KIOSK-T1")
 
 
-def other_kiosk(running: Running, tmp_path: Path) -> RegistryClient:
+def other_kiosk(running: Running, tmp_path: Path, key: Ed25519PrivateKey | None = None) -> RegistryClient:
+    """KIOSK-T2, certified (and its device `key`, if given, registered) as `kiosk enrol-device` does; with a key its
+    client carries that kiosk's presence proofs."""
     folder = tmp_path / "kiosk-t2"
-    pki.enrol_kiosk(running.home.authority(), "KIOSK-T2", folder / "kiosk.pem", folder / "kiosk.key", folder / "ca.pem")
+    cert = pki.enrol_kiosk(
+        running.home.authority(), "KIOSK-T2", folder / "kiosk.pem", folder / "kiosk.key", folder / "ca.pem"
+    )
+    if key is not None:
+        running.registry.enrol_kit_key("KIOSK-T2", key.public_key().public_bytes_raw(), cert.serial_number)
     return RegistryClient(
         running.server.api_url,
         ca_cert=folder / "ca.pem",
         client_cert=folder / "kiosk.pem",
         client_key=folder / "kiosk.key",
+        presence=(lambda cid: presence_of(running, cid, kiosk="KIOSK-T2", key=key)) if key is not None else None,
     )
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 from cryptography import x509
 
+from kiosk import presence
 from kiosk.cli import main
 from kiosk.registry.home import RegistryHome
 from kiosk.registry.server import RegistryServer
@@ -62,7 +64,10 @@ def test_registry_lifecycle_from_the_command_line(tmp_path: Path, capsys: pytest
     try:
         cfg = write_config(tmp_path, server.api_url)
         outbox = Outbox(open_store(tmp_path / "var/kiosk.sqlite3"), load_or_create(tmp_path / "var/keys").data_key)
-        outbox.enqueue("issue_extract", {"citizen_id": SOMCHAI, "doc_type": "TR14_1"}, now=1.0)
+        kit_key = load_or_create(tmp_path / "var/keys").audit_key  # registered by enrol-device
+        proof = presence.make(kit_key, "KIOSK-CLI-1", presence.new_session(), "face", SOMCHAI, int(time.time()))
+        extract = {"citizen_id": SOMCHAI, "doc_type": "TR14_1", "presence_proof": proof}
+        outbox.enqueue("issue_extract", extract, now=1.0)
         outbox.enqueue("enrol", {"citizen_id": SOMCHAI, "unit": "u1", "method": "self"}, now=2.0)
         outbox.enqueue("enrol", {"citizen_id": SOMCHAI, "unit": "u1", "method": "self"}, now=3.0)
         capsys.readouterr()

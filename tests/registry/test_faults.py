@@ -23,7 +23,7 @@ from kiosk.registry.population import generated_people
 from kiosk.store import Outbox, Syncer, client_sender, load_or_create, open_store, verify_chain
 from simulator.link import Link
 from tests.conftest import ROOT
-from tests.registry.conftest import Running, start_registry
+from tests.registry.conftest import Running, presence_of, start_registry
 from tests.registry.netproxy import HoldAnswers
 
 CLIENT = "KIOSK-T1"
@@ -40,7 +40,7 @@ def plan_operations(r: Running, n_people: int = 36) -> list[tuple[str, dict[str,
     for i, cid in enumerate(people):
         ops.append(("enrol", {"citizen_id": cid, "unit": "unit-1014", "method": "self"}))
         slot = crowded if i < 5 else slots[1 + i % (len(slots) - 1)]["slot_id"]
-        ops.append(("book", {"citizen_id": cid, "slot_id": slot}))
+        ops.append(("book", {"citizen_id": cid, "slot_id": slot, "presence_proof": presence_of(r, cid)}))
         if i == 3:
             ops.append(("enrol", {"citizen_id": people[0], "unit": "unit-1014", "method": "self"}))
     return ops

@@ -12,7 +12,7 @@ from kiosk.registry import batch
 from kiosk.registry.population import generated_people
 from kiosk.registry_client import RegistryUnavailable, Reply, batch_entry, enrol_payload
 from kiosk.store import Operation, Outbox, Syncer, client_sender, open_store
-from tests.registry.conftest import Running
+from tests.registry.conftest import Running, presence_of
 
 CLIENT = "KIOSK-T1"
 NOT_A_CITIZEN = "1234567890121"  # a valid check digit, but nobody in the seeded registry
@@ -43,7 +43,8 @@ def test_batches_keep_order_and_send_each_operation_once(running: Running, tmp_p
     for i, cid in enumerate(people):
         outbox.enqueue("enrol", {"citizen_id": cid, "unit": "unit-1014", "method": "self"}, now=float(i))
         if i < 3:
-            outbox.enqueue("book", {"citizen_id": cid, "slot_id": slots[i]["slot_id"]}, now=float(i))
+            booking = {"citizen_id": cid, "slot_id": slots[i]["slot_id"], "presence_proof": presence_of(running, cid)}
+            outbox.enqueue("book", booking, now=float(i))
     batches: list[list[Operation]] = []
     with running.client() as c:
         syncer = Syncer(outbox, recording(client_sender(c), batches), batch_ops=7)
@@ -198,7 +199,8 @@ def test_two_kiosks_syncing_batches_at_once_never_overbook_a_slot(running: Runni
         )
     outboxes = [Outbox(open_store(tmp_path / f"kiosk-{n}.sqlite3")) for n in range(2)]
     for i, cid in enumerate(people):
-        outboxes[i % 2].enqueue("book", {"citizen_id": cid, "slot_id": slot["slot_id"]}, now=0.0)
+        booking = {"citizen_id": cid, "slot_id": slot["slot_id"], "presence_proof": presence_of(running, cid)}
+        outboxes[i % 2].enqueue("book", booking, now=0.0)
     reports: list[Any] = []
 
     def drain(outbox: Outbox) -> None:

@@ -16,11 +16,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from kiosk import presence
 from kiosk.registry import pki
 from kiosk.registry.db import open_database
 from kiosk.registry.home import RegistryHome
 from kiosk.registry.population import generated_people, seed
+from kiosk.registry.service import Registry
 from kiosk.registry_client import RegistryClient, new_key
 from tests.conftest import ROOT
 from tests.registry.conftest import fresh_database
@@ -61,9 +64,15 @@ def two_servers(
     url = next(database)
     db = open_database(url)
     seed(db, datetime.now(UTC).date(), extra=60, days=10)
-    db.close()
     certs = tmp_path / "kiosk"
-    pki.enrol_kiosk(home.authority(), "KIOSK-T2", certs / "kiosk.pem", certs / "kiosk.key", certs / "ca.pem")
+    cert = pki.enrol_kiosk(home.authority(), "KIOSK-T2", certs / "kiosk.pem", certs / "kiosk.key", certs / "ca.pem")
+    device = Ed25519PrivateKey.generate()  # its presence proofs' key, registered as enrol-device does
+    Registry(db, home.signer()).enrol_kit_key("KIOSK-T2", device.public_key().public_bytes_raw(), cert.serial_number)
+    db.close()
+
+    def proof(cid: str) -> str:  # each call as from a journey that has just verified `cid`
+        return presence.make(device, "KIOSK-T2", presence.new_session(), "face", cid, int(time.time()))
+
     procs = []
     clients = []
     try:
@@ -77,6 +86,7 @@ def two_servers(
                     client_cert=certs / "kiosk.pem",
                     client_key=certs / "kiosk.key",
                     timeout_s=30,
+                    presence=proof,
                 )
             )
         yield clients, url
@@ -121,7 +131,12 @@ def test_bookings_through_both_processes_fill_a_slot_exactly(two_servers: tuple[
     people = [p.cid for p in generated_people(30)]
     with ThreadPoolExecutor(8) as pool:
         jobs = [
-            pool.submit(clients[i % 2].submit, "book", {"citizen_id": cid, "slot_id": slot["slot_id"]}, new_key())
+            pool.submit(
+                clients[i % 2].submit,
+                "book",
+                {"citizen_id": cid, "slot_id": slot["slot_id"], "presence_proof": clients[i % 2].proof_for(cid)},
+                new_key(),
+            )
             for i, cid in enumerate(people)
         ]
         replies = [j.result() for j in jobs]

@@ -148,6 +148,18 @@ ERRORS: dict[str, tuple[str, str]] = {
         N_("The registration service refused the request"),
         N_("Please ask an officer at the district office."),
     ),
+    "presence_refused": (
+        N_("The kiosk could not confirm that it is you"),
+        N_("Nothing was shown or changed. Please start again with your card; if it happens again, ask an officer."),
+    ),
+    "sync_overdue": (
+        N_("Enrolment is paused: this kit must sync first"),
+        N_("It has not reached the registration service for too long. Connect it and sync, or call the operator."),
+    ),
+    "sync_clock_behind": (
+        N_("Enrolment is paused: this kit's clock is wrong"),
+        N_("Its clock is earlier than its last sync. Set the time, connect and sync, or call the operator."),
+    ),
     "slot_taken": (N_("That time has just been booked"), N_("Please choose another time.")),
     "booking_too_late": (N_("Bookings for tomorrow close at 16:00"), N_("Please choose a later day.")),
     "not_found": (N_("No record was found"), N_("Please ask at your district office.")),
