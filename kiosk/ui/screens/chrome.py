@@ -206,6 +206,18 @@ def field_rows(cv: Canvas, rect: pygame.Rect, rows: Sequence[tuple[str, str]], l
         y += h + gap
 
 
+def page_turns(cv: Canvas, pg: int, pages: int, next_kind: str = "secondary") -> list[tuple[str, str, str, str]]:
+    """The footer's Previous / Next for page `pg` (from 0) of `pages` (events.VIEW_PAGE), a blank slot where one
+    has nowhere to go so the other keeps its place; nothing when everything fits on one page."""
+    if pages <= 1:
+        return []
+    blank = ("", "", "", "")
+    return [
+        (cv._("Previous"), events.VIEW_PAGE, str(pg - 1), "secondary") if pg > 0 else blank,
+        (cv._("Next"), events.VIEW_PAGE, str(pg + 1), next_kind) if pg < pages - 1 else blank,
+    ]
+
+
 def paged(cv: Canvas, rect: pygame.Rect, paragraphs: Sequence[tuple[str, int, bool, C.Color]]) -> None:
     """(text, size, bold, colour) paragraphs top-down in `rect` at full size; what does not fit goes on further
     pages, turned with Previous / Next buttons at the bottom of `rect` (the view keeps the page: events.VIEW_PAGE)."""

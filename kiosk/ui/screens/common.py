@@ -11,7 +11,7 @@ from kiosk.ui import events
 from kiosk.ui import layout as C
 from kiosk.ui.canvas import Canvas, Data
 from kiosk.ui.i18n import N_
-from kiosk.ui.screens.chrome import cancel, message, page, paged
+from kiosk.ui.screens.chrome import cancel, message, page, page_turns, paged
 from kiosk.ui.view import screen
 from kiosk.ui.widgets import button, panel, progress_bar, spinner
 
@@ -296,9 +296,7 @@ def menu(cv: Canvas, d: Data) -> None:
     pages = max(1, -(-len(names) // per_page))
     pg = min(max(0, cv.view_page), pages - 1)
     buttons: list[tuple[str, str, str, str]] = [cancel(cv)]
-    if pages > 1:
-        buttons.append((_("Previous"), events.VIEW_PAGE, str(pg - 1), "secondary") if pg > 0 else ("", "", "", ""))
-        buttons.append((_("Next"), events.VIEW_PAGE, str(pg + 1), "primary") if pg < pages - 1 else ("", "", "", ""))
+    buttons += page_turns(cv, pg, pages, "primary")
     page(cv, _("Choose a service"), buttons)
     shown = names[pg * per_page : (pg + 1) * per_page]
     used_rows = max(1, -(-len(shown) // cols))

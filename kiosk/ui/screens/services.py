@@ -8,12 +8,11 @@ import pygame
 
 from kiosk.booking_rules import grouped_reference
 from kiosk.flows.events import event_parts
-from kiosk.ui import events
 from kiosk.ui import layout as C
 from kiosk.ui.canvas import Canvas, Data
 from kiosk.ui.dates import day_label, long_date
 from kiosk.ui.i18n import N_
-from kiosk.ui.screens.chrome import cancel, field_rows, message, page, paged
+from kiosk.ui.screens.chrome import cancel, field_rows, message, page, page_turns, paged
 from kiosk.ui.screens.common import busy
 from kiosk.ui.speech import MAX_BUTTONS
 from kiosk.ui.view import screen
@@ -221,9 +220,7 @@ def booking_calendar(cv: Canvas, d: Data) -> None:
     pages = max(1, -(-len(days) // per_page))
     pg = min(max(0, cv.view_page), pages - 1)
     footer: list[tuple[str, str, str, str]] = [(_("Back"), "back", "", "secondary"), cancel(cv)]
-    if pages > 1:
-        footer.append((_("Previous"), events.VIEW_PAGE, str(pg - 1), "secondary") if pg > 0 else ("", "", "", ""))
-        footer.append((_("Next"), events.VIEW_PAGE, str(pg + 1), "secondary") if pg < pages - 1 else ("", "", "", ""))
+    footer += page_turns(cv, pg, pages)
     page(cv, _("Choose a day"), footer)
     days = days[pg * per_page : (pg + 1) * per_page]
     top = _error_line(cv, body, _booking_error(cv, d))
@@ -267,9 +264,7 @@ def booking_slots(cv: Canvas, d: Data) -> None:
     pages = max(1, -(-len(slots) // per_page))
     pg = min(max(0, cv.view_page), pages - 1)
     footer: list[tuple[str, str, str, str]] = [(_("Back"), "back", "", "secondary")]
-    if pages > 1:
-        footer.append((_("Previous"), events.VIEW_PAGE, str(pg - 1), "secondary") if pg > 0 else ("", "", "", ""))
-        footer.append((_("Next"), events.VIEW_PAGE, str(pg + 1), "secondary") if pg < pages - 1 else ("", "", "", ""))
+    footer += page_turns(cv, pg, pages)
     page(cv, _("Choose a time"), footer)
     slots = slots[pg * per_page : (pg + 1) * per_page]
     top = _error_line(cv, body, _booking_error(cv, d))
@@ -425,9 +420,7 @@ def booking_office(cv: Canvas, d: Data) -> None:
     pages = max(1, -(-len(offices) // per_page))
     pg = min(max(0, cv.view_page), pages - 1)
     footer: list[tuple[str, str, str, str]] = [cancel(cv)]
-    if pages > 1:
-        footer.append((_("Previous"), events.VIEW_PAGE, str(pg - 1), "secondary") if pg > 0 else ("", "", "", ""))
-        footer.append((_("Next"), events.VIEW_PAGE, str(pg + 1), "secondary") if pg < pages - 1 else ("", "", "", ""))
+    footer += page_turns(cv, pg, pages)
     page(cv, _("Choose a district office and service") if chosen else _("Choose a district office"), footer)
     shown = offices[pg * per_page : (pg + 1) * per_page]
     cols = max(1, min(most_cols, -(-len(shown) // rows_fit)))
