@@ -128,13 +128,14 @@ class ScreenLoop:
         return True
 
     def speak(self) -> None:
-        """Say the drawn screen's prompt once: again only when the screen, its language or its news changes."""
+        """Say the drawn screen's prompt once: again only when the screen, its language, its colours (high contrast)
+        or its news changes."""
         if self.guide is None:
             return
         from kiosk.ui.speech import prompt_for
 
         st = self.view.state
-        key = (st.name, self.view.language, *(str(st.data.get(k, "")) for k in SPOKEN_CHANGES))
+        key = (st.name, self.view.language, self.view.high_contrast, *(str(st.data.get(k, "")) for k in SPOKEN_CHANGES))
         if key == self._spoken:
             return
         if st.name == "attract" and self._spoken[:1] != ("attract",):
@@ -149,6 +150,7 @@ class ScreenLoop:
                 texts=self.view.texts,
                 hits=self.view.controls,
                 area=self.area,
+                high_contrast=self.view.high_contrast,
             )
         )
 

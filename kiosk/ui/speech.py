@@ -43,6 +43,14 @@ COLOURS = {
     "danger": N_("red"),
     "tile": N_("white"),
 }
+# The same kinds as high contrast paints them (layout.HIGH_CONTRAST_PALETTE): yellow fills, black outlined buttons.
+HIGH_CONTRAST_COLOURS = {
+    **COLOURS,
+    "primary": N_("yellow"),
+    "header": N_("yellow"),
+    "secondary": N_("black"),
+    "tile": N_("black"),
+}
 # Where a control is, in words a listener acts on without seeing: each place names a region of the screen and a
 # listener touches that region's middle. Rows are the screen's thirds, or its sixths for finer places; columns its
 # thirds, or for a row of n controls the k-th of n equal parts from the left; where none lands, the j-th of m equal
@@ -181,8 +189,9 @@ def place_words(target: Hit, hits: Sequence[Hit], area: pygame.Rect, language: s
     return ""
 
 
-def _buttons(hits: Sequence[Hit], area: pygame.Rect, language: str) -> list[str]:
+def _buttons(hits: Sequence[Hit], area: pygame.Rect, language: str, high_contrast: bool = False) -> list[str]:
     _ = translator(language)
+    colours = HIGH_CONTRAST_COLOURS if high_contrast else COLOURS
     out: list[str] = []
     seen: set[tuple[str, str]] = set()
     keypad = [h for h in hits if h.event.action in KEYPAD_ACTIONS and h.event.value.isdigit()]
@@ -197,7 +206,7 @@ def _buttons(hits: Sequence[Hit], area: pygame.Rect, language: str) -> list[str]
         if key in seen:
             continue
         seen.add(key)
-        colour = _(COLOURS.get(h.kind, COLOURS["primary"]))
+        colour = _(colours.get(h.kind, colours["primary"]))
         out.append(_(TAP).format(colour=colour, label=h.label, place=place_words(h, hits, area, language)))
     again = next((h for h in hits if h.event.action == events.LISTEN_AGAIN), None)
     if again is not None:
@@ -226,6 +235,7 @@ def prompt_for(
     texts: Sequence[str],
     hits: Sequence[Hit],
     area: pygame.Rect,
+    high_contrast: bool = False,
 ) -> Prompt:
     """The spoken prompt for one drawn frame (`texts` and `hits` as `KioskView.draw` left them)."""
     personal = _personal(data)
@@ -237,11 +247,11 @@ def prompt_for(
         out: list[Segment] = []
         for lang in LANGUAGES:
             words = [w for t in texts for w in t.split(" · ") if w and bool(THAI.search(w)) == (lang == "th")]
-            said = [w for w in dict.fromkeys(words) if not unsaid(w)] + _buttons(hits, area, lang)
+            said = [w for w in dict.fromkeys(words) if not unsaid(w)] + _buttons(hits, area, lang, high_contrast)
             if said:
                 out.append(Segment(lang, " ".join(said)))
         return tuple(out)
     labels = {h.label for h in hits}
     body = [s for s in texts if s and s != title and s not in labels and is_catalogue_sentence(s, language)]
-    sentences = [title, *dict.fromkeys(body), *_buttons(hits, area, language)]
+    sentences = [title, *dict.fromkeys(body), *_buttons(hits, area, language, high_contrast)]
     return _segments([s for s in sentences if s and not unsaid(s)], language)

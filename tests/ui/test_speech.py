@@ -22,8 +22,8 @@ from tests.ui.samples import SAMPLES
 SIZE = (800, 480)
 
 
-def spoken(text: Text, name: str, data: dict[str, Any], language: str) -> Prompt:
-    view = KioskView(text, language=language)
+def spoken(text: Text, name: str, data: dict[str, Any], language: str, high_contrast: bool = False) -> Prompt:
+    view = KioskView(text, language=language, high_contrast=high_contrast)
     view.show(name, data)
     view.draw(pygame.Surface(SIZE), now_s=1.0)
     return prompt_for(
@@ -34,6 +34,7 @@ def spoken(text: Text, name: str, data: dict[str, Any], language: str) -> Prompt
         texts=view.texts,
         hits=view.controls,
         area=pygame.Rect((0, 0), SIZE),
+        high_contrast=view.high_contrast,
     )
 
 
@@ -69,6 +70,15 @@ def test_the_prompt_says_which_button_is_where(text: Text) -> None:
     assert "To hear this again, tap “Listen again” at the very bottom, the first of five from the left." in en
     both = spoken(text, "language", {}, "th")
     assert [s.language for s in both] == ["th", "en"] and "Louder" in both[1].text and "ดังขึ้น" in both[0].text
+
+
+def test_in_high_contrast_the_prompt_names_the_colours_drawn(text: Text) -> None:
+    en = words(spoken(text, "timeout_warning", SAMPLES["timeout_warning"], "en", high_contrast=True))
+    assert "Tap the yellow button “More time” at the very bottom, on the right." in en  # yellow fill on black
+    assert "Tap the black button “Finish” at the very bottom, on the left." in en  # black, outlined in white
+    assert "blue" not in en and "grey" not in en
+    th = words(spoken(text, "timeout_warning", SAMPLES["timeout_warning"], "th", high_contrast=True))
+    assert "แตะปุ่มสีเหลือง “ขอเวลาเพิ่ม”" in th and "สีน้ำเงิน" not in th
 
 
 @pytest.mark.parametrize("language", ["th", "en"])
