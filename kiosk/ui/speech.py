@@ -189,6 +189,13 @@ def place_words(target: Hit, hits: Sequence[Hit], area: pygame.Rect, language: s
     return ""
 
 
+def said_label(label: str, language: str) -> str:
+    """A label drawn in both languages ("เบาลง · Quieter") said in the prompt's own: the part in its script."""
+    parts = label.split(" · ")
+    mine = [p for p in parts if bool(THAI.search(p)) == (language == "th")]
+    return mine[0] if len(parts) > 1 and mine else label
+
+
 def _buttons(hits: Sequence[Hit], area: pygame.Rect, language: str, high_contrast: bool = False) -> list[str]:
     _ = translator(language)
     colours = HIGH_CONTRAST_COLOURS if high_contrast else COLOURS
@@ -207,7 +214,8 @@ def _buttons(hits: Sequence[Hit], area: pygame.Rect, language: str, high_contras
             continue
         seen.add(key)
         colour = _(colours.get(h.kind, colours["primary"]))
-        out.append(_(TAP).format(colour=colour, label=h.label, place=place_words(h, hits, area, language)))
+        label = said_label(h.label, language)
+        out.append(_(TAP).format(colour=colour, label=label, place=place_words(h, hits, area, language)))
     again = next((h for h in hits if h.event.action == events.LISTEN_AGAIN), None)
     if again is not None:
         out.append(_(AGAIN).format(label=again.label, place=place_words(again, hits, area, language)))

@@ -40,6 +40,7 @@ from kiosk.ui.speech import (
     ROW_WORDS,
     TAP,
     prompt_for,
+    said_label,
 )
 from kiosk.ui.text import Text
 from kiosk.ui.view import KioskView
@@ -361,7 +362,7 @@ def test_every_button_of_every_screen_has_a_place_a_listener_can_touch(text: Tex
             k.screens.show(name, {**data, "journey": "thaid", "journey_step": 2, "journey_steps": 5})
             li.hear()
             for h in li.view.controls:
-                wanted = h.event.value if h.event.action == "digit" else h.label
+                wanted = h.event.value if h.event.action == "digit" else said_label(h.label, language)
                 if not wanted or h.kind == "header" or h.event.action in ("clear", "backspace"):
                     continue
                 after = _key_words(language, wanted) if h.event.action == "digit" else f"“{wanted}” "

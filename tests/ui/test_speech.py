@@ -72,6 +72,12 @@ def test_the_prompt_says_which_button_is_where(text: Text) -> None:
     assert [s.language for s in both] == ["th", "en"] and "Louder" in both[1].text and "ดังขึ้น" in both[0].text
 
 
+def test_a_label_drawn_in_both_languages_is_said_in_the_prompts_own() -> None:
+    both = spoken(Text(), "language", {}, "th")
+    assert "“ดังขึ้น”" in both[0].text and "Louder" not in both[0].text.split("“ดังขึ้น”")[0][-40:]
+    assert "“Louder”" in both[1].text and "ดังขึ้น ·" not in both[1].text
+
+
 def test_in_high_contrast_the_prompt_names_the_colours_drawn(text: Text) -> None:
     en = words(spoken(text, "timeout_warning", SAMPLES["timeout_warning"], "en", high_contrast=True))
     assert "Tap the yellow button “More time” at the very bottom, on the right." in en  # yellow fill on black
