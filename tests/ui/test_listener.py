@@ -320,11 +320,12 @@ JOURNEYS: dict[str, Callable[[Listener], None]] = {
     "thaid": self_enrolment,
     "thaid_officer": officer_enrolment,
 }
+SIZES = ((800, 480), (1024, 600), (1280, 800))
 CASES = [
     (journey, language, size, large)
     for journey in JOURNEYS
     for language in ("th", "en")
-    for size in ((800, 480), (1280, 800))
+    for size in SIZES
     for large in (False, True)
 ]
 
@@ -344,9 +345,6 @@ def test_a_listener_completes_the_journey_by_ear(
         JOURNEYS[journey](Listener(text, language, size, large, kiosk))
     finally:
         kiosk.close()
-
-
-SIZES = ((800, 480), (1024, 600), (1280, 800))
 
 
 @pytest.mark.parametrize("language", ["th", "en"])
