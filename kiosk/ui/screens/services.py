@@ -114,11 +114,12 @@ def extract_preview(cv: Canvas, d: Data) -> None:
     if len(pages) > 1:
         nav = pygame.Rect(side.left, side.bottom - L.touch_min, side.width, L.touch_min)
         half = (nav.width - L.px(8)) // 2
+        # the document's own pages, told apart (by eye and by ear) from the notes' Previous / Next beside them
         if pg > 1:
-            button(cv, pygame.Rect(nav.left, nav.top, half, nav.height), _("Previous"), "page", str(pg - 1),
+            button(cv, pygame.Rect(nav.left, nav.top, half, nav.height), _("Previous page"), "page", str(pg - 1),
                    kind="secondary")  # fmt: skip
         if pg < len(pages):
-            button(cv, pygame.Rect(nav.right - half, nav.top, half, nav.height), _("Next"), "page", str(pg + 1))
+            button(cv, pygame.Rect(nav.right - half, nav.top, half, nav.height), _("Next page"), "page", str(pg + 1))
         side.height -= nav.height + L.px(8)
     lines = [_("The document will carry a signed QR seal that anyone can check offline.")]
     if not d.flag("print", True):
