@@ -26,6 +26,7 @@ FINDER_LIKE = (
     np.array([1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0], dtype=bool),
     np.array([0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 1], dtype=bool),
 )
+FINDER_CODES = tuple(int("".join("1" if b else "0" for b in p), 2) for p in FINDER_LIKE)  # 11 modules as bits
 
 
 GF_EXP = [0] * 512
@@ -117,8 +118,14 @@ def _run_penalty(a: Matrix) -> int:
 
 def _finder_penalty(a: Matrix) -> int:
     """Rule 3 along rows: 40 for each 1:1:3:1:1 pattern with four light modules on one side."""
-    windows = np.lib.stride_tricks.sliding_window_view(a, 11, axis=1)
-    return 40 * sum(int((windows == p).all(axis=2).sum()) for p in FINDER_LIKE)
+    rows, n = a.shape
+    if n < 11:
+        return 0
+    bits = a.astype(np.int32)
+    codes = np.zeros((rows, n - 10), dtype=np.int32)
+    for k in range(11):  # each window of 11 modules as one number, first module highest
+        codes = (codes << 1) | bits[:, k : k + n - 10]
+    return 40 * sum(int((codes == c).sum()) for c in FINDER_CODES)
 
 
 def penalty(a: Matrix) -> int:

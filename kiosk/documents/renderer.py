@@ -26,6 +26,7 @@ from kiosk.text.wrap import wrap
 WHITE = 255
 BLACK = 0
 INK_THRESHOLD = 128  # grey coverage from anti-aliased glyph edges at or below this value becomes a dot
+TO_DOTS = [WHITE if v > INK_THRESHOLD else BLACK for v in range(256)]  # grey level -> paper, as a lookup table
 QR_QUIET_MODULES = 4
 QR_MIN_SYMBOL_DOTS = 160  # 20 mm: a short code (a booking reference) gets larger modules, for the counter's scanner
 GLYPH_CACHE_LINES = 512
@@ -164,7 +165,7 @@ class Renderer:
     def _strip(self, part: Image.Image) -> Image.Image:
         strip = Image.new("L", (self.width_dots, part.height), WHITE)
         strip.paste(part, (0, 0))
-        return strip.point(lambda v: WHITE if v > INK_THRESHOLD else BLACK, mode="1")
+        return strip.point(TO_DOTS, mode="1")
 
     # -- blocks -------------------------------------------------------------------------------------------------
 
