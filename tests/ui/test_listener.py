@@ -235,12 +235,17 @@ def start(li: Listener, service: str) -> None:
     li.choose(_(service), _("Next"))
 
 
+def consent_and_card(li: Listener) -> None:
+    """Agree to the service's consent, then insert the card when the kiosk asks for it."""
+    li.press(translator(li.language)("I agree"))
+    li.wait_to_hear(translator(li.language)("Insert your ID card"))
+    li.k.post(*card(IDENTITY))
+
+
 def own_data(li: Listener) -> None:
     _ = translator(li.language)
     start(li, "My data")
-    li.press(_("I agree"))
-    li.wait_to_hear(_("Insert your ID card"))
-    li.k.post(*card(IDENTITY))
+    consent_and_card(li)
     li.press(_("Finish"), 10.0)
     take_card(li, _("Take your ID card from the slot."))
     li.wait_to_hear(ATTRACT[li.language])
@@ -253,9 +258,7 @@ def extract(document: str) -> Callable[[Listener], None]:
         code, title = {"tr14_1": ("ท.ร.14/1", "Certified person entry of a house register"),
                        "tr12_2": ("ท.ร.12/2", "Certified civil-registration history")}[document]  # fmt: skip
         li.press(f"{code}  {_(title)}")
-        li.press(_("I agree"))
-        li.wait_to_hear(_("Insert your ID card"))
-        li.k.post(*card(IDENTITY))
+        consent_and_card(li)
         li.press(_("Print"), 10.0)
         li.press(_("Finish"), 10.0)
         take_card(li, _("Take your ID card from the slot."))
@@ -267,9 +270,7 @@ def extract(document: str) -> Callable[[Listener], None]:
 def booking(li: Listener) -> None:
     _ = translator(li.language)
     start(li, "Book a visit")
-    li.press(_("I agree"))
-    li.wait_to_hear(_("Insert your ID card"))
-    li.k.post(*card(IDENTITY))
+    consent_and_card(li)
     li.press(_("Book a new visit"), 10.0)
     li.choose(WANTED_OFFICE.name_en if li.language == "en" else WANTED_OFFICE.name_th, _("Next"))
     li.press(_("ID card"))
@@ -286,9 +287,7 @@ def booking(li: Listener) -> None:
 def self_enrolment(li: Listener) -> None:
     _ = translator(li.language)
     start(li, "ThaiD digital ID")
-    li.press(_("I agree"))
-    li.wait_to_hear(_("Insert your ID card"))
-    li.k.post(*card(IDENTITY))
+    consent_and_card(li)
     li.press(_("Correct"), 10.0)
     for _attempt in range(3):  # set, confirm, and the consent with it
         li.type(PASSCODE, _("OK"))
