@@ -34,7 +34,7 @@ from kiosk.face.evaluation import (
     PairScores,
     det_points,
     equal_error_rate,
-    load_identities,
+    load_photo_set,
     threshold_for_far,
     upper_bound_95,
     weighted_pair_scores,
@@ -143,11 +143,11 @@ def main() -> int:
     calibrated: tuple[float, float] | None = None
     for set_name in args.sets:
         folder = SHARED / set_name
-        if not (folder / "identities.json").exists():
+        loaded = load_photo_set(folder)
+        if loaded is None:
             print(f"\n{folder} absent: skipped")
             continue
-        identity = load_identities(folder)
-        images = {n: np.asarray(Image.open(folder / n).convert("RGB")) for n in sorted(identity)}
+        identity, images = loaded
         print(f"\n######## {set_name}: {len(images)} photos, {len(set(identity.values()))} identities")
         for kind in args.models:
             if kind == "fp32":

@@ -16,22 +16,23 @@ Nothing is written to disk.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from kiosk.compose.face import configured_verifier
 from kiosk.config import FaceSection
 from kiosk.face.errors import FaceError
-from kiosk.face.evaluation import PairScores, equal_error_rate, load_identities, threshold_for_far, weighted_rates
+from kiosk.face.evaluation import PairScores, equal_error_rate, load_photo_set, threshold_for_far, weighted_rates
 from kiosk.face.fusion import FusionRule, best_frames, fused_score
 from kiosk.face.imaging import RGB, degrade_like_chip
 from kiosk.face.quality import Quality
-from kiosk.face.verifier import FaceModels, FaceVerifier, Flip
+from kiosk.face.verifier import FaceVerifier, Flip
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -125,14 +126,15 @@ def main() -> int:
     ap.add_argument("--frames", type=int, nargs="+", default=[1, 2, 3], help="values of N (best frames kept)")
     ap.add_argument("--threshold", type=float, default=FaceSection().match_threshold)
     args = ap.parse_args()
-    verifier = FaceVerifier(FaceModels.load(args.model), threshold=args.threshold, flip=Flip(args.flip))
+    section = dataclasses.replace(FaceSection(), model=args.model, flip=args.flip, match_threshold=args.threshold)
+    verifier = configured_verifier(section)  # the kiosk's own match, with the options' overrides
     for set_name in args.sets:
         folder = SHARED / set_name
-        if not (folder / "identities.json").exists():
+        loaded = load_photo_set(folder)
+        if loaded is None:
             print(f"\n{folder} absent: skipped")
             continue
-        identity = load_identities(folder)
-        images = {n: np.asarray(Image.open(folder / n).convert("RGB")) for n in sorted(identity)}
+        identity, images = loaded
         probes = {n: verifier.probe(im) for n, im in images.items()}
         enrol = {n: chip_template(verifier, im) for n, im in images.items()}
         print(f"\n#### {set_name}: {len(images)} photos, {len(set(identity.values()))} identities; {args.model}, "

@@ -18,6 +18,16 @@ def load_identities(faces_dir: Path) -> dict[str, str]:
     return {photo: ident for ident, photos in data["identities"].items() for photo in photos}
 
 
+def load_photo_set(faces_dir: Path) -> tuple[dict[str, str], dict[str, npt.NDArray[np.uint8]]] | None:
+    """(photo -> identity, photo -> RGB pixels) of a labelled set, decoded in memory; None where it is absent."""
+    if not (faces_dir / "identities.json").exists():
+        return None
+    from PIL import Image
+
+    identity = load_identities(faces_dir)
+    return identity, {n: np.asarray(Image.open(faces_dir / n).convert("RGB")) for n in sorted(identity)}
+
+
 def pairs(names: Iterable[str], identity: dict[str, str], *, ordered: bool = False) -> list[tuple[str, str, bool]]:
     """All pairs (a, b, same person); ordered pairs when the two sides differ (e.g. degraded enrolment)."""
     names = sorted(names)
