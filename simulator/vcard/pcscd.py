@@ -42,6 +42,7 @@ SOCKET_ENV = "PCSCLITE_CSOCK_NAME"
 READY_LINE = "daemon ready"
 SLOTS_PER_ENTRY = 2
 REMOVAL_SEEN_S = 3.0  # pcscd polls vpcd every 400 ms
+READERS_LISTED_S = 5.0
 _ATTEMPT = re.compile(r"Attempting startup of (.+?) using ")
 _PORT = re.compile(r"Waiting for virtual ICC on port (\d+)")
 
@@ -261,6 +262,26 @@ class VirtualStack:
     def readers(self) -> list[str]:
         return [slot.reader for slot in self.pcscd.slots]
 
+    def wait_listed(self, timeout_s: float = READERS_LISTED_S) -> None:
+        """Return once a PC/SC client of this process lists every virtual slot: pcscd logs a slot before its
+        clients can see it, and a watcher started in between would first report the reader missing."""
+        from smartcard import scard
+
+        deadline = time.monotonic() + timeout_s
+        wanted = set(self.readers)
+        while True:
+            hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+            if hresult == scard.SCARD_S_SUCCESS:
+                try:
+                    hresult, listed = scard.SCardListReaders(context, [])
+                finally:
+                    scard.SCardReleaseContext(context)
+                if hresult == scard.SCARD_S_SUCCESS and all(any(w in name for name in listed) for w in wanted):
+                    return
+            if time.monotonic() > deadline:
+                raise PcscdError(f"pcscd did not list its virtual slots {sorted(wanted)} within {timeout_s} s")
+            time.sleep(0.02)
+
     def insert(self, card: ThaiIdCard, slot: int = 0, *, wait_s: float = 0.0) -> VirtualCard:
         """Put `card` in `slot` (pulling out any card there); with `wait_s`, return once pcscd has seen it.
 
@@ -325,6 +346,7 @@ def virtual_stack(readers: int = 1, *, apdu_delay_s: float = 0.0, log_apdus: boo
     with pcscd:
         stack = VirtualStack(pcscd, [VirtualCard(s.port, apdu_delay_s=apdu_delay_s) for s in pcscd.slots])
         try:
+            stack.wait_listed()
             yield stack
         finally:
             with suppress(OSError):

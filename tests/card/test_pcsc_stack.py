@@ -243,7 +243,7 @@ def test_removal_at_every_apdu(removal_outcomes: dict[int, dict[str, Any]], n: i
     case = removal_outcomes[n]
     assert case["apdus"] == n
     kinds = case["events"]
-    assert kinds[0] == "CardInserted" and kinds[-1] == "CardRemoved"
+    assert kinds[0] == "CardInserted" and kinds[-1] == "CardRemoved", case
     assert len(case["reasons"]) == 1 and case["reasons"][0] in ("card_removed", "reader_unavailable"), case
     assert "CardPhotoRead" not in kinds  # nothing half-read: the photo never arrives
     if n <= IDENTITY_APDUS:
