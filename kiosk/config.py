@@ -18,6 +18,8 @@ class KioskSection:
     timezone: str = "Asia/Bangkok"
     data_dir: Path = Path("var")
     role: Literal["unattended", "field_kit"] = "unattended"  # field_kit: an officer's kit (officer-assisted enrolment)
+    # the boot-time doctor's verdict (packaging/systemd/kiosk-doctor.service); empty: no boot check (development)
+    boot_check: str = ""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ driver's own deadlines and never holds up the verdicts of the others. A camera f
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import threading
@@ -444,8 +445,24 @@ def as_json(verdicts: list[Verdict], cfg: Config, now: datetime) -> str:
     )
 
 
-def main(cfg: Config, *, as_json_output: bool = False, simulator: bool | None = None) -> int:
+def write_verdict(path: Path, text: str) -> None:
+    """Replace `path` with `text` at once (owner only): the kiosk never reads half a verdict."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def main(
+    cfg: Config, *, as_json_output: bool = False, simulator: bool | None = None, output: Path | None = None
+) -> int:
     now = datetime.now(UTC)
     verdicts = run_checks(checks(cfg, simulator=simulator, now=now))
     print(as_json(verdicts, cfg, now) if as_json_output else as_text(verdicts))
+    if output is not None:
+        write_verdict(output, as_json(verdicts, cfg, now))
     return 1 if failed(verdicts) else 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 from kiosk.config import Config
@@ -25,6 +26,9 @@ def register(sub: Any) -> None:
         "Stop the kiosk first: the sensor, printer and co-processor ports are its own while it runs.",
     )
     doctor.add_argument("--json", action="store_true", help="one JSON object for fleet monitoring")
+    doctor.add_argument(
+        "--output", type=Path, help="also write the JSON verdict to this file (the kiosk's [kiosk] boot_check)"
+    )
     doctor.set_defaults(func=cmd_doctor)
 
 
@@ -49,4 +53,4 @@ def cmd_config(args: argparse.Namespace, cfg: Config) -> int:
 def cmd_doctor(args: argparse.Namespace, cfg: Config) -> int:
     from kiosk import doctor
 
-    return doctor.main(cfg, as_json_output=args.json)
+    return doctor.main(cfg, as_json_output=args.json, output=args.output)

@@ -4,8 +4,10 @@ starts with, and the periodic status probe of printer and registry."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kiosk.boot_check import failed_check
 from kiosk.compose.printer import LockedPrinter, printer_state
 from kiosk.config import Config
 
@@ -27,6 +29,7 @@ def device_status(cfg: Config, ports: Ports, *, registry: bool) -> DeviceStatus:
         printer="ok" if ports.printer is not None else "absent",
         registry=registry,
         field_kit=cfg.kiosk.role == "field_kit",  # offers officer-assisted enrolment (with a working sensor)
+        boot_fault=failed_check(Path(cfg.kiosk.boot_check) if cfg.kiosk.boot_check else None),
     )
 
 

@@ -125,6 +125,7 @@ class DeviceStatus:
     seal: bool = True  # a signing key is loaded
     tampered: bool = False
     field_kit: bool = False  # an officer's kit: offers officer-assisted enrolment
+    boot_fault: str = ""  # the check the boot-time doctor failed (kiosk/boot_check.py): nothing is offered
 
 
 def capabilities(s: DeviceStatus) -> frozenset[str]:
@@ -132,7 +133,7 @@ def capabilities(s: DeviceStatus) -> frozenset[str]:
 
     A service appears only if every device it needs is well, so a citizen never starts what cannot finish
     (no extracts without paper, nothing at all when the case is opened or the store is gone)."""
-    if s.tampered or not s.store:
+    if s.tampered or not s.store or s.boot_fault:
         return frozenset()
     caps: set[str] = set()
     can_print = s.printer in ("ok", "near_end")

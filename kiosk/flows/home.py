@@ -63,6 +63,7 @@ class Home:
     left_card: bool = False  # the card in the slot is a previous person's: nothing starts until it is out
     remind_at: float | None = None  # the next "take your card" beep while a left card waits
     remind_s: float = 4.0
+    fault: str = ""  # why nothing can be offered, when the kiosk knows (the boot-time doctor failed)
 
     @property
     def card_left(self) -> bool:
@@ -157,7 +158,9 @@ def view(state: Home, now: float) -> Screen:
     if state.card_left:
         return Screen("remove_card", {"who": "citizen"})
     if state.stage == "attract":
-        return Screen("attract", {}) if offered(state) else Screen("out_of_service", {"reason": "maintenance"})
+        if offered(state):
+            return Screen("attract", {})
+        return Screen("out_of_service", {"reason": "start_check" if state.fault else "maintenance"})
     if state.stage == "language":
         return Screen("language", {"languages": list(LANGUAGES)})
     # The officer's service is listed only on a field kit; anything else the kiosk cannot do now is greyed out.

@@ -191,6 +191,7 @@ class JourneyHost:
             language=language,
             idle_s=self.limits.inactivity_timeout_s,
             remind_s=self.limits.card_reminder_s,
+            fault=self.status.boot_fault,
         )
         self.flow: Flow[Any] | None = None
         self.state: Any = None

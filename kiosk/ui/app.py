@@ -10,6 +10,7 @@ from types import FrameType
 import pygame
 
 from kiosk.config import Config
+from kiosk.service_notify import Notifier
 from kiosk.ui.display import open_display
 from kiosk.ui.session import KioskSession
 from kiosk.ui.text import Text
@@ -36,8 +37,11 @@ def run(cfg: Config) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     clock = pygame.time.Clock()
     log.info("kiosk screen %dx%d up", *surface.get_size())
+    manager = Notifier.from_env()
+    manager.ready("kiosk screen up")
     try:
         while not stop:
+            manager.alive(time.monotonic())
             for e in pygame.event.get():
                 if quits(e, windowed=not cfg.ui.fullscreen):
                     stop = True
@@ -47,6 +51,7 @@ def run(cfg: Config) -> int:
                 pygame.display.flip()
             clock.tick(session.loop.fps_wanted)
     finally:
+        manager.stopping("kiosk stopping")
         session.close()
         pygame.quit()
     return 0

@@ -185,6 +185,9 @@ OUT_OF_SERVICE: dict[str, str] = {
     "printer": N_("The printer needs attention."),
     "card_reader": N_("The card reader is not working."),
     "maintenance": N_("Maintenance is in progress."),
+    "start_check": N_(
+        "The kiosk found a fault when it started. Please use another kiosk or visit the district office."
+    ),
     "": N_("Please use another kiosk or visit the district office."),
 }
 OUT_OF_SERVICE_TITLE = N_("Out of service")
