@@ -15,6 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = ROOT / "packaging" / "systemd"
 INSTALLED_KIOSK = "/opt/kiosk/venv/bin/kiosk"
+INSTALLED_UPDATER = "/usr/lib/kiosk/kiosk_update.py"
 HARDENING = {
     "NoNewPrivileges": "yes",
     "ProtectSystem": "strict",
@@ -40,9 +41,10 @@ def test_every_unit_verifies(tmp_path: Path) -> None:
     copies = []
     for path in sorted(UNITS.glob("*.service")):
         copy = tmp_path / path.name
-        copy.write_text(path.read_text().replace(INSTALLED_KIOSK, here))
+        text = path.read_text().replace(INSTALLED_KIOSK, here).replace(INSTALLED_UPDATER, str(ROOT / "kiosk/update.py"))
+        copy.write_text(text)
         copies.append(str(copy))
-    assert len(copies) == 3
+    assert len(copies) == 4
     done = subprocess.run(["systemd-analyze", "verify", *copies], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stderr.strip() == "", done.stderr
     for copy in copies:
@@ -71,6 +73,15 @@ def test_the_kiosk_is_a_watched_notify_service_that_comes_back_by_itself() -> No
     assert service["Type"] == "notify" and int(service["WatchdogSec"]) > 0 and service["Restart"] == "on-failure"
     assert "kiosk-doctor.service" in kiosk["Unit"]["After"].split()
     assert set(service["SupplementaryGroups"].split()) >= {"dialout", "video", "input"}  # sensor, camera/KMS, touch
+
+
+def test_a_cut_off_update_is_rolled_back_before_anything_of_the_kiosk_starts() -> None:
+    recover = unit("kiosk-update-recover.service")
+    assert recover["Service"]["Type"] == "oneshot"
+    assert recover["Service"]["ExecStart"].split()[:3] == ["/usr/bin/python3", "-I", INSTALLED_UPDATER]
+    assert recover["Service"]["ExecStart"].split()[-1] == "recover"
+    assert {"kiosk-doctor.service", "kiosk.service"} <= set(recover["Unit"]["Before"].split())
+    assert recover["Service"]["ReadWritePaths"] == "/opt/kiosk" and recover["Service"]["PrivateNetwork"] == "yes"
 
 
 def test_the_boot_doctor_writes_the_verdict_the_pi_config_reads() -> None:
