@@ -4,6 +4,7 @@ the wire-level simulated devices. Screenshots and the printed roll land in artif
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 from pathlib import Path
 
@@ -13,7 +14,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 import pytest
 
 from kiosk.config import Config
-from simulator.citizens import FACES_DIR
+from simulator.citizens import FACES_DIR, load_citizens
 from simulator.scenarios import scenario_files
 from simulator.scenarios.replay import load, replay
 from tests.conftest import missing_stack
@@ -34,16 +35,31 @@ def require_simulated_devices() -> None:
         missing_stack(", ".join(lacking))
 
 
+def personal_words() -> dict[str, str]:
+    """Every simulated citizen's ID, laser ID and names: none may reach the kiosk's log (journald on a kiosk)."""
+    words = {}
+    for c in load_citizens():
+        words[c.cid] = f"{c.key}'s citizen ID"
+        words[c.laser_id] = f"{c.key}'s laser ID"
+        for part in (c.name_th.first, c.name_th.last, c.name_en.first, c.name_en.last):
+            words[part] = f"{c.key}'s name"
+    return words
+
+
 @pytest.mark.parametrize("path", scenario_files(), ids=lambda p: p.stem)
-def test_scenario(path: Path, tmp_path: Path) -> None:
+def test_scenario(path: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     if importlib.util.find_spec("kiosk.flows.adapters") is None:
         pytest.skip("the journeys' device adapters (kiosk.flows.adapters) are not in this tree yet: no journeys run")
     require_simulated_devices()
     if needs_faces(path) and not (FACES_DIR / "identities.json").exists():
         pytest.skip(f"test photos not present: {FACES_DIR} (the ../shared folder is absent)")
     cfg = Config()
+    caplog.set_level(logging.DEBUG, logger="kiosk")
     result = replay(path, cfg)
     assert result.passed, f"{result.message}\nscreens: {' → '.join(result.screens)}\nartifacts: {result.artifacts}"
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("kiosk"))
+    leaked = sorted({who for word, who in personal_words().items() if word in logged})
+    assert not leaked, f"the kiosk's log names {leaked}"
 
 
 def test_a_journey_that_leaves_the_card_in_the_slot_fails_by_its_ending(tmp_path: Path) -> None:
