@@ -31,11 +31,36 @@ def register(sub: Any) -> None:
     )
     doctor.set_defaults(func=cmd_doctor)
 
+    bundle = sub.add_parser(
+        "support-bundle",
+        help="one private archive for a technician: doctor verdict, versions, config, outbox counts, recent log",
+        description="Citizen IDs, laser IDs, e-mail addresses, keys and tokens are removed; no operation's content "
+        "and nothing of the keys folder is included.",
+    )
+    bundle.add_argument("--out", type=Path, default=Path("kiosk-support.tar.gz"))
+    bundle.add_argument("--log", type=Path, help="a log file to include instead of journald's")
+    bundle.add_argument("--doctor", action="store_true", help="run the doctor now (stop the kiosk first)")
+    bundle.set_defaults(func=cmd_support_bundle)
+
 
 def cmd_run(args: argparse.Namespace, cfg: Config) -> int:
     from kiosk import app
 
     return app.run(cfg, simulator=args.simulator, headless=args.headless)
+
+
+def cmd_support_bundle(args: argparse.Namespace, cfg: Config) -> int:
+    from datetime import UTC, datetime
+
+    from kiosk import doctor, support_bundle
+
+    def fresh_doctor() -> str:
+        now = datetime.now(UTC)
+        return doctor.as_json(doctor.run_checks(doctor.checks(cfg, now=now)), cfg, now)
+
+    files = support_bundle.collect(cfg, log_file=args.log, doctor_json=fresh_doctor if args.doctor else None)
+    print(support_bundle.write(files, args.out))
+    return 0
 
 
 def cmd_config(args: argparse.Namespace, cfg: Config) -> int:
