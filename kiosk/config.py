@@ -145,6 +145,9 @@ class UISection:
     font: str = "Garuda"
     inactivity_warning_s: float = 60.0
     inactivity_timeout_s: float = 90.0
+    # touch panel calibration, libinput's matrix a b c d e f over window fractions (x' = ax+by+c, y' = dx+ey+f):
+    # identity; [0,1,0, -1,0,1] for a panel mounted a quarter-turn clockwise from the display
+    touch_matrix: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -212,3 +215,7 @@ def check_ranges(cfg: Config) -> None:
         value = getattr(getattr(cfg, section), key)
         if not lowest <= value <= highest:
             raise ConfigError(f"{cfg.source}: '{section}.{key}' = {value} is outside {lowest}..{highest}")
+    if len(cfg.ui.touch_matrix) != 6:
+        raise ConfigError(
+            f"{cfg.source}: 'ui.touch_matrix' must have 6 numbers (a b c d e f), not {len(cfg.ui.touch_matrix)}"
+        )

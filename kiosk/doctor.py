@@ -257,6 +257,45 @@ def check_disk(cfg: Config) -> str:
     return detail
 
 
+CONSOLE_BLANK = Path("/sys/module/kernel/parameters/consoleblank")
+DRM_DEVICES = Path("/dev/dri")
+INPUT_DEVICES = Path("/proc/bus/input/devices")
+
+
+def check_screen(
+    cfg: Config,
+    *,
+    simulator: bool = False,
+    env: dict[str, str] | None = None,
+    blank: Path = CONSOLE_BLANK,
+    drm: Path = DRM_DEVICES,
+    inputs: Path = INPUT_DEVICES,
+) -> str:
+    """Full screen on KMS/DRM with no desktop: a DRM card to draw on, console blanking off, a touch panel found."""
+    env = dict(os.environ) if env is None else env
+    if simulator:
+        raise Skip("the simulator draws in a window")
+    if not cfg.ui.fullscreen or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        raise Skip("windowed, or drawn in a desktop session")
+    cards = sorted(p.name for p in drm.glob("card*")) if drm.is_dir() else []
+    if not cards:
+        raise Fail(f"no KMS/DRM device in {drm}", "enable the display driver (dtoverlay=vc4-kms-v3d in config.txt)")
+    found = [f"KMS/DRM {cards[0]}"]
+    try:
+        seconds = int(blank.read_text().strip())
+    except (OSError, ValueError):
+        seconds = 0
+    try:
+        touch = "touch" in inputs.read_text().lower()
+    except OSError:
+        touch = False
+    if seconds:
+        raise Warn(f"{found[0]}; the console blanks after {seconds} s", "add consoleblank=0 to cmdline.txt")
+    if not touch:
+        raise Warn(f"{found[0]}; no touch panel among the input devices", "check the touch panel's cable")
+    return f"{found[0]}, console blanking off, touch panel found"
+
+
 def check_vpcd(simulator: bool, files: tuple[Path, ...] = VPCD_FILES) -> str:
     found = [str(p) for p in files if p.exists()]
     if not found:
@@ -367,6 +406,12 @@ def checks(cfg: Config, *, simulator: bool | None = None, now: datetime | None =
             2 * 10.0 + GRACE_S,
             enabled(cfg.audio.enabled, lambda: check_audio(cfg)),
             "apt-get install espeak-ng; check [audio] device and voice_th / voice_en",
+        ),
+        Check(
+            "screen",
+            2.0,
+            lambda: check_screen(cfg, simulator=sim),
+            "see the README: the kiosk draws full screen on KMS/DRM",
         ),
         Check("store", STORE_BUSY_S + GRACE_S, lambda: check_store(cfg), "check [store] path and the data_dir's keys/"),
         Check("disk", 3.0, lambda: check_disk(cfg), "check [kiosk] data_dir"),

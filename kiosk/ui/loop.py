@@ -30,6 +30,16 @@ ACTIVE_FPS = 30
 IDLE_FPS = 10
 
 
+IDENTITY_TOUCH = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
+
+
+def calibrated(matrix: tuple[float, ...], x: float, y: float) -> tuple[float, float]:
+    """A touch's window fractions through `[ui] touch_matrix` (a b c d e f: x' = ax + by + c, y' = dx + ey + f,
+    libinput's LIBINPUT_CALIBRATION_MATRIX convention), kept on the screen."""
+    a, b, c, d, e, f = matrix
+    return min(max(a * x + b * y + c, 0.0), 1.0), min(max(d * x + e * y + f, 0.0), 1.0)
+
+
 @dataclass
 class FrameStats:
     frames: int = 0
@@ -52,8 +62,10 @@ class ScreenLoop:
         on_tap: Callable[[Tapped], None] | None = None,
         touched: Callable[[], object] = Touched,
         guide: Guide | None = None,
+        touch_matrix: tuple[float, ...] = IDENTITY_TOUCH,
     ) -> None:
         self.view = view
+        self.touch_matrix = touch_matrix  # libinput's calibration matrix over the window's fractions
         self.runner = runner
         self.port = port
         self.area = area
@@ -97,7 +109,8 @@ class ScreenLoop:
             window = pygame.display.get_surface()
             if window is not None:
                 w, h = window.get_size()
-                self.pointer((int(e.x * w), int(e.y * h)))
+                x, y = calibrated(self.touch_matrix, e.x, e.y)
+                self.pointer((min(int(x * w), w - 1), min(int(y * h), h - 1)))
         elif e.type == pygame.KEYDOWN and self.view.state.name in ("passcode", "citizen_id_entry"):
             if e.unicode and e.unicode.isdigit():
                 self.tap(Tapped("digit", e.unicode))

@@ -64,7 +64,15 @@ class KioskSession:
             text, language=cfg.kiosk.language, large_text=cfg.ui.large_text, camera=self.preview.latest
         )
         self.guide = guide
-        self.loop = ScreenLoop(self.view, self.runner, self.port, area=area, touched=_touched_event(), guide=guide)
+        self.loop = ScreenLoop(
+            self.view,
+            self.runner,
+            self.port,
+            area=area,
+            touched=_touched_event(),
+            guide=guide,
+            touch_matrix=cfg.ui.touch_matrix,
+        )
         self._close: Callable[[], None] = lambda: None
         if compose is None:
             from kiosk.app import compose as default_compose

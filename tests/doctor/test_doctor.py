@@ -218,6 +218,8 @@ client_key = "{r.client_key}"
 timeout_s = 2.0
 [store]
 path = "{cfg.store.path}"
+[ui]
+fullscreen = false
 """,
         encoding="utf-8",
     )
@@ -228,6 +230,7 @@ path = "{cfg.store.path}"
     assert all(status[name] == "ok" for name in (*ALL, "registry", "store")), status
     # A kiosk's own config (not the simulator's): an installed vpcd is a security warning, not a failure.
     assert status["vpcd"] == ("warn" if any(p.exists() for p in doctor.VPCD_FILES) else "ok")
+    assert status["screen"] == "skip"  # a window on a developer's desktop, not the kiosk's KMS screen
 
     rig.set_paper_out(True)
     assert cli.main(["--config", str(toml), "doctor"]) == 1

@@ -99,3 +99,21 @@ def test_each_new_screen_is_spoken_once_and_the_buttons_replay_and_change_volume
     loop.tap(Tapped("listen_again"))
     assert guide.calls == ["reset", "louder", "quieter", "replay"]
     runner.close()
+
+
+def test_a_touch_goes_where_the_calibration_matrix_puts_it(text: Text) -> None:
+    """A panel mounted a quarter-turn from the display: [ui] touch_matrix = [0, 1, 0, -1, 0, 1] turns the panel's
+    fractions into the screen's (libinput's convention), so a finger lands on the control drawn under it."""
+    runner = Runner(SystemClock())
+    taps: list[tuple[int, int]] = []
+    surface = pygame.display.set_mode((800, 480))
+    loop = ScreenLoop(KioskView(text), runner, ScreenPort(), area=surface.get_rect(), touch_matrix=(0, 1, 0, -1, 0, 1))
+    loop.pointer = taps.append  # type: ignore[method-assign]
+    loop.handle(pygame.event.Event(pygame.FINGERUP, x=0.25, y=0.5, touch_id=1, finger_id=1, dx=0, dy=0))
+    loop.handle(pygame.event.Event(pygame.FINGERUP, x=1.0, y=0.0, touch_id=1, finger_id=1, dx=0, dy=0))
+    assert taps == [(400, 360), (0, 0)]  # (0.5, 0.75) of 800×480; the corner is kept on the screen
+    plain = ScreenLoop(KioskView(text), runner, ScreenPort(), area=surface.get_rect())
+    plain.pointer = taps.append  # type: ignore[method-assign]
+    plain.handle(pygame.event.Event(pygame.FINGERUP, x=0.25, y=0.5, touch_id=1, finger_id=1, dx=0, dy=0))
+    assert taps[-1] == (200, 240)
+    runner.close()
