@@ -19,6 +19,7 @@ from kiosk.compose.registry import (
     open_registry_client,
     outbox_syncer,
     registry_client,
+    start_heartbeat,
     start_sync,
 )
 from kiosk.compose.store import open_keys_and_store
@@ -135,6 +136,7 @@ def compose(
         stack.callback(host.close)
         if client is not None:
             start_sync(cfg, client, keys.data_key, stack)
+            start_heartbeat(cfg, client, keys.data_key, lambda: host.status.printer, stack)
     except BaseException:
         stack.close()
         raise

@@ -113,6 +113,7 @@ class RegistrySection:
     client_key: Path = Path("var/pki/kiosk.key")
     timeout_s: float = 5.0
     trust_list: Path = Path("var/trust.json")
+    heartbeat_s: float = 60.0  # how often the kiosk tells the registry its state (kiosk/heartbeat.py)
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,7 @@ RANGES: tuple[tuple[str, str, float, float], ...] = (
     ("audio", "volume", 0.0, 1.0),
     ("store", "max_offline_hours", 1.0, 30 * 24.0),
     ("audio", "speed_wpm", 80, 400),
+    ("registry", "heartbeat_s", 5.0, 3600.0),
 )
 
 

@@ -392,6 +392,9 @@ class RegistryClient:
             return None
         return self._ok(reply, seq=int, hash=str, key_id=str)
 
+    def heartbeat(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._ok(self.request("POST", "/v1/heartbeat", body=payload), kiosk_id=str)
+
     def verify_officer_pin(self, officer_id: str, pin: str) -> dict[str, Any]:
         return self._ok(self.request("POST", f"/v1/officers/{officer_id}/verify", body={"pin": pin}), verified=bool)
 

@@ -1,5 +1,5 @@
 """The registry link: the mutual-TLS client from `[registry]`, its stand-in when there are no credentials, and the
-background outbox sync to it."""
+background outbox sync and heartbeat to it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from kiosk.config import Config
@@ -76,6 +77,35 @@ def outbox_syncer(
         note_sync(client, outbox, data_key, wall())  # a field kit enrols within max_offline_hours of this
 
     return Syncer(outbox, client_sender(client), backoff, after_pass=after_pass)
+
+
+def start_heartbeat(
+    cfg: Config, client: Any, data_key: bytes, paper: Callable[[], str], stack: contextlib.ExitStack
+) -> None:
+    """Tell the registry this kiosk's state every `[registry] heartbeat_s`, on a thread with its own connection."""
+    from kiosk.heartbeat import HeartbeatSender, payload
+    from kiosk.store import open_store
+
+    conn = open_store(cfg.store.path)  # the heartbeat's own connection, used on its thread only
+    started = time.monotonic()
+    boot = Path(cfg.kiosk.boot_check) if cfg.kiosk.boot_check else None
+
+    def make() -> dict[str, Any]:
+        return payload(
+            conn,
+            data_key,
+            paper=paper(),
+            boot_check=boot,
+            data_dir=cfg.kiosk.data_dir,
+            started_s=started,
+            now=time.time(),
+            monotonic=time.monotonic(),
+        )
+
+    sender = HeartbeatSender(client, make, cfg.registry.heartbeat_s)
+    sender.start()
+    stack.callback(conn.close)
+    stack.callback(sender.stop)
 
 
 def start_sync(cfg: Config, client: Any, data_key: bytes, stack: contextlib.ExitStack) -> None:

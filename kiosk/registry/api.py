@@ -21,7 +21,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kiosk import presence
-from kiosk.registry import batch, kit_tokens
+from kiosk.registry import batch, fleet, kit_tokens
 from kiosk.registry import validate as v
 from kiosk.registry.db import DatabaseUnavailable
 from kiosk.registry.service import Registry, Result
@@ -30,6 +30,7 @@ from kiosk.seal import TrustList, signed_list
 log = logging.getLogger(__name__)
 CITIZEN_ID_IN_TEXT = re.compile(r"\d{13}")
 PEER_KEY = "kiosk.peer"  # scope["extensions"][PEER_KEY] = the client certificate's common name
+HEARTBEAT_MAX_BYTES = 2048
 SERIAL_KEY = "kiosk.serial"  # scope["extensions"][SERIAL_KEY] = its serial (lowercase hex)
 
 
@@ -194,6 +195,12 @@ def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         results = await run_in_threadpool(batch.apply_batch, registry, caller, entries)
         return JSONResponse({"results": results})
 
+    async def heartbeat(request: Request) -> Response:
+        """Not idempotency-keyed: a heartbeat is the kiosk's latest state, and a repeated one only says it again."""
+        client = peer_of(request)
+        body = v.json_object(await read_body(request, HEARTBEAT_MAX_BYTES), set(fleet.HEARTBEAT_FIELDS))
+        return reply(await run_in_threadpool(registry.record_heartbeat, client, fleet.parse_heartbeat(body)))
+
     async def report(request: Request) -> Response:
         peer_of(request)
         friday = v.iso_date(request.query_params.get("friday"), "friday")
@@ -221,6 +228,7 @@ def routes_app(registry: Registry, trust: Callable[[], TrustList]) -> Starlette:
         Route("/v1/reports/enrolments", report),
         Route("/v1/audit-anchor", audit_anchor, methods=["GET", "POST"]),
         Route("/v1/sync/batch", sync_batch, methods=["POST"]),
+        Route("/v1/heartbeat", heartbeat, methods=["POST"]),
     ]
     return Starlette(routes=routes, exception_handlers=json_errors())
 

@@ -163,4 +163,15 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE INDEX presence_sessions_age ON presence_sessions (first_at)
         """,
     ),
+    (
+        13,
+        "kiosk heartbeats (kiosk.registry.fleet): each kiosk's latest state and its recent history",
+        """
+        CREATE TABLE kiosk_heartbeats (
+            id {id}, kiosk_id TEXT NOT NULL, received_at {bigint} NOT NULL, payload TEXT NOT NULL);
+        CREATE INDEX kiosk_heartbeats_kiosk ON kiosk_heartbeats (kiosk_id, id);
+        CREATE TABLE kiosk_states (
+            kiosk_id TEXT PRIMARY KEY, last_at {bigint} NOT NULL, payload TEXT NOT NULL)
+        """,
+    ),
 )

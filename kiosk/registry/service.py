@@ -16,7 +16,7 @@ from typing import Any
 
 from kiosk import booking_rules, domains, officer_proof, presence, seal
 from kiosk.documents.numbers import document_number
-from kiosk.registry import kit_tokens
+from kiosk.registry import fleet, kit_tokens
 from kiosk.registry.biometric import TemplateCipher, TemplateKeyError
 from kiosk.registry.db import IntegrityError, PostgresDatabase, SqliteDatabase, Tx
 from kiosk.registry.validate import ApiError
@@ -132,6 +132,14 @@ class Registry:
 
     def _epoch(self) -> int:
         return int(self.clock().timestamp())
+
+    def record_heartbeat(self, client: str, heartbeat: dict[str, Any]) -> Result:
+        """A kiosk's state (`fleet.parse_heartbeat`'s fields only), under its certificate's name."""
+        fleet.record(self.db, client, heartbeat, self._epoch())
+        return 200, {"kiosk_id": client}
+
+    def fleet_states(self, wanted: frozenset[str] = frozenset()) -> list[fleet.KioskState]:
+        return fleet.states(self.db, self._epoch(), wanted)
 
     # ---- citizens ----------------------------------------------------------------------------------------------
 
